@@ -1,0 +1,116 @@
+import { type DecodeResult, decodeFrameWith, decodeMessage, type FieldReader, fail } from './decode-helpers'
+import type { ClientFrame, JsonObject, SnapshotMode } from './frames'
+import { DEFAULT_LIMITS, MAX_NAME_LENGTH } from './limits'
+
+/** Limits a server applies while decoding client input. Missing ones take {@link DEFAULT_LIMITS}. */
+export interface ClientDecodeOptions {
+  maxFrameBytes?: number
+  maxBatch?: number
+  maxTopicLength?: number
+}
+
+/** Longest event key. */
+export const MAX_KEY_LENGTH = 256
+/** Longest token an `auth` frame may carry. */
+export const MAX_TOKEN_LENGTH = 8192
+/** The form of an event kind: a short lowercase word. */
+export const KIND_PATTERN = /^[a-z][a-z0-9_-]{0,31}$/
+
+const SNAPSHOT_MODES: readonly SnapshotMode[] = ['never', 'always', 'resync']
+
+function kind(reader: FieldReader): string {
+  const value = reader.frame.kind
+  if (typeof value !== 'string' || !KIND_PATTERN.test(value)) {
+    fail('BAD_REQUEST', `${reader.type}.kind must be a lowercase word such as "created"`, {
+      id: reader.id,
+      field: 'kind',
+      expected: 'lowercase word',
+    })
+  }
+  return value
+}
+
+function presenceState(reader: FieldReader): JsonObject | null {
+  if (reader.frame.state === null) return null
+  const state = reader.object('state')
+  if (state === undefined) {
+    fail('BAD_REQUEST', 'setPresence.state must be an object or null', { id: reader.id, field: 'state' })
+  }
+  return state
+}
+
+function clientDecoders(maxTopicLength: number): Record<string, (reader: FieldReader) => ClientFrame> {
+  return {
+    subscribe: (r) => ({
+      type: 'subscribe',
+      id: r.id_(false),
+      topic: r.topic(maxTopicLength),
+      filter: r.filter('filter'),
+      from: r.position('from'),
+      snapshot: r.has('snapshot') ? r.oneOf('snapshot', SNAPSHOT_MODES) : undefined,
+      presence: r.boolean('presence'),
+    }),
+    unsubscribe: (r) => ({ type: 'unsubscribe', id: r.id_(false), topic: r.topic(maxTopicLength) }),
+    publish: (r) => ({
+      type: 'publish',
+      id: r.id_(true) as string,
+      topic: r.topic(maxTopicLength),
+      kind: kind(r),
+      key: r.optionalString('key', MAX_KEY_LENGTH),
+      data: r.json('data'),
+      meta: r.object('meta'),
+    }),
+    call: (r) => ({
+      type: 'call',
+      id: r.id_(true) as string,
+      name: r.string('name', MAX_NAME_LENGTH),
+      args: r.json('args'),
+    }),
+    auth: (r) => ({ type: 'auth', id: r.id_(true) as string, token: r.string('token', MAX_TOKEN_LENGTH) }),
+    setPresence: (r) => ({
+      type: 'setPresence',
+      id: r.id_(false),
+      topic: r.topic(maxTopicLength),
+      state: presenceState(r),
+    }),
+    ping: (r) => ({ type: 'ping', id: r.id_(false) }),
+  }
+}
+
+const defaultDecoders = clientDecoders(DEFAULT_LIMITS.maxTopicLength)
+
+/**
+ * Decodes one client frame (already parsed JSON) from an untrusted peer. Unknown fields are
+ * dropped; a frame of unknown type yields UNKNOWN_FRAME; a bad field yields BAD_REQUEST
+ * (or LIMIT_EXCEEDED) naming the field.
+ *
+ * @example
+ * const r = decodeClientFrame({ type: 'unsubscribe', topic: 'todos' })
+ * if (r.ok) r.value.topic // 'todos'
+ */
+export function decodeClientFrame(value: unknown, options: ClientDecodeOptions = {}): DecodeResult<ClientFrame> {
+  const max = options.maxTopicLength ?? DEFAULT_LIMITS.maxTopicLength
+  const decoders = max === DEFAULT_LIMITS.maxTopicLength ? defaultDecoders : clientDecoders(max)
+  return decodeFrameWith(value, decoders, 'client')
+}
+
+/**
+ * Decodes one text message from a client: a single frame or a batch array of frames.
+ *
+ * @returns `ok: false` when the whole message is unusable (not JSON, over a limit), else one
+ *   result per frame so a bad frame in a batch does not sink the others.
+ * @example
+ * const message = decodeClientMessage('[{"type":"ping"},{"type":"nope"}]')
+ * // { ok: true, value: [{ ok: true, ... }, { ok: false, error: { code: 'UNKNOWN_FRAME' } }] }
+ */
+export function decodeClientMessage(
+  text: string,
+  options: ClientDecodeOptions = {},
+): DecodeResult<DecodeResult<ClientFrame>[]> {
+  const max = options.maxTopicLength ?? DEFAULT_LIMITS.maxTopicLength
+  const decoders = max === DEFAULT_LIMITS.maxTopicLength ? defaultDecoders : clientDecoders(max)
+  return decodeMessage(text, (value) => decodeFrameWith(value, decoders, 'client'), {
+    maxFrameBytes: options.maxFrameBytes ?? DEFAULT_LIMITS.maxFrameBytes,
+    maxBatch: options.maxBatch ?? DEFAULT_LIMITS.maxBatch,
+  })
+}

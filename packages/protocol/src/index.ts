@@ -1,0 +1,70 @@
+export { decodeBase64Url, encodeBase64Url } from './base64url'
+export { type ClientDecodeOptions, decodeClientFrame, decodeClientMessage, KIND_PATTERN, MAX_KEY_LENGTH, MAX_TOKEN_LENGTH } from './decode-client'
+export type { DecodeResult } from './decode-helpers'
+export { decodeServerFrame, decodeServerMessage } from './decode-server'
+export { encodeMessage } from './encode'
+export {
+  CloseCode,
+  closeCodeFor,
+  ERROR_CODES,
+  type ErrorCode,
+  httpStatusFor,
+  isErrorCode,
+  isTerminalCloseCode,
+  ProtocolError,
+  type ProtocolErrorOptions,
+  type ValidationIssue,
+  type WireErrorCode,
+} from './errors'
+export { compileFilter, FILTER_LIMITS, type Filter, type FilterPredicate, type FilterScalar, matchesFilter, validateFilter } from './filter'
+export type {
+  AckFrame,
+  AuthFrame,
+  CallFrame,
+  ClientFrame,
+  ClientFrameType,
+  ClientPingFrame,
+  ErrorFrame,
+  EventFrame,
+  EventKind,
+  Json,
+  JsonObject,
+  Limits,
+  PongFrame,
+  PresenceFrame,
+  PresenceMember,
+  PublishFrame,
+  ReconnectFrame,
+  ResultFrame,
+  ResyncFrame,
+  ResyncReason,
+  ServerFrame,
+  ServerFrameType,
+  ServerPingFrame,
+  SetPresenceFrame,
+  SnapshotFrame,
+  SnapshotMode,
+  SubscribedFrame,
+  SubscribeFrame,
+  UnsubscribedFrame,
+  UnsubscribeFrame,
+  WelcomeFrame,
+} from './frames'
+export {
+  DEFAULT_HEARTBEAT_MS,
+  DEFAULT_LIMITS,
+  isValidTopic,
+  MAX_ID_LENGTH,
+  MAX_NAME_LENGTH,
+  PROTOCOL_VERSION,
+  TOPIC_PATTERN,
+  utf8Length,
+} from './limits'
+export { comparePositions, EPOCH_PATTERN, formatPosition, isSeq, type Position, parsePosition } from './position'
+export { decodeLastEventId, encodeStreamCursor, formatSseComment, formatSseEvent, type SseFields, sseEventName } from './sse'
+export {
+  decodeSubscriptionsParam,
+  encodeSubscriptionsParam,
+  type SubscriptionRequest,
+  type SubscriptionsParamOptions,
+} from './subscriptions-param'
