@@ -1,0 +1,50 @@
+import type { ErrorCode, EventFrame, Json, Position } from '@sluice/protocol'
+import type { ReadableAtom } from 'nanostores'
+
+/**
+ * Where a subscription stands. `live` means the store holds every event up to the stream's
+ * head; `resyncing` means a gap was detected and the store is being reloaded.
+ */
+export type SubscriptionStatus = 'idle' | 'connecting' | 'live' | 'resyncing' | 'error'
+
+/** What a subscription store holds. */
+export interface SubscriptionState<TData> {
+  data: TData
+  status: SubscriptionStatus
+  /** The last error of this subscription (FORBIDDEN, a failed loader...), cleared when live again. */
+  error: { code: ErrorCode; message: string } | null
+  /** The position of the last event applied, or null before the first. */
+  position: Position | null
+}
+
+/**
+ * How events become state. Strategies are pure: `apply` returns a new state object when
+ * something changed and the same reference when nothing did, so stores notify only on change.
+ */
+export interface MergeStrategy<TData> {
+  /** The state before any event or snapshot. */
+  initial(): TData
+  /** Applies a batch of events, in order. */
+  apply(state: TData, events: readonly EventFrame[]): TData
+  /** Turns snapshot data (from the server or a loader) into state. @default the data as is */
+  fromSnapshot?(data: Json): TData
+}
+
+/** Decides when queued inbound events are applied: one flush per tick or per animation frame. */
+export interface Scheduler {
+  schedule(flush: () => void): void
+}
+
+/**
+ * The store side of one subscription, written by the connection layer. The connection layer
+ * owns positions and dedup (every event it pushes is new and in order); the store owns
+ * merging, batching and optimistic state.
+ */
+export interface SubscriptionSink<TData> {
+  readonly $state: ReadableAtom<SubscriptionState<TData>>
+  /** Queues events for the next flush; the store notifies once per flush. */
+  pushEvents(events: readonly EventFrame[]): void
+  /** Replaces the state with a snapshot at `position`; queued events at or before it are dropped. */
+  setSnapshot(data: Json, position: Position | null): void
+  setStatus(status: SubscriptionStatus, error?: { code: ErrorCode; message: string } | null): void
+}

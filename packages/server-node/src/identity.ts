@@ -1,0 +1,35 @@
+import type { IncomingHttpHeaders } from 'node:http'
+
+/** Who a connection (or an HTTP publish) is: returned by `authenticate`. */
+export interface Identity {
+  /** Stable id of the principal (a JWT's `sub`). Connections of one identity share it. */
+  id: string
+  /** Claims or any data the app wants in hooks and `authorize`. */
+  claims?: Record<string, unknown>
+  /** When these credentials stop being valid, ms since the Unix epoch (a JWT's `exp` * 1000). */
+  expiresAt?: number
+}
+
+/** What `authenticate` sees of a connect request or an auth refresh, on every transport. */
+export interface AuthRequest {
+  /** The bearer token from `Authorization`, `?token=`, or an `auth` frame; undefined if none. */
+  token: string | undefined
+  headers: IncomingHttpHeaders
+  /** The request URL with `token` removed. */
+  url: URL
+  transport: 'ws' | 'sse' | 'http'
+  /** True when called for an `auth` frame on an open connection. */
+  refresh: boolean
+}
+
+/**
+ * Resolves a request to an identity, to `null` for an anonymous connection, or throws a
+ * ServerError (UNAUTHORIZED, TOKEN_EXPIRED, FORBIDDEN) to reject it.
+ */
+export type Authenticate = (request: AuthRequest) => Identity | null | Promise<Identity | null>
+
+/** The actions `authorize` is asked about. */
+export type Action = 'subscribe' | 'publish'
+
+/** Returns whether `identity` may do `action` on `topic`. Throwing counts as a denial with INTERNAL logged. */
+export type Authorize = (identity: Identity | null, topic: string, action: Action) => boolean | Promise<boolean>
