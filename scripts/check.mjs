@@ -1,0 +1,54 @@
+// Runs every check the README's `npm test` promises, in order, and ends with one summary line
+// ("Tests: N passed, N failed, N skipped") counted from the runners' JSON reports, so a reader
+// of CI output (human or machine) sees the totals without scrolling through each package.
+import { spawnSync } from 'node:child_process'
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs'
+import { join } from 'node:path'
+
+const root = new URL('..', import.meta.url).pathname
+const reportDir = join(root, 'test-results', 'reports')
+rmSync(reportDir, { recursive: true, force: true })
+mkdirSync(reportDir, { recursive: true })
+
+const steps = [
+  { name: 'lint', args: ['run', 'lint'] },
+  { name: 'build', args: ['run', 'build'] },
+  { name: 'typecheck', args: ['run', 'typecheck'] },
+  { name: 'package tests', args: ['run', 'test:packages'], tests: true },
+  { name: 'package exports (publint, attw)', args: ['run', 'lint:packages'] },
+  { name: 'e2e (Chromium)', args: ['run', 'test:e2e'], tests: true },
+]
+
+const env = { ...process.env, SLUICE_TEST_REPORT_DIR: reportDir }
+const failed = []
+for (const step of steps) {
+  // Test steps run even after a failed test step, so one run reports every failure.
+  if (failed.length > 0 && !(step.tests && failed.every((f) => f.tests))) break
+  console.log(`\n=== ${step.name} ===`)
+  const started = Date.now()
+  const result = spawnSync('pnpm', step.args, { cwd: root, stdio: 'inherit', env })
+  console.log(
+    `=== ${step.name}: ${result.status === 0 ? 'ok' : 'FAILED'} in ${((Date.now() - started) / 1000).toFixed(1)} s`,
+  )
+  if (result.status !== 0) failed.push(step)
+}
+
+let passed = 0
+let failedTests = 0
+let skipped = 0
+for (const file of existsSync(reportDir) ? readdirSync(reportDir) : []) {
+  const report = JSON.parse(readFileSync(join(reportDir, file), 'utf8'))
+  if (report.stats && 'expected' in report.stats) {
+    passed += report.stats.expected + report.stats.flaky
+    failedTests += report.stats.unexpected
+    skipped += report.stats.skipped
+  } else {
+    passed += report.numPassedTests ?? 0
+    failedTests += report.numFailedTests ?? 0
+    skipped += (report.numPendingTests ?? 0) + (report.numTodoTests ?? 0)
+  }
+}
+console.log('')
+if (failed.length > 0) console.log(`Failed steps: ${failed.map((f) => f.name).join(', ')}`)
+console.log(`Tests: ${passed} passed, ${failedTests} failed, ${skipped} skipped`)
+process.exit(failed.length > 0 ? 1 : 0)
