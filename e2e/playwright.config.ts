@@ -1,0 +1,45 @@
+import { join } from 'node:path'
+import { defineConfig } from '@playwright/test'
+
+const port = Number(process.env.SLUICE_E2E_PORT ?? 8791)
+const reportDir = process.env.SLUICE_TEST_REPORT_DIR
+
+/**
+ * E2E tests run the demo app in a real Chromium. The browser is the system's (Debian's
+ * chromium, installed by scripts/toolchain.sh) because these machines cannot download
+ * Playwright's own builds; CHROMIUM_PATH points elsewhere when needed.
+ */
+export default defineConfig({
+  testDir: './tests',
+  fullyParallel: false,
+  workers: 1,
+  retries: 0,
+  timeout: 30_000,
+  reporter: reportDir ? [['list'], ['json', { outputFile: join(reportDir, 'playwright-e2e.json') }]] : [['list']],
+  use: {
+    baseURL: `http://127.0.0.1:${port}`,
+    browserName: 'chromium',
+    trace: 'retain-on-failure',
+    launchOptions: {
+      executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+      // Without these, Chromium keeps trying to reach Google services on a closed network.
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
+    },
+  },
+  webServer: {
+    command: `node ../demo/dist/server.js --port ${port} --e2e`,
+    url: `http://127.0.0.1:${port}/healthz`,
+    reuseExistingServer: false,
+    timeout: 30_000,
+    stdout: 'ignore',
+    stderr: 'pipe',
+  },
+})
