@@ -48,3 +48,17 @@ export interface SubscriptionSink<TData> {
   setSnapshot(data: Json, position: Position | null): void
   setStatus(status: SubscriptionStatus, error?: { code: ErrorCode; message: string } | null): void
 }
+
+/**
+ * A local change shown before the server confirms it: an event without a log position.
+ * The store drops it when the server's event with the same `publishId` arrives — or, when
+ * no `publishId` is set, the next event with the same `key` and `kind`.
+ */
+export interface OptimisticEvent {
+  kind: EventFrame['kind']
+  key?: string
+  data?: Json
+  meta?: EventFrame['meta']
+  /** The id the publish was sent with; the confirmed event carries it back. */
+  publishId?: string
+}

@@ -1,0 +1,48 @@
+import type { MergeStrategy } from '../store/types'
+import { type KeyOption, keyReader } from './key'
+import {
+  applyToKeyedList,
+  emptyKeyedList,
+  type KeyedList,
+  type KeyedListPolicy,
+  type KeyedOp,
+  keyedListFrom,
+} from './keyed-list'
+import { snapshotArray } from './snapshot-array'
+
+/** The state of a {@link crud} store: the items in order, and where each key sits. */
+export type CrudState<T> = KeyedList<T>
+
+/** Options of {@link crud}. */
+export interface CrudOptions<T> {
+  /** The item property (or a function) naming an item; an event's `key` takes precedence. @default 'id' */
+  key?: KeyOption<T>
+  /** Put new items first (a feed, newest on top) instead of last. @default false */
+  prepend?: boolean
+  /** `updated` shallow-merges its data into the item instead of replacing it (partial updates). @default false */
+  patch?: boolean
+}
+
+const classifyCrud = (kind: string): KeyedOp =>
+  kind === 'created' ? 'create' : kind === 'updated' ? 'update' : kind === 'deleted' ? 'remove' : null
+
+/**
+ * A list of entities kept in sync by `created` / `updated` / `deleted` events. Writes are
+ * upserts: `created` for a known key updates it, `updated` for an unknown key inserts it,
+ * `deleted` of an unknown key does nothing. Other kinds are ignored. A snapshot is an array of
+ * items (or `{ items }`). An update costs O(1); a batch copies the list once.
+ *
+ * @example
+ * const todos = client.subscribe<CrudState<Todo>>('todos', { merge: crud<Todo>({ key: 'id' }) })
+ * todos.$state.get().data.items // Todo[]
+ */
+/* @__NO_SIDE_EFFECTS__ */
+export function crud<T>(options: CrudOptions<T> = {}): MergeStrategy<CrudState<T>> {
+  const { key = 'id', prepend = false, patch = false } = options
+  const policy: KeyedListPolicy<T> = { keyOf: keyReader<T>(key), classify: classifyCrud, prepend, patch }
+  return {
+    initial: emptyKeyedList,
+    apply: (state, events) => applyToKeyedList(state, events, policy),
+    fromSnapshot: (data) => keyedListFrom(snapshotArray(data, 'items', 'crud'), policy),
+  }
+}

@@ -1,0 +1,8 @@
+export { type CrudOptions, type CrudState, crud } from './crud'
+export { type CursorOptions, cursor } from './cursor'
+export { type CustomOptions, custom } from './custom'
+export type { KeyOption } from './key'
+export type { KeyedList } from './keyed-list'
+export { type LatestOptions, latest } from './latest'
+export { type PresenceOptions, type PresenceState, presence } from './presence'
+export { set } from './set'

@@ -1,0 +1,14 @@
+/** Where an item's identity comes from: a property name, or a function of the item. */
+export type KeyOption<T> = (T extends object ? Extract<keyof T, string> : never) | ((item: T) => string)
+
+/** Turns a {@link KeyOption} into a function; numbers are stringified, anything else has no key. */
+export function keyReader<T>(key: KeyOption<T> | string): (item: T) => string | undefined {
+  if (typeof key === 'function') return key
+  return (item) => {
+    if (item === null || typeof item !== 'object') return undefined
+    const value = (item as Record<string, unknown>)[key]
+    if (typeof value === 'string') return value
+    if (typeof value === 'number') return String(value)
+    return undefined
+  }
+}

@@ -1,0 +1,48 @@
+import type { MergeStrategy } from '../store/types'
+import { snapshotArray } from './snapshot-array'
+
+/** Options of {@link latest}. */
+export interface LatestOptions {
+  /** How many entries to keep; older ones fall off. @default 50 */
+  size?: number
+}
+
+/**
+ * The data of the last `size` events, oldest first: a chat tail, an activity log, a ticker.
+ * Events without data are skipped. A snapshot is an array (its last `size` entries are kept).
+ *
+ * @example
+ * const feed = client.subscribe<Message[]>('room:1', { merge: latest<Message>({ size: 100 }) })
+ */
+/* @__NO_SIDE_EFFECTS__ */
+export function latest<T>(options: LatestOptions = {}): MergeStrategy<readonly T[]> {
+  const { size = 50 } = options
+  if (!Number.isSafeInteger(size) || size < 1) {
+    throw new RangeError(`latest(): size must be a positive integer; received ${String(size)}`)
+  }
+  return {
+    initial: () => [],
+    apply(state, events) {
+      let added = 0
+      for (const event of events) if (event.data !== undefined) added++
+      if (added === 0) return state
+      // Only the newest `size` entries of the batch can survive; skip the rest unread.
+      const keepOld = Math.max(0, size - added)
+      const next: T[] = state.length > keepOld ? state.slice(state.length - keepOld) : state.slice()
+      let skip = Math.max(0, added - size)
+      for (const event of events) {
+        if (event.data === undefined) continue
+        if (skip > 0) {
+          skip--
+          continue
+        }
+        next.push(event.data as T)
+      }
+      return next
+    },
+    fromSnapshot: (data) => {
+      const items = snapshotArray(data, 'items', 'latest') as readonly T[]
+      return items.length > size ? items.slice(items.length - size) : items
+    },
+  }
+}

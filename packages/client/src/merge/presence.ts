@@ -1,0 +1,43 @@
+import type { PresenceMember } from '@sluice/protocol'
+import type { MergeStrategy } from '../store/types'
+import { type KeyOption, keyReader } from './key'
+import { applyToKeyedList, emptyKeyedList, type KeyedList, type KeyedOp, keyedListFrom } from './keyed-list'
+import { snapshotArray } from './snapshot-array'
+
+/** The state of a {@link presence} store: members in order of arrival, and where each key sits. */
+export type PresenceState<T> = KeyedList<T>
+
+/** Options of {@link presence}. */
+export interface PresenceOptions<T> {
+  /** The member property (or a function) naming a member. @default 'connectionId' */
+  key?: KeyOption<T>
+}
+
+const classifyPresence = (kind: string): KeyedOp =>
+  kind === 'join' ? 'create' : kind === 'update' ? 'update' : kind === 'leave' ? 'remove' : null
+
+/**
+ * Who is here: `join` adds a member (or replaces one with the same key), `update` replaces
+ * it, `leave` removes it. A snapshot is a presence `sync` frame or its `members` array.
+ * Members are keyed by connection, so one user with two tabs is two members.
+ *
+ * @example
+ * const here = client.subscribe('doc:7', { merge: presence() })
+ * here.$state.get().data.items.map((member) => member.identity)
+ */
+/* @__NO_SIDE_EFFECTS__ */
+export function presence<T = PresenceMember>(
+  options: PresenceOptions<T> = {},
+): MergeStrategy<PresenceState<T>> {
+  const policy = {
+    keyOf: keyReader<T>(options.key ?? 'connectionId'),
+    classify: classifyPresence,
+    prepend: false,
+    patch: false,
+  }
+  return {
+    initial: emptyKeyedList,
+    apply: (state, events) => applyToKeyedList(state, events, policy),
+    fromSnapshot: (data) => keyedListFrom(snapshotArray(data, 'members', 'presence'), policy),
+  }
+}
