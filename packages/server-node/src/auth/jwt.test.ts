@@ -1,6 +1,13 @@
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import { exportJWK, exportSPKI, generateKeyPair, type JWTPayload, SignJWT } from 'jose'
+import {
+  exportJWK,
+  exportSPKI,
+  type GenerateKeyPairResult,
+  generateKeyPair,
+  type JWTPayload,
+  SignJWT,
+} from 'jose'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { AuthRequest, Identity } from '../identity'
 import { ServerError } from '../server-error'
@@ -169,7 +176,7 @@ describe('createJwtAuthenticator with a secret (HS256)', () => {
 })
 
 describe.each(['RS256', 'ES256'] as const)('createJwtAuthenticator with a %s public key', (alg) => {
-  let privateKey: CryptoKey
+  let privateKey: GenerateKeyPairResult['privateKey']
   let publicPem: string
   let auth: ReturnType<typeof createJwtAuthenticator>
 
@@ -208,8 +215,8 @@ describe('createJwtAuthenticator with a JWKS URL', () => {
   let server: Server
   let jwksUrl: string
   let fetches = 0
-  let rsa: CryptoKeyPair
-  let ec: CryptoKeyPair
+  let rsa: GenerateKeyPairResult
+  let ec: GenerateKeyPairResult
 
   beforeAll(async () => {
     rsa = await generateKeyPair('RS256')
