@@ -172,7 +172,13 @@ export function createSubscriptionStore<TData>(
     },
 
     setSnapshot(data, at) {
-      confirmed = fromSnapshot(merge, data)
+      try {
+        confirmed = fromSnapshot(merge, data)
+      } catch (error) {
+        const current = $state.get()
+        $state.set({ ...current, status: 'error', error: { code: 'INTERNAL', message: mergeFailure(error) } })
+        return
+      }
       position = at
       if (at !== null && queue.length > 0) {
         // A snapshot supersedes what it already contains, and everything from another log.

@@ -24,7 +24,7 @@ export interface SubscriptionState<TData> {
 export interface MergeStrategy<TData> {
   /** The state before any event or snapshot. */
   initial(): TData
-  /** Applies a batch of events, in order. */
+  /** Applies a batch of events, in order. The store reuses the array afterwards: do not keep it. */
   apply(state: TData, events: readonly EventFrame[]): TData
   /** Turns snapshot data (from the server or a loader) into state. @default the data as is */
   fromSnapshot?(data: Json): TData

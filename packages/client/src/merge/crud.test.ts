@@ -1,0 +1,165 @@
+import fc from 'fast-check'
+import { describe, expect, it } from 'vitest'
+import { crud } from './crud'
+import { ev, snap } from './test-events'
+
+interface Todo {
+  id: string
+  title: string
+  done?: boolean
+}
+
+const t = (id: string, title = id.toUpperCase()): Todo => ({ id, title })
+const view = (items: readonly Todo[]) => items.map((todo) => `${todo.id}:${todo.title}`)
+
+describe('crud', () => {
+  it('creates, updates and deletes by key, keeping insertion order', () => {
+    const merge = crud<Todo>()
+    const state = merge.apply(merge.initial(), [
+      ev('created', t('a')),
+      ev('created', t('b')),
+      ev('created', t('c')),
+      ev('updated', t('b', 'B2')),
+      ev('deleted', undefined, 'a'),
+    ])
+    expect(view(state.items)).toEqual(['b:B2', 'c:C'])
+    expect([...state.index]).toEqual([
+      ['b', 0],
+      ['c', 1],
+    ])
+  })
+
+  it('upserts: created of a known key updates, updated of an unknown key inserts', () => {
+    const merge = crud<Todo>()
+    const start = snap(merge, [t('a')])
+    const state = merge.apply(start, [ev('created', t('a', 'again')), ev('updated', t('z', 'new'))])
+    expect(view(state.items)).toEqual(['a:again', 'z:new'])
+  })
+
+  it('returns the same reference when nothing changed', () => {
+    const merge = crud<Todo>()
+    const start = snap(merge, [t('a')])
+    const item = start.items[0]!
+    expect(merge.apply(start, [])).toBe(start)
+    expect(merge.apply(start, [ev('deleted', undefined, 'missing')])).toBe(start)
+    expect(merge.apply(start, [ev('renamed', t('a', 'x'))])).toBe(start)
+    expect(merge.apply(start, [ev('updated', item)])).toBe(start)
+    expect(merge.apply(start, [ev('created', { title: 'no key' })])).toBe(start)
+    expect(merge.apply(start, [ev('updated', undefined, 'a')])).toBe(start)
+  })
+
+  it('never mutates the previous state', () => {
+    const merge = crud<Todo>()
+    const start = snap(merge, [t('a'), t('b'), t('c')])
+    const items = [...start.items]
+    const index = [...start.index]
+    merge.apply(start, [ev('deleted', undefined, 'b'), ev('created', t('d')), ev('updated', t('a', 'A2'))])
+    expect(start.items).toEqual(items)
+    expect([...start.index]).toEqual(index)
+  })
+
+  it('reuses the index when only existing items change', () => {
+    const merge = crud<Todo>()
+    const start = snap(merge, [t('a'), t('b')])
+    const next = merge.apply(start, [ev('updated', t('b', 'B2'))])
+    expect(next.index).toBe(start.index)
+    expect(next.items).not.toBe(start.items)
+  })
+
+  it('prepends new items newest first, also within one batch', () => {
+    const merge = crud<Todo>({ prepend: true })
+    const start = snap(merge, [t('x'), t('y')])
+    const state = merge.apply(start, [
+      ev('created', t('a')),
+      ev('created', t('b')),
+      ev('created', t('c')),
+      ev('updated', t('b', 'B2')),
+      ev('deleted', undefined, 'a'),
+      ev('deleted', undefined, 'y'),
+    ])
+    expect(view(state.items)).toEqual(['c:C', 'b:B2', 'x:X'])
+    expect([...state.index].sort()).toEqual([
+      ['b', 1],
+      ['c', 0],
+      ['x', 2],
+    ])
+  })
+
+  it('uses a key function and the event key, and keeps keys of items that do not carry them', () => {
+    const merge = crud<{ slug: string; n: number }>({ key: (item) => item.slug })
+    let state = merge.apply(merge.initial(), [
+      ev('created', { slug: 's1', n: 1 }),
+      ev('created', { n: 2 }, 'k2'),
+    ])
+    state = merge.apply(state, [ev('deleted', undefined, 's1'), ev('updated', { n: 3 }, 'k2')])
+    expect(state.items).toEqual([{ n: 3 }])
+    expect([...state.index]).toEqual([['k2', 0]])
+  })
+
+  it('accepts numeric ids', () => {
+    const merge = crud<{ id: number }>()
+    const state = merge.apply(merge.initial(), [ev('created', { id: 1 }), ev('deleted', undefined, '1')])
+    expect(state.items).toEqual([])
+  })
+
+  it('shallow-merges updates with patch: true', () => {
+    const merge = crud<Todo>({ patch: true })
+    const start = snap(merge, [{ id: 'a', title: 'A', done: false }])
+    const state = merge.apply(start, [ev('updated', { id: 'a', done: true })])
+    expect(state.items).toEqual([{ id: 'a', title: 'A', done: true }])
+  })
+
+  it('reads snapshots as an array or { items }, last duplicate winning in place', () => {
+    const merge = crud<Todo>()
+    expect(view(snap(merge, [t('a'), t('b'), t('a', 'A2')]).items)).toEqual(['a:A2', 'b:B'])
+    expect(view(snap(merge, { items: [t('q')] }).items)).toEqual(['q:Q'])
+    expect(() => snap(merge, { todos: [] })).toThrow(
+      new TypeError(
+        'crud(): snapshot data must be an array or an object with an array "items"; received an object with keys [todos]',
+      ),
+    )
+  })
+
+  it('matches a naive Map model for any sequence of batches', () => {
+    const op = fc.record({
+      kind: fc.constantFrom('created', 'updated', 'deleted', 'other'),
+      id: fc.constantFrom('a', 'b', 'c', 'd', 'e', 'f'),
+      title: fc.string({ maxLength: 3 }),
+      viaEventKey: fc.boolean(),
+    })
+    fc.assert(
+      fc.property(
+        fc.array(fc.array(op, { maxLength: 12 }), { maxLength: 8 }),
+        fc.boolean(),
+        (batches, prepend) => {
+          const merge = crud<Todo>({ prepend })
+          let state = merge.initial()
+          // The model: a Map keeps insertion order; prepend mode reverses the order of arrival.
+          const model = new Map<string, Todo>()
+          for (const batch of batches) {
+            const previous = state
+            state = merge.apply(
+              state,
+              batch.map((o) =>
+                o.kind === 'deleted'
+                  ? ev('deleted', o.viaEventKey ? undefined : { id: o.id }, o.viaEventKey ? o.id : undefined)
+                  : ev(o.kind, { id: o.id, title: o.title }, o.viaEventKey ? o.id : undefined),
+              ),
+            )
+            for (const o of batch) {
+              if (o.kind === 'deleted') model.delete(o.id)
+              else if (o.kind !== 'other') model.set(o.id, { id: o.id, title: o.title })
+            }
+            const expected = prepend ? [...model.values()].reverse() : [...model.values()]
+            expect(state.items).toEqual(expected)
+            expect([...state.index].sort()).toEqual(expected.map((todo, i) => [todo.id, i]).sort())
+            if (batch.every((o) => o.kind === 'other')) {
+              expect(state).toBe(previous)
+            }
+          }
+        },
+      ),
+      { numRuns: 300 },
+    )
+  })
+})
