@@ -1,5 +1,5 @@
 import { type DecodeResult, decodeFrameWith, decodeMessage, type FieldReader, fail } from './decode-helpers'
-import type { ClientFrame, JsonObject, SnapshotMode } from './frames'
+import type { ClientFrame, JsonObject, PublishFrame, SnapshotMode } from './frames'
 import { DEFAULT_LIMITS, MAX_NAME_LENGTH } from './limits'
 
 /** Limits a server applies while decoding client input. Missing ones take {@link DEFAULT_LIMITS}. */
@@ -39,6 +39,18 @@ function presenceState(reader: FieldReader): JsonObject | null {
   return state
 }
 
+/** The fields a publish carries, shared by the `publish` frame and the HTTP publish body. */
+export function publishFields(reader: FieldReader, maxTopicLength: number, idRequired: boolean) {
+  return {
+    id: reader.id_(idRequired),
+    topic: reader.topic(maxTopicLength),
+    kind: kind(reader),
+    key: reader.optionalString('key', MAX_KEY_LENGTH),
+    data: reader.json('data'),
+    meta: reader.object('meta'),
+  }
+}
+
 function clientDecoders(maxTopicLength: number): Record<string, (reader: FieldReader) => ClientFrame> {
   return {
     subscribe: (r) => ({
@@ -51,15 +63,7 @@ function clientDecoders(maxTopicLength: number): Record<string, (reader: FieldRe
       presence: r.boolean('presence'),
     }),
     unsubscribe: (r) => ({ type: 'unsubscribe', id: r.id_(false), topic: r.topic(maxTopicLength) }),
-    publish: (r) => ({
-      type: 'publish',
-      id: r.id_(true) as string,
-      topic: r.topic(maxTopicLength),
-      kind: kind(r),
-      key: r.optionalString('key', MAX_KEY_LENGTH),
-      data: r.json('data'),
-      meta: r.object('meta'),
-    }),
+    publish: (r) => ({ type: 'publish', ...publishFields(r, maxTopicLength, true) }) as PublishFrame,
     call: (r) => ({
       type: 'call',
       id: r.id_(true) as string,
@@ -88,7 +92,10 @@ const defaultDecoders = clientDecoders(DEFAULT_LIMITS.maxTopicLength)
  * const r = decodeClientFrame({ type: 'unsubscribe', topic: 'todos' })
  * if (r.ok) r.value.topic // 'todos'
  */
-export function decodeClientFrame(value: unknown, options: ClientDecodeOptions = {}): DecodeResult<ClientFrame> {
+export function decodeClientFrame(
+  value: unknown,
+  options: ClientDecodeOptions = {},
+): DecodeResult<ClientFrame> {
   const max = options.maxTopicLength ?? DEFAULT_LIMITS.maxTopicLength
   const decoders = max === DEFAULT_LIMITS.maxTopicLength ? defaultDecoders : clientDecoders(max)
   return decodeFrameWith(value, decoders, 'client')

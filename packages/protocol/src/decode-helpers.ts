@@ -19,7 +19,11 @@ export function describe(value: unknown): string {
   return typeof value
 }
 
-export function fail(code: WireErrorCode, message: string, extra: ConstructorParameters<typeof ProtocolError>[2]): never {
+export function fail(
+  code: WireErrorCode,
+  message: string,
+  extra: ConstructorParameters<typeof ProtocolError>[2],
+): never {
   throw new Invalid(new ProtocolError(code, message, extra))
 }
 
@@ -97,13 +101,15 @@ export class FieldReader {
 
   epoch(field: string): string {
     const value = this.frame[field]
-    if (typeof value !== 'string' || !EPOCH_PATTERN.test(value)) this.bad(field, 'an epoch of [A-Za-z0-9_-]{1,64}')
+    if (typeof value !== 'string' || !EPOCH_PATTERN.test(value))
+      this.bad(field, 'an epoch of [A-Za-z0-9_-]{1,64}')
     return value
   }
 
   oneOf<T extends string>(field: string, allowed: readonly T[]): T {
     const value = this.frame[field]
-    if (typeof value !== 'string' || !allowed.includes(value as T)) this.bad(field, `one of ${allowed.join(', ')}`)
+    if (typeof value !== 'string' || !allowed.includes(value as T))
+      this.bad(field, `one of ${allowed.join(', ')}`)
     return value as T
   }
 
@@ -158,7 +164,8 @@ export class FieldReader {
 
   number(field: string): number {
     const value = this.frame[field]
-    if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) this.bad(field, 'a non-negative number')
+    if (typeof value !== 'number' || !Number.isFinite(value) || value < 0)
+      this.bad(field, 'a non-negative number')
     return value
   }
 
@@ -215,7 +222,10 @@ export function decodeMessage<T>(
     if (maxBatch !== undefined && parsed.length > maxBatch) {
       return {
         ok: false,
-        error: new ProtocolError('LIMIT_EXCEEDED', `a batch holds at most ${maxBatch} frames, received ${parsed.length}`),
+        error: new ProtocolError(
+          'LIMIT_EXCEEDED',
+          `a batch holds at most ${maxBatch} frames, received ${parsed.length}`,
+        ),
       }
     }
     return { ok: true, value: parsed.map((item) => decodeFrame(item)) }
@@ -223,7 +233,10 @@ export function decodeMessage<T>(
   if (typeof parsed !== 'object' || parsed === null) {
     return {
       ok: false,
-      error: new ProtocolError('BAD_REQUEST', `a message must be a frame object or a batch array, received ${describe(parsed)}`),
+      error: new ProtocolError(
+        'BAD_REQUEST',
+        `a message must be a frame object or a batch array, received ${describe(parsed)}`,
+      ),
     }
   }
   return { ok: true, value: [decodeFrame(parsed)] }
@@ -278,7 +291,10 @@ export function decodeFrameWith<T>(
     if (thrown instanceof Invalid) return { ok: false, error: thrown.error }
     return {
       ok: false,
-      error: new ProtocolError('BAD_REQUEST', `${type} frame could not be decoded`, { id: reader.id, cause: thrown }),
+      error: new ProtocolError('BAD_REQUEST', `${type} frame could not be decoded`, {
+        id: reader.id,
+        cause: thrown,
+      }),
     }
   }
 }

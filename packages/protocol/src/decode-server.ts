@@ -11,11 +11,17 @@ function limits(r: FieldReader): Limits {
   const value = r.object('limits')
   const fields = ['maxFrameBytes', 'maxSubscriptions', 'maxTopicLength', 'maxBatch'] as const
   if (!value || !fields.every((field) => isSeq(value[field]))) {
-    fail('BAD_REQUEST', 'welcome.limits must hold maxFrameBytes, maxSubscriptions, maxTopicLength, maxBatch', {
-      field: 'limits',
-    })
+    fail(
+      'BAD_REQUEST',
+      'welcome.limits must hold maxFrameBytes, maxSubscriptions, maxTopicLength, maxBatch',
+      {
+        field: 'limits',
+      },
+    )
   }
-  const [maxFrameBytes, maxSubscriptions, maxTopicLength, maxBatch] = fields.map((field) => value[field] as number)
+  const [maxFrameBytes, maxSubscriptions, maxTopicLength, maxBatch] = fields.map(
+    (field) => value[field] as number,
+  )
   return { maxFrameBytes, maxSubscriptions, maxTopicLength, maxBatch } as Limits
 }
 
@@ -30,7 +36,10 @@ function member(value: unknown, field: string): PresenceMember {
   ) {
     fail('BAD_REQUEST', `presence.${field} must be a member {connectionId, identity, state?}`, { field })
   }
-  const out: PresenceMember = { connectionId: record.connectionId as string, identity: record.identity as string | null }
+  const out: PresenceMember = {
+    connectionId: record.connectionId as string,
+    identity: record.identity as string | null,
+  }
   if (record.state !== undefined) out.state = record.state as PresenceMember['state']
   return out
 }
@@ -95,7 +104,8 @@ const serverDecoders: Record<string, (reader: FieldReader) => ServerFrame> = {
     const action = r.oneOf('action', ['sync', 'join', 'update', 'leave'] as const)
     if (action === 'sync') {
       const members = r.frame.members
-      if (!Array.isArray(members)) fail('BAD_REQUEST', 'presence.members must be an array', { field: 'members' })
+      if (!Array.isArray(members))
+        fail('BAD_REQUEST', 'presence.members must be an array', { field: 'members' })
       return { type: 'presence', topic, action, members: members.map((m, i) => member(m, `members.${i}`)) }
     }
     return { type: 'presence', topic, action, member: member(r.frame.member, 'member') }
@@ -112,7 +122,10 @@ const serverDecoders: Record<string, (reader: FieldReader) => ServerFrame> = {
   result: (r) => ({ type: 'result', id: r.id_(true) as string, result: r.json('result') }),
   error: (r) => {
     const issues = r.frame.issues
-    if (issues !== undefined && (!Array.isArray(issues) || !issues.every((i) => typeof i?.message === 'string'))) {
+    if (
+      issues !== undefined &&
+      (!Array.isArray(issues) || !issues.every((i) => typeof i?.message === 'string'))
+    ) {
       fail('BAD_REQUEST', 'error.issues must be an array of {message, path?}', { field: 'issues' })
     }
     return {
@@ -130,7 +143,11 @@ const serverDecoders: Record<string, (reader: FieldReader) => ServerFrame> = {
   },
   ping: () => ({ type: 'ping' }),
   pong: (r) => ({ type: 'pong', id: r.id_(false) }),
-  reconnect: (r) => ({ type: 'reconnect', reason: r.errorCode('reason'), retryAfterMs: r.number('retryAfterMs') }),
+  reconnect: (r) => ({
+    type: 'reconnect',
+    reason: r.errorCode('reason'),
+    retryAfterMs: r.number('retryAfterMs'),
+  }),
 }
 
 /**

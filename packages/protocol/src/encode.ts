@@ -6,6 +6,8 @@ import type { ClientFrame, ServerFrame } from './frames'
  *
  * @example encodeMessage({ type: 'ping' }) // '{"type":"ping"}'
  */
-export function encodeMessage(message: ServerFrame | ClientFrame | ReadonlyArray<ServerFrame | ClientFrame>): string {
+export function encodeMessage(
+  message: ServerFrame | ClientFrame | ReadonlyArray<ServerFrame | ClientFrame>,
+): string {
   return JSON.stringify(message)
 }

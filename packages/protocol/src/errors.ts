@@ -16,7 +16,7 @@ export const ERROR_CODES = {
   TOKEN_EXPIRED: { http: 401, close: 4401, wire: true },
   /** Authenticated, but not allowed: subscribe, publish, call or origin. */
   FORBIDDEN: { http: 403, close: 4403, wire: true },
-  /** Unknown procedure, unknown SSE connection, or unsubscribe of a topic not subscribed. */
+  /** Unknown procedure, unknown SSE connection, or presence on a topic the connection is not subscribed to. */
   NOT_FOUND: { http: 404, close: null, wire: true },
   /** The connection sent nothing (not even a pong) for longer than the idle timeout. */
   IDLE_TIMEOUT: { http: 408, close: 4408, wire: true },

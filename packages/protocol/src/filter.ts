@@ -34,7 +34,18 @@ export type FilterPredicate = (meta: JsonObject | undefined) => boolean
 /** Bounds that keep a hostile filter from costing the server more than a few microseconds. */
 export const FILTER_LIMITS = { maxDepth: 8, maxNodes: 64, maxListLength: 256, maxFieldLength: 128 } as const
 
-const LEAF_OPERATORS = ['equals', 'notEquals', 'in', 'notIn', 'gt', 'gte', 'lt', 'lte', 'exists', 'contains'] as const
+const LEAF_OPERATORS = [
+  'equals',
+  'notEquals',
+  'in',
+  'notIn',
+  'gt',
+  'gte',
+  'lt',
+  'lte',
+  'exists',
+  'contains',
+] as const
 type LeafOperator = (typeof LEAF_OPERATORS)[number]
 const FIELD_PATTERN = /^[A-Za-z0-9_$-]+(\.[A-Za-z0-9_$-]+)*$/
 
@@ -97,7 +108,14 @@ export function validateFilter(value: unknown, path = 'filter'): ProtocolError |
       return walk(record.not, `${at}.not`, depth + 1)
     }
     const field = record.field
-    if (typeof field !== 'string' || field.length > FILTER_LIMITS.maxFieldLength || !FIELD_PATTERN.test(field)) {
+    if (typeof field === 'string' && field.length > FILTER_LIMITS.maxFieldLength) {
+      return new ProtocolError(
+        'LIMIT_EXCEEDED',
+        `${at}.field is longer than ${FILTER_LIMITS.maxFieldLength} characters`,
+        { field: `${at}.field` },
+      )
+    }
+    if (typeof field !== 'string' || !FIELD_PATTERN.test(field)) {
       return new ProtocolError('BAD_REQUEST', `${at}.field must be a dot path such as "author.id"`, {
         field: `${at}.field`,
         expected: 'dot path',
@@ -129,9 +147,13 @@ export function validateFilter(value: unknown, path = 'filter'): ProtocolError |
       case 'notIn':
         if (!Array.isArray(operand) || !operand.every(isScalar)) return bad('an array of scalars')
         return operand.length > FILTER_LIMITS.maxListLength
-          ? new ProtocolError('LIMIT_EXCEEDED', `${at}.${op} has more than ${FILTER_LIMITS.maxListLength} values`, {
-              field: `${at}.${op}`,
-            })
+          ? new ProtocolError(
+              'LIMIT_EXCEEDED',
+              `${at}.${op} has more than ${FILTER_LIMITS.maxListLength} values`,
+              {
+                field: `${at}.${op}`,
+              },
+            )
           : null
       case 'gt':
       case 'gte':
@@ -157,7 +179,8 @@ function readPath(meta: JsonObject | undefined, path: string[]): Json | undefine
 
 function compare(value: Json | undefined, operand: number | string): number | null {
   if (typeof value === 'number' && typeof operand === 'number') return value - operand
-  if (typeof value === 'string' && typeof operand === 'string') return value < operand ? -1 : value > operand ? 1 : 0
+  if (typeof value === 'string' && typeof operand === 'string')
+    return value < operand ? -1 : value > operand ? 1 : 0
   return null
 }
 

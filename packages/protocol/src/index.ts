@@ -1,5 +1,12 @@
 export { decodeBase64Url, encodeBase64Url } from './base64url'
-export { type ClientDecodeOptions, decodeClientFrame, decodeClientMessage, KIND_PATTERN, MAX_KEY_LENGTH, MAX_TOKEN_LENGTH } from './decode-client'
+export {
+  type ClientDecodeOptions,
+  decodeClientFrame,
+  decodeClientMessage,
+  KIND_PATTERN,
+  MAX_KEY_LENGTH,
+  MAX_TOKEN_LENGTH,
+} from './decode-client'
 export type { DecodeResult } from './decode-helpers'
 export { decodeServerFrame, decodeServerMessage } from './decode-server'
 export { encodeMessage } from './encode'
@@ -16,7 +23,15 @@ export {
   type ValidationIssue,
   type WireErrorCode,
 } from './errors'
-export { compileFilter, FILTER_LIMITS, type Filter, type FilterPredicate, type FilterScalar, matchesFilter, validateFilter } from './filter'
+export {
+  compileFilter,
+  FILTER_LIMITS,
+  type Filter,
+  type FilterPredicate,
+  type FilterScalar,
+  matchesFilter,
+  validateFilter,
+} from './filter'
 export type {
   AckFrame,
   AuthFrame,
@@ -60,8 +75,23 @@ export {
   TOPIC_PATTERN,
   utf8Length,
 } from './limits'
-export { comparePositions, EPOCH_PATTERN, formatPosition, isSeq, type Position, parsePosition } from './position'
-export { decodeLastEventId, encodeStreamCursor, formatSseComment, formatSseEvent, type SseFields, sseEventName } from './sse'
+export {
+  comparePositions,
+  EPOCH_PATTERN,
+  formatPosition,
+  isSeq,
+  type Position,
+  parsePosition,
+} from './position'
+export { decodePublishRequest, type PublishRequest } from './publish-request'
+export {
+  decodeLastEventId,
+  encodeStreamCursor,
+  formatSseComment,
+  formatSseEvent,
+  type SseFields,
+  sseEventName,
+} from './sse'
 export {
   decodeSubscriptionsParam,
   encodeSubscriptionsParam,

@@ -27,9 +27,15 @@ export const MAX_ID_LENGTH = 128
 export const MAX_NAME_LENGTH = 128
 
 /** True when a topic name is well-formed and within `maxTopicLength`. */
-export function isValidTopic(topic: unknown, maxTopicLength = DEFAULT_LIMITS.maxTopicLength): topic is string {
+export function isValidTopic(
+  topic: unknown,
+  maxTopicLength = DEFAULT_LIMITS.maxTopicLength,
+): topic is string {
   return (
-    typeof topic === 'string' && topic.length > 0 && topic.length <= maxTopicLength && TOPIC_PATTERN.test(topic)
+    typeof topic === 'string' &&
+    topic.length > 0 &&
+    topic.length <= maxTopicLength &&
+    TOPIC_PATTERN.test(topic)
   )
 }
 

@@ -1,6 +1,6 @@
 import { decodeBase64Url, encodeBase64Url } from './base64url'
-import type { DecodeResult } from './decode-helpers'
 import { decodeClientFrame } from './decode-client'
+import type { DecodeResult } from './decode-helpers'
 import { ProtocolError } from './errors'
 import type { SubscribeFrame } from './frames'
 import { DEFAULT_LIMITS } from './limits'
@@ -45,7 +45,8 @@ export function decodeSubscriptionsParam(
   } catch {
     return bad('subscriptions must be base64url-encoded JSON')
   }
-  if (!Array.isArray(list)) return bad('subscriptions must be a JSON array of {topic, filter?, from?, snapshot?}')
+  if (!Array.isArray(list))
+    return bad('subscriptions must be a JSON array of {topic, filter?, from?, snapshot?}')
   if (list.length > maxSubscriptions) {
     return bad(`subscriptions holds more than ${maxSubscriptions} topics`, 'LIMIT_EXCEEDED')
   }
