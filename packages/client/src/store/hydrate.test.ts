@@ -1,8 +1,11 @@
+import type { Json } from '@sluice/protocol'
 import { describe, expect, it } from 'vitest'
 import { type CrudState, crud } from '../merge/crud'
 import { hydrate } from './hydrate'
 import { createSubscriptionStore } from './subscription-store'
 import type { SubscriptionSink } from './types'
+
+const list = (items: unknown[]) => crud<Todo>().fromSnapshot!(items as Json)
 
 interface Todo {
   id: string
@@ -24,7 +27,7 @@ describe('hydrate', () => {
     const store = createSubscriptionStore({
       merge: crud<Todo>(),
       scheduler: never,
-      initialData: [{ id: 'old' }],
+      initialData: list([{ id: 'old' }]),
       initialPosition: { epoch: 'e1', seq: 2 },
     })
     expect(hydrate(store, [{ id: 'new' }], { epoch: 'e1', seq: 5 })).toBe(true)
@@ -35,7 +38,7 @@ describe('hydrate', () => {
     const store = createSubscriptionStore({
       merge: crud<Todo>(),
       scheduler: never,
-      initialData: [{ id: 'live' }],
+      initialData: list([{ id: 'live' }]),
       initialPosition: { epoch: 'e1', seq: 9 },
     })
     expect(hydrate(store, [{ id: 'stale' }], { epoch: 'e1', seq: 9 })).toBe(false)

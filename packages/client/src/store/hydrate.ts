@@ -10,10 +10,10 @@ import type { SubscriptionSink } from './types'
  * log past `position`, or any position when `position` is not given or names another log —
  * live data wins over a page that may be seconds old.
  *
- * SSR recipe: on the server, render with `initialData` (the hooks of `@sluice/react` and
- * `@sluice/vue` return it without subscribing), serialise the same JSON into the page, and
- * pass it again as `initialData` in the browser — or call `hydrate` on a store you created
- * yourself. Subscribing happens only in the browser, after mount.
+ * SSR recipe: on the server, render with `initialData: merge.fromSnapshot(json)` (the hooks of
+ * `@sluice/react` and `@sluice/vue` return it without subscribing), serialise the same JSON into
+ * the page, and build `initialData` from it again in the browser — or call `hydrate` with the
+ * JSON on a store you manage yourself. Subscribing happens only in the browser, after mount.
  *
  * @param store - the store to seed.
  * @param data - snapshot-shaped data, as rendered on the server.

@@ -1,9 +1,11 @@
-import type { EventFrame } from '@sluice/protocol'
+import type { EventFrame, Json } from '@sluice/protocol'
 import { describe, expect, it, vi } from 'vitest'
 import { crud } from '../merge/crud'
 import { custom } from '../merge/custom'
 import { createSubscriptionStore } from './subscription-store'
 import type { Scheduler } from './types'
+
+const list = (items: unknown[]) => crud<Todo>().fromSnapshot!(items as Json)
 
 interface Todo {
   id: string
@@ -57,11 +59,11 @@ describe('createSubscriptionStore', () => {
     })
   })
 
-  it('starts from initialData through fromSnapshot, at initialPosition', () => {
+  it('starts from initialData, at initialPosition', () => {
     const store = createSubscriptionStore({
       merge: crud<Todo>(),
       scheduler: manualScheduler().scheduler,
-      initialData: [{ id: 'a', title: 'A' }],
+      initialData: list([{ id: 'a', title: 'A' }]),
       initialPosition: { epoch: 'e1', seq: 4 },
     })
     const state = store.$state.get()
@@ -162,7 +164,7 @@ describe('createSubscriptionStore', () => {
     const store = createSubscriptionStore({
       merge: crud<Todo>(),
       scheduler: manual.scheduler,
-      initialData: [],
+      initialData: list([]),
     })
     const data = store.$state.get().data
     store.pushEvents([at('e1', 1, event('deleted', { id: 'missing', title: '' }))])
@@ -179,7 +181,7 @@ describe('createSubscriptionStore', () => {
     const store = createSubscriptionStore({
       merge: crud<Todo>(),
       scheduler: manual.scheduler,
-      initialData: [{ id: 'a', title: 'A' }],
+      initialData: list([{ id: 'a', title: 'A' }]),
     })
     const listener = vi.fn()
     store.$state.listen(listener)
@@ -202,7 +204,7 @@ describe('createSubscriptionStore', () => {
     const store = createSubscriptionStore({
       merge: crud<Todo>(),
       scheduler: manual.scheduler,
-      initialData: [],
+      initialData: list([]),
     })
     store.optimistic({ kind: 'created', key: 'mine', data: { id: 'mine', title: 'draft' } })
     store.pushEvents([at('e1', 1, event('created', { id: 'other', title: 'O' }))])
@@ -222,7 +224,7 @@ describe('createSubscriptionStore', () => {
     const store = createSubscriptionStore({
       merge: crud<Todo>(),
       scheduler: manual.scheduler,
-      initialData: [],
+      initialData: list([]),
     })
     store.optimistic({ kind: 'created', key: 'a', data: { id: 'a', title: 'mine' }, publishId: 'p1' })
     // someone else's write to the same key does not confirm ours
@@ -241,7 +243,7 @@ describe('createSubscriptionStore', () => {
     const store = createSubscriptionStore({
       merge: crud<Todo>(),
       scheduler: manual.scheduler,
-      initialData: [{ id: 'a', title: 'A' }],
+      initialData: list([{ id: 'a', title: 'A' }]),
     })
     const confirmedData = store.$state.get().data
     const rollback = store.optimistic({ kind: 'deleted', key: 'a' })
@@ -343,7 +345,7 @@ describe('createSubscriptionStore', () => {
     const store = createSubscriptionStore({
       merge: crud<Todo>(),
       scheduler: manual.scheduler,
-      initialData: [],
+      initialData: list([]),
     })
     store.pushEvents([at('e1', 1, event('created', { id: 'a', title: 'A' }))])
     manual.run()

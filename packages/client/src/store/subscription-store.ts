@@ -16,11 +16,11 @@ export interface SubscriptionStoreOptions<TData> {
   /** When queued events are applied. */
   scheduler: Scheduler
   /**
-   * Snapshot-shaped data to start from instead of `merge.initial()` — the same shape the
-   * server's snapshot provider returns (an array of items for `crud`). It goes through
-   * `merge.fromSnapshot`, so JSON rendered on the server can be passed as is (SSR).
+   * State to start from instead of `merge.initial()`, e.g. rendered on the server. It is used
+   * as is; to start from snapshot-shaped JSON (an items array for `crud`), pass
+   * `merge.fromSnapshot(json)` or call {@link hydrate} on the store.
    */
-  initialData?: unknown
+  initialData?: TData
   /** The log position `initialData` was taken at, so the connection layer can resume after it. */
   initialPosition?: Position | null
   /** The topic written into optimistic events, for reducers that read `event.topic`. @default '' */
@@ -45,22 +45,26 @@ interface Pending {
   confirmed: boolean
 }
 
-/** The state before anything arrives: `initialData` through `fromSnapshot`, or `merge.initial()`. */
+/**
+ * The state before anything arrives: `initialData` if given, else `merge.initial()`. Bindings
+ * use it to render on the server, where nothing subscribes.
+ */
 export function initialSubscriptionState<TData>(
   merge: MergeStrategy<TData>,
-  initialData?: unknown,
+  initialData?: TData,
   initialPosition: Position | null = null,
 ): SubscriptionState<TData> {
+  const seeded = initialData !== undefined
   return {
-    data: initialData === undefined ? merge.initial() : fromSnapshot(merge, initialData),
+    data: seeded ? initialData : merge.initial(),
     status: 'idle',
     error: null,
-    position: initialData === undefined ? null : initialPosition,
+    position: seeded ? initialPosition : null,
   }
 }
 
-function fromSnapshot<TData>(merge: MergeStrategy<TData>, data: unknown): TData {
-  return merge.fromSnapshot ? merge.fromSnapshot(data as Json) : (data as TData)
+function fromSnapshot<TData>(merge: MergeStrategy<TData>, data: Json): TData {
+  return merge.fromSnapshot ? merge.fromSnapshot(data) : (data as TData)
 }
 
 /**
