@@ -1,0 +1,42 @@
+import type { ErrorCode, ValidationIssue } from '@sluice/protocol'
+
+export interface ClientErrorOptions {
+  /** VALIDATION: what the procedure's schema rejected. */
+  issues?: ValidationIssue[]
+  /** RATE_LIMITED / OVERLOADED / SHUTTING_DOWN: when the server asked to be retried. */
+  retryAfterMs?: number
+  /** The WebSocket close code that ended the connection, when one did. */
+  closeCode?: number
+  /** The topic an error frame named (subscribe and publish errors). */
+  topic?: string
+  cause?: unknown
+}
+
+/**
+ * The one error class of `@sluice/client`. Match on `code` (a protocol error code, or one of
+ * the local codes TIMEOUT, QUEUE_FULL, STALE, CLOSED, NETWORK), never on `message`.
+ *
+ * @example
+ * try {
+ *   await client.call('rename', { id: 't1', title: '' })
+ * } catch (error) {
+ *   if (error instanceof ClientError && error.code === 'VALIDATION') showIssues(error.issues)
+ * }
+ */
+export class ClientError extends Error {
+  override readonly name = 'ClientError'
+  readonly code: ErrorCode
+  readonly issues: ValidationIssue[] | undefined
+  readonly retryAfterMs: number | undefined
+  readonly closeCode: number | undefined
+  readonly topic: string | undefined
+
+  constructor(code: ErrorCode, message: string, options: ClientErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause })
+    this.code = code
+    this.issues = options.issues
+    this.retryAfterMs = options.retryAfterMs
+    this.closeCode = options.closeCode
+    this.topic = options.topic
+  }
+}

@@ -1,0 +1,271 @@
+import type { Json } from '@sluice/protocol'
+import type { ReadableAtom } from 'nanostores'
+import { type BackoffOptions, retryDelay as fullJitterDelay } from './backoff'
+import { type CallOptions, createCalls } from './calls'
+import { ClientError } from './client-error'
+import type { ConnectionHooks } from './connection'
+import { createConnection } from './connection'
+import type { ConnectionState, TransportKind } from './connection-state'
+import { browserEnvironment, type ClientEnvironment } from './environment'
+import { createIdGenerator } from './ids'
+import {
+  createPublisher,
+  type OfflineQueueOptions,
+  type PublishEvent,
+  type PublishOptions,
+  type PublishResult,
+} from './publish'
+import { resolveScheduler, type SchedulerOption } from './store/scheduler'
+import { createSubscriptionStore } from './store/subscription-store'
+import {
+  createSubscriptions,
+  type StoreFactory,
+  type SubscribeOptions,
+  type Subscription,
+} from './subscriptions'
+import { defaultTimers, type TimerProvider } from './timers'
+import { createTransportSelector } from './transport/select'
+import { createSseTransport, type FetchLike } from './transport/sse'
+import {
+  assertWebSocketConstructor,
+  createWebSocketTransport,
+  type WebSocketConstructor,
+} from './transport/websocket'
+
+/** Options of {@link createClient}. */
+export interface ClientOptions extends ConnectionHooks {
+  /** The server's http(s) base URL, e.g. `https://example.com/realtime`; `ws(s)` is derived from it. */
+  url: string
+  /** Transports in order of preference; later ones are fallbacks. @default ['ws', 'sse'] */
+  transports?: TransportKind[]
+  /** A static token. Prefer `getToken` for tokens that expire. */
+  token?: string
+  /**
+   * Called before every connect and before each token refresh over an open connection (shortly
+   * before the `expiresAt` the server announced). Return null for an anonymous connection.
+   */
+  getToken?: () => Promise<string | null> | string | null
+  /** The WebSocket implementation. @default globalThis.WebSocket (on Node 20 pass `ws`) */
+  WebSocket?: unknown
+  /** The fetch implementation for SSE. @default globalThis.fetch */
+  fetch?: FetchLike
+  /** The default reconnect delay curve (full-jitter exponential). @default { baseMs: 500, factor: 2, maxMs: 30_000 } */
+  backoff?: BackoffOptions
+  /** Replaces the backoff curve: the delay before reconnect attempt `attempt` (0-based). */
+  retryDelay?: (attempt: number) => number
+  /** Random source for the backoff jitter and command ids. @default Math.random */
+  random?: () => number
+  /** When queued inbound events are applied to stores. @default 'microtask' */
+  scheduler?: SchedulerOption
+  /** A call without a result after this long rejects with TIMEOUT. @default 10_000 */
+  callTimeoutMs?: number
+  /** A sent publish without an ack after this long rejects with TIMEOUT. @default 10_000 */
+  publishTimeoutMs?: number
+  /** Publishes issued while disconnected wait here. @default { maxSize: 100, maxAgeMs: 60_000 } */
+  offlineQueue?: OfflineQueueOptions
+  /** Connect on the first subscribe, call or publish rather than at creation. @default true */
+  lazy?: boolean
+  /** A transport whose welcome takes longer fails (and the next transport is tried). @default 10_000 */
+  handshakeTimeoutMs?: number
+  /** While on a fallback transport, how often the preferred one is tried in the background. @default 60_000 */
+  probeIntervalMs?: number
+  /** After sleep or when the page becomes visible, a ping without pong in this time reconnects. @default 5_000 */
+  pingTimeoutMs?: number
+  /** Timers and clock. @default globals, looked up on each call */
+  timers?: TimerProvider
+  /** Online/offline and visibility signals. @default browser globals when they exist */
+  environment?: ClientEnvironment
+}
+
+/**
+ * The topic → data map of a typed client. With the default (`Record<string, any>`) every topic
+ * is allowed and the data type comes from the merge strategy.
+ */
+// biome-ignore lint/suspicious/noExplicitAny: the untyped default must accept any data
+export type TopicSchema = Record<string, any>
+
+type DataOf<Schema extends TopicSchema, K extends string, TData> = string extends keyof Schema
+  ? TData
+  : Schema[K]
+
+/** A Sluice client. Create one per server with {@link createClient} and share it. */
+export interface SluiceClient<Schema extends TopicSchema = TopicSchema> {
+  /** The connection's status, transport, retry attempt and last error. */
+  readonly $connection: ReadableAtom<ConnectionState>
+  /**
+   * Subscribes to a topic. Subscriptions with the same topic and filter share one store.
+   *
+   * @example
+   * const todos = client.subscribe('todos', { merge: crud<Todo>() })
+   * todos.$state.subscribe(({ data, status }) => render(data.items, status))
+   */
+  subscribe<K extends keyof Schema & string, TData = Schema[K]>(
+    topic: K,
+    options: SubscribeOptions<DataOf<Schema, K, TData>>,
+  ): Subscription<DataOf<Schema, K, TData>>
+  /**
+   * Calls a server procedure. An identical call (same name and arguments) issued while one is
+   * pending shares its result unless `fresh` is set.
+   */
+  call(name: string, args?: Json, options?: CallOptions): Promise<unknown>
+  /** Publishes an event; resolves with its position once the server acknowledged it. */
+  publish(topic: keyof Schema & string, event: PublishEvent, options?: PublishOptions): Promise<PublishResult>
+  /** Connects now (a lazy client connects on first use). */
+  connect(): void
+  /** Closes the connection for good; pending calls and publishes reject with CLOSED. */
+  close(): void
+}
+
+/**
+ * Creates a client. It connects over WebSocket (falling back to SSE), resumes every topic from
+ * its position after a reconnect, drops duplicate events and applies the rest to stores.
+ *
+ * @example
+ * import { createClient, crud } from '@sluice/client'
+ *
+ * type Todo = { id: string; title: string }
+ * const client = createClient<{ todos: CrudState<Todo> }>({
+ *   url: 'https://example.com/realtime',
+ *   getToken: () => fetch('/token').then((r) => r.text()),
+ * })
+ * const todos = client.subscribe('todos', { merge: crud<Todo>(), snapshot: true })
+ * await client.publish('todos', { kind: 'created', key: 't1', data: { id: 't1', title: 'Ship' } })
+ */
+export function createClient<Schema extends TopicSchema = TopicSchema>(
+  options: ClientOptions,
+): SluiceClient<Schema> {
+  const {
+    url,
+    transports = ['ws', 'sse'],
+    token,
+    getToken,
+    backoff,
+    random = Math.random,
+    scheduler: schedulerOption = 'microtask',
+    callTimeoutMs = 10_000,
+    publishTimeoutMs = 10_000,
+    offlineQueue = {},
+    lazy = true,
+    handshakeTimeoutMs = 10_000,
+    probeIntervalMs = 60_000,
+    pingTimeoutMs = 5_000,
+    timers = defaultTimers,
+  } = options
+  if (typeof url !== 'string' || !/^(https?|wss?):\/\//.test(url)) {
+    throw new TypeError(
+      `createClient: options.url must be an http(s) URL such as 'https://example.com/realtime', received ${JSON.stringify(url)}`,
+    )
+  }
+  if (options.WebSocket !== undefined) assertWebSocketConstructor(options.WebSocket)
+  const httpUrl = url.replace(/^ws(s?):/, 'http$1:')
+  const nextId = createIdGenerator(random)
+  const scheduler = resolveScheduler(schedulerOption)
+  const environment = options.environment ?? browserEnvironment()
+  const retryDelay = options.retryDelay ?? ((attempt: number) => fullJitterDelay(attempt, backoff, random))
+
+  const createStore: StoreFactory = (storeOptions) =>
+    createSubscriptionStore({ ...storeOptions, scheduler, now: () => timers.now() })
+
+  const factories = {
+    ws: createWebSocketTransport(options.WebSocket as WebSocketConstructor | undefined),
+    sse: createSseTransport(options.fetch),
+  }
+
+  const connection = createConnection({
+    url: httpUrl,
+    factories,
+    selector: createTransportSelector(transports),
+    getToken: async () => (getToken ? await getToken() : (token ?? null)),
+    canRefreshToken: getToken !== undefined,
+    timers,
+    environment,
+    retryDelay,
+    handshakeTimeoutMs,
+    probeIntervalMs,
+    pingTimeoutMs,
+    nextId,
+    busy: () => calls.inFlight > 0,
+    onConnect: options.onConnect,
+    onDisconnect: options.onDisconnect,
+    beforeReconnect: options.beforeReconnect,
+    listener: {
+      onOpen() {
+        subscriptions.onOpen()
+        calls.onOpen()
+        publisher.onOpen()
+      },
+      onFrame(frame) {
+        if (subscriptions.handle(frame)) return
+        if (frame.type === 'result') calls.handle(frame)
+        else if (frame.type === 'ack') publisher.handle(frame)
+        else if (frame.type === 'error') calls.handle(frame) || publisher.handle(frame)
+      },
+      onDrop() {
+        subscriptions.onDrop()
+        calls.onDrop()
+        publisher.onDrop()
+      },
+      onClosed(error) {
+        subscriptions.onClosed()
+        calls.onClosed(error)
+        publisher.onClosed(error)
+      },
+    },
+  })
+
+  const demand = () => {
+    if (connection.machine.status === 'idle') connection.start('first use')
+  }
+  const ensureUsable = () => {
+    if (connection.machine.status === 'closed') throw new ClientError('CLOSED', 'the client was closed')
+  }
+
+  const subscriptions = createSubscriptions({
+    send: connection.send,
+    isOpen: connection.isOpen,
+    nextId,
+    createStore,
+    demand,
+  })
+  const calls = createCalls({
+    send: connection.send,
+    isOpen: connection.isOpen,
+    nextId,
+    timers,
+    defaultTimeoutMs: callTimeoutMs,
+  })
+  const publisher = createPublisher({
+    send: connection.send,
+    isOpen: connection.isOpen,
+    nextId,
+    timers,
+    defaultTimeoutMs: publishTimeoutMs,
+    queue: { maxSize: offlineQueue.maxSize ?? 100, maxAgeMs: offlineQueue.maxAgeMs ?? 60_000 },
+  })
+
+  if (!lazy) connection.start('created')
+
+  return {
+    $connection: connection.$state,
+    subscribe(topic, subscribeOptions) {
+      ensureUsable()
+      return subscriptions.subscribe(topic, subscribeOptions)
+    },
+    call(name, args, callOptions) {
+      if (connection.machine.status === 'closed')
+        return Promise.reject(new ClientError('CLOSED', 'the client was closed'))
+      const result = calls.call(name, args, callOptions)
+      demand()
+      return result
+    },
+    publish(topic, event, publishOptions) {
+      if (connection.machine.status === 'closed')
+        return Promise.reject(new ClientError('CLOSED', 'the client was closed'))
+      const result = publisher.publish(topic, event, publishOptions)
+      demand()
+      return result
+    },
+    connect: () => connection.start('connect()'),
+    close: () => connection.close(),
+  }
+}

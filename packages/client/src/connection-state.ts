@@ -1,0 +1,96 @@
+import { atom, type ReadableAtom } from 'nanostores'
+import type { ClientError } from './client-error'
+
+/**
+ * Where the connection stands. `reconnecting` waits for a retry timer; `offline` waits for the
+ * environment's `online` event and schedules nothing; `closed` is final (client.close() or a
+ * terminal error such as a rejected token).
+ */
+export type ConnectionStatus = 'idle' | 'connecting' | 'open' | 'reconnecting' | 'offline' | 'closed'
+
+export type TransportKind = 'ws' | 'sse'
+
+/** The value of `client.$connection`. */
+export interface ConnectionState {
+  status: ConnectionStatus
+  /** The transport of the open (or opening) connection. */
+  transport: TransportKind | null
+  /** Failed connects since the last successful one. */
+  attempt: number
+  /** When the next connect is scheduled (ms since the Unix epoch), while `reconnecting`. */
+  nextRetryAt: number | null
+  /** Why the last connection ended or failed; null once open again. */
+  error: ClientError | null
+}
+
+/** One status change, as the transition function saw it. */
+export interface Transition {
+  from: ConnectionStatus
+  to: ConnectionStatus
+  reason: string
+}
+
+const TRANSITIONS: Record<ConnectionStatus, readonly ConnectionStatus[]> = {
+  idle: ['connecting', 'offline', 'closed'],
+  connecting: ['open', 'reconnecting', 'offline', 'closed'],
+  open: ['reconnecting', 'offline', 'closed'],
+  reconnecting: ['connecting', 'offline', 'closed'],
+  offline: ['connecting', 'closed'],
+  closed: [],
+}
+
+/** True when the table allows `from → to`. */
+export function canTransition(from: ConnectionStatus, to: ConnectionStatus): boolean {
+  return TRANSITIONS[from].includes(to)
+}
+
+export const INITIAL_CONNECTION_STATE: ConnectionState = {
+  status: 'idle',
+  transport: null,
+  attempt: 0,
+  nextRetryAt: null,
+  error: null,
+}
+
+/**
+ * The connection's state machine: every status change goes through `transition`, which checks
+ * the table, stores the new state and tells listeners `{from, to, reason}`. Field updates that
+ * keep the status (attempt counter, transport switch) go through `patch`.
+ */
+export function createConnectionState() {
+  const $state = atom<ConnectionState>(INITIAL_CONNECTION_STATE)
+  const listeners = new Set<(transition: Transition, state: ConnectionState) => void>()
+
+  function transition(
+    to: ConnectionStatus,
+    reason: string,
+    fields: Partial<Omit<ConnectionState, 'status'>> = {},
+  ): boolean {
+    const current = $state.get()
+    if (!canTransition(current.status, to)) return false
+    const next: ConnectionState = { ...current, ...fields, status: to }
+    $state.set(next)
+    const change = { from: current.status, to, reason }
+    for (const listener of listeners) listener(change, next)
+    return true
+  }
+
+  function patch(fields: Partial<Omit<ConnectionState, 'status'>>): void {
+    $state.set({ ...$state.get(), ...fields })
+  }
+
+  return {
+    $state: $state as ReadableAtom<ConnectionState>,
+    get status(): ConnectionStatus {
+      return $state.get().status
+    },
+    transition,
+    patch,
+    onTransition(listener: (transition: Transition, state: ConnectionState) => void): () => void {
+      listeners.add(listener)
+      return () => listeners.delete(listener)
+    },
+  }
+}
+
+export type ConnectionStateMachine = ReturnType<typeof createConnectionState>

@@ -1,0 +1,470 @@
+import { type ClientFrame, DEFAULT_LIMITS, type ServerFrame, type WelcomeFrame } from '@sluice/protocol'
+import { nextDelay } from './backoff'
+import { ClientError } from './client-error'
+import { type ConnectionStateMachine, createConnectionState, type TransportKind } from './connection-state'
+import type { ClientEnvironment } from './environment'
+import { createOutbound } from './outbound'
+import { createTimer, type TimerProvider } from './timers'
+import type { TransportSelector } from './transport/select'
+import type { Transport, TransportFactory } from './transport/types'
+
+/** What the connection tells the layers above it (subscriptions, calls, publishes). */
+export interface ConnectionListener {
+  /** A connection opened (or replaced the previous one): resubscribe and resend. */
+  onOpen(): void
+  /** Frames the connection itself does not consume, in arrival order. */
+  onFrame(frame: ServerFrame): void
+  /** The connection was lost; a reconnect follows unless the client closes. */
+  onDrop(): void
+  /** The client is closed for good: settle everything with `error`. */
+  onClosed(error: ClientError): void
+}
+
+/** Hooks of createClient, called by the connection. */
+export interface ConnectionHooks {
+  /** A connection opened (after its welcome). */
+  onConnect?: (info: { transport: TransportKind; welcome: WelcomeFrame }) => void
+  /** An open connection was lost or closed. */
+  onDisconnect?: (info: { error: ClientError | null }) => void
+  /** Awaited before each reconnect attempt, e.g. to refresh something the token depends on. */
+  beforeReconnect?: (info: { attempt: number; error: ClientError | null }) => void | Promise<void>
+}
+
+export interface ConnectionDeps extends ConnectionHooks {
+  url: string
+  factories: Record<TransportKind, TransportFactory>
+  selector: TransportSelector
+  getToken: () => Promise<string | null>
+  /** Whether a fresh token can differ from the last one (false for a static `token`). */
+  canRefreshToken: boolean
+  timers: TimerProvider
+  environment: ClientEnvironment
+  retryDelay: (attempt: number) => number
+  handshakeTimeoutMs: number
+  probeIntervalMs: number
+  pingTimeoutMs: number
+  listener: ConnectionListener
+  nextId(): string
+  /** True while switching transports would lose something (calls awaiting their result). */
+  busy(): boolean
+}
+
+// How often liveness is checked. A tick that fires much later than this means the host slept
+// (laptop lid, frozen background tab): sockets may be dead without having noticed.
+const TICK_MS = 5_000
+const SLEEP_SLACK_MS = 5_000
+
+// Codes after which retrying with the same credentials and client cannot succeed.
+const TERMINAL_AT_CONNECT = new Set(['FORBIDDEN', 'PROTOCOL_VERSION', 'BAD_REQUEST'])
+const AUTH_CODES = new Set(['UNAUTHORIZED', 'TOKEN_EXPIRED'])
+
+/** When to hand the server a fresh token: 30 s before expiry, or at 80% of a short lifetime. */
+export function refreshDelay(expiresAt: number, now: number): number {
+  const remaining = expiresAt - now
+  if (remaining <= 0) return 0
+  return remaining > 60_000 ? remaining - 30_000 : Math.floor(remaining * 0.8)
+}
+
+/**
+ * The connection loop: connect (token first, then transports in preference order with
+ * fallback), keep it alive (heartbeat deadline, liveness pings after sleep or when the page
+ * becomes visible, token refresh over the open connection, background probe of a preferred
+ * transport) and reconnect with backoff, or stop for good on a terminal error.
+ */
+export function createConnection(deps: ConnectionDeps) {
+  const machine: ConnectionStateMachine = createConnectionState()
+  const { timers } = deps
+  const retryTimer = createTimer(timers)
+  const tickTimer = createTimer(timers)
+  const pingTimer = createTimer(timers)
+  const authTimer = createTimer(timers)
+  const probeTimer = createTimer(timers)
+
+  let active: Transport | null = null
+  let probe: Transport | null = null
+  let welcome: WelcomeFrame | null = null
+  let generation = 0
+  let lastActivity = 0
+  let lastTick = 0
+  let pingId: string | null = null
+  let authId: string | null = null
+  let authFailures = 0
+  let retryAfterMs: number | undefined
+  const unlisten: Array<() => void> = []
+
+  const outbound = createOutbound((frames) => active?.send(frames))
+  const isOpen = () => machine.status === 'open' && active !== null
+
+  function stopTimers() {
+    tickTimer.clear()
+    pingTimer.clear()
+    authTimer.clear()
+    probeTimer.clear()
+    pingId = null
+    authId = null
+  }
+
+  function start(reason = 'start'): void {
+    const status = machine.status
+    if (status === 'idle') void connect(reason)
+  }
+
+  async function connect(reason: string): Promise<void> {
+    retryTimer.clear()
+    if (!deps.environment.isOnline()) {
+      machine.transition('offline', 'environment is offline', { nextRetryAt: null })
+      return
+    }
+    if (!machine.transition('connecting', reason, { nextRetryAt: null })) return
+    const current = ++generation
+    let token: string | null
+    try {
+      token = await deps.getToken()
+    } catch (cause) {
+      if (current !== generation) return
+      return scheduleReconnect(new ClientError('UNAUTHORIZED', 'getToken() failed', { cause }))
+    }
+    if (current !== generation || machine.status !== 'connecting') return
+    openTransport(deps.selector.startAttempt(), token, current)
+  }
+
+  function openTransport(kind: TransportKind, token: string | null, current: number) {
+    machine.patch({ transport: kind })
+    const transport: Transport = deps.factories[kind]({
+      url: deps.url,
+      token,
+      timers,
+      handshakeTimeoutMs: deps.handshakeTimeoutMs,
+      handlers: {
+        onOpen: (frame) => {
+          if (active === transport) onWelcome(transport, frame)
+        },
+        onFrames: (frames) => {
+          if (active === transport) route(frames)
+        },
+        onActivity: () => {
+          if (active === transport) lastActivity = timers.now()
+        },
+        onClose: ({ opened, error }) => {
+          if (active !== transport) return
+          active = null
+          if (!opened && error?.code === 'NETWORK' && current === generation) {
+            const next = deps.selector.failed(kind)
+            if (next) return openTransport(next, token, current)
+          }
+          onLost(error, opened)
+        },
+      },
+    })
+    active = transport
+  }
+
+  function onWelcome(transport: Transport, frame: WelcomeFrame) {
+    welcome = frame
+    authFailures = 0
+    retryAfterMs = undefined
+    deps.selector.opened(transport.kind)
+    outbound.discard()
+    outbound.setLimits(frame.limits ?? DEFAULT_LIMITS)
+    machine.transition('open', `welcome over ${transport.kind}`, {
+      transport: transport.kind,
+      attempt: 0,
+      nextRetryAt: null,
+      error: null,
+    })
+    lastActivity = timers.now()
+    lastTick = lastActivity
+    tickTimer.set(TICK_MS, tick)
+    scheduleAuthRefresh(frame.expiresAt)
+    scheduleProbe()
+    deps.listener.onOpen()
+    deps.onConnect?.({ transport: transport.kind, welcome: frame })
+  }
+
+  function route(frames: ServerFrame[]) {
+    for (const frame of frames) {
+      switch (frame.type) {
+        case 'ping':
+          continue
+        case 'pong':
+          if (frame.id !== undefined && frame.id === pingId) {
+            pingId = null
+            pingTimer.clear()
+          }
+          continue
+        case 'reconnect':
+          retryAfterMs = frame.retryAfterMs
+          continue
+        case 'ack':
+          if (frame.id === authId) {
+            authId = null
+            scheduleAuthRefresh(frame.expiresAt)
+            continue
+          }
+          break
+        case 'error':
+          if (frame.id !== undefined && frame.id === authId) {
+            // The server refused the new token: a fresh connect decides whether it is terminal.
+            authId = null
+            drop(new ClientError(frame.code, frame.message))
+            return
+          }
+          if (frame.id === undefined && frame.retryAfterMs !== undefined) retryAfterMs = frame.retryAfterMs
+          break
+      }
+      deps.listener.onFrame(frame)
+      // A listener may have closed the client or dropped the connection.
+      if (!isOpen()) return
+    }
+  }
+
+  function onLost(error: ClientError | null, opened: boolean) {
+    const wasOpen = machine.status === 'open'
+    stopTimers()
+    closeProbe()
+    outbound.discard()
+    if (wasOpen) {
+      deps.listener.onDrop()
+      deps.onDisconnect?.({ error })
+    }
+    if (machine.status === 'closed') return
+    if (error && isTerminal(error, opened)) return close(error)
+    if (error && AUTH_CODES.has(error.code) && !opened) authFailures++
+    scheduleReconnect(error)
+  }
+
+  function isTerminal(error: ClientError, opened: boolean): boolean {
+    if (error.closeCode === 4400 || error.closeCode === 4403) return true
+    if (opened) return false
+    if (TERMINAL_AT_CONNECT.has(error.code)) return true
+    // One retry with a freshly fetched token; a second rejection means the token source is bad.
+    if (AUTH_CODES.has(error.code)) return !deps.canRefreshToken || authFailures >= 1
+    return false
+  }
+
+  function scheduleReconnect(error: ClientError | null) {
+    if (machine.status === 'closed') return
+    if (!deps.environment.isOnline()) {
+      machine.transition('offline', 'environment is offline', { nextRetryAt: null, error })
+      return
+    }
+    const attempt = machine.$state.get().attempt
+    const authRetry = error !== null && AUTH_CODES.has(error.code) && authFailures === 1
+    const delay = authRetry ? 0 : nextDelay(deps.retryDelay(attempt), retryAfterMs ?? error?.retryAfterMs)
+    retryAfterMs = undefined
+    machine.transition('reconnecting', error?.message ?? 'connection closed', {
+      attempt: attempt + 1,
+      nextRetryAt: timers.now() + delay,
+      error,
+    })
+    retryTimer.set(delay, () => void reconnect(attempt + 1, error))
+  }
+
+  async function reconnect(attempt: number, error: ClientError | null) {
+    if (machine.status !== 'reconnecting') return
+    const current = generation
+    try {
+      await deps.beforeReconnect?.({ attempt, error })
+    } catch {
+      // A failing hook must not stop reconnecting; it runs again before the next attempt.
+    }
+    if (current === generation && machine.status === 'reconnecting') void connect('retry')
+  }
+
+  /** Ends the current transport and reconnects: the connection is presumed dead. */
+  function drop(error: ClientError) {
+    const transport = active
+    if (!transport) return
+    active = null
+    transport.close()
+    onLost(error, true)
+  }
+
+  function tick() {
+    const now = timers.now()
+    const late = now - lastTick - TICK_MS
+    lastTick = now
+    tickTimer.set(TICK_MS, tick)
+    if (late > SLEEP_SLACK_MS) return checkLiveness('timers fired late: the host slept')
+    const heartbeatMs = welcome?.heartbeatMs ?? 0
+    if (heartbeatMs > 0 && pingId === null && now - lastActivity > 2 * heartbeatMs) {
+      drop(new ClientError('NETWORK', `no data from the server for ${now - lastActivity} ms`))
+    }
+  }
+
+  /** Sends ping{id} and reconnects unless the pong arrives within pingTimeoutMs. */
+  function checkLiveness(reason: string) {
+    if (!isOpen() || pingId !== null) return
+    pingId = deps.nextId()
+    outbound.send({ type: 'ping', id: pingId })
+    pingTimer.set(deps.pingTimeoutMs, () => {
+      pingId = null
+      drop(new ClientError('NETWORK', `no pong within ${deps.pingTimeoutMs} ms (${reason})`))
+    })
+  }
+
+  function scheduleAuthRefresh(expiresAt: number | undefined) {
+    authTimer.clear()
+    if (expiresAt === undefined || !deps.canRefreshToken) return
+    authTimer.set(refreshDelay(expiresAt, timers.now()), () => void refreshAuth())
+  }
+
+  async function refreshAuth() {
+    const transport = active
+    let token: string | null
+    try {
+      token = await deps.getToken()
+    } catch {
+      // Keep the current token; the server ends the connection at expiry and the reconnect retries.
+      return
+    }
+    if (transport !== active || !isOpen() || token === null) return
+    authId = deps.nextId()
+    outbound.send({ type: 'auth', id: authId, token })
+  }
+
+  function scheduleProbe() {
+    probeTimer.clear()
+    const kind = active ? deps.selector.preferred(active.kind) : null
+    if (kind === null || deps.probeIntervalMs <= 0) return
+    probeTimer.set(deps.probeIntervalMs, () => void runProbe(kind))
+  }
+
+  /**
+   * Opens the preferred transport beside the current one and, once it is welcomed, moves the
+   * connection over: resubscribe from positions on the new one, then close the old one. Events
+   * seen on both during the overlap are dropped by dedup. Calls in flight would lose their
+   * results with the old transport, so the switch waits for a moment without any.
+   */
+  async function runProbe(kind: TransportKind) {
+    if (!isOpen() || probe) return
+    const current = generation
+    let token: string | null
+    try {
+      token = await deps.getToken()
+    } catch {
+      return scheduleProbe()
+    }
+    if (current !== generation || !isOpen()) return
+    const candidate: Transport = deps.factories[kind]({
+      url: deps.url,
+      token,
+      timers,
+      handshakeTimeoutMs: deps.handshakeTimeoutMs,
+      handlers: {
+        onOpen: (frame) => {
+          if (probe !== candidate) return
+          probe = null
+          if (!isOpen() || current !== generation || deps.busy()) {
+            candidate.close()
+            return scheduleProbe()
+          }
+          const old = active
+          active = candidate
+          old?.close()
+          onWelcomeSwitch(candidate, frame)
+        },
+        onFrames: (frames) => {
+          if (active === candidate) route(frames)
+        },
+        onActivity: () => {
+          if (active === candidate) lastActivity = timers.now()
+        },
+        onClose: ({ opened, error }) => {
+          if (probe === candidate) {
+            probe = null
+            return scheduleProbe()
+          }
+          if (active !== candidate) return
+          active = null
+          onLost(error, opened)
+        },
+      },
+    })
+    probe = candidate
+  }
+
+  function onWelcomeSwitch(transport: Transport, frame: WelcomeFrame) {
+    welcome = frame
+    deps.selector.opened(transport.kind)
+    outbound.discard()
+    outbound.setLimits(frame.limits ?? DEFAULT_LIMITS)
+    machine.patch({ transport: transport.kind })
+    lastActivity = timers.now()
+    pingId = null
+    pingTimer.clear()
+    scheduleAuthRefresh(frame.expiresAt)
+    scheduleProbe()
+    deps.listener.onOpen()
+    deps.onConnect?.({ transport: transport.kind, welcome: frame })
+  }
+
+  function closeProbe() {
+    const candidate = probe
+    probe = null
+    candidate?.close()
+  }
+
+  function close(error: ClientError | null = null) {
+    if (machine.status === 'closed') return
+    generation++
+    retryTimer.clear()
+    stopTimers()
+    closeProbe()
+    const transport = active
+    active = null
+    const wasOpen = machine.status === 'open'
+    machine.transition('closed', error ? error.message : 'client.close()', { nextRetryAt: null, error })
+    transport?.close()
+    outbound.discard()
+    if (wasOpen) deps.onDisconnect?.({ error })
+    for (const off of unlisten.splice(0)) off()
+    deps.listener.onClosed(error ?? new ClientError('CLOSED', 'the client was closed'))
+  }
+
+  unlisten.push(
+    deps.environment.onOffline(() => {
+      const status = machine.status
+      if (status === 'closed' || status === 'offline' || status === 'idle') return
+      generation++
+      retryTimer.clear()
+      const transport = active
+      active = null
+      const wasOpen = status === 'open'
+      stopTimers()
+      closeProbe()
+      outbound.discard()
+      transport?.close()
+      machine.transition('offline', 'environment went offline', {
+        nextRetryAt: null,
+        error: new ClientError('NETWORK', 'the device is offline'),
+      })
+      if (wasOpen) {
+        deps.listener.onDrop()
+        deps.onDisconnect?.({ error: null })
+      }
+    }),
+    deps.environment.onOnline(() => {
+      const status = machine.status
+      if (status === 'offline' || status === 'reconnecting') void connect('environment is online')
+    }),
+    deps.environment.onVisible(() => checkLiveness('page became visible')),
+  )
+
+  return {
+    $state: machine.$state,
+    machine,
+    start,
+    close,
+    isOpen,
+    send(frame: ClientFrame): void {
+      if (isOpen()) outbound.send(frame)
+    },
+    /** Ends the current connection as if the network failed (tests, debugging). */
+    drop(reason = 'dropped'): void {
+      drop(new ClientError('NETWORK', reason))
+    },
+  }
+}
+
+export type Connection = ReturnType<typeof createConnection>

@@ -1,0 +1,40 @@
+export { type BackoffOptions, retryDelay } from './backoff'
+export type { CallOptions } from './calls'
+export { type ClientOptions, createClient, type SluiceClient, type TopicSchema } from './client'
+export { ClientError, type ClientErrorOptions } from './client-error'
+export type { ConnectionHooks } from './connection'
+export type { ConnectionState, ConnectionStatus, Transition, TransportKind } from './connection-state'
+export { browserEnvironment, type ClientEnvironment } from './environment'
+export {
+  type CrudOptions,
+  type CrudState,
+  type CursorOptions,
+  type CustomOptions,
+  crud,
+  cursor,
+  custom,
+  type KeyedList,
+  type KeyOption,
+  type LatestOptions,
+  latest,
+  type PresenceOptions,
+  type PresenceState,
+  presence,
+  set,
+} from './merge/index'
+export type { OfflineQueueOptions, PublishEvent, PublishOptions, PublishResult } from './publish'
+export { hydrate } from './store/hydrate'
+export { animationFrameScheduler, microtaskScheduler, type SchedulerOption } from './store/scheduler'
+export { createSubscriptionStore, type SubscriptionStoreOptions } from './store/subscription-store'
+export type {
+  MergeStrategy,
+  OptimisticEvent,
+  Scheduler,
+  SubscriptionSink,
+  SubscriptionState,
+  SubscriptionStatus,
+} from './store/types'
+export type { SubscribeOptions, Subscription } from './subscriptions'
+export type { TimerProvider } from './timers'
+export type { FetchLike } from './transport/sse'
+export type { WebSocketConstructor, WebSocketLike } from './transport/websocket'

@@ -1,0 +1,13 @@
+/**
+ * JSON with object keys sorted at every level, so `{a, b}` and `{b, a}` give one string.
+ * Used as the identity of a filter (shared subscriptions) and of call arguments (dedupe).
+ */
+export function stableJson(value: unknown): string {
+  if (value === undefined) return ''
+  return JSON.stringify(value, (_key, inner: unknown) => {
+    if (inner === null || typeof inner !== 'object' || Array.isArray(inner)) return inner
+    const sorted: Record<string, unknown> = {}
+    for (const key of Object.keys(inner).sort()) sorted[key] = (inner as Record<string, unknown>)[key]
+    return sorted
+  })
+}

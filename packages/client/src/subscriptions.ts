@@ -1,0 +1,439 @@
+import {
+  type ClientFrame,
+  compileFilter,
+  type ErrorCode,
+  type ErrorFrame,
+  type EventFrame,
+  type Filter,
+  type FilterPredicate,
+  isValidTopic,
+  type Json,
+  type Position,
+  type ResyncFrame,
+  type ResyncReason,
+  type ServerFrame,
+  type SnapshotFrame,
+  type SubscribedFrame,
+  type SubscribeFrame,
+  type UnsubscribedFrame,
+} from '@sluice/protocol'
+import type { ReadableAtom } from 'nanostores'
+import { ClientError } from './client-error'
+import { stableJson } from './stable-json'
+import type { SubscriptionStore } from './store/subscription-store'
+import type { MergeStrategy, OptimisticEvent, SubscriptionState } from './store/types'
+
+/** Options of `client.subscribe`. */
+export interface SubscribeOptions<TData> {
+  /** How events become the store's data: `crud()`, `latest()`, `set()`, `custom()`... */
+  merge: MergeStrategy<TData>
+  /**
+   * Only events whose `meta` matches. Two subscriptions with different filters on one topic
+   * share one server subscription (the OR of both filters) and are filtered again locally.
+   */
+  filter?: Filter
+  /**
+   * Ask the server for a snapshot on the first subscribe, and after any resync. Snapshots are
+   * the topic's state as the server's `snapshot` provider returns it; they are not filtered.
+   * @default false
+   */
+  snapshot?: boolean
+  /**
+   * Your own snapshot loader, used instead of a server snapshot: once when the subscription
+   * is first confirmed, and after every resync. Its result must be at least as new as the
+   * moment it was called; events that arrive while it runs are applied on top of it.
+   */
+  load?: () => Promise<Json>
+  /** Called when the server could not replay what was missed (`too_old`, `epoch_changed`, `ahead`). */
+  onResync?: (reason: ResyncReason) => void
+  /**
+   * State to show before the first snapshot or event, e.g. rendered on the server (for
+   * snapshot-shaped JSON pass `merge.fromSnapshot(json)`).
+   */
+  initialData?: TData
+  /**
+   * Where in the topic's log `initialData` was taken. The first subscribe then resumes after it
+   * (replay, no snapshot needed) instead of starting at the head.
+   */
+  initialPosition?: Position
+}
+
+/** A handle on one `client.subscribe` call. */
+export interface Subscription<TData> {
+  /** The store: data, status, error, position. Shared by every subscription of the same topic and filter. */
+  readonly $state: ReadableAtom<SubscriptionState<TData>>
+  /** Applies an event locally until the server's copy (same `publishId`) arrives; returns a rollback. */
+  optimistic(event: OptimisticEvent): () => void
+  /** Leaves the subscription; the server subscription ends when its last user leaves. Idempotent. */
+  unsubscribe(): void
+}
+
+export type StoreFactory = <TData>(options: {
+  merge: MergeStrategy<TData>
+  topic: string
+  initialData?: TData
+  initialPosition?: Position | null
+}) => SubscriptionStore<TData>
+
+interface Entry {
+  filterKey: string
+  filter: Filter | undefined
+  predicate: FilterPredicate | null
+  // biome-ignore lint/suspicious/noExplicitAny: one entry serves any data type; the handle restores it
+  store: SubscriptionStore<any>
+  refs: number
+  load: (() => Promise<Json>) | undefined
+  onResync: Set<(reason: ResyncReason) => void>
+  /** Events held back while `load()` runs, applied on top of its result. */
+  loading: EventFrame[] | null
+  /** Invalidates a load that was overtaken by a newer one. */
+  loadGeneration: number
+}
+
+interface TopicState {
+  topic: string
+  entries: Map<string, Entry>
+  /** The last event applied (or snapshot/resync point). Events at or before it are duplicates. */
+  position: Position | null
+  /** The filter the server subscription has, as canonical JSON ('' for none). */
+  serverFilterKey: string | null
+  /** A snapshot frame is expected before events (first subscribe with snapshot, or after resync). */
+  awaitingSnapshot: boolean
+  resyncReason: ResyncReason | null
+  subscribeId: string | null
+}
+
+export interface SubscriptionsDeps {
+  send(frame: ClientFrame): void
+  isOpen(): boolean
+  nextId(): string
+  createStore: StoreFactory
+  /** Starts the connection when the client is lazy. */
+  demand(): void
+}
+
+const combine = (entries: Iterable<Entry>): Filter | undefined => {
+  const filters: Filter[] = []
+  const seen = new Set<string>()
+  for (const entry of entries) {
+    if (entry.filter === undefined) return undefined
+    if (seen.has(entry.filterKey)) continue
+    seen.add(entry.filterKey)
+    filters.push(entry.filter)
+  }
+  if (filters.length === 0) return undefined
+  return filters.length === 1 ? filters[0] : { or: filters }
+}
+
+/**
+ * The client's subscriptions: one server subscription per topic, ref-counted stores per
+ * topic + filter, and the per-topic position that makes resume and dedup work.
+ *
+ * Guarantees, per topic: events reach each store in log order, each at most once (an event at
+ * or before the position already applied in the same epoch is dropped), and a gap is never
+ * silent: a `resync` moves the store to `resyncing`, calls `onResync(reason)`, and reloads the
+ * store from the server snapshot or `load()`. With neither, the store keeps its data, goes
+ * `live` again with `error: { code: 'STALE' }` so the app can show or fix the gap.
+ */
+export function createSubscriptions(deps: SubscriptionsDeps) {
+  const topics = new Map<string, TopicState>()
+  // Snapshot wishes are per entry, but the server keeps one mode per topic.
+  const wantsSnapshot = new WeakMap<Entry, boolean>()
+
+  const topicWantsSnapshot = (state: TopicState) => {
+    for (const entry of state.entries.values()) if (wantsSnapshot.get(entry)) return true
+    return false
+  }
+
+  const sendSubscribe = (state: TopicState, fresh = false) => {
+    if (!deps.isOpen()) return
+    const filter = combine(state.entries.values())
+    const snapshot = topicWantsSnapshot(state)
+    const frame: SubscribeFrame = { type: 'subscribe', id: deps.nextId(), topic: state.topic }
+    if (filter !== undefined) frame.filter = filter
+    if (state.position === null || state.awaitingSnapshot || fresh) {
+      // No usable position: start at the head, with the snapshot that makes the store whole.
+      if (snapshot) {
+        frame.snapshot = 'always'
+        state.awaitingSnapshot = true
+      }
+    } else {
+      frame.from = state.position
+      if (snapshot) frame.snapshot = 'resync'
+    }
+    state.subscribeId = frame.id ?? null
+    state.serverFilterKey = stableJson(filter)
+    deps.send(frame)
+  }
+
+  const setAll = (
+    state: TopicState,
+    status: SubscriptionState<unknown>['status'],
+    error?: SubscriptionState<unknown>['error'],
+  ) => {
+    for (const entry of state.entries.values()) entry.store.setStatus(status, error)
+  }
+
+  const deliver = (entry: Entry, event: EventFrame) => {
+    if (entry.predicate && !entry.predicate(event.meta)) return
+    if (entry.loading) entry.loading.push(event)
+    else entry.store.pushEvents([event])
+  }
+
+  const runLoad = (state: TopicState, entry: Entry, load: () => Promise<Json>) => {
+    const at = state.position
+    const generation = ++entry.loadGeneration
+    entry.loading = []
+    entry.store.setStatus('resyncing')
+    load().then(
+      (data) => {
+        if (entry.loadGeneration !== generation || state.entries.get(entry.filterKey) !== entry) return
+        const held = entry.loading ?? []
+        entry.loading = null
+        entry.store.setSnapshot(data, at)
+        if (held.length > 0) entry.store.pushEvents(held)
+        entry.store.setStatus('live', null)
+      },
+      (cause: unknown) => {
+        if (entry.loadGeneration !== generation) return
+        const held = entry.loading ?? []
+        entry.loading = null
+        if (held.length > 0) entry.store.pushEvents(held)
+        const message = cause instanceof Error ? cause.message : String(cause)
+        entry.store.setStatus('error', {
+          code: cause instanceof ClientError ? cause.code : 'STALE',
+          message: `load() failed: ${message}`,
+        })
+      },
+    )
+  }
+
+  // After a resync or a snapshot that will not come: the store keeps what it has, flagged.
+  const markStale = (state: TopicState) => {
+    const reason = state.resyncReason
+    state.resyncReason = null
+    for (const entry of state.entries.values()) {
+      if (entry.loading) continue
+      if (reason === null) entry.store.setStatus('live', null)
+      else {
+        entry.store.setStatus('live', {
+          code: 'STALE',
+          message: `missed events could not be replayed (${reason}); the data may be out of date`,
+        })
+      }
+    }
+  }
+
+  const onSubscribed = (state: TopicState, frame: SubscribedFrame) => {
+    const first = state.position === null
+    if (first || state.awaitingSnapshot) state.position = { epoch: frame.epoch, seq: frame.seq }
+    if (state.awaitingSnapshot) return
+    for (const entry of state.entries.values()) {
+      if (entry.loading) continue
+      if (first && entry.load) runLoad(state, entry, entry.load)
+      else entry.store.setStatus('live', null)
+    }
+  }
+
+  const onEvent = (state: TopicState, frame: EventFrame) => {
+    const position = state.position
+    if (position !== null && position.epoch === frame.epoch && frame.seq <= position.seq) return
+    state.position = { epoch: frame.epoch, seq: frame.seq }
+    if (state.awaitingSnapshot) {
+      // Live events only follow the snapshot, so one arriving first means none is coming
+      // (the server's provider had nothing for this topic).
+      state.awaitingSnapshot = false
+      markStale(state)
+    }
+    for (const entry of state.entries.values()) deliver(entry, frame)
+  }
+
+  const onSnapshot = (state: TopicState, frame: SnapshotFrame) => {
+    const position = { epoch: frame.epoch, seq: frame.seq }
+    state.position = position
+    state.awaitingSnapshot = false
+    state.resyncReason = null
+    for (const entry of state.entries.values()) {
+      if (entry.loading) continue
+      entry.store.setSnapshot(frame.data, position)
+      entry.store.setStatus('live', null)
+    }
+  }
+
+  const onResync = (state: TopicState, frame: ResyncFrame) => {
+    state.position = { epoch: frame.epoch, seq: frame.seq }
+    state.resyncReason = frame.reason
+    const snapshot = topicWantsSnapshot(state)
+    for (const entry of state.entries.values()) {
+      entry.store.setStatus('resyncing')
+      for (const listener of entry.onResync) listener(frame.reason)
+    }
+    for (const entry of state.entries.values()) if (entry.load) runLoad(state, entry, entry.load)
+    if (snapshot) state.awaitingSnapshot = true
+    else markStale(state)
+  }
+
+  const onError = (state: TopicState, code: ErrorCode, message: string) => {
+    state.awaitingSnapshot = false
+    setAll(state, 'error', { code, message })
+  }
+
+  function subscribe<TData>(topic: string, options: SubscribeOptions<TData>): Subscription<TData> {
+    if (!isValidTopic(topic, Number.MAX_SAFE_INTEGER)) {
+      throw new ClientError(
+        'BAD_REQUEST',
+        `subscribe: topic must be a non-empty string of [A-Za-z0-9._~:@/+=-], received ${JSON.stringify(topic)}`,
+      )
+    }
+    const filterKey = stableJson(options.filter)
+    let state = topics.get(topic)
+    const newTopic = state === undefined
+    if (!state) {
+      state = {
+        topic,
+        entries: new Map(),
+        position: null,
+        serverFilterKey: null,
+        awaitingSnapshot: false,
+        resyncReason: null,
+        subscribeId: null,
+      }
+      // Seeded data that knows its position resumes after it instead of starting at the head.
+      if (options.initialData !== undefined && options.initialPosition)
+        state.position = options.initialPosition
+      topics.set(topic, state)
+    }
+    let entry = state.entries.get(filterKey)
+    const newEntry = entry === undefined
+    if (!entry) {
+      entry = {
+        filterKey,
+        filter: options.filter,
+        predicate: options.filter === undefined ? null : compileFilter(options.filter),
+        store: deps.createStore({
+          merge: options.merge,
+          topic,
+          initialData: options.initialData,
+          initialPosition: options.initialPosition ?? null,
+        }),
+        refs: 0,
+        load: options.load,
+        onResync: new Set(),
+        loading: null,
+        loadGeneration: 0,
+      }
+      wantsSnapshot.set(entry, options.snapshot === true)
+      state.entries.set(filterKey, entry)
+      entry.store.setStatus('connecting')
+    } else if (options.snapshot) {
+      wantsSnapshot.set(entry, true)
+    }
+    entry.refs++
+    const listener = options.onResync
+    // A wrapper per handle, so the same function passed twice is still removed once per unsubscribe.
+    const resyncListener = listener ? (reason: ResyncReason) => listener(reason) : null
+    if (resyncListener) entry.onResync.add(resyncListener)
+
+    if (newTopic) sendSubscribe(state)
+    else if (newEntry) {
+      // A second filter on a live topic: widen the server filter, and bring the new store up to date.
+      const live = state.position !== null
+      if (options.snapshot) sendSubscribe(state, true)
+      else {
+        if (stableJson(combine(state.entries.values())) !== state.serverFilterKey) sendSubscribe(state)
+        if (live && entry.load) runLoad(state, entry, entry.load)
+        else if (live) entry.store.setStatus('live', null)
+      }
+    }
+    deps.demand()
+
+    const owner = state
+    const shared = entry
+    let active = true
+    return {
+      $state: shared.store.$state,
+      optimistic: (event) => shared.store.optimistic(event),
+      unsubscribe() {
+        if (!active) return
+        active = false
+        if (resyncListener) shared.onResync.delete(resyncListener)
+        if (--shared.refs > 0) return
+        owner.entries.delete(shared.filterKey)
+        shared.loadGeneration++
+        if (owner.entries.size === 0) {
+          topics.delete(owner.topic)
+          if (deps.isOpen()) deps.send({ type: 'unsubscribe', topic: owner.topic })
+        } else if (stableJson(combine(owner.entries.values())) !== owner.serverFilterKey) {
+          sendSubscribe(owner)
+        }
+      },
+    } as Subscription<TData>
+  }
+
+  return {
+    subscribe,
+    get size(): number {
+      return topics.size
+    },
+    /** Positions per topic, for tests and debugging. */
+    positions(): Map<string, Position | null> {
+      return new Map([...topics].map(([topic, state]) => [topic, state.position]))
+    },
+    /** Resubscribes every topic from its position, on a new or switched connection. */
+    onOpen(): void {
+      for (const state of topics.values()) sendSubscribe(state)
+    },
+    onDrop(): void {
+      for (const state of topics.values()) {
+        for (const entry of state.entries.values()) {
+          const status = entry.store.$state.get().status
+          if (status === 'live') entry.store.setStatus('connecting')
+        }
+      }
+    },
+    onClosed(): void {
+      for (const state of topics.values()) setAll(state, 'idle')
+    },
+    /** Routes a topic frame; false when the frame is not for the subscriptions layer. */
+    handle(frame: ServerFrame): boolean {
+      switch (frame.type) {
+        case 'event':
+        case 'snapshot':
+        case 'resync':
+        case 'subscribed':
+        case 'unsubscribed': {
+          const state = topics.get(frame.topic)
+          if (!state) return true
+          if (frame.type === 'event') onEvent(state, frame)
+          else if (frame.type === 'snapshot') onSnapshot(state, frame)
+          else if (frame.type === 'resync') onResync(state, frame)
+          else if (frame.type === 'subscribed') onSubscribed(state, frame)
+          else onUnsubscribed(state, frame)
+          return true
+        }
+        case 'error': {
+          const state = findBySubscribeId(frame)
+          if (!state) return false
+          onError(state, frame.code, frame.message)
+          return true
+        }
+        default:
+          return false
+      }
+    },
+  }
+
+  function onUnsubscribed(state: TopicState, frame: UnsubscribedFrame) {
+    // Without a reason this answers our own unsubscribe of a topic used again since: ignore.
+    if (frame.reason !== undefined)
+      onError(state, frame.reason, `the server ended the subscription (${frame.reason})`)
+  }
+
+  function findBySubscribeId(frame: ErrorFrame): TopicState | undefined {
+    if (frame.id === undefined) return undefined
+    for (const state of topics.values()) if (state.subscribeId === frame.id) return state
+    return undefined
+  }
+}
+
+export type Subscriptions = ReturnType<typeof createSubscriptions>
