@@ -1,0 +1,223 @@
+import { describe, expect, it } from 'vitest'
+import { CLI_USAGE, type CliOptions, CliUsageError, parseCliOptions } from './cli-options'
+
+const DEFAULTS: CliOptions = {
+  help: false,
+  version: false,
+  port: 8080,
+  host: '0.0.0.0',
+  basePath: '/realtime',
+  jwtSecret: undefined,
+  jwtPublicKeyFile: undefined,
+  jwksUrl: undefined,
+  jwtIssuer: undefined,
+  jwtAudience: undefined,
+  publishKeys: [],
+  allowedOrigins: undefined,
+  maxConnections: undefined,
+  heartbeatMs: undefined,
+  maxEvents: undefined,
+  maxAgeMs: undefined,
+  staticDir: undefined,
+  logLevel: undefined,
+  metrics: false,
+}
+
+function usageError(argv: string[], env: NodeJS.ProcessEnv = {}): string {
+  try {
+    parseCliOptions(argv, env)
+  } catch (error) {
+    expect(error).toBeInstanceOf(CliUsageError)
+    expect((error as CliUsageError).exitCode).toBe(2)
+    return (error as Error).message
+  }
+  throw new Error(`expected ${argv.join(' ')} to be rejected`)
+}
+
+describe('parseCliOptions', () => {
+  it('has defaults for everything', () => {
+    expect(parseCliOptions([], {})).toEqual(DEFAULTS)
+  })
+
+  it('reads every flag', () => {
+    const options = parseCliOptions(
+      [
+        '--port=9000',
+        '--host',
+        '127.0.0.1',
+        '--base-path',
+        '/rt/',
+        '--jwks-url',
+        'https://auth.example.com/.well-known/jwks.json',
+        '--jwt-issuer',
+        'https://auth.example.com',
+        '--jwt-audience',
+        'sluice',
+        '--publish-key',
+        'k1',
+        '--publish-key',
+        'k2',
+        '--allowed-origin',
+        'https://app.example.com',
+        '--allowed-origin',
+        'https://*.example.org',
+        '--max-connections',
+        '5000',
+        '--heartbeat-ms',
+        '10000',
+        '--max-events',
+        '50',
+        '--max-age-ms',
+        '60000',
+        '--static',
+        './dist',
+        '--metrics',
+        '--log-level',
+        'debug',
+      ],
+      {},
+    )
+    expect(options).toEqual({
+      ...DEFAULTS,
+      port: 9000,
+      host: '127.0.0.1',
+      basePath: '/rt',
+      jwksUrl: 'https://auth.example.com/.well-known/jwks.json',
+      jwtIssuer: 'https://auth.example.com',
+      jwtAudience: 'sluice',
+      publishKeys: ['k1', 'k2'],
+      allowedOrigins: ['https://app.example.com', 'https://*.example.org'],
+      maxConnections: 5000,
+      heartbeatMs: 10_000,
+      maxEvents: 50,
+      maxAgeMs: 60_000,
+      staticDir: './dist',
+      metrics: true,
+      logLevel: 'debug',
+    })
+  })
+
+  it('reads the environment', () => {
+    const options = parseCliOptions([], {
+      PORT: '3000',
+      HOST: '::',
+      SLUICE_BASE_PATH: '/live',
+      SLUICE_JWT_SECRET: 's3cret',
+      SLUICE_PUBLISH_KEYS: 'a, b,,c ',
+      SLUICE_ALLOWED_ORIGINS: '*',
+      SLUICE_MAX_CONNECTIONS: '10',
+      SLUICE_HEARTBEAT_MS: '5000',
+      SLUICE_MAX_EVENTS: '20',
+      SLUICE_MAX_AGE_MS: '1000',
+      SLUICE_STATIC_DIR: '/srv/app',
+      SLUICE_METRICS: 'true',
+      SLUICE_LOG_LEVEL: 'warn',
+    })
+    expect(options).toEqual({
+      ...DEFAULTS,
+      port: 3000,
+      host: '::',
+      basePath: '/live',
+      jwtSecret: 's3cret',
+      publishKeys: ['a', 'b', 'c'],
+      allowedOrigins: '*',
+      maxConnections: 10,
+      heartbeatMs: 5000,
+      maxEvents: 20,
+      maxAgeMs: 1000,
+      staticDir: '/srv/app',
+      metrics: true,
+      logLevel: 'warn',
+    })
+  })
+
+  it('lets flags win over the environment, lists included', () => {
+    const env = {
+      PORT: '3000',
+      SLUICE_PUBLISH_KEYS: 'env-key',
+      SLUICE_ALLOWED_ORIGINS: 'https://env.example',
+    }
+    expect(parseCliOptions(['--port', '4000', '--publish-key', 'flag-key'], env)).toEqual({
+      ...DEFAULTS,
+      port: 4000,
+      publishKeys: ['flag-key'],
+      allowedOrigins: ['https://env.example'],
+    })
+  })
+
+  it('treats empty environment variables as unset', () => {
+    expect(parseCliOptions([], { PORT: '', SLUICE_PUBLISH_KEYS: ' ', SLUICE_METRICS: '' })).toEqual(DEFAULTS)
+  })
+
+  it('accepts port 0 and the short help and version flags', () => {
+    expect(parseCliOptions(['--port', '0', '-h', '-v'], {})).toEqual({
+      ...DEFAULTS,
+      port: 0,
+      help: true,
+      version: true,
+    })
+  })
+
+  it.each([
+    [['--port', 'abc'], '--port must be an integer from 0 to 65535, got "abc"'],
+    [['--port', '65536'], '--port must be an integer from 0 to 65535, got "65536"'],
+    [['--port=-1'], '--port must be an integer from 0 to 65535, got "-1"'],
+    [['--port', '80.5'], '--port must be an integer from 0 to 65535, got "80.5"'],
+    [['--max-connections', '0'], '--max-connections must be an integer ≥ 1, got "0"'],
+    [['--heartbeat-ms', '1e3'], '--heartbeat-ms must be an integer ≥ 1, got "1e3"'],
+    [['--max-events', ''], '--max-events must be an integer ≥ 1, got ""'],
+    [['--max-age-ms', '10s'], '--max-age-ms must be an integer ≥ 1, got "10s"'],
+    [
+      ['--log-level', 'verbose'],
+      '--log-level must be one of fatal, error, warn, info, debug, trace, silent, got "verbose"',
+    ],
+    [['--base-path', 'realtime'], '--base-path must be a path starting with /, got "realtime"'],
+    [
+      ['--allowed-origin', 'app.example.com'],
+      '--allowed-origin must be an origin like https://app.example.com or https://*.example.com, got "app.example.com"',
+    ],
+    [
+      ['--allowed-origin', '*', '--allowed-origin', 'https://a.example'],
+      '--allowed-origin * cannot be combined with other origins',
+    ],
+    [
+      ['--jwt-secret', 's', '--jwks-url', 'https://a.example/jwks'],
+      '--jwt-secret and --jwks-url cannot be used together',
+    ],
+    [
+      ['--jwt-issuer', 'https://a.example'],
+      '--jwt-issuer and --jwt-audience need --jwt-secret, --jwt-public-key-file or --jwks-url',
+    ],
+    [['--jwks-url', 'file:///etc/keys'], '--jwks-url must be an http(s) URL, got "file:///etc/keys"'],
+  ])('rejects %j', (argv, message) => {
+    expect(usageError(argv)).toBe(message)
+  })
+
+  it('names the environment variable’s flag for bad environment numbers', () => {
+    expect(usageError([], { PORT: 'http' })).toBe('--port must be an integer from 0 to 65535, got "http"')
+    expect(usageError([], { SLUICE_METRICS: 'yes' })).toBe(
+      'SLUICE_METRICS must be 1, true, 0 or false, got "yes"',
+    )
+  })
+
+  it('rejects unknown flags, positionals and missing values', () => {
+    expect(usageError(['--prot', '80'])).toBe("Unknown option '--prot'")
+    expect(usageError(['serve'])).toBe("Unexpected argument 'serve'")
+    expect(usageError(['--port'])).toBe("Option '--port <value>' argument missing")
+    expect(usageError(['--port', '-1'])).toBe("Option '--port' argument is ambiguous")
+  })
+
+  it('documents every flag in the usage text', () => {
+    for (const flag of [
+      '--port',
+      '--jwt-public-key-file',
+      '--publish-key',
+      '--static',
+      '--metrics',
+      '--version',
+    ]) {
+      expect(CLI_USAGE).toContain(flag)
+    }
+    expect(CLI_USAGE.split('\n')[0]).toBe('Usage: sluice-server [options]')
+  })
+})

@@ -1,0 +1,244 @@
+import { parseArgs } from 'node:util'
+import type { LevelWithSilent } from 'pino'
+
+/** The settings of the `sluice-server` command, after flags and environment are merged. */
+export interface CliOptions {
+  help: boolean
+  version: boolean
+  port: number
+  host: string
+  basePath: string
+  jwtSecret: string | undefined
+  jwtPublicKeyFile: string | undefined
+  jwksUrl: string | undefined
+  jwtIssuer: string | undefined
+  jwtAudience: string | undefined
+  publishKeys: string[]
+  /** Undefined leaves the server's default. */
+  allowedOrigins: string[] | '*' | undefined
+  maxConnections: number | undefined
+  heartbeatMs: number | undefined
+  maxEvents: number | undefined
+  maxAgeMs: number | undefined
+  staticDir: string | undefined
+  logLevel: LevelWithSilent | undefined
+  metrics: boolean
+}
+
+/** A wrong flag or environment value: the CLI prints the message and exits with code 2. */
+export class CliUsageError extends Error {
+  override readonly name = 'CliUsageError'
+  readonly exitCode = 2
+}
+
+const LOG_LEVELS: readonly LevelWithSilent[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']
+
+/** Every flag with its environment variable, as `--help` and the README list them. */
+export const CLI_FLAGS = [
+  ['--port <n>', 'PORT', 'port to listen on (0 picks a free one)', '8080'],
+  ['--host <addr>', 'HOST', 'interface to listen on', '0.0.0.0'],
+  ['--base-path <path>', 'SLUICE_BASE_PATH', 'path prefix of the realtime endpoints', '/realtime'],
+  ['--jwt-secret <secret>', 'SLUICE_JWT_SECRET', 'verify HS256 JWTs with this secret', ''],
+  [
+    '--jwt-public-key-file <file>',
+    'SLUICE_JWT_PUBLIC_KEY_FILE',
+    'verify RS256/ES256 JWTs with this PEM public key',
+    '',
+  ],
+  ['--jwks-url <url>', 'SLUICE_JWKS_URL', 'verify JWTs with keys from this JWKS URL', ''],
+  ['--jwt-issuer <iss>', 'SLUICE_JWT_ISSUER', 'required `iss` claim', ''],
+  ['--jwt-audience <aud>', 'SLUICE_JWT_AUDIENCE', 'required `aud` claim', ''],
+  [
+    '--publish-key <key>',
+    'SLUICE_PUBLISH_KEYS',
+    'key for POST <base>/publish; repeatable (env: comma list)',
+    '',
+  ],
+  [
+    '--allowed-origin <origin>',
+    'SLUICE_ALLOWED_ORIGINS',
+    'browser origin allowed to connect; repeatable, * for any (env: comma list)',
+    '*',
+  ],
+  [
+    '--max-connections <n>',
+    'SLUICE_MAX_CONNECTIONS',
+    'refuse connections past this count (503)',
+    'unlimited',
+  ],
+  ['--heartbeat-ms <ms>', 'SLUICE_HEARTBEAT_MS', 'heartbeat interval', '25000'],
+  ['--max-events <n>', 'SLUICE_MAX_EVENTS', 'events kept per topic for resume', '1000'],
+  ['--max-age-ms <ms>', 'SLUICE_MAX_AGE_MS', 'age after which events are dropped from the log', '600000'],
+  ['--static <dir>', 'SLUICE_STATIC_DIR', 'also serve the files of this folder (e.g. a built app)', ''],
+  ['--metrics', 'SLUICE_METRICS', 'serve Prometheus metrics at /metrics (env: 1 or true)', 'off'],
+  ['--log-level <level>', 'SLUICE_LOG_LEVEL', `one of ${LOG_LEVELS.join(', ')}`, 'info'],
+  ['-h, --help', '', 'print this help', ''],
+  ['-v, --version', '', 'print the version', ''],
+] as const
+
+/** The `--help` text. */
+export const CLI_USAGE = [
+  'Usage: sluice-server [options]',
+  '',
+  'Runs a Sluice realtime server (WebSocket + SSE). Flags win over environment variables.',
+  '',
+  'Options:',
+  ...CLI_FLAGS.map(([flag, env, description, fallback]) => {
+    const details = [env && `env ${env}`, fallback && `default ${fallback}`].filter(Boolean).join('; ')
+    return `  ${flag.padEnd(30)} ${description}${details ? ` (${details})` : ''}`
+  }),
+].join('\n')
+
+/**
+ * Reads `sluice-server`'s flags and environment variables (flags win) into {@link CliOptions}.
+ * Throws a {@link CliUsageError} that names the flag and the bad value.
+ *
+ * @example
+ * parseCliOptions(['--port', '9000', '--publish-key', 'k1'], process.env)
+ */
+export function parseCliOptions(argv: string[], env: NodeJS.ProcessEnv): CliOptions {
+  let values: ReturnType<typeof parse>['values']
+  try {
+    values = parse(argv).values
+  } catch (error) {
+    // node:util's messages go on with advice about `--`; the first sentence is the useful part.
+    const first = ((error as Error).message.split('\n')[0] ?? '').split('. ')[0]?.replace(/\.$/, '')
+    throw new CliUsageError(first || 'invalid arguments', { cause: error })
+  }
+  const read = (flag: keyof typeof values & string, name: string): string | undefined => {
+    const value = values[flag]
+    if (typeof value === 'string') return value
+    const fromEnv = env[name]
+    return fromEnv === undefined || fromEnv === '' ? undefined : fromEnv
+  }
+  const list = (flag: 'publish-key' | 'allowed-origin', name: string): string[] | undefined => {
+    const given = values[flag]
+    if (given !== undefined && given.length > 0) return given
+    const fromEnv = env[name]
+    if (fromEnv === undefined || fromEnv.trim() === '') return undefined
+    return fromEnv
+      .split(',')
+      .map((item) => item.trim())
+      .filter(Boolean)
+  }
+
+  const options: CliOptions = {
+    help: values.help === true,
+    version: values.version === true,
+    port: integer('--port', read('port', 'PORT'), 0, 65_535) ?? 8080,
+    host: read('host', 'HOST') ?? '0.0.0.0',
+    basePath: basePath(read('base-path', 'SLUICE_BASE_PATH') ?? '/realtime'),
+    jwtSecret: read('jwt-secret', 'SLUICE_JWT_SECRET'),
+    jwtPublicKeyFile: read('jwt-public-key-file', 'SLUICE_JWT_PUBLIC_KEY_FILE'),
+    jwksUrl: read('jwks-url', 'SLUICE_JWKS_URL'),
+    jwtIssuer: read('jwt-issuer', 'SLUICE_JWT_ISSUER'),
+    jwtAudience: read('jwt-audience', 'SLUICE_JWT_AUDIENCE'),
+    publishKeys: list('publish-key', 'SLUICE_PUBLISH_KEYS') ?? [],
+    allowedOrigins: origins(list('allowed-origin', 'SLUICE_ALLOWED_ORIGINS')),
+    maxConnections: integer('--max-connections', read('max-connections', 'SLUICE_MAX_CONNECTIONS'), 1),
+    heartbeatMs: integer('--heartbeat-ms', read('heartbeat-ms', 'SLUICE_HEARTBEAT_MS'), 1),
+    maxEvents: integer('--max-events', read('max-events', 'SLUICE_MAX_EVENTS'), 1),
+    maxAgeMs: integer('--max-age-ms', read('max-age-ms', 'SLUICE_MAX_AGE_MS'), 1),
+    staticDir: read('static', 'SLUICE_STATIC_DIR'),
+    logLevel: logLevel(read('log-level', 'SLUICE_LOG_LEVEL')),
+    metrics: values.metrics === true || flag('SLUICE_METRICS', env.SLUICE_METRICS),
+  }
+
+  const keySources = [
+    options.jwtSecret && '--jwt-secret',
+    options.jwtPublicKeyFile && '--jwt-public-key-file',
+    options.jwksUrl && '--jwks-url',
+  ].filter(Boolean)
+  if (keySources.length > 1) throw new CliUsageError(`${keySources.join(' and ')} cannot be used together`)
+  if (keySources.length === 0 && (options.jwtIssuer || options.jwtAudience)) {
+    throw new CliUsageError(
+      '--jwt-issuer and --jwt-audience need --jwt-secret, --jwt-public-key-file or --jwks-url',
+    )
+  }
+  if (options.jwksUrl !== undefined && !/^https?:\/\//.test(options.jwksUrl)) {
+    throw new CliUsageError(`--jwks-url must be an http(s) URL, got ${JSON.stringify(options.jwksUrl)}`)
+  }
+  return options
+}
+
+function parse(argv: string[]) {
+  return parseArgs({
+    args: argv,
+    strict: true,
+    allowPositionals: false,
+    options: {
+      port: { type: 'string' },
+      host: { type: 'string' },
+      'base-path': { type: 'string' },
+      'jwt-secret': { type: 'string' },
+      'jwt-public-key-file': { type: 'string' },
+      'jwks-url': { type: 'string' },
+      'jwt-issuer': { type: 'string' },
+      'jwt-audience': { type: 'string' },
+      'publish-key': { type: 'string', multiple: true },
+      'allowed-origin': { type: 'string', multiple: true },
+      'max-connections': { type: 'string' },
+      'heartbeat-ms': { type: 'string' },
+      'max-events': { type: 'string' },
+      'max-age-ms': { type: 'string' },
+      static: { type: 'string' },
+      metrics: { type: 'boolean' },
+      'log-level': { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+      version: { type: 'boolean', short: 'v' },
+    },
+  })
+}
+
+function integer(
+  flag: string,
+  raw: string | undefined,
+  min: number,
+  max = Number.MAX_SAFE_INTEGER,
+): number | undefined {
+  if (raw === undefined) return undefined
+  // Number('') is 0 and Number('1e3') is 1000: accept plain digits only, so typos fail loudly.
+  const value = /^\d+$/.test(raw.trim()) ? Number(raw.trim()) : Number.NaN
+  if (!Number.isSafeInteger(value) || value < min || value > max) {
+    const range = max === Number.MAX_SAFE_INTEGER ? `an integer ≥ ${min}` : `an integer from ${min} to ${max}`
+    throw new CliUsageError(`${flag} must be ${range}, got ${JSON.stringify(raw)}`)
+  }
+  return value
+}
+
+function basePath(raw: string): string {
+  if (!raw.startsWith('/') || /[?#\s]/.test(raw)) {
+    throw new CliUsageError(`--base-path must be a path starting with /, got ${JSON.stringify(raw)}`)
+  }
+  return raw.length > 1 ? raw.replace(/\/+$/, '') : raw
+}
+
+function origins(list: string[] | undefined): string[] | '*' | undefined {
+  if (list === undefined) return undefined
+  if (list.includes('*')) {
+    if (list.length > 1) throw new CliUsageError('--allowed-origin * cannot be combined with other origins')
+    return '*'
+  }
+  for (const origin of list) {
+    if (!/^https?:\/\/[^/?#]+$/.test(origin)) {
+      throw new CliUsageError(
+        `--allowed-origin must be an origin like https://app.example.com or https://*.example.com, got ${JSON.stringify(origin)}`,
+      )
+    }
+  }
+  return list
+}
+
+function logLevel(raw: string | undefined): LevelWithSilent | undefined {
+  if (raw === undefined) return undefined
+  if (!(LOG_LEVELS as readonly string[]).includes(raw)) {
+    throw new CliUsageError(`--log-level must be one of ${LOG_LEVELS.join(', ')}, got ${JSON.stringify(raw)}`)
+  }
+  return raw as LevelWithSilent
+}
+
+function flag(name: string, raw: string | undefined): boolean {
+  if (raw === undefined || raw === '' || raw === '0' || raw.toLowerCase() === 'false') return false
+  if (raw === '1' || raw.toLowerCase() === 'true') return true
+  throw new CliUsageError(`${name} must be 1, true, 0 or false, got ${JSON.stringify(raw)}`)
+}
