@@ -1,0 +1,26 @@
+/**
+ * Scenario sizes. The default run uses the numbers of the benchmark issue; `BENCH_QUICK=1`
+ * shrinks them for a smoke run while developing (its figures are not comparable).
+ */
+export const QUICK = process.env.BENCH_QUICK === '1'
+
+/** Comma-separated scenario names to run (e.g. `BENCH_ONLY=fanout,latency`); default all. */
+export const ONLY: ReadonlySet<string> | null = process.env.BENCH_ONLY
+  ? new Set(process.env.BENCH_ONLY.split(',').map((name) => name.trim()))
+  : null
+
+export const CONFIG = {
+  runs: QUICK ? 1 : 3,
+  fanout: { subscribers: QUICK ? 50 : 200, events: QUICK ? 500 : 5_000 },
+  latency: {
+    subscribers: QUICK ? 100 : 500,
+    perSecond: QUICK ? 500 : 1_000,
+    durationMs: QUICK ? 2_000 : 10_000,
+  },
+  idle: { connections: QUICK ? 500 : 5_000 },
+  resume: { missed: QUICK ? 200 : 1_000 },
+  merge: { sizes: QUICK ? [1_000, 10_000] : [1_000, 10_000, 100_000], updates: QUICK ? 2_000 : 20_000 },
+  burst: { events: 1_000 },
+}
+
+export type Config = typeof CONFIG

@@ -1,0 +1,92 @@
+import { fileURLToPath } from 'node:url'
+import { Child } from '../lib/child.ts'
+import { sleep } from '../lib/clock.ts'
+import type { Target } from '../lib/targets.ts'
+import type { TargetOptions } from '../servers/target-server.ts'
+
+const SERVER_MAIN = fileURLToPath(new URL('../servers/server-main.ts', import.meta.url))
+const LOAD_MAIN = fileURLToPath(new URL('../load/load-main.ts', import.meta.url))
+
+/** The server on CPU 0 and the load generator on CPU 1. */
+export const SERVER_CPU = 0
+export const LOAD_CPU = 1
+
+export interface Pair {
+  server: Child
+  load: Child
+  port: number
+}
+
+export interface PairOptions {
+  server?: TargetOptions
+  openFiles?: number
+}
+
+/** Starts a target server and a load generator, runs `body`, and always stops both. */
+export async function withPair<T>(
+  target: Target,
+  options: PairOptions,
+  body: (pair: Pair) => Promise<T>,
+): Promise<T> {
+  const server = new Child(SERVER_MAIN, [target.server, JSON.stringify(options.server ?? {})], {
+    cpu: SERVER_CPU,
+    nodeArgs: ['--expose-gc'],
+    ...(options.openFiles !== undefined && { openFiles: options.openFiles }),
+  })
+  const load = new Child(LOAD_MAIN, [], {
+    cpu: LOAD_CPU,
+    ...(options.openFiles !== undefined && { openFiles: options.openFiles }),
+  })
+  try {
+    const [{ port }] = (await Promise.all([server.ready, load.ready])) as [{ port: number }, unknown]
+    return await body({ server, load, port })
+  } finally {
+    await Promise.all([server.stop(), load.stop()])
+  }
+}
+
+export interface ConnectResult {
+  connected: number
+  failed: number
+  firstError: string | null
+  ms: number
+}
+
+/**
+ * Opens `count` subscribers and waits until the server has registered them all (when it can
+ * say), so no published event can reach a subscriber that is only half set up.
+ */
+export async function connectSubscribers(pair: Pair, target: Target, count: number): Promise<ConnectResult> {
+  const spec = { kind: target.client, url: target.url(pair.port), readyOn: target.readyOn }
+  const result = await pair.load.call<ConnectResult>('connect', { spec, count, concurrency: 100 })
+  if (result.connected !== count) {
+    throw new Error(`${target.id}: ${result.connected}/${count} subscribers connected (${result.firstError})`)
+  }
+  const deadline = performance.now() + 10_000
+  for (;;) {
+    const registered = await pair.server.call<number | null>('subscriberCount')
+    if (registered === null || registered >= count) break
+    if (performance.now() > deadline)
+      throw new Error(`${target.id}: server registered ${registered}/${count}`)
+    await sleep(20)
+  }
+  return result
+}
+
+/** Runs every target `runs` times, interleaved A B C A B C so drift hits all targets alike. */
+export async function interleave<T>(
+  targets: readonly Target[],
+  runs: number,
+  runOnce: (target: Target, run: number) => Promise<T>,
+  log: (line: string) => void,
+): Promise<Map<string, T[]>> {
+  const results = new Map<string, T[]>(targets.map((target) => [target.id, []]))
+  for (let run = 0; run < runs; run++) {
+    for (const target of targets) {
+      const result = await runOnce(target, run)
+      results.get(target.id)!.push(result)
+      log(`  run ${run + 1}/${runs} ${target.label}: ${JSON.stringify(result)}`)
+    }
+  }
+  return results
+}

@@ -1,0 +1,59 @@
+import { CONFIG } from '../lib/config.ts'
+import type { Target } from '../lib/targets.ts'
+import { connectSubscribers, withPair } from './harness.ts'
+
+export interface LatencyRun {
+  expected: number
+  delivered: number
+  lost: number
+  p50Ms: number
+  p99Ms: number
+  maxMs: number
+  /** Share of one CPU the server used while publishing at the fixed rate. */
+  serverCpuShare: number
+  loadCpuShare: number
+  /** Largest number of events the publisher had to catch up on in one tick (timer lateness). */
+  publisherMaxBehind: number
+}
+
+interface FinishResult {
+  expected: number
+  received: number
+  lastAt: number
+  cpuUs: number
+  latency: { count: number; p50: number; p99: number; max: number }
+}
+
+/**
+ * Scenario 2: a fixed publish rate to many subscribers; every delivery's publish-to-receive
+ * time comes from the publish timestamp in the payload, read against the same machine clock.
+ */
+export async function latencyRun(target: Target): Promise<LatencyRun> {
+  const { subscribers, perSecond, durationMs } = CONFIG.latency
+  return withPair(target, {}, async (pair) => {
+    await connectSubscribers(pair, target, subscribers)
+    const eventsPerSubscriber = Math.round((perSecond * durationMs) / 1000)
+    await pair.load.call('arm', { eventsPerSubscriber, latency: true })
+    const published = await pair.server.call<{ startedAt: number; endedAt: number; maxBehind: number }>(
+      'rate',
+      {
+        perSecond,
+        durationMs,
+      },
+    )
+    const finish = await pair.load.call<FinishResult>('finish', { idleMs: 3_000, timeoutMs: 60_000 })
+    const cpu = await pair.server.call<{ userUs: number; systemUs: number }>('cpu')
+    const wallMs = Math.max(finish.lastAt, published.endedAt) - published.startedAt
+    return {
+      expected: finish.expected,
+      delivered: finish.received,
+      lost: finish.expected - finish.received,
+      p50Ms: finish.latency.p50,
+      p99Ms: finish.latency.p99,
+      maxMs: finish.latency.max,
+      serverCpuShare: (cpu.userUs + cpu.systemUs) / 1000 / wallMs,
+      loadCpuShare: finish.cpuUs / 1000 / wallMs,
+      publisherMaxBehind: published.maxBehind,
+    }
+  })
+}

@@ -1,0 +1,94 @@
+/**
+ * Entry point of a target-server child process: starts one target on 127.0.0.1 port 0, then
+ * publishes on the orchestrator's command and reports its own CPU time and memory. Run pinned
+ * to one CPU so the server's work is measured apart from the load generator's.
+ */
+import { openFileLimit } from '../lib/child.ts'
+import { sleep, wallClockMs, yieldToEventLoop } from '../lib/clock.ts'
+import { serveRpc, signalReady } from '../lib/rpc.ts'
+import type { TargetOptions, TargetServer } from './target-server.ts'
+
+const [target = '', optionsJson = '{}'] = process.argv.slice(2)
+const options = JSON.parse(optionsJson) as TargetOptions
+
+async function start(name: string): Promise<TargetServer> {
+  switch (name) {
+    case 'raw-ws':
+      return (await import('./raw-ws.ts')).startRawWs()
+    case 'socketio':
+      return (await import('./socketio.ts')).startSocketIo()
+    case 'socketio-recovery':
+      return (await import('./socketio.ts')).startSocketIo({ recovery: true })
+    case 'raw-sse':
+      return (await import('./raw-sse.ts')).startRawSse()
+    case 'better-sse':
+      return (await import('./better-sse.ts')).startBetterSse()
+    case 'sluice':
+      return (await import('./sluice.ts')).startSluice(options)
+    default:
+      throw new Error(`unknown target ${name}`)
+  }
+}
+
+const server = await start(target)
+let cpuStart = process.cpuUsage()
+
+async function publishOne(i: number): Promise<void> {
+  const result = server.publish(i)
+  if (result) await result
+}
+
+function collectGarbage(): void {
+  const gc = (globalThis as { gc?: () => void }).gc
+  if (!gc) throw new Error('start the server with --expose-gc to measure memory')
+  gc()
+}
+
+serveRpc({
+  subscriberCount: () => server.subscriberCount(),
+  openFiles: () => openFileLimit(),
+  /**
+   * Publishes `events` back to back. Between two events the loop yields one macrotask so the
+   * server can flush sockets and read; without it a synchronous loop would only measure how
+   * fast userland buffers grow.
+   */
+  burst: async ({ events }: { events: number }) => {
+    cpuStart = process.cpuUsage()
+    const startedAt = wallClockMs()
+    for (let i = 0; i < events; i++) {
+      await publishOne(i)
+      await yieldToEventLoop()
+    }
+    return { startedAt, endedAt: wallClockMs() }
+  },
+  /** Publishes at a fixed rate, catching up on late ticks so the average rate holds. */
+  rate: async ({ perSecond, durationMs }: { perSecond: number; durationMs: number }) => {
+    cpuStart = process.cpuUsage()
+    const total = Math.round((perSecond * durationMs) / 1000)
+    const startedAt = wallClockMs()
+    let published = 0
+    let maxBehind = 0
+    while (published < total) {
+      const due = Math.min(total, Math.floor(((wallClockMs() - startedAt) * perSecond) / 1000) + 1)
+      maxBehind = Math.max(maxBehind, due - published)
+      while (published < due) await publishOne(published++)
+      await sleep(1)
+    }
+    return { startedAt, endedAt: wallClockMs(), published, maxBehind }
+  },
+  /** CPU time (µs) this process used since the last burst/rate command began. */
+  cpu: () => {
+    const used = process.cpuUsage(cpuStart)
+    return { userUs: used.user, systemUs: used.system }
+  },
+  memory: async () => {
+    // Two passes with a pause: finalizers and weak callbacks run between them.
+    collectGarbage()
+    await sleep(50)
+    collectGarbage()
+    const usage = process.memoryUsage()
+    return { rss: usage.rss, heapUsed: usage.heapUsed, external: usage.external }
+  },
+})
+
+signalReady({ port: server.port, pid: process.pid })

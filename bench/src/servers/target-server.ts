@@ -1,0 +1,14 @@
+/** What the server child drives, whichever library is behind it. */
+export interface TargetServer {
+  readonly port: number
+  /** Publishes event number `i` to every subscriber of the bench topic. */
+  publish(i: number): Promise<unknown> | undefined
+  /** How many subscribers the server has registered, or null when it cannot tell. */
+  subscriberCount(): number | null
+  close(): Promise<void>
+}
+
+export interface TargetOptions {
+  /** Set for scenarios that push far more than a realistic burst (Sluice's slow-consumer cap). */
+  maxBufferedBytes?: number
+}
