@@ -48,7 +48,7 @@ export function createLogger(
   option: PinoLogger | false | undefined,
   level?: LevelWithSilent,
   destination?: DestinationStream,
-): Logger {
+): PinoLogger {
   if (option === false) return pino({ enabled: false })
   if (option !== undefined) {
     return option.child({}, { serializers: LOG_SERIALIZERS, redact: LOG_REDACT })
