@@ -1,0 +1,5 @@
+export type { RealtimeClient, TopicData } from './realtime-client'
+export { SluiceProvider, type SluiceProviderProps, useClient } from './sluice-provider'
+export { useConnection } from './use-connection'
+export { useRealtime } from './use-realtime'
+export { type ReadableStore, useStore } from './use-store'
