@@ -1,0 +1,387 @@
+import { randomUUID } from 'node:crypto'
+import type { IncomingHttpHeaders } from 'node:http'
+import {
+  type ClientFrame,
+  CloseCode,
+  closeCodeFor,
+  type DecodeResult,
+  decodeClientMessage,
+  type ErrorFrame,
+  PROTOCOL_VERSION,
+  type ServerFrame,
+  type SubscriptionRequest,
+  type WelcomeFrame,
+  type WireErrorCode,
+} from '@sluice/protocol'
+import type { Identity } from '../identity'
+import type { ConnectionInfo } from '../options'
+import { refreshAuth } from './auth-refresh'
+import { runCall } from './calls'
+import { errorFrame, errorFrameFor, isExposable } from './errors'
+import { createCommandLimiter, isSlowConsumer } from './limits'
+import { setPresence } from './presence'
+import { clientPublish } from './publish-command'
+import type { Runtime } from './runtime'
+import type { SharedFrame } from './shared-frame'
+import type { FrameWriter, Sink } from './sink'
+import { endSubscription, subscribe, unsubscribe } from './subscribe'
+import type { Subscription, SubscriptionOwner } from './subscription'
+
+// setTimeout takes at most 2^31-1 ms; longer delays are re-armed in steps.
+const MAX_TIMER_MS = 2_147_483_647
+
+export interface ConnectionInit {
+  runtime: Runtime
+  sink: Sink
+  writer: FrameWriter
+  identity: Identity | null
+  /** The connect request, kept for `authenticate` on token refresh (token already removed from the URL). */
+  request: { headers: IncomingHttpHeaders; url: URL }
+  remoteAddress: string | undefined
+  /** SSE: the secret that command POSTs must present. */
+  commandKey?: string
+  /** Close after idleTimeoutMs without inbound traffic (WebSocket only: SSE has no inbound channel). */
+  idleTimeout: boolean
+}
+
+/**
+ * One client connection, whatever its transport: identity, subscriptions, command dispatch,
+ * heartbeat, idle and expiry timers, and every outbound write (through the {@link Sink}).
+ *
+ * Commands on the same topic run one after another (subscribe then unsubscribe must not race);
+ * commands on different topics and calls run concurrently. A failing command answers with an
+ * error frame and never closes the connection; unexpected failures are reported as INTERNAL.
+ */
+export class Connection implements SubscriptionOwner {
+  readonly id = randomUUID()
+  readonly runtime: Runtime
+  readonly sink: Sink
+  readonly writer: FrameWriter
+  readonly transport: 'ws' | 'sse'
+  readonly request: ConnectionInit['request']
+  readonly remoteAddress: string | undefined
+  readonly commandKey: string | undefined
+  readonly connectedAt: number
+  readonly subscriptions = new Map<string, Subscription>()
+  /** Topics this connection has presence on. */
+  readonly presenceTopics = new Set<string>()
+  state: 'open' | 'closing' | 'closed' = 'open'
+  #identity: Identity | null
+  #lastSeen: number
+  #heartbeat: ReturnType<typeof setInterval> | undefined
+  #idleTimer: ReturnType<typeof setTimeout> | undefined
+  #expiryTimer: ReturnType<typeof setTimeout> | undefined
+  readonly #idleTimeout: boolean
+  readonly #chains = new Map<string, Promise<void>>()
+  readonly #limiter: { take(): number } | null
+  #markClosed!: () => void
+  /** Resolves once the socket is gone and everything was released. */
+  readonly closed = new Promise<void>((resolve) => {
+    this.#markClosed = resolve
+  })
+
+  constructor(init: ConnectionInit) {
+    this.runtime = init.runtime
+    this.sink = init.sink
+    this.writer = init.writer
+    this.transport = init.sink.transport
+    this.request = init.request
+    this.remoteAddress = init.remoteAddress
+    this.commandKey = init.commandKey
+    this.#identity = init.identity
+    this.#idleTimeout = init.idleTimeout
+    this.connectedAt = init.runtime.now()
+    this.#lastSeen = this.connectedAt
+    this.#limiter = createCommandLimiter(init.runtime.options.rateLimit, () => this.runtime.now())
+  }
+
+  get identity(): Identity | null {
+    return this.#identity
+  }
+
+  /** Registers the connection, sends `welcome`, starts timers and the initial subscriptions. */
+  start(initial: readonly SubscriptionRequest[] = []): void {
+    const { runtime } = this
+    runtime.registry.add(this)
+    runtime.metrics.connectionOpened(this.transport)
+    const welcome: WelcomeFrame = {
+      type: 'welcome',
+      protocol: PROTOCOL_VERSION,
+      connectionId: this.id,
+      heartbeatMs: runtime.options.heartbeatMs,
+      limits: runtime.options.limits,
+      identity: this.#identity?.id ?? null,
+    }
+    if (this.commandKey !== undefined) welcome.commandKey = this.commandKey
+    if (this.#identity?.expiresAt !== undefined) welcome.expiresAt = this.#identity.expiresAt
+    this.sendFrame(welcome)
+    this.#heartbeat = setInterval(() => this.#beat(), runtime.options.heartbeatMs)
+    this.#heartbeat.unref?.()
+    if (this.#idleTimeout) this.#armIdle(runtime.options.idleTimeoutMs)
+    this.#armExpiry()
+    runtime.runHook('onConnect', this.info())
+    for (const request of initial) this.#dispatch({ type: 'subscribe', ...request })
+  }
+
+  info(): ConnectionInfo {
+    return {
+      id: this.id,
+      transport: this.transport,
+      identity: this.#identity,
+      connectedAt: this.connectedAt,
+      subscriptions: [...this.subscriptions.keys()],
+      remoteAddress: this.remoteAddress,
+    }
+  }
+
+  // ---------------------------------------------------------------------------
+  // Inbound
+  // ---------------------------------------------------------------------------
+
+  /** Inbound traffic of any kind (a message, a pong): the peer is alive. */
+  touch(): void {
+    this.#lastSeen = this.runtime.now()
+  }
+
+  /** One text message from the peer: a frame or a batch. */
+  handleText(text: string): void {
+    this.touch()
+    if (this.state !== 'open') return
+    const { limits } = this.runtime.options
+    const decoded = decodeClientMessage(text, {
+      maxFrameBytes: limits.maxFrameBytes,
+      maxBatch: limits.maxBatch,
+      maxTopicLength: limits.maxTopicLength,
+    })
+    if (!decoded.ok) {
+      this.sendError(errorFrameFor(decoded.error))
+      return
+    }
+    this.handleFrames(decoded.value)
+  }
+
+  /** Frames already decoded (the SSE command channel decodes the POST body itself). */
+  handleFrames(results: readonly DecodeResult<ClientFrame>[]): void {
+    for (const result of results) {
+      if (this.state !== 'open') return
+      const wait = this.#limiter?.take() ?? 0
+      if (wait > 0) {
+        const id = result.ok ? result.value.id : result.error.id
+        this.sendError(
+          errorFrame('RATE_LIMITED', 'too many commands; slow down', {
+            id,
+            retryAfterMs: Number.isFinite(wait) ? wait : 1000,
+          }),
+        )
+        continue
+      }
+      if (!result.ok) {
+        this.sendError(errorFrameFor(result.error))
+        continue
+      }
+      this.runtime.metrics.commandReceived(result.value.type)
+      this.#dispatch(result.value)
+    }
+  }
+
+  #dispatch(frame: ClientFrame): void {
+    switch (frame.type) {
+      case 'ping':
+        this.sendFrame(frame.id === undefined ? { type: 'pong' } : { type: 'pong', id: frame.id })
+        return
+      case 'subscribe':
+        this.#serial(frame.topic, frame, () => subscribe(this, frame))
+        return
+      case 'unsubscribe':
+        this.#serial(frame.topic, frame, () => unsubscribe(this, frame))
+        return
+      case 'publish':
+        this.#serial(frame.topic, frame, () => clientPublish(this, frame))
+        return
+      case 'setPresence':
+        this.#serial(frame.topic, frame, () => setPresence(this, frame))
+        return
+      case 'auth':
+        this.#serial('\u0000auth', frame, () => refreshAuth(this, frame))
+        return
+      case 'call':
+        this.#run(frame, async () => {
+          const result = await runCall(this.runtime.options.procedures, frame, {
+            identity: this.#identity,
+            connectionId: this.id,
+            server: this.runtime.server,
+          })
+          this.sendFrame(result === undefined ? { type: 'result', id: frame.id } : { type: 'result', id: frame.id, result })
+        })
+        return
+    }
+  }
+
+  #serial(key: string, frame: ClientFrame, task: () => unknown): void {
+    const previous = this.#chains.get(key) ?? Promise.resolve()
+    const next = previous.then(() => (this.state === 'open' ? this.#guard(frame, task) : undefined))
+    this.#chains.set(key, next)
+    void next.then(() => {
+      if (this.#chains.get(key) === next) this.#chains.delete(key)
+    })
+  }
+
+  #run(frame: ClientFrame, task: () => unknown): void {
+    void this.#guard(frame, task)
+  }
+
+  // Runs one command; whatever it throws becomes an error frame for that command.
+  async #guard(frame: ClientFrame, task: () => unknown): Promise<void> {
+    try {
+      await task()
+    } catch (error) {
+      const topic = 'topic' in frame ? frame.topic : undefined
+      if (!isExposable(error)) {
+        this.runtime.report(error, { operation: frame.type, connectionId: this.id, identity: this.#identity, topic })
+      }
+      this.sendError(errorFrameFor(error, frame.id, topic))
+    }
+  }
+
+  // ---------------------------------------------------------------------------
+  // Outbound
+  // ---------------------------------------------------------------------------
+
+  sendFrame(frame: ServerFrame): boolean {
+    if (this.state !== 'open') return false
+    return this.#write(this.writer.frame(frame))
+  }
+
+  sendShared(frame: SharedFrame): boolean {
+    if (this.state !== 'open') return false
+    const sent = this.#write(this.writer.shared(frame))
+    if (sent && frame.frame.type === 'event') {
+      this.runtime.counters.delivered++
+      this.runtime.metrics.eventsDelivered(1)
+    }
+    return sent
+  }
+
+  sendError(frame: ErrorFrame): void {
+    this.runtime.metrics.errorSent(frame.code)
+    this.sendFrame(frame)
+  }
+
+  #write(payload: string): boolean {
+    try {
+      this.sink.send(payload)
+    } catch (error) {
+      this.runtime.report(error, { operation: 'socket', connectionId: this.id })
+      this.close(CloseCode.InternalError, 'INTERNAL')
+      return false
+    }
+    if (isSlowConsumer(this.sink.bufferedBytes(), this.runtime.options.maxBufferedBytes)) {
+      this.runtime.metrics.slowConsumerClosed()
+      this.runtime.logger.warn({ connectionId: this.id }, 'closing slow consumer')
+      this.close(CloseCode.SlowConsumer, 'SLOW_CONSUMER')
+    }
+    return true
+  }
+
+  // ---------------------------------------------------------------------------
+  // Identity and presence
+  // ---------------------------------------------------------------------------
+
+  /** Replaces the identity after a successful refresh (same id) and re-arms the expiry timer. */
+  setIdentity(identity: Identity | null): void {
+    this.#identity = identity
+    this.#armExpiry()
+  }
+
+  /** Leaves the topic's presence if this connection is on it. A failing engine is reported, never thrown. */
+  leavePresence(topic: string): void {
+    if (!this.presenceTopics.delete(topic)) return
+    const report = (error: unknown) =>
+      this.runtime.report(error, { operation: 'presence', connectionId: this.id, identity: this.#identity, topic })
+    try {
+      const pending = this.runtime.engine.removePresence(topic, this.id)
+      if (pending instanceof Promise) pending.catch(report)
+    } catch (error) {
+      report(error)
+    }
+  }
+
+  // ---------------------------------------------------------------------------
+  // Timers
+  // ---------------------------------------------------------------------------
+
+  #beat(): void {
+    if (this.state !== 'open') return
+    try {
+      this.sink.heartbeat()
+    } catch (error) {
+      this.runtime.report(error, { operation: 'heartbeat', connectionId: this.id })
+    }
+  }
+
+  #armIdle(delay: number): void {
+    this.#idleTimer = setTimeout(() => {
+      const idleFor = this.runtime.now() - this.#lastSeen
+      const limit = this.runtime.options.idleTimeoutMs
+      if (idleFor >= limit) this.close(CloseCode.IdleTimeout, 'IDLE_TIMEOUT')
+      else this.#armIdle(limit - idleFor)
+    }, delay)
+    this.#idleTimer.unref?.()
+  }
+
+  #armExpiry(): void {
+    clearTimeout(this.#expiryTimer)
+    this.#expiryTimer = undefined
+    const expiresAt = this.#identity?.expiresAt
+    if (expiresAt === undefined || this.state !== 'open') return
+    const delay = expiresAt - this.runtime.now()
+    if (delay <= 0) {
+      this.closeWithError('TOKEN_EXPIRED', 'the token expired; reconnect with a fresh one')
+      return
+    }
+    this.#expiryTimer = setTimeout(() => this.#armExpiry(), Math.min(delay, MAX_TIMER_MS))
+    this.#expiryTimer.unref?.()
+  }
+
+  #stopTimers(): void {
+    clearInterval(this.#heartbeat)
+    clearTimeout(this.#idleTimer)
+    clearTimeout(this.#expiryTimer)
+  }
+
+  // ---------------------------------------------------------------------------
+  // Closing
+  // ---------------------------------------------------------------------------
+
+  /** Starts closing: WebSocket close with code and reason (the error code), or end of the SSE stream. */
+  close(code: number, reason: string): void {
+    if (this.state !== 'open') return
+    this.state = 'closing'
+    this.#stopTimers()
+    try {
+      this.sink.close(code, reason)
+    } catch (error) {
+      this.runtime.report(error, { operation: 'socket', connectionId: this.id })
+    }
+  }
+
+  /** Sends an error frame, then closes with the code's close code and the code as reason. */
+  closeWithError(code: WireErrorCode, message: string): void {
+    this.sendError(errorFrame(code, message))
+    this.close(closeCodeFor(code) ?? CloseCode.InternalError, code)
+  }
+
+  /** Called by the transport exactly when the socket is gone: releases everything. */
+  handleClosed(code: number, reason: string): void {
+    if (this.state === 'closed') return
+    this.state = 'closed'
+    this.#stopTimers()
+    const { runtime } = this
+    for (const topic of [...this.subscriptions.keys()]) endSubscription(this, topic, 'DISCONNECTED')
+    for (const topic of [...this.presenceTopics]) this.leavePresence(topic)
+    runtime.registry.remove(this)
+    runtime.metrics.connectionClosed(this.transport)
+    runtime.runHook('onDisconnect', this.info(), { code, reason })
+    this.#markClosed()
+  }
+}

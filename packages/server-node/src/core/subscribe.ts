@@ -1,0 +1,181 @@
+import {
+  compileFilter,
+  type Json,
+  type PresenceMember,
+  type ResyncReason,
+  type SubscribedFrame,
+  type SubscribeFrame,
+  type UnsubscribeFrame,
+} from '@sluice/protocol'
+import { ServerError } from '../server-error'
+import { isAuthorized } from './authorize'
+import type { Connection } from './connection'
+import { Subscription } from './subscription'
+
+/**
+ * The subscribe command. The subscription joins the hub before its start position is read, so
+ * events published while the engine or the snapshot provider is awaited queue behind the replay
+ * instead of being lost; see {@link Subscription} for the seam rule.
+ *
+ * Frames, in order: `subscribed` (always, with the head), then one of: replayed events; `resync`
+ * (+ `snapshot` when asked for and available); `snapshot`; nothing. Then `presence` sync when
+ * asked, then live events.
+ */
+export async function subscribe(connection: Connection, frame: SubscribeFrame): Promise<void> {
+  const { runtime } = connection
+  const { topic } = frame
+  const existing = connection.subscriptions.get(topic)
+  const max = runtime.options.limits.maxSubscriptions
+  if (!existing && connection.subscriptions.size >= max) {
+    throw new ServerError('LIMIT_EXCEEDED', `a connection may hold at most ${max} subscriptions`, { topic })
+  }
+  if (!(await isAuthorized(runtime, connection.identity, topic, 'subscribe', connection.id))) {
+    throw new ServerError('FORBIDDEN', `not allowed to subscribe to ${topic}`, { topic })
+  }
+  if (connection.state !== 'open') return
+  if (existing) {
+    // Re-subscribing replaces the options; the old subscription ends without an unsubscribed frame.
+    existing.close()
+    runtime.hub.remove(existing)
+  }
+  const subscription = new Subscription(
+    connection,
+    topic,
+    frame.filter ? compileFilter(frame.filter) : null,
+    frame.presence === true,
+  )
+  connection.subscriptions.set(topic, subscription)
+  runtime.hub.add(subscription)
+  try {
+    await start(connection, subscription, frame)
+  } catch (error) {
+    discard(connection, subscription)
+    throw error
+  }
+  if (subscription.state !== 'live') return
+  if (subscription.wantsPresence) await sendPresenceSync(connection, subscription)
+  runtime.runHook('onSubscribe', connection.info(), topic)
+}
+
+function discard(connection: Connection, subscription: Subscription): void {
+  subscription.close()
+  connection.runtime.hub.remove(subscription)
+  if (connection.subscriptions.get(subscription.topic) === subscription) {
+    connection.subscriptions.delete(subscription.topic)
+  }
+}
+
+function subscribed(frame: SubscribeFrame, epoch: string, seq: number): SubscribedFrame {
+  const out: SubscribedFrame = { type: 'subscribed', topic: frame.topic, epoch, seq }
+  if (frame.id !== undefined) out.id = frame.id
+  return out
+}
+
+async function start(connection: Connection, subscription: Subscription, frame: SubscribeFrame): Promise<void> {
+  const { engine, options, publisher } = connection.runtime
+  const { topic, from } = frame
+  const mode = frame.snapshot ?? 'never'
+  const provider = options.snapshot
+  let resync: ResyncReason | null = null
+
+  if (from) {
+    const read = await engine.readAfter(topic, from)
+    if (subscription.state === 'closed') return
+    if (read.ok && !(mode === 'always' && provider)) {
+      connection.sendFrame(subscribed(frame, read.epoch, read.head))
+      // Until the replay is through, the client stands at `from`, whatever `subscribed` said.
+      connection.writer.position?.(topic, from)
+      subscription.epoch = read.epoch
+      subscription.lastSeq = from.seq
+      subscription.replay(read.events)
+      subscription.goLive(read.epoch, read.head)
+      return
+    }
+    if (!read.ok) resync = read.reason
+  }
+
+  const wantsSnapshot = provider !== undefined && (mode === 'always' || (mode === 'resync' && resync !== null))
+  if (!wantsSnapshot) {
+    const head = await engine.head(topic)
+    if (subscription.state === 'closed') return
+    connection.sendFrame(subscribed(frame, head.epoch, head.seq))
+    if (resync) connection.sendFrame({ type: 'resync', topic, reason: resync, epoch: head.epoch, seq: head.seq })
+    subscription.goLive(head.epoch, head.seq)
+    return
+  }
+
+  // Publishes to the topic wait while the provider runs, so the head read here is exactly the
+  // position its state reflects.
+  const release = publisher.hold(topic)
+  try {
+    const head = await engine.head(topic)
+    const data = await runProvider(connection, topic)
+    if (subscription.state === 'closed') return
+    connection.sendFrame(subscribed(frame, head.epoch, head.seq))
+    if (resync) connection.sendFrame({ type: 'resync', topic, reason: resync, epoch: head.epoch, seq: head.seq })
+    if (data !== null && data !== undefined) {
+      connection.sendFrame({ type: 'snapshot', topic, epoch: head.epoch, seq: head.seq, data })
+    }
+    subscription.goLive(head.epoch, head.seq)
+  } finally {
+    release()
+  }
+}
+
+async function runProvider(connection: Connection, topic: string): Promise<Json | null | undefined> {
+  const { options } = connection.runtime
+  const provider = options.snapshot as NonNullable<typeof options.snapshot>
+  let timer: ReturnType<typeof setTimeout> | undefined
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      const error = new ServerError('INTERNAL', 'the snapshot took too long', { topic })
+      connection.runtime.report(new Error(`snapshot provider for ${topic} exceeded ${options.snapshotTimeoutMs} ms`), {
+        operation: 'snapshot',
+        connectionId: connection.id,
+        identity: connection.identity,
+        topic,
+      })
+      reject(error)
+    }, options.snapshotTimeoutMs)
+  })
+  try {
+    return await Promise.race([Promise.resolve().then(() => provider(topic, { identity: connection.identity })), timeout])
+  } finally {
+    clearTimeout(timer)
+  }
+}
+
+async function sendPresenceSync(connection: Connection, subscription: Subscription): Promise<void> {
+  const pending = connection.runtime.engine.presence(subscription.topic)
+  // A synchronous engine answers in the same tick, so no change can slip between the list and
+  // the moment this subscription starts receiving changes.
+  const members: PresenceMember[] = pending instanceof Promise ? await pending : pending
+  if (subscription.state !== 'live') return
+  connection.sendFrame({ type: 'presence', topic: subscription.topic, action: 'sync', members })
+  subscription.presence = true
+}
+
+/** The unsubscribe command: NOT_FOUND when the topic is not subscribed. */
+export function unsubscribe(connection: Connection, frame: UnsubscribeFrame): void {
+  if (!connection.subscriptions.has(frame.topic)) {
+    throw new ServerError('NOT_FOUND', `not subscribed to ${frame.topic}`, { topic: frame.topic })
+  }
+  endSubscription(connection, frame.topic, undefined)
+  connection.sendFrame(
+    frame.id === undefined
+      ? { type: 'unsubscribed', topic: frame.topic }
+      : { type: 'unsubscribed', id: frame.id, topic: frame.topic },
+  )
+}
+
+/** Ends a subscription (and the connection's presence on the topic) and tells the onUnsubscribe hook. */
+export function endSubscription(connection: Connection, topic: string, reason: string | undefined): void {
+  const subscription = connection.subscriptions.get(topic)
+  if (!subscription) return
+  const { runtime } = connection
+  subscription.close()
+  runtime.hub.remove(subscription)
+  connection.subscriptions.delete(topic)
+  connection.leavePresence(topic)
+  runtime.runHook('onUnsubscribe', connection.info(), topic, reason)
+}

@@ -1,0 +1,79 @@
+import type { EventFrame, FilterPredicate } from '@sluice/protocol'
+import { SharedFrame } from './shared-frame'
+
+/** What a subscription needs from its connection. */
+export interface SubscriptionOwner {
+  readonly id: string
+  sendShared(frame: SharedFrame): boolean
+}
+
+/**
+ * One connection's subscription to one topic. It is registered with the hub before its start
+ * position is known, so nothing published meanwhile is lost: until {@link goLive} events are
+ * queued, and every event is delivered only if its seq is past the last one delivered — which
+ * is what makes the replay/live seam free of gaps and duplicates.
+ */
+export class Subscription {
+  state: 'starting' | 'live' | 'closed' = 'starting'
+  /** Receives presence frames of the topic (set once the presence sync was sent). */
+  presence = false
+  epoch = ''
+  lastSeq = 0
+  #pending: SharedFrame<EventFrame>[] = []
+
+  constructor(
+    readonly owner: SubscriptionOwner,
+    readonly topic: string,
+    readonly predicate: FilterPredicate | null,
+    readonly wantsPresence: boolean,
+  ) {}
+
+  /** Called by the hub for each live event of the topic. */
+  offer(event: SharedFrame<EventFrame>): void {
+    if (this.state === 'live') this.deliver(event)
+    else if (this.state === 'starting') this.#pending.push(event)
+  }
+
+  /** Sends an event if it is past the last one delivered and matches the filter. */
+  deliver(event: SharedFrame<EventFrame>): boolean {
+    const { epoch, seq, meta } = event.frame
+    // A new epoch mid-subscription means the log was replaced; its seqs start over.
+    if (epoch !== this.epoch) {
+      this.epoch = epoch
+      this.lastSeq = 0
+    }
+    if (seq <= this.lastSeq) return false
+    this.lastSeq = seq
+    if (this.predicate && !this.predicate(meta)) return false
+    return this.owner.sendShared(event)
+  }
+
+  /** Replays events read from the engine, in order. */
+  replay(events: readonly EventFrame[]): void {
+    for (const event of events) {
+      if (this.state === 'closed') return
+      this.deliver(new SharedFrame(event))
+    }
+  }
+
+  /** Starts live delivery after `seq`, first flushing what arrived while starting. */
+  goLive(epoch: string, seq: number): void {
+    if (this.state !== 'starting') return
+    if (this.epoch !== epoch) {
+      this.epoch = epoch
+      this.lastSeq = seq
+    } else if (seq > this.lastSeq) this.lastSeq = seq
+    this.state = 'live'
+    const pending = this.#pending
+    this.#pending = []
+    for (const event of pending) {
+      if (this.state !== 'live') return
+      this.deliver(event)
+    }
+  }
+
+  close(): void {
+    this.state = 'closed'
+    this.#pending = []
+  }
+}

@@ -1,0 +1,116 @@
+import type { IncomingMessage } from 'node:http'
+import {
+  decodeSubscriptionsParam,
+  PROTOCOL_VERSION,
+  ProtocolError,
+  type SubscriptionRequest,
+  type WireErrorCode,
+} from '@sluice/protocol'
+import type { Runtime } from '../core/runtime'
+import type { Identity } from '../identity'
+import { ServerError } from '../server-error'
+import { isOriginAllowed } from './cors'
+
+/** A connect request that passed every check; `release` frees its reserved connection slot. */
+export interface Admission {
+  identity: Identity | null
+  subscriptions: SubscriptionRequest[]
+  request: { headers: IncomingMessage['headers']; url: URL }
+  release: () => void
+}
+
+export type AdmissionResult =
+  | { ok: true; admission: Admission }
+  | { ok: false; error: ServerError | ProtocolError }
+
+/** The bearer token of a request: `Authorization: Bearer …`, else `?token=`. */
+export function tokenOf(req: IncomingMessage, url: URL): string | undefined {
+  const header = req.headers.authorization
+  if (typeof header === 'string') {
+    const match = /^Bearer\s+(.+)$/i.exec(header.trim())
+    if (match) return match[1]
+  }
+  return url.searchParams.get('token') ?? undefined
+}
+
+/** The request URL, relative paths resolved against a placeholder host. */
+export function requestUrl(req: IncomingMessage): URL {
+  return new URL(req.url ?? '/', 'http://localhost')
+}
+
+function fail(code: WireErrorCode, message: string, retryAfterMs?: number): AdmissionResult {
+  return {
+    ok: false,
+    error: new ServerError(code, message, retryAfterMs === undefined ? {} : { retryAfterMs }),
+  }
+}
+
+/**
+ * The checks every realtime connect (WebSocket upgrade, SSE stream) passes before anything is
+ * sent: origin (403), protocol version (400), shutdown and capacity (503), `subscriptions`
+ * (400/413), then `authenticate` (401/403). They run before the upgrade, so a rejected client
+ * gets a plain HTTP status it can read, not a WebSocket that opens and dies.
+ */
+export async function admit(
+  runtime: Runtime,
+  req: IncomingMessage,
+  transport: 'ws' | 'sse',
+): Promise<AdmissionResult> {
+  const { options } = runtime
+  const url = requestUrl(req)
+  if (!isOriginAllowed(req.headers.origin, options.allowedOrigins)) {
+    return fail('FORBIDDEN', 'this origin is not allowed')
+  }
+  const version = url.searchParams.get('v')
+  if (version !== String(PROTOCOL_VERSION)) {
+    return fail(
+      'PROTOCOL_VERSION',
+      version === null
+        ? `the v query parameter is required (this server speaks protocol ${PROTOCOL_VERSION})`
+        : `protocol version ${JSON.stringify(version)} is not supported (this server speaks ${PROTOCOL_VERSION})`,
+    )
+  }
+  if (runtime.closing) return fail('SHUTTING_DOWN', 'the server is shutting down', 1000)
+  if (!runtime.registry.reserve(options.maxConnections)) {
+    return fail('OVERLOADED', 'the server is at its connection limit; try again later', 1000)
+  }
+  let reserved = true
+  const release = () => {
+    if (!reserved) return
+    reserved = false
+    runtime.registry.unreserve()
+  }
+  try {
+    let subscriptions: SubscriptionRequest[] = []
+    const param = url.searchParams.get('subscriptions')
+    if (param !== null) {
+      const decoded = decodeSubscriptionsParam(param, {
+        maxSubscriptions: options.limits.maxSubscriptions,
+        maxTopicLength: options.limits.maxTopicLength,
+      })
+      if (!decoded.ok) throw decoded.error
+      subscriptions = decoded.value
+    }
+    const token = tokenOf(req, url)
+    url.searchParams.delete('token')
+    const identity = await options.authenticate({
+      token,
+      headers: req.headers,
+      url,
+      transport,
+      refresh: false,
+    })
+    if (identity?.expiresAt !== undefined && identity.expiresAt <= runtime.now()) {
+      throw new ServerError('TOKEN_EXPIRED', 'the token has expired')
+    }
+    return {
+      ok: true,
+      admission: { identity, subscriptions, request: { headers: req.headers, url }, release },
+    }
+  } catch (error) {
+    release()
+    if (error instanceof ServerError || error instanceof ProtocolError) return { ok: false, error }
+    runtime.report(error, { operation: `connect:${transport}` })
+    return fail('INTERNAL', 'internal server error')
+  }
+}

@@ -1,0 +1,87 @@
+import type { IncomingMessage, ServerResponse } from 'node:http'
+import { type ErrorFrame, httpStatusFor, type WireErrorCode } from '@sluice/protocol'
+import { errorFrameFor } from '../core/errors'
+import { ServerError } from '../server-error'
+
+/** Writes a JSON body with a status. */
+export function sendJson(
+  res: ServerResponse,
+  status: number,
+  body: unknown,
+  headers: Record<string, string> = {},
+): void {
+  const text = JSON.stringify(body)
+  res.writeHead(status, {
+    'content-type': 'application/json; charset=utf-8',
+    'content-length': String(Buffer.byteLength(text)),
+    'cache-control': 'no-store',
+    ...headers,
+  })
+  res.end(text)
+}
+
+/** Answers with an ErrorFrame body and the code's HTTP status. */
+export function sendHttpError(
+  res: ServerResponse,
+  code: WireErrorCode,
+  message: string,
+  extra: Partial<Omit<ErrorFrame, 'type' | 'code' | 'message'>> = {},
+  headers: Record<string, string> = {},
+): void {
+  if (res.headersSent) {
+    res.destroy()
+    return
+  }
+  const body: ErrorFrame = { type: 'error', code, message }
+  for (const [key, value] of Object.entries(extra)) {
+    if (value !== undefined) (body as unknown as Record<string, unknown>)[key] = value
+  }
+  if (body.retryAfterMs !== undefined) headers['retry-after'] = String(Math.ceil(body.retryAfterMs / 1000))
+  sendJson(res, httpStatusFor(code), body, headers)
+}
+
+/**
+ * Reads a request body up to `maxBytes`. Rejects with ServerError LIMIT_EXCEEDED as soon as
+ * the declared or received size is over, without buffering the rest.
+ */
+export function readBody(req: IncomingMessage, maxBytes: number): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const declared = Number(req.headers['content-length'])
+    if (Number.isFinite(declared) && declared > maxBytes) {
+      reject(new ServerError('LIMIT_EXCEEDED', `the body is larger than ${maxBytes} bytes`))
+      req.resume()
+      return
+    }
+    const chunks: Buffer[] = []
+    let size = 0
+    let done = false
+    req.on('data', (chunk: Buffer) => {
+      if (done) return
+      size += chunk.length
+      if (size > maxBytes) {
+        done = true
+        reject(new ServerError('LIMIT_EXCEEDED', `the body is larger than ${maxBytes} bytes`))
+        req.resume()
+        return
+      }
+      chunks.push(chunk)
+    })
+    req.on('end', () => {
+      if (done) return
+      done = true
+      resolve(Buffer.concat(chunks).toString('utf8'))
+    })
+    req.on('error', (error) => {
+      if (done) return
+      done = true
+      reject(error)
+    })
+  })
+}
+
+/** Answers with the error frame of a thrown ServerError or ProtocolError (INTERNAL for anything else). */
+export function sendThrown(res: ServerResponse, error: unknown): void {
+  const frame = errorFrameFor(error)
+  const { type: _type, code, message, ...extra } = frame
+  sendHttpError(res, code, message, extra)
+}

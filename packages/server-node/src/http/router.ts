@@ -1,0 +1,97 @@
+import type { IncomingMessage, ServerResponse } from 'node:http'
+import type { Runtime } from '../core/runtime'
+import type { ServerStats } from '../server-types'
+import { openSseStream } from '../transports/sse'
+import { handleSseCommands } from '../transports/sse-commands'
+import { requestUrl } from './connect'
+import { applyCors, isOriginAllowed } from './cors'
+import { handleHttpPublish } from './publish-endpoint'
+import { sendHttpError, sendJson } from './respond'
+
+export interface RouterDeps {
+  stats: () => ServerStats
+  /** Renders Prometheus metrics, or null when metrics are off. */
+  metrics: { contentType: string; render(): Promise<string> } | null
+}
+
+type Route = {
+  method: 'GET' | 'POST'
+  run: (req: IncomingMessage, res: ServerResponse) => void | Promise<void>
+}
+
+/**
+ * The node:http handler: `<basePath>/ws` (426 without an upgrade), `/sse`, `/sse/commands`,
+ * `/publish`, `/status`, plus `/healthz` and `/metrics`. Errors are ErrorFrame JSON bodies;
+ * CORS follows `allowedOrigins`, and a browser request from another origin is refused with 403.
+ */
+export function createRouter(
+  runtime: Runtime,
+  deps: RouterDeps,
+): (req: IncomingMessage, res: ServerResponse) => void {
+  const base = runtime.options.basePath
+  const routes = new Map<string, Route>([
+    [
+      `${base}/ws`,
+      {
+        method: 'GET',
+        run: (_req, res) =>
+          sendHttpError(
+            res,
+            'BAD_REQUEST',
+            'this endpoint needs a WebSocket upgrade',
+            {},
+            { upgrade: 'websocket' },
+          ),
+      },
+    ],
+    [`${base}/sse`, { method: 'GET', run: (req, res) => openSseStream(runtime, req, res) }],
+    [`${base}/sse/commands`, { method: 'POST', run: (req, res) => handleSseCommands(runtime, req, res) }],
+    [`${base}/publish`, { method: 'POST', run: (req, res) => handleHttpPublish(runtime, req, res) }],
+    [`${base}/status`, { method: 'GET', run: (_req, res) => sendJson(res, 200, deps.stats()) }],
+  ])
+
+  const fail = (res: ServerResponse, error: unknown) => {
+    runtime.report(error, { operation: 'http' })
+    if (!res.headersSent) sendHttpError(res, 'INTERNAL', 'internal server error')
+    else res.destroy()
+  }
+
+  return (req, res) => {
+    try {
+      const path = requestUrl(req).pathname
+      if (path === '/healthz') {
+        sendJson(res, runtime.closing ? 503 : 200, { status: runtime.closing ? 'shutting_down' : 'ok' })
+        return
+      }
+      if (path === '/metrics' && deps.metrics) {
+        const { metrics } = deps
+        metrics.render().then(
+          (text) => {
+            res.writeHead(200, { 'content-type': metrics.contentType })
+            res.end(text)
+          },
+          (error: unknown) => fail(res, error),
+        )
+        return
+      }
+      const route = routes.get(path)
+      if (!route) {
+        sendHttpError(res, 'NOT_FOUND', `no endpoint at ${path}`)
+        return
+      }
+      if (applyCors(req, res, runtime.options.allowedOrigins)) return
+      if (!isOriginAllowed(req.headers.origin, runtime.options.allowedOrigins)) {
+        sendHttpError(res, 'FORBIDDEN', 'this origin is not allowed')
+        return
+      }
+      if (req.method !== route.method && !(route.method === 'GET' && req.method === 'HEAD')) {
+        sendHttpError(res, 'BAD_REQUEST', `use ${route.method} for ${path}`, {}, { allow: route.method })
+        return
+      }
+      const done = route.run(req, res)
+      if (done instanceof Promise) done.catch((error: unknown) => fail(res, error))
+    } catch (error) {
+      fail(res, error)
+    }
+  }
+}

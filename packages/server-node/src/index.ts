@@ -1,0 +1,26 @@
+export { createJwtAuthenticator, type JwtAuthenticatorOptions } from './auth/jwt'
+export { createMemoryEngine, type MemoryEngineOptions } from './engine/memory'
+export type {
+  Engine,
+  EngineListener,
+  EventInput,
+  IdentityMessage,
+  LogHead,
+  PresenceChange,
+  ReadResult,
+} from './engine/types'
+export type { AllowedOrigins } from './http/cors'
+export type { Action, Authenticate, AuthRequest, Authorize, Identity } from './identity'
+export type {
+  ConnectionInfo,
+  ErrorContext,
+  Procedure,
+  ProcedureContext,
+  SluiceServerOptions,
+  SnapshotProvider,
+  StandardSchemaV1,
+  ValidatedProcedure,
+} from './options'
+export { createSluiceServer } from './server'
+export { ServerError, type ServerErrorOptions } from './server-error'
+export type { CloseOptions, PublishInput, PublishOptions, ServerStats, SluiceServer } from './server-types'

@@ -1,0 +1,224 @@
+import type { Json, Limits } from '@sluice/protocol'
+import { DEFAULT_HEARTBEAT_MS, DEFAULT_LIMITS } from '@sluice/protocol'
+import type { Logger as PinoLogger } from 'pino'
+import type { Registry } from 'prom-client'
+import { createJwtAuthenticator, type JwtAuthenticatorOptions } from './auth/jwt'
+import type { Engine } from './engine/types'
+import type { AllowedOrigins } from './http/cors'
+import type { Authenticate, Authorize, Identity } from './identity'
+import type { SluiceServer } from './server-types'
+
+/**
+ * A Standard Schema (https://standardschema.dev) validator: zod, valibot, arktype and others
+ * implement it. Only the part Sluice calls is typed here.
+ */
+export interface StandardSchemaV1<Input = unknown, Output = Input> {
+  readonly '~standard': {
+    readonly version: 1
+    readonly vendor: string
+    readonly validate: (value: unknown) => StandardSchemaResult<Output> | Promise<StandardSchemaResult<Output>>
+    readonly types?: { readonly input: Input; readonly output: Output } | undefined
+  }
+}
+
+export type StandardSchemaResult<Output> =
+  | { readonly value: Output; readonly issues?: undefined }
+  | {
+      readonly issues: ReadonlyArray<{
+        readonly message: string
+        readonly path?: ReadonlyArray<PropertyKey | { readonly key: PropertyKey }> | undefined
+      }>
+    }
+
+/** What a procedure knows about its caller. */
+export interface ProcedureContext {
+  identity: Identity | null
+  connectionId: string
+  server: SluiceServer
+}
+
+/** A server function a client runs with `call`. Its return value is sent back as JSON. */
+// biome-ignore lint/suspicious/noExplicitAny: procedures declare their own argument types
+export type Procedure<Args = any> = (args: Args, ctx: ProcedureContext) => unknown
+
+/** A procedure whose arguments are validated by a Standard Schema first (VALIDATION on failure). */
+export interface ValidatedProcedure<Output = unknown> {
+  input: StandardSchemaV1<unknown, Output>
+  handler: Procedure<Output>
+}
+
+/** Returns a topic's current state for a `snapshot` frame; null or undefined means none for this topic. */
+export type SnapshotProvider = (
+  topic: string,
+  ctx: { identity: Identity | null },
+) => Json | null | undefined | Promise<Json | null | undefined>
+
+/** A connection as hooks and {@link SluiceServer.connections} see it. */
+export interface ConnectionInfo {
+  id: string
+  transport: 'ws' | 'sse'
+  identity: Identity | null
+  /** ms since the Unix epoch. */
+  connectedAt: number
+  subscriptions: string[]
+  remoteAddress: string | undefined
+}
+
+/** Where a reported error happened. */
+export interface ErrorContext {
+  /** What was being done: a frame type (`call`, `subscribe`…), `hook:onConnect`, `http`, `socket`… */
+  operation: string
+  connectionId?: string
+  identity?: Identity | null
+  topic?: string
+}
+
+/** Options of {@link createSluiceServer}. Every option has a default; `{}` is a working anonymous server. */
+export interface SluiceServerOptions {
+  /** Path prefix of every realtime endpoint. @default '/realtime' */
+  basePath?: string
+  /** Resolves connect requests and `auth` frames to an identity. @default anonymous (every connection has identity null) */
+  authenticate?: Authenticate
+  /** Shorthand for `authenticate: createJwtAuthenticator(jwt)`; ignored when `authenticate` is set. */
+  jwt?: JwtAuthenticatorOptions
+  /** Decides subscribe and publish per identity and topic. @default allow all */
+  authorize?: Authorize
+  /** Snapshot provider for `snapshot: 'always' | 'resync'` subscriptions. Publishes to the topic wait while it runs. */
+  snapshot?: SnapshotProvider
+  /** How long a snapshot provider may run before the subscribe fails with INTERNAL. @default 10_000 */
+  snapshotTimeoutMs?: number
+  /** Procedures clients can `call`, by name. */
+  procedures?: Record<string, Procedure | ValidatedProcedure>
+  /** Topic logs, presence and cross-node routing. @default createMemoryEngine() */
+  engine?: Engine
+  /** Interval of server heartbeats (WS ping frames, SSE `: ping`). @default 25_000 */
+  heartbeatMs?: number
+  /** A WebSocket that sends nothing (not even a pong) for this long is closed with 4408. @default 2 * heartbeatMs */
+  idleTimeoutMs?: number
+  /** Limits announced in `welcome` and enforced. @default DEFAULT_LIMITS from @sluice/protocol */
+  limits?: Partial<Limits>
+  /** Per-connection command rate limit (token bucket), or false for none. @default { perSecond: 100, burst: 200 } */
+  rateLimit?: { perSecond: number; burst: number } | false
+  /** Most open connections (both transports); more are refused with 503 OVERLOADED. @default Infinity */
+  maxConnections?: number
+  /** Outbound bytes a connection may have queued before it is closed as a slow consumer (4507). @default 1 MiB */
+  maxBufferedBytes?: number
+  /**
+   * Browser origins allowed to connect and POST commands. Requests without `Origin` (non-browser
+   * clients) are always allowed. Set it whenever `authenticate` reads cookies. @default '*'
+   */
+  allowedOrigins?: AllowedOrigins
+  /** Bearer keys accepted by `POST <basePath>/publish` for any topic. @default [] */
+  publishKeys?: string[]
+  /** A pino logger, or false for none. @default a JSON logger on stdout that redacts tokens */
+  logger?: PinoLogger | false
+  /** Prometheus metrics at `/metrics`: true for a private registry, or your Registry. @default false */
+  metrics?: boolean | Registry
+  /** Window in which publishes with the same `coalesceKey` collapse to the latest. @default 50 */
+  coalesceMs?: number
+  /** Publish ids remembered per topic for idempotent retries. @default { size: 1000, ms: 120_000 } */
+  dedupWindow?: { size: number; ms: number }
+  /** How long `close()` waits for connections to drain before cutting them. @default 5_000 */
+  shutdownTimeoutMs?: number
+  /** The `retry:` hint sent to EventSource clients, in ms. @default 2_000 */
+  sseRetryMs?: number
+  /** Called when a connection is open and welcomed. Errors are reported to onError, never to the client. */
+  onConnect?: (connection: ConnectionInfo) => void | Promise<void>
+  /** Called once a connection is gone, with the close code and reason. */
+  onDisconnect?: (connection: ConnectionInfo, close: { code: number; reason: string }) => void | Promise<void>
+  /** Called after a subscription took effect. */
+  onSubscribe?: (connection: ConnectionInfo, topic: string) => void | Promise<void>
+  /** Called after a subscription ended (by the client, a re-auth, or the connection closing). */
+  onUnsubscribe?: (connection: ConnectionInfo, topic: string, reason: string | undefined) => void | Promise<void>
+  /** Called with every unexpected error: a procedure's throw, a hook's failure, a socket error. */
+  onError?: (error: unknown, context: ErrorContext) => void
+}
+
+/** Options with every default applied. */
+export interface ResolvedOptions {
+  basePath: string
+  authenticate: Authenticate
+  authorize: Authorize
+  snapshot: SnapshotProvider | undefined
+  snapshotTimeoutMs: number
+  procedures: Map<string, ValidatedProcedure | { input: undefined; handler: Procedure }>
+  heartbeatMs: number
+  idleTimeoutMs: number
+  limits: Limits
+  rateLimit: { perSecond: number; burst: number } | false
+  maxConnections: number
+  maxBufferedBytes: number
+  allowedOrigins: AllowedOrigins
+  publishKeys: string[]
+  coalesceMs: number
+  dedupWindow: { size: number; ms: number }
+  shutdownTimeoutMs: number
+  sseRetryMs: number
+}
+
+/** The default `authenticate`: every connection is anonymous. */
+export const anonymous: Authenticate = () => null
+/** The default `authorize`: everything is allowed. */
+export const allowAll: Authorize = () => true
+
+function positive(name: string, value: number): number {
+  if (!(value > 0)) throw new RangeError(`${name} must be a positive number, received ${value}`)
+  return value
+}
+
+/** Applies defaults and checks option values, failing fast with the option's name. */
+export function resolveOptions(options: SluiceServerOptions): ResolvedOptions {
+  const {
+    basePath = '/realtime',
+    jwt,
+    authenticate = jwt ? createJwtAuthenticator(jwt) : anonymous,
+    authorize = allowAll,
+    snapshot,
+    snapshotTimeoutMs = 10_000,
+    procedures = {},
+    heartbeatMs = DEFAULT_HEARTBEAT_MS,
+    idleTimeoutMs = 2 * heartbeatMs,
+    limits,
+    rateLimit = { perSecond: 100, burst: 200 },
+    maxConnections = Number.POSITIVE_INFINITY,
+    maxBufferedBytes = 1024 * 1024,
+    allowedOrigins = '*',
+    publishKeys = [],
+    coalesceMs = 50,
+    dedupWindow = { size: 1000, ms: 120_000 },
+    shutdownTimeoutMs = 5_000,
+    sseRetryMs = 2_000,
+  } = options
+  if (!/^\/([A-Za-z0-9._~-]+(\/[A-Za-z0-9._~-]+)*)?$/.test(basePath)) {
+    throw new TypeError(`basePath must look like '/realtime' (no trailing slash), received ${JSON.stringify(basePath)}`)
+  }
+  const table = new Map<string, ValidatedProcedure | { input: undefined; handler: Procedure }>()
+  for (const [name, entry] of Object.entries(procedures)) {
+    if (typeof entry === 'function') table.set(name, { input: undefined, handler: entry })
+    else if (entry && typeof entry.handler === 'function' && entry.input && '~standard' in entry.input) {
+      table.set(name, entry)
+    } else {
+      throw new TypeError(`procedures.${name} must be a function or { input: StandardSchema, handler }`)
+    }
+  }
+  return {
+    basePath: basePath === '/' ? '' : basePath,
+    authenticate,
+    authorize,
+    snapshot,
+    snapshotTimeoutMs: positive('snapshotTimeoutMs', snapshotTimeoutMs),
+    procedures: table,
+    heartbeatMs: positive('heartbeatMs', heartbeatMs),
+    idleTimeoutMs: positive('idleTimeoutMs', idleTimeoutMs),
+    limits: { ...DEFAULT_LIMITS, ...limits },
+    rateLimit,
+    maxConnections: positive('maxConnections', maxConnections),
+    maxBufferedBytes: positive('maxBufferedBytes', maxBufferedBytes),
+    allowedOrigins,
+    publishKeys,
+    coalesceMs: Math.max(0, coalesceMs),
+    dedupWindow,
+    shutdownTimeoutMs: Math.max(0, shutdownTimeoutMs),
+    sseRetryMs: Math.max(0, sseRetryMs),
+  }
+}

@@ -1,0 +1,65 @@
+import type { IncomingMessage, Server, ServerResponse } from 'node:http'
+import type { EventKind, Json, JsonObject, PresenceMember, ServerFrame, WireErrorCode } from '@sluice/protocol'
+import type { ConnectionInfo } from './options'
+
+/** An event as the app publishes it; the server adds topic, epoch, seq and ts. */
+export interface PublishInput {
+  kind: EventKind
+  key?: string
+  data?: Json
+  meta?: JsonObject
+}
+
+export interface PublishOptions {
+  /**
+   * Publishes with the same key within `coalesceMs` collapse into the last one: only it is
+   * appended, and the earlier calls resolve to null. For high-rate state (cursors, progress).
+   */
+  coalesceKey?: string
+  /** Idempotency id: a second publish with the same id on the topic is not appended again. */
+  id?: string
+}
+
+/** Counters of a running server, as `GET <basePath>/status` returns them. */
+export interface ServerStats {
+  connections: { total: number; ws: number; sse: number }
+  subscriptions: number
+  topics: number
+  eventsPublished: number
+  eventsDelivered: number
+  uptimeMs: number
+  closing: boolean
+}
+
+export interface CloseOptions {
+  /** When clients should reconnect, sent in the `reconnect` frame. @default 1_000 */
+  retryAfterMs?: number
+}
+
+/** The server returned by {@link createSluiceServer}. */
+export interface SluiceServer {
+  /** Handles WebSocket upgrades for `<basePath>/ws` on an http(s) server; other upgrades are left alone. */
+  attach(server: Server): void
+  /** A node:http request handler for `<basePath>/*`, `/healthz` and `/metrics`; anything else gets 404. */
+  handler(req: IncomingMessage, res: ServerResponse): void
+  /** Starts an own http server (attach + handler). @param port default 0 (any free port) @param host default '127.0.0.1' */
+  listen(port?: number, host?: string): Promise<{ url: string; port: number }>
+  /**
+   * Appends an event to a topic's log and delivers it to every subscriber.
+   * @returns where it landed, or null when a later publish with the same coalesceKey replaced it
+   */
+  publish(topic: string, event: PublishInput, options?: PublishOptions): Promise<{ epoch: string; seq: number } | null>
+  /**
+   * Sends a frame to every connection of an identity (on every node, through the engine).
+   * @returns the number of connections of this node it reached
+   */
+  sendTo(identityId: string, frame: ServerFrame): Promise<number>
+  /** Closes every connection of an identity with an error frame and the code's close code. @returns connections closed on this node */
+  closeByIdentity(identityId: string, reason?: WireErrorCode, message?: string): Promise<number>
+  /** The topic's presence members. */
+  presence(topic: string): Promise<PresenceMember[]>
+  stats(): ServerStats
+  connections(): ConnectionInfo[]
+  /** Tells every client to reconnect later, closes connections (1012 / end of stream), waits for them to drain. */
+  close(options?: CloseOptions): Promise<void>
+}

@@ -1,0 +1,266 @@
+import { createServer, type IncomingMessage, type Server } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import type { Duplex } from 'node:stream'
+import {
+  CloseCode,
+  isValidTopic,
+  KIND_PATTERN,
+  MAX_ID_LENGTH,
+  MAX_KEY_LENGTH,
+  type ServerFrame,
+  type WireErrorCode,
+} from '@sluice/protocol'
+import { Hub } from './core/hub'
+import { dispatchPresenceChange } from './core/presence'
+import { Publisher } from './core/publish'
+import { ConnectionRegistry } from './core/registry'
+import type { Hooks, Runtime } from './core/runtime'
+import { createMemoryEngine } from './engine/memory'
+import { createRouter } from './http/router'
+import { createLogger } from './observability/logger'
+import { createMetrics } from './observability/metrics'
+import { type ErrorContext, resolveOptions, type SluiceServerOptions } from './options'
+import { ServerError } from './server-error'
+import type { CloseOptions, PublishInput, PublishOptions, ServerStats, SluiceServer } from './server-types'
+import { rejectUpgrade, WsTransport } from './transports/ws'
+
+function checkPublish(topic: string, event: PublishInput, options: PublishOptions, maxTopicLength: number): void {
+  if (!isValidTopic(topic, maxTopicLength)) {
+    throw new ServerError('BAD_REQUEST', `publish: ${JSON.stringify(topic)} is not a valid topic name`)
+  }
+  if (typeof event?.kind !== 'string' || !KIND_PATTERN.test(event.kind)) {
+    throw new ServerError('BAD_REQUEST', `publish: kind must be a lowercase word such as "created"`)
+  }
+  if (event.key !== undefined && (typeof event.key !== 'string' || event.key.length > MAX_KEY_LENGTH)) {
+    throw new ServerError('BAD_REQUEST', `publish: key must be a string of at most ${MAX_KEY_LENGTH} characters`)
+  }
+  if (options.id !== undefined && (typeof options.id !== 'string' || options.id.length > MAX_ID_LENGTH)) {
+    throw new ServerError('BAD_REQUEST', `publish: id must be a string of at most ${MAX_ID_LENGTH} characters`)
+  }
+}
+
+/**
+ * Creates a Sluice server: WebSocket and SSE endpoints under `basePath`, topic logs with replay,
+ * snapshots, presence, procedures and auth. Embed it in any node:http server with
+ * {@link SluiceServer.attach} + {@link SluiceServer.handler}, or run it alone with `listen`.
+ *
+ * @example
+ * import { createServer } from 'node:http'
+ * import { createSluiceServer } from '@sluice/server-node'
+ *
+ * const sluice = createSluiceServer({ authorize: (identity, topic) => topic === 'todos' })
+ * const http = createServer((req, res) => sluice.handler(req, res))
+ * sluice.attach(http)
+ * http.listen(8080)
+ * await sluice.publish('todos', { kind: 'created', key: 't1', data: { id: 't1', title: 'Ship it' } })
+ */
+export function createSluiceServer(options: SluiceServerOptions = {}): SluiceServer {
+  const resolved = resolveOptions(options)
+  const ownEngine = options.engine === undefined
+  const engine = options.engine ?? createMemoryEngine()
+  const logger = createLogger(options.logger)
+  const metricsEnabled = options.metrics !== undefined && options.metrics !== false
+  const metrics = createMetrics(options.metrics)
+  const hooks: Hooks = options
+  const now = () => Date.now()
+  const startedAt = now()
+  const hub = new Hub()
+  const registry = new ConnectionRegistry()
+  const counters = { delivered: 0 }
+  let closing = false
+  let closed: Promise<void> | undefined
+  const ownServers = new Set<Server>()
+
+  const report = (error: unknown, context: ErrorContext): void => {
+    logger.error({ err: error, ...context, identity: context.identity?.id }, `sluice: ${context.operation} failed`)
+    try {
+      hooks.onError?.(error, context)
+    } catch (hookError) {
+      logger.error({ err: hookError }, 'sluice: onError hook threw')
+    }
+  }
+
+  const publisher = new Publisher({
+    engine,
+    coalesceMs: resolved.coalesceMs,
+    dedupWindow: resolved.dedupWindow,
+    now,
+    onAppended: (event) => metrics.eventPublished(event.topic),
+  })
+
+  const runtime: Runtime = {
+    options: resolved,
+    engine,
+    hub,
+    publisher,
+    registry,
+    logger,
+    metrics,
+    counters,
+    get server() {
+      return server
+    },
+    get closing() {
+      return closing
+    },
+    now,
+    report,
+    runHook(name, ...args) {
+      const hook = hooks[name] as ((...a: typeof args) => unknown) | undefined
+      if (!hook) return
+      const connectionId = (args[0] as { id?: string } | undefined)?.id
+      try {
+        const result = hook(...args)
+        if (result instanceof Promise) result.catch((error) => report(error, { operation: `hook:${name}`, connectionId }))
+      } catch (error) {
+        report(error, { operation: `hook:${name}`, connectionId })
+      }
+    },
+  }
+
+  const stopListening = engine.subscribe({
+    event(event) {
+      try {
+        hub.dispatch(event)
+      } catch (error) {
+        report(error, { operation: 'dispatch', topic: event.topic })
+      }
+    },
+    presence(change) {
+      try {
+        dispatchPresenceChange(hub, change)
+      } catch (error) {
+        report(error, { operation: 'presence', topic: change.topic })
+      }
+    },
+    identity(identityId, message) {
+      for (const connection of registry.ofIdentity(identityId)) {
+        if (message.type === 'frame') connection.sendFrame(message.frame)
+        else connection.closeWithError(message.code, message.message)
+      }
+    },
+  })
+
+  const ws = new WsTransport(runtime)
+
+  const stats = (): ServerStats => {
+    let wsCount = 0
+    let sseCount = 0
+    for (const connection of registry.all()) {
+      if (connection.transport === 'ws') wsCount++
+      else sseCount++
+    }
+    return {
+      connections: { total: wsCount + sseCount, ws: wsCount, sse: sseCount },
+      subscriptions: hub.subscriptionCount,
+      topics: hub.topicCount,
+      eventsPublished: publisher.published,
+      eventsDelivered: counters.delivered,
+      uptimeMs: now() - startedAt,
+      closing,
+    }
+  }
+
+  const handler = createRouter(runtime, { stats, metrics: metricsEnabled ? metrics : null })
+
+  const attach = (http: Server): void => {
+    http.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+      if (ws.matches(req)) {
+        ws.handleUpgrade(req, socket, head)
+        return
+      }
+      // Other upgrade paths belong to the app's own listeners; with none, nobody would answer.
+      if (http.listenerCount('upgrade') === 1) {
+        rejectUpgrade(socket, new ServerError('NOT_FOUND', 'no WebSocket endpoint at this path'))
+      }
+    })
+  }
+
+  const server: SluiceServer = {
+    attach,
+    handler,
+    async listen(port = 0, host = '127.0.0.1') {
+      const http = createServer(handler)
+      attach(http)
+      ownServers.add(http)
+      await new Promise<void>((resolve, reject) => {
+        http.once('error', reject)
+        http.listen(port, host, () => {
+          http.off('error', reject)
+          resolve()
+        })
+      })
+      const address = http.address() as AddressInfo
+      const hostname = address.family === 'IPv6' ? `[${address.address}]` : address.address
+      return { url: `http://${hostname}:${address.port}${resolved.basePath}`, port: address.port }
+    },
+    async publish(topic, event, publishOptions = {}) {
+      checkPublish(topic, event, publishOptions, resolved.limits.maxTopicLength)
+      const input: PublishInput = { kind: event.kind }
+      if (event.key !== undefined) input.key = event.key
+      if (event.data !== undefined) input.data = event.data
+      if (event.meta !== undefined) input.meta = event.meta
+      const outcome = await publisher.publish(topic, input, {
+        id: publishOptions.id,
+        coalesceKey: publishOptions.coalesceKey,
+        scope: '\u0000server',
+      })
+      return outcome && { epoch: outcome.epoch, seq: outcome.seq }
+    },
+    async sendTo(identityId: string, frame: ServerFrame) {
+      const reached = registry.ofIdentity(identityId).filter((c) => c.state === 'open').length
+      await engine.sendToIdentity(identityId, { type: 'frame', frame })
+      return reached
+    },
+    async closeByIdentity(identityId: string, reason: WireErrorCode = 'FORBIDDEN', message = 'closed by the server') {
+      const reached = registry.ofIdentity(identityId).filter((c) => c.state === 'open').length
+      await engine.sendToIdentity(identityId, { type: 'close', code: reason, message })
+      return reached
+    },
+    async presence(topic) {
+      return engine.presence(topic)
+    },
+    stats,
+    connections: () => registry.all().map((connection) => connection.info()),
+    close(closeOptions: CloseOptions = {}) {
+      closed ??= shutdown(closeOptions.retryAfterMs ?? 1_000)
+      return closed
+    },
+  }
+
+  async function shutdown(retryAfterMs: number): Promise<void> {
+    closing = true
+    publisher.flush()
+    const connections = registry.all()
+    for (const connection of connections) {
+      connection.sendFrame({ type: 'reconnect', reason: 'SHUTTING_DOWN', retryAfterMs })
+      connection.close(CloseCode.ServiceRestart, 'SHUTTING_DOWN')
+    }
+    let timer: ReturnType<typeof setTimeout> | undefined
+    await Promise.race([
+      Promise.all(connections.map((connection) => connection.closed)),
+      new Promise<void>((resolve) => {
+        timer = setTimeout(resolve, resolved.shutdownTimeoutMs)
+      }),
+    ])
+    clearTimeout(timer)
+    for (const connection of registry.all()) {
+      connection.sink.terminate()
+      connection.handleClosed(CloseCode.ServiceRestart, 'SHUTTING_DOWN')
+    }
+    ws.close()
+    stopListening()
+    if (ownEngine) await engine.close()
+    await Promise.all(
+      [...ownServers].map(
+        (http) =>
+          new Promise<void>((resolve) => {
+            http.close(() => resolve())
+            http.closeAllConnections()
+          }),
+      ),
+    )
+  }
+
+  return server
+}

@@ -1,0 +1,87 @@
+import { randomBytes } from 'node:crypto'
+import type { IncomingMessage, ServerResponse } from 'node:http'
+import { decodeLastEventId } from '@sluice/protocol'
+import { Connection } from '../core/connection'
+import type { Runtime } from '../core/runtime'
+import { SseWriter } from '../core/sink'
+import { admit, requestUrl } from '../http/connect'
+import { sendThrown } from '../http/respond'
+
+/**
+ * Opens an SSE stream (`GET <basePath>/sse`): the connect checks, then `retry:` and `welcome`
+ * (with the commandKey that binds command POSTs to this stream), the `?subscriptions=`
+ * subscriptions resumed from `Last-Event-ID` (or `?lastEventId=`) when given, and frames until
+ * either side ends the stream.
+ */
+export async function openSseStream(runtime: Runtime, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const result = await admit(runtime, req, 'sse')
+  if (!result.ok) {
+    sendThrown(res, result.error)
+    return
+  }
+  const { admission } = result
+  admission.release()
+  if (req.destroyed || res.destroyed) return
+
+  const subscriptions = admission.subscriptions
+  const url = requestUrl(req)
+  const lastEventId = req.headers['last-event-id'] ?? url.searchParams.get('lastEventId') ?? undefined
+  if (typeof lastEventId === 'string' && lastEventId !== '' && subscriptions.length > 0) {
+    // A malformed or foreign id is ignored: the stream starts fresh rather than failing.
+    const positions = decodeLastEventId(lastEventId, subscriptions.map((s) => s.topic))
+    if (positions) {
+      for (const subscription of subscriptions) {
+        const position = positions.get(subscription.topic)
+        if (position) subscription.from = position
+      }
+    }
+  }
+
+  res.writeHead(200, {
+    'content-type': 'text/event-stream; charset=utf-8',
+    'cache-control': 'no-cache, no-transform',
+    'x-accel-buffering': 'no',
+    connection: 'keep-alive',
+  })
+  res.write(`retry: ${runtime.options.sseRetryMs}\n\n`)
+  req.socket.setNoDelay(true)
+
+  let ended: { code: number; reason: string } | undefined
+  const connection = new Connection({
+    runtime,
+    writer: new SseWriter(),
+    identity: admission.identity,
+    request: admission.request,
+    remoteAddress: req.socket.remoteAddress,
+    commandKey: randomBytes(24).toString('base64url'),
+    idleTimeout: false,
+    sink: {
+      transport: 'sse',
+      send: (payload) => {
+        res.write(payload)
+      },
+      bufferedBytes: () => res.writableLength,
+      heartbeat: () => {
+        res.write(SseWriter.ping)
+      },
+      close: (code, reason) => {
+        ended = { code, reason }
+        // A slow consumer's buffer would only grow while waiting to flush; cut it instead.
+        if (reason === 'SLOW_CONSUMER') res.destroy()
+        else res.end()
+      },
+      terminate: () => res.destroy(),
+    },
+  })
+  res.on('close', () => {
+    try {
+      // No close code on SSE: 1001 (going away) when the client left, else what the server chose.
+      const { code, reason } = ended ?? { code: 1001, reason: '' }
+      connection.handleClosed(code, reason)
+    } catch (error) {
+      runtime.report(error, { operation: 'close', connectionId: connection.id })
+    }
+  })
+  res.on('error', (error) => runtime.logger.debug({ err: error, connectionId: connection.id }, 'sse stream error'))
+  connection.start(subscriptions)
+}

@@ -1,0 +1,139 @@
+import { type IncomingMessage, STATUS_CODES } from 'node:http'
+import type { Duplex } from 'node:stream'
+import { httpStatusFor, type ProtocolError } from '@sluice/protocol'
+import { type RawData, type WebSocket, WebSocketServer } from 'ws'
+import { Connection } from '../core/connection'
+import { errorFrameFor } from '../core/errors'
+import type { Runtime } from '../core/runtime'
+import { wsWriter } from '../core/sink'
+import { type Admission, admit, requestUrl } from '../http/connect'
+import type { ServerError } from '../server-error'
+
+// A server `ping` frame, encoded once: it is sent to every WebSocket each heartbeat.
+const PING_FRAME = JSON.stringify({ type: 'ping' })
+
+function textOf(data: RawData): string {
+  if (Buffer.isBuffer(data)) return data.toString('utf8')
+  if (Array.isArray(data)) return Buffer.concat(data).toString('utf8')
+  return Buffer.from(data).toString('utf8')
+}
+
+/** Answers an upgrade request with a plain HTTP error (an ErrorFrame body) and closes the socket. */
+export function rejectUpgrade(socket: Duplex, error: ServerError | ProtocolError): void {
+  const frame = errorFrameFor(error)
+  const status = httpStatusFor(frame.code)
+  const body = JSON.stringify(frame)
+  const retry = frame.retryAfterMs === undefined ? '' : `Retry-After: ${Math.ceil(frame.retryAfterMs / 1000)}\r\n`
+  socket.end(
+    `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ''}\r\n` +
+      'Connection: close\r\n' +
+      'Content-Type: application/json; charset=utf-8\r\n' +
+      `Content-Length: ${Buffer.byteLength(body)}\r\n${retry}\r\n${body}`,
+  )
+}
+
+/**
+ * The WebSocket transport on `ws`: connect checks before the upgrade, one {@link Connection}
+ * per socket, `maxPayload` = limits.maxFrameBytes (ws closes with 1009 past it), binary
+ * messages closed with 4400, protocol pings for liveness.
+ */
+export class WsTransport {
+  readonly #runtime: Runtime
+  readonly #wss: WebSocketServer
+  readonly #path: string
+
+  constructor(runtime: Runtime) {
+    this.#runtime = runtime
+    this.#path = `${runtime.options.basePath}/ws`
+    this.#wss = new WebSocketServer({
+      noServer: true,
+      clientTracking: false,
+      maxPayload: runtime.options.limits.maxFrameBytes,
+      perMessageDeflate: false,
+    })
+  }
+
+  /** Whether an upgrade request is for this transport's path. */
+  matches(req: IncomingMessage): boolean {
+    return requestUrl(req).pathname === this.#path
+  }
+
+  /** Handles an upgrade request for `<basePath>/ws`. */
+  handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
+    // A client that resets during authenticate must not crash the process.
+    const onEarlyError = (error: Error) => this.#runtime.logger.debug({ err: error }, 'upgrade socket error')
+    socket.on('error', onEarlyError)
+    admit(this.#runtime, req, 'ws').then(
+      (result) => {
+        if (!result.ok) {
+          rejectUpgrade(socket, result.error)
+          return
+        }
+        if (socket.destroyed) {
+          result.admission.release()
+          return
+        }
+        this.#wss.handleUpgrade(req, socket, head, (ws) => {
+          socket.off('error', onEarlyError)
+          this.#open(ws, req, result.admission)
+        })
+      },
+      (error: unknown) => {
+        this.#runtime.report(error, { operation: 'connect:ws' })
+        socket.destroy()
+      },
+    )
+  }
+
+  #open(ws: WebSocket, req: IncomingMessage, admission: Admission): void {
+    const runtime = this.#runtime
+    admission.release()
+    const connection = new Connection({
+      runtime,
+      writer: wsWriter,
+      identity: admission.identity,
+      request: admission.request,
+      remoteAddress: req.socket.remoteAddress,
+      idleTimeout: true,
+      sink: {
+        transport: 'ws',
+        send: (payload) => ws.send(payload),
+        bufferedBytes: () => ws.bufferedAmount,
+        heartbeat: () => {
+          ws.send(PING_FRAME)
+          ws.ping()
+        },
+        close: (code, reason) => ws.close(code, reason),
+        terminate: () => ws.terminate(),
+      },
+    })
+    ws.on('message', (data, isBinary) => {
+      try {
+        if (isBinary) {
+          connection.closeWithError('BAD_REQUEST', 'binary messages are not part of the protocol')
+          return
+        }
+        connection.handleText(textOf(data))
+      } catch (error) {
+        runtime.report(error, { operation: 'message', connectionId: connection.id })
+      }
+    })
+    ws.on('pong', () => connection.touch())
+    ws.on('close', (code, reason) => {
+      try {
+        connection.handleClosed(code, reason.toString('utf8'))
+      } catch (error) {
+        runtime.report(error, { operation: 'close', connectionId: connection.id })
+      }
+    })
+    // ws emits 'error' for protocol violations (oversized frame → 1009, bad UTF-8 → 1007) and
+    // closes the socket itself; without a listener the error would crash the process.
+    ws.on('error', (error) => runtime.logger.debug({ err: error, connectionId: connection.id }, 'websocket error'))
+    connection.start(admission.subscriptions)
+  }
+
+  /** Stops accepting upgrades. */
+  close(): void {
+    this.#wss.close()
+  }
+}
