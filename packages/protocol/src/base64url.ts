@@ -9,11 +9,16 @@ export function encodeBase64Url(text: string): string {
   return btoa(binary).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '')
 }
 
-/** Decodes base64url (padding optional) to a UTF-8 string; null when it is not base64url or not UTF-8. */
+/**
+ * Decodes base64url to a UTF-8 string; null when it is not base64url or not UTF-8. Padding is
+ * optional: hand-written clients often keep the `=` that `btoa` adds.
+ */
 export function decodeBase64Url(input: string): string | null {
-  if (!/^[A-Za-z0-9_-]*$/.test(input) || input.length % 4 === 1) return null
+  if (!/^[A-Za-z0-9_-]*={0,2}$/.test(input)) return null
+  const body = input.replace(/=+$/, '')
+  if (body.length % 4 === 1 || (body.length !== input.length && input.length % 4 !== 0)) return null
   try {
-    const binary = atob(input.replace(/-/g, '+').replace(/_/g, '/'))
+    const binary = atob(body.replace(/-/g, '+').replace(/_/g, '/'))
     const bytes = new Uint8Array(binary.length)
     for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i)
     return new TextDecoder('utf-8', { fatal: true }).decode(bytes)

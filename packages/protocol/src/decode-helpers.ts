@@ -1,4 +1,4 @@
-import { isErrorCode, ProtocolError, type WireErrorCode } from './errors'
+import { isWireErrorCode, ProtocolError, type WireErrorCode } from './errors'
 import { type Filter, validateFilter } from './filter'
 import type { Json, JsonObject } from './frames'
 import { isValidTopic, MAX_ID_LENGTH, utf8Length } from './limits'
@@ -154,8 +154,9 @@ export class FieldReader {
 
   errorCode(field: string): WireErrorCode {
     const value = this.frame[field]
-    if (!isErrorCode(value)) this.bad(field, 'an error code')
-    return value as WireErrorCode
+    // Client-local codes (TIMEOUT, CLOSED...) on the wire mean a broken or hostile server.
+    if (!isWireErrorCode(value)) this.bad(field, 'an error code sent on the wire')
+    return value
   }
 
   optionalErrorCode(field: string): WireErrorCode | undefined {

@@ -82,6 +82,11 @@ export function isErrorCode(value: unknown): value is ErrorCode {
   return typeof value === 'string' && Object.hasOwn(ERROR_CODES, value)
 }
 
+/** True for an error code a server may send: in an `error` frame, a close reason or an HTTP body. */
+export function isWireErrorCode(value: unknown): value is WireErrorCode {
+  return isErrorCode(value) && ERROR_CODES[value].wire
+}
+
 /** The HTTP status for a code, or 500 for a local-only code that reached HTTP by mistake. */
 export function httpStatusFor(code: ErrorCode): number {
   return ERROR_CODES[code].http ?? 500

@@ -18,6 +18,7 @@ export {
   httpStatusFor,
   isErrorCode,
   isTerminalCloseCode,
+  isWireErrorCode,
   ProtocolError,
   type ProtocolErrorOptions,
   type ValidationIssue,

@@ -33,9 +33,13 @@ export function decodeSubscriptionsParam(
   options: SubscriptionsParamOptions = {},
 ): DecodeResult<SubscriptionRequest[]> {
   const maxSubscriptions = options.maxSubscriptions ?? DEFAULT_LIMITS.maxSubscriptions
-  const bad = (message: string, code: 'BAD_REQUEST' | 'LIMIT_EXCEEDED' = 'BAD_REQUEST') => ({
+  const bad = (
+    message: string,
+    code: 'BAD_REQUEST' | 'LIMIT_EXCEEDED' = 'BAD_REQUEST',
+    field = 'subscriptions',
+  ) => ({
     ok: false as const,
-    error: new ProtocolError(code, message, { field: 'subscriptions' }),
+    error: new ProtocolError(code, message, { field }),
   })
   const json = decodeBase64Url(param)
   if (json === null) return bad('subscriptions must be base64url-encoded JSON')
@@ -55,7 +59,7 @@ export function decodeSubscriptionsParam(
   for (let i = 0; i < list.length; i++) {
     const entry = list[i]
     if (typeof entry !== 'object' || entry === null || Array.isArray(entry)) {
-      return bad(`subscriptions.${i} must be an object`)
+      return bad(`subscriptions.${i} must be an object`, 'BAD_REQUEST', `subscriptions.${i}`)
     }
     const { type: _type, id: _id, ...rest } = entry as Record<string, unknown>
     const decoded = decodeClientFrame({ ...rest, type: 'subscribe' }, options)
@@ -71,7 +75,13 @@ export function decodeSubscriptionsParam(
       }
     }
     const { type: _t, id: _i, ...request } = decoded.value as SubscribeFrame
-    if (seen.has(request.topic)) return bad(`subscriptions.${i}: topic ${request.topic} appears twice`)
+    if (seen.has(request.topic)) {
+      return bad(
+        `subscriptions.${i}: topic ${request.topic} appears twice`,
+        'BAD_REQUEST',
+        `subscriptions.${i}.topic`,
+      )
+    }
     seen.add(request.topic)
     out.push(request)
   }
