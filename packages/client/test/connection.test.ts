@@ -1,0 +1,408 @@
+import type { EventFrame } from '@sluice/protocol'
+import { afterEach, beforeEach, describe, expect, test, vi } from 'vitest'
+import { ClientError } from '../src/client-error'
+import type { ConnectionStatus } from '../src/connection-state'
+import { advance, event, seqLog, setup, useFakeTime } from './helpers'
+
+beforeEach(useFakeTime)
+afterEach(() => {
+  vi.useRealTimers()
+})
+
+const statuses = (client: {
+  $connection: { listen(cb: (s: { status: ConnectionStatus }) => void): unknown }
+}) => {
+  const seen: ConnectionStatus[] = []
+  client.$connection.listen((state) => {
+    if (seen[seen.length - 1] !== state.status) seen.push(state.status)
+  })
+  return seen
+}
+
+describe('connect', () => {
+  test('opens over WebSocket with v=1 and the token in the URL', async () => {
+    const { server, client } = setup({ token: 'secret', lazy: true })
+    const seen = statuses(client)
+    expect(client.$connection.get().status).toBe('idle')
+    client.connect()
+    await advance(0)
+    expect(seen).toEqual(['connecting', 'open'])
+    expect(server.last.kind).toBe('ws')
+    expect(server.last.url.toString()).toBe('ws://sluice.test/realtime/ws?v=1&token=secret')
+    expect(client.$connection.get()).toMatchObject({
+      status: 'open',
+      transport: 'ws',
+      attempt: 0,
+      error: null,
+    })
+    client.close()
+    expect(client.$connection.get().status).toBe('closed')
+  })
+
+  test('a lazy client connects on first use', async () => {
+    const { server, client } = setup({ lazy: true })
+    await advance(0)
+    expect(server.attempts).toEqual({ ws: 0, sse: 0 })
+    void client.call('ping').catch(() => {})
+    await advance(0)
+    expect(server.attempts.ws).toBe(1)
+    client.close()
+  })
+
+  test('rejects an injected WebSocket that is not a constructor, saying what to pass', () => {
+    expect(() => setup({ WebSocket: {} })).toThrow(
+      'createClient: options.WebSocket must be a WebSocket constructor with send() and addEventListener(), ' +
+        "e.g. `import WebSocket from 'ws'` on Node 20 or `globalThis.WebSocket` in browsers",
+    )
+  })
+})
+
+describe('fallback to SSE', () => {
+  test('a refused WebSocket falls back to SSE at once, and the fallback is remembered', async () => {
+    const { server, client } = setup()
+    server.refuse('ws', 'close')
+    await advance(0)
+    expect(server.attempts).toEqual({ ws: 1, sse: 1 })
+    expect(client.$connection.get()).toMatchObject({ status: 'open', transport: 'sse' })
+    // Commands go as POSTs bound to the stream.
+    client.subscribe('todos', { merge: seqLogMerge() })
+    await advance(0)
+    expect(server.last.frames).toEqual([{ type: 'subscribe', id: expect.any(String), topic: 'todos' }])
+
+    server.last.close()
+    await advance(250)
+    expect(server.attempts).toEqual({ ws: 1, sse: 2 })
+    expect(client.$connection.get().transport).toBe('sse')
+    client.close()
+  })
+
+  test('a WebSocket without a welcome in time falls back after handshakeTimeoutMs', async () => {
+    const { server, client } = setup({ handshakeTimeoutMs: 3000 })
+    server.refuse('ws', 'silent')
+    await advance(2999)
+    expect(server.attempts.sse).toBe(0)
+    await advance(1)
+    expect(server.attempts.sse).toBe(1)
+    expect(client.$connection.get()).toMatchObject({ status: 'open', transport: 'sse' })
+    client.close()
+  })
+
+  test('probes WebSocket in the background and moves over from the positions', async () => {
+    const { server, client } = setup({ probeIntervalMs: 60_000 }, { welcome: { heartbeatMs: 100_000 } })
+    server.refuse('ws', 'close')
+    await advance(0)
+    const sub = client.subscribe('todos', { merge: seqLogMerge() })
+    await advance(0)
+    const sse = server.last
+    sse.send([{ type: 'subscribed', topic: 'todos', epoch: 'e1', seq: 0 }, ev(1), ev(2)])
+    await advance(0)
+
+    server.refuse('ws', false)
+    await advance(59_999)
+    expect(server.attempts.ws).toBe(1)
+    await advance(1)
+    expect(server.attempts.ws).toBe(2)
+    const ws = server.last
+    expect(ws.kind).toBe('ws')
+    expect(sse.closed).toBe(true)
+    expect(client.$connection.get()).toMatchObject({ status: 'open', transport: 'ws' })
+    expect(ws.frames).toEqual([
+      { type: 'subscribe', id: expect.any(String), topic: 'todos', from: { epoch: 'e1', seq: 2 } },
+    ])
+    // Replay overlapping what SSE delivered is dropped by dedup.
+    ws.send([{ type: 'subscribed', topic: 'todos', epoch: 'e1', seq: 3 }, ev(2), ev(3)])
+    await advance(0)
+    expect(sub.$state.get().data).toEqual(['e1:1', 'e1:2', 'e1:3'])
+    client.close()
+  })
+
+  test('when every transport fails, the next attempt starts from the preferred one again', async () => {
+    const { server, client } = setup()
+    server.refuse('ws', 'close')
+    server.refuse('sse', 'close')
+    await advance(0)
+    expect(server.attempts).toEqual({ ws: 1, sse: 1 })
+    server.refuse('ws', false)
+    await advance(250)
+    expect(server.attempts).toEqual({ ws: 2, sse: 1 })
+    expect(client.$connection.get().transport).toBe('ws')
+    client.close()
+  })
+})
+
+describe('backoff', () => {
+  test('waits full-jitter exponential delays (random fixed at 0.5), capped at maxMs', async () => {
+    const { server, client } = setup({ transports: ['ws'] })
+    server.refuse('ws', 'close')
+    await advance(0)
+    const expected = [250, 500, 1000, 2000, 4000, 8000, 15_000, 15_000]
+    const delays: number[] = []
+    for (const delay of expected) {
+      const state = client.$connection.get()
+      expect(state.status).toBe('reconnecting')
+      delays.push((state.nextRetryAt ?? 0) - Date.now())
+      const before = server.attempts.ws
+      await advance(delay - 1)
+      expect(server.attempts.ws).toBe(before)
+      await advance(1)
+      expect(server.attempts.ws).toBe(before + 1)
+    }
+    expect(delays).toEqual(expected)
+    expect(client.$connection.get()).toMatchObject({
+      attempt: 9,
+      error: { code: 'NETWORK', closeCode: 1006 },
+    })
+    client.close()
+  })
+
+  test('the attempt counter resets once a connection opens', async () => {
+    const { server, client } = setup({ transports: ['ws'] })
+    server.refuse('ws', 'close')
+    await advance(0)
+    await advance(250)
+    await advance(500)
+    server.refuse('ws', false)
+    await advance(1000)
+    expect(client.$connection.get()).toMatchObject({ status: 'open', attempt: 0 })
+    server.last.close(1006)
+    await advance(0)
+    expect((client.$connection.get().nextRetryAt ?? 0) - Date.now()).toBe(250)
+    client.close()
+  })
+
+  test("honours the server's retryAfterMs from a reconnect frame", async () => {
+    const { server, client } = setup()
+    await advance(0)
+    server.last.send({ type: 'reconnect', reason: 'SHUTTING_DOWN', retryAfterMs: 5000 })
+    server.last.close(1012, 'SHUTTING_DOWN')
+    await advance(0)
+    expect(client.$connection.get()).toMatchObject({ status: 'reconnecting', nextRetryAt: Date.now() + 5000 })
+    await advance(4999)
+    expect(server.attempts.ws).toBe(1)
+    await advance(1)
+    expect(server.attempts.ws).toBe(2)
+    client.close()
+  })
+
+  test('a custom retryDelay replaces the curve', async () => {
+    const retryDelay = vi.fn((attempt: number) => 100 * (attempt + 1))
+    const { server, client } = setup({ transports: ['ws'], retryDelay })
+    server.refuse('ws', 'close')
+    await advance(0)
+    await advance(100)
+    await advance(200)
+    expect(retryDelay.mock.calls).toEqual([[0], [1], [2]])
+    client.close()
+  })
+})
+
+describe('liveness', () => {
+  test('reconnects after 2×heartbeatMs of silence; heartbeats keep the connection', async () => {
+    const { server, client } = setup({}, { welcome: { heartbeatMs: 10_000 } })
+    await advance(0)
+    const first = server.last
+    for (let i = 0; i < 5; i++) {
+      await advance(9000)
+      first.heartbeat()
+    }
+    expect(first.closed).toBe(false)
+    await advance(20_000)
+    // Checked on a 5 s tick, so detection lands within one tick of the deadline.
+    await advance(5000)
+    expect(first.closed).toBe(true)
+    expect(client.$connection.get().error?.message).toMatch(/^no data from the server for 2\d{4} ms$/)
+    client.close()
+  })
+
+  test('SSE heartbeat comments count as activity', async () => {
+    const { server, client } = setup({ transports: ['sse'] }, { welcome: { heartbeatMs: 10_000 } })
+    await advance(0)
+    for (let i = 0; i < 6; i++) {
+      await advance(9000)
+      server.last.heartbeat()
+    }
+    expect(server.attempts.sse).toBe(1)
+    expect(client.$connection.get().status).toBe('open')
+    client.close()
+  })
+
+  test('after a sleep (timers fired late) it pings and reconnects when no pong comes', async () => {
+    const { server, client } = setup({ pingTimeoutMs: 3000 })
+    await advance(0)
+    const first = server.last
+    vi.setSystemTime(Date.now() + 60_000)
+    await advance(5000)
+    expect(first.frames).toEqual([{ type: 'ping', id: expect.any(String) }])
+    await advance(2999)
+    expect(first.closed).toBe(false)
+    await advance(1)
+    expect(first.closed).toBe(true)
+    expect(client.$connection.get().error?.message).toBe(
+      'no pong within 3000 ms (timers fired late: the host slept)',
+    )
+    client.close()
+  })
+
+  test('a visible page checks liveness; a pong keeps the connection', async () => {
+    const { server, client } = setup()
+    await advance(0)
+    server.becomeVisible()
+    await advance(0)
+    const ping = server.last.frames[0]
+    expect(ping).toEqual({ type: 'ping', id: expect.any(String) })
+    server.last.send({ type: 'pong', id: (ping as { id: string }).id })
+    await advance(10_000)
+    expect(server.connections).toHaveLength(1)
+    expect(server.last.closed).toBe(false)
+    client.close()
+  })
+})
+
+describe('online / offline', () => {
+  test('offline closes the connection and schedules nothing; online reconnects at once', async () => {
+    const { server, client } = setup()
+    await advance(0)
+    server.setOnline(false)
+    expect(client.$connection.get()).toMatchObject({ status: 'offline', error: { code: 'NETWORK' } })
+    expect(server.last.closed).toBe(true)
+    await advance(120_000)
+    expect(server.attempts.ws).toBe(1)
+    server.setOnline(true)
+    await advance(0)
+    expect(server.attempts.ws).toBe(2)
+    expect(client.$connection.get().status).toBe('open')
+    client.close()
+  })
+
+  test('a client created while offline waits for online', async () => {
+    const { server, client } = setup({ lazy: true })
+    server.setOnline(false)
+    client.connect()
+    await advance(0)
+    expect(client.$connection.get().status).toBe('offline')
+    expect(server.attempts.ws).toBe(0)
+    server.setOnline(true)
+    await advance(0)
+    expect(client.$connection.get().status).toBe('open')
+    client.close()
+  })
+})
+
+describe('tokens', () => {
+  test('getToken is called before every connect', async () => {
+    let n = 0
+    const getToken = vi.fn(async () => `t${++n}`)
+    const { server, client } = setup({ getToken })
+    await advance(0)
+    server.last.close(1006)
+    await advance(250)
+    expect(getToken).toHaveBeenCalledTimes(2)
+    expect(server.connections.map((c) => c.token)).toEqual(['t1', 't2'])
+    client.close()
+  })
+
+  test('hands a fresh token over the open connection 30 s before expiresAt, then again after the ack', async () => {
+    let n = 0
+    const getToken = vi.fn(async () => `t${++n}`)
+    const { server, client } = setup(
+      { getToken },
+      { welcome: { expiresAt: Date.now() + 120_000, heartbeatMs: 1_000_000 } },
+    )
+    await advance(89_999)
+    expect(server.last.frames).toEqual([])
+    await advance(1)
+    expect(server.last.frames).toEqual([{ type: 'auth', id: expect.any(String), token: 't2' }])
+    const auth = server.last.frames[0] as { id: string }
+    server.last.send({ type: 'ack', id: auth.id, expiresAt: Date.now() + 50_000 })
+    await advance(39_999)
+    expect(server.last.frames).toHaveLength(1)
+    await advance(1)
+    expect(server.last.frames[1]).toEqual({ type: 'auth', id: expect.any(String), token: 't3' })
+    expect(server.connections).toHaveLength(1)
+    client.close()
+  })
+
+  test('a rejected token is retried once with a fresh one, then the client closes with the error', async () => {
+    const getToken = vi.fn(async () => 'bad')
+    const { server, client } = setup({ getToken, transports: ['sse'] })
+    server.refuse('sse', 'http')
+    server.httpRefusal(401, { type: 'error', code: 'UNAUTHORIZED', message: 'invalid token' })
+    await advance(0)
+    await advance(0)
+    expect(getToken).toHaveBeenCalledTimes(2)
+    expect(client.$connection.get()).toMatchObject({
+      status: 'closed',
+      error: { code: 'UNAUTHORIZED', message: 'invalid token' },
+    })
+    await advance(60_000)
+    expect(server.attempts.sse).toBe(2)
+  })
+
+  test('FORBIDDEN and PROTOCOL_VERSION at connect are terminal at once', async () => {
+    for (const code of ['FORBIDDEN', 'PROTOCOL_VERSION'] as const) {
+      const { server, client } = setup({ transports: ['sse'] })
+      server.refuse('sse', 'http')
+      server.httpRefusal(code === 'FORBIDDEN' ? 403 : 400, {
+        type: 'error',
+        code,
+        message: code.toLowerCase(),
+      })
+      await advance(0)
+      expect(client.$connection.get()).toMatchObject({ status: 'closed', error: { code } })
+      expect(client.$connection.get().error).toBeInstanceOf(ClientError)
+      await advance(60_000)
+      expect(server.attempts.sse).toBe(1)
+    }
+  })
+
+  test('a refused WebSocket (status unknown to browsers) learns the reason over SSE', async () => {
+    const { server, client } = setup()
+    server.refuse('ws', 'close')
+    server.refuse('sse', 'http')
+    server.httpRefusal(403, { type: 'error', code: 'FORBIDDEN', message: 'origin not allowed' })
+    await advance(0)
+    expect(client.$connection.get()).toMatchObject({ status: 'closed', error: { code: 'FORBIDDEN' } })
+    expect(server.attempts).toEqual({ ws: 1, sse: 1 })
+  })
+
+  test('OVERLOADED retries after the server-given delay', async () => {
+    const { server, client } = setup({ transports: ['sse'] })
+    server.refuse('sse', 'http')
+    server.httpRefusal(503, { type: 'error', code: 'OVERLOADED', message: 'busy', retryAfterMs: 7000 })
+    await advance(0)
+    expect(client.$connection.get()).toMatchObject({ status: 'reconnecting', nextRetryAt: Date.now() + 7000 })
+    client.close()
+  })
+})
+
+describe('hooks', () => {
+  test('onConnect, onDisconnect and beforeReconnect run in order', async () => {
+    const log: string[] = []
+    const { server, client } = setup({
+      onConnect: ({ transport }) => log.push(`connect ${transport}`),
+      onDisconnect: ({ error }) => log.push(`disconnect ${error?.code}`),
+      beforeReconnect: ({ attempt }) => {
+        log.push(`before ${attempt}`)
+      },
+    })
+    await advance(0)
+    server.last.close(1006)
+    await advance(250)
+    client.close()
+    expect(log).toEqual([
+      'connect ws',
+      'disconnect NETWORK',
+      'before 1',
+      'connect ws',
+      'disconnect undefined',
+    ])
+  })
+})
+
+function seqLogMerge() {
+  return seqLog()
+}
+
+function ev(seq: number): EventFrame {
+  return event('todos', seq)
+}
