@@ -88,8 +88,8 @@ export function createFakeServer(options: FakeServerOptions = {}) {
     static readonly CONNECTING = 0
     static readonly OPEN = 1
     readyState = 0
-    private listeners = new Map<string, Listener[]>()
-    private connection: FakeConnection | null = null
+    listeners = new Map<string, Listener[]>()
+    connection: FakeConnection | null = null
 
     constructor(url: string) {
       const parsed = new URL(url)
@@ -144,13 +144,13 @@ export function createFakeServer(options: FakeServerOptions = {}) {
       queueMicrotask(() => this.emitClose(1000, ''))
     }
 
-    private emitClose(code: number, reason: string) {
+    emitClose(code: number, reason: string) {
       if (this.readyState === 3) return
       this.readyState = 3
       this.emit('close', { code, reason })
     }
 
-    private emit(type: string, event: unknown) {
+    emit(type: string, event: unknown) {
       for (const listener of this.listeners.get(type) ?? []) (listener as (event: unknown) => void)(event)
     }
   }
