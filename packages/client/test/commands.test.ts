@@ -1,0 +1,246 @@
+import type { CallFrame, PublishFrame } from '@sluice/protocol'
+import { afterEach, beforeEach, describe, expect, test, vi } from 'vitest'
+import { ClientError } from '../src/client-error'
+import { advance, setup, useFakeTime } from './helpers'
+
+beforeEach(useFakeTime)
+afterEach(() => {
+  vi.useRealTimers()
+})
+
+const rejection = async (promise: Promise<unknown>) => {
+  try {
+    await promise
+  } catch (error) {
+    return error as ClientError
+  }
+  throw new Error('expected a rejection')
+}
+
+describe('batching', () => {
+  test('commands issued in one tick leave as one batch message', async () => {
+    const { server, client } = setup()
+    await advance(0)
+    for (let i = 0; i < 5; i++)
+      void client.publish('todos', { kind: 'created', key: `k${i}` }).catch(() => {})
+    void client.call('a').catch(() => {})
+    await advance(0)
+    expect(server.last.messages).toHaveLength(1)
+    expect(JSON.parse(server.last.messages[0] as string)).toHaveLength(6)
+    client.close()
+  })
+
+  test('batches respect the maxBatch of the welcome', async () => {
+    const { server, client } = setup(
+      {},
+      {
+        welcome: {
+          limits: { maxFrameBytes: 65_536, maxSubscriptions: 100, maxTopicLength: 200, maxBatch: 2 },
+        },
+      },
+    )
+    await advance(0)
+    for (let i = 0; i < 5; i++) void client.publish('todos', { kind: 'created' }).catch(() => {})
+    await advance(0)
+    expect(server.last.messages.map((m) => (m.startsWith('[') ? JSON.parse(m).length : 1))).toEqual([2, 2, 1])
+    client.close()
+  })
+
+  test('over SSE a tick of commands is one POST', async () => {
+    const { server, client } = setup({ transports: ['sse'] })
+    await advance(0)
+    void client.call('a').catch(() => {})
+    void client.call('b').catch(() => {})
+    await advance(0)
+    expect(server.last.messages).toHaveLength(1)
+    expect(server.last.frames.map((f) => (f as CallFrame).name)).toEqual(['a', 'b'])
+    client.close()
+  })
+})
+
+describe('calls', () => {
+  test('resolves with the result', async () => {
+    const { server, client } = setup()
+    await advance(0)
+    const result = client.call('add', { a: 1, b: 2 })
+    await advance(0)
+    const frame = server.last.frames[0] as CallFrame
+    expect(frame).toEqual({ type: 'call', id: expect.any(String), name: 'add', args: { a: 1, b: 2 } })
+    server.last.send({ type: 'result', id: frame.id, result: 3 })
+    await expect(result).resolves.toBe(3)
+    client.close()
+  })
+
+  test('identical calls in flight share one request unless fresh', async () => {
+    const { server, client } = setup()
+    await advance(0)
+    const a = client.call('get', { x: 1, y: 2 })
+    const b = client.call('get', { y: 2, x: 1 })
+    const c = client.call('get', { x: 1, y: 2 }, { fresh: true })
+    expect(a).toBe(b)
+    await advance(0)
+    expect(server.last.frames).toHaveLength(2)
+    const [first, second] = server.last.frames as CallFrame[]
+    server.last.send([
+      { type: 'result', id: (first as CallFrame).id, result: 'one' },
+      { type: 'result', id: (second as CallFrame).id, result: 'two' },
+    ])
+    expect(await Promise.all([a, b, c])).toEqual(['one', 'one', 'two'])
+    // Settled: the next identical call is a new request.
+    void client.call('get', { x: 1, y: 2 }).catch(() => {})
+    await advance(0)
+    expect(server.last.frames).toHaveLength(3)
+    client.close()
+  })
+
+  test('TIMEOUT after callTimeoutMs', async () => {
+    const { client } = setup({ callTimeoutMs: 2000 })
+    await advance(0)
+    const result = rejection(client.call('slow'))
+    await advance(1999)
+    await advance(1)
+    const error = await result
+    expect(error).toBeInstanceOf(ClientError)
+    expect(error.code).toBe('TIMEOUT')
+    expect(error.message).toBe('call slow got no result within 2000 ms')
+    client.close()
+  })
+
+  test('VALIDATION carries the issues', async () => {
+    const { server, client } = setup()
+    await advance(0)
+    const result = rejection(client.call('rename', { title: '' }))
+    await advance(0)
+    const issues = [{ path: ['title'], message: 'Too short' }]
+    server.last.send({
+      type: 'error',
+      id: (server.last.frames[0] as CallFrame).id,
+      code: 'VALIDATION',
+      message: 'invalid',
+      issues,
+    })
+    const error = await result
+    expect(error.code).toBe('VALIDATION')
+    expect(error.issues).toEqual(issues)
+    client.close()
+  })
+
+  test('a call on the wire when the connection drops rejects with NETWORK; one not yet sent waits', async () => {
+    const { server, client } = setup()
+    await advance(0)
+    const sent = rejection(client.call('a'))
+    await advance(0)
+    server.last.close(1006)
+    await advance(0)
+    expect((await sent).code).toBe('NETWORK')
+    const waiting = client.call('b')
+    await advance(250)
+    const frame = server.last.frames[0] as CallFrame
+    expect(frame.name).toBe('b')
+    server.last.send({ type: 'result', id: frame.id, result: 'ok' })
+    await expect(waiting).resolves.toBe('ok')
+    client.close()
+  })
+
+  test('close() rejects pending calls with CLOSED', async () => {
+    const { client } = setup()
+    await advance(0)
+    const result = rejection(client.call('a'))
+    client.close()
+    expect((await result).code).toBe('CLOSED')
+    expect((await rejection(client.call('b'))).code).toBe('CLOSED')
+  })
+})
+
+describe('publish', () => {
+  test('resolves with the position from the ack', async () => {
+    const { server, client } = setup()
+    await advance(0)
+    const result = client.publish('todos', { kind: 'created', key: 't1', data: { title: 'x' } }, { id: 'p1' })
+    await advance(0)
+    expect(server.last.frames).toEqual([
+      { type: 'publish', id: 'p1', topic: 'todos', kind: 'created', key: 't1', data: { title: 'x' } },
+    ])
+    server.last.send({ type: 'ack', id: 'p1', topic: 'todos', epoch: 'e1', seq: 4 })
+    await expect(result).resolves.toEqual({ epoch: 'e1', seq: 4, duplicate: false })
+    client.close()
+  })
+
+  test('an unacknowledged publish is resent with the same id after a reconnect', async () => {
+    const { server, client } = setup()
+    await advance(0)
+    const result = client.publish('todos', { kind: 'created' })
+    await advance(0)
+    const id = (server.last.frames[0] as PublishFrame).id
+    server.last.close(1006)
+    await advance(250)
+    expect(server.last.frames).toEqual([{ type: 'publish', id, topic: 'todos', kind: 'created' }])
+    server.last.send({ type: 'ack', id, topic: 'todos', epoch: 'e1', seq: 1, duplicate: true })
+    await expect(result).resolves.toEqual({ epoch: 'e1', seq: 1, duplicate: true })
+    client.close()
+  })
+
+  test('offline queue: QUEUE_FULL beyond maxSize, sent in order on open', async () => {
+    const { server, client } = setup({ lazy: true, offlineQueue: { maxSize: 2 } })
+    const a = client.publish('t', { kind: 'a' }, { id: 'a' })
+    const b = client.publish('t', { kind: 'b' }, { id: 'b' })
+    const c = await rejection(client.publish('t', { kind: 'c' }, { id: 'c' }))
+    expect(c.code).toBe('QUEUE_FULL')
+    expect(c.message).toBe('offline queue holds 2 publishes already')
+    await advance(0)
+    expect(server.last.frames.map((f) => (f as PublishFrame).id)).toEqual(['a', 'b'])
+    server.last.send([
+      { type: 'ack', id: 'a', epoch: 'e', seq: 1 },
+      { type: 'ack', id: 'b', epoch: 'e', seq: 2 },
+    ])
+    await expect(Promise.all([a, b])).resolves.toHaveLength(2)
+    client.close()
+  })
+
+  test('offline queue: publishes older than maxAgeMs are STALE when the connection opens', async () => {
+    const { server, client } = setup({ offlineQueue: { maxAgeMs: 1000 } })
+    server.setOnline(false)
+    await advance(0)
+    const old = rejection(client.publish('t', { kind: 'old' }, { id: 'old' }))
+    await advance(1500)
+    const fresh = client.publish('t', { kind: 'fresh' }, { id: 'fresh' })
+    server.setOnline(true)
+    await advance(0)
+    const error = await old
+    expect(error.code).toBe('STALE')
+    expect(error.message).toBe('publish old waited 1500 ms for a connection')
+    expect(server.last.frames.map((f) => (f as PublishFrame).id)).toEqual(['fresh'])
+    server.last.send({ type: 'ack', id: 'fresh', epoch: 'e', seq: 1 })
+    await expect(fresh).resolves.toEqual({ epoch: 'e', seq: 1, duplicate: false })
+    client.close()
+  })
+
+  test('RATE_LIMITED resends after retryAfterMs; FORBIDDEN rejects', async () => {
+    const { server, client } = setup()
+    await advance(0)
+    const limited = client.publish('t', { kind: 'x' }, { id: 'r' })
+    const forbidden = rejection(client.publish('t', { kind: 'x' }, { id: 'f' }))
+    await advance(0)
+    server.last.send([
+      { type: 'error', id: 'r', code: 'RATE_LIMITED', message: 'slow down', retryAfterMs: 300 },
+      { type: 'error', id: 'f', code: 'FORBIDDEN', message: 'no', topic: 't' },
+    ])
+    await advance(299)
+    expect(server.last.frames).toHaveLength(2)
+    await advance(1)
+    expect(server.last.frames[2]).toEqual({ type: 'publish', id: 'r', topic: 't', kind: 'x' })
+    server.last.send({ type: 'ack', id: 'r', epoch: 'e', seq: 9 })
+    await expect(limited).resolves.toEqual({ epoch: 'e', seq: 9, duplicate: false })
+    expect(await forbidden).toMatchObject({ code: 'FORBIDDEN', topic: 't' })
+    client.close()
+  })
+
+  test('TIMEOUT when a sent publish gets no ack', async () => {
+    const { client } = setup({ publishTimeoutMs: 500 })
+    await advance(0)
+    const result = rejection(client.publish('t', { kind: 'x' }, { id: 'p' }))
+    await advance(500)
+    expect(await result).toMatchObject({ code: 'TIMEOUT', message: 'publish p got no ack within 500 ms' })
+    client.close()
+  })
+})

@@ -1,0 +1,307 @@
+import type { SubscribeFrame } from '@sluice/protocol'
+import { afterEach, beforeEach, describe, expect, test, vi } from 'vitest'
+import { advance, event, seqLog, setup, useFakeTime } from './helpers'
+
+beforeEach(useFakeTime)
+afterEach(() => {
+  vi.useRealTimers()
+})
+
+const subscribed = (topic: string, seq: number, epoch = 'e1') => ({
+  type: 'subscribed' as const,
+  topic,
+  epoch,
+  seq,
+})
+
+describe('subscribe', () => {
+  test('first subscribe with snapshot: true asks for it and applies it before the events after it', async () => {
+    const { server, client } = setup()
+    const sub = client.subscribe('todos', { merge: seqLog(), snapshot: true })
+    expect(sub.$state.get().status).toBe('connecting')
+    await advance(0)
+    expect(server.last.frames).toEqual([
+      { type: 'subscribe', id: expect.any(String), topic: 'todos', snapshot: 'always' },
+    ])
+    server.last.send([
+      subscribed('todos', 7),
+      { type: 'snapshot', topic: 'todos', epoch: 'e1', seq: 7, data: ['s1', 's2'] },
+      event('todos', 7),
+      event('todos', 8),
+    ])
+    await advance(0)
+    expect(sub.$state.get()).toEqual({
+      data: ['s1', 's2', 'e1:8'],
+      status: 'live',
+      error: null,
+      position: { epoch: 'e1', seq: 8 },
+    })
+    client.close()
+  })
+
+  test('a subscribe refused with FORBIDDEN puts the store in error with the code', async () => {
+    const { server, client } = setup()
+    const sub = client.subscribe('secret', { merge: seqLog() })
+    await advance(0)
+    const id = (server.last.frames[0] as SubscribeFrame).id
+    server.last.send({ type: 'error', id, code: 'FORBIDDEN', message: 'not allowed', topic: 'secret' })
+    await advance(0)
+    expect(sub.$state.get()).toMatchObject({
+      status: 'error',
+      error: { code: 'FORBIDDEN', message: 'not allowed' },
+    })
+    client.close()
+  })
+
+  test('an invalid topic throws BAD_REQUEST at once', () => {
+    const { client } = setup({ lazy: true })
+    expect(() => client.subscribe('bad topic', { merge: seqLog() })).toThrow(
+      expect.objectContaining({ code: 'BAD_REQUEST' }),
+    )
+  })
+
+  test('the same topic and filter share one server subscription and one store; the last leaving unsubscribes', async () => {
+    const { server, client } = setup()
+    const a = client.subscribe('todos', { merge: seqLog(), filter: { field: 'owner', equals: 'ann' } })
+    const b = client.subscribe('todos', { merge: seqLog(), filter: { field: 'owner', equals: 'ann' } })
+    await advance(0)
+    expect(a.$state).toBe(b.$state)
+    expect(server.last.frames).toHaveLength(1)
+    a.unsubscribe()
+    a.unsubscribe()
+    await advance(0)
+    expect(server.last.frames).toHaveLength(1)
+    b.unsubscribe()
+    await advance(0)
+    expect(server.last.frames[1]).toEqual({ type: 'unsubscribe', topic: 'todos' })
+    client.close()
+  })
+
+  test('two filters on one topic: the server gets their OR, each store gets its own events', async () => {
+    const { server, client } = setup()
+    const ann = client.subscribe('todos', { merge: seqLog(), filter: { field: 'owner', equals: 'ann' } })
+    await advance(0)
+    server.last.send(subscribed('todos', 0))
+    await advance(0)
+    const bob = client.subscribe('todos', { merge: seqLog(), filter: { field: 'owner', equals: 'bob' } })
+    await advance(0)
+    expect(server.last.frames[1]).toEqual({
+      type: 'subscribe',
+      id: expect.any(String),
+      topic: 'todos',
+      filter: {
+        or: [
+          { field: 'owner', equals: 'ann' },
+          { field: 'owner', equals: 'bob' },
+        ],
+      },
+      from: { epoch: 'e1', seq: 0 },
+    })
+    server.last.send([
+      event('todos', 1, 'e1', { meta: { owner: 'ann' } }),
+      event('todos', 2, 'e1', { meta: { owner: 'bob' } }),
+      event('todos', 3, 'e1', { meta: { owner: 'ann' } }),
+    ])
+    await advance(0)
+    expect(ann.$state.get().data).toEqual(['e1:1', 'e1:3'])
+    expect(bob.$state.get().data).toEqual(['e1:2'])
+    ann.unsubscribe()
+    await advance(0)
+    expect(server.last.frames[2]).toMatchObject({
+      type: 'subscribe',
+      filter: { field: 'owner', equals: 'bob' },
+    })
+    client.close()
+  })
+})
+
+describe('resume and dedup', () => {
+  test('resubscribes every topic from its position after a reconnect; replay overlap is dropped', async () => {
+    const { server, client } = setup()
+    const todos = client.subscribe('todos', { merge: seqLog() })
+    const chat = client.subscribe('chat', { merge: seqLog() })
+    await advance(0)
+    server.last.send([
+      subscribed('todos', 0),
+      subscribed('chat', 10, 'c1'),
+      event('todos', 1),
+      event('todos', 2),
+    ])
+    server.last.send([event('chat', 11, 'c1'), event('todos', 3)])
+    await advance(0)
+    server.last.close(1006)
+    await advance(0)
+    expect(todos.$state.get().status).toBe('connecting')
+    await advance(250)
+    expect(server.last.frames).toEqual([
+      { type: 'subscribe', id: expect.any(String), topic: 'todos', from: { epoch: 'e1', seq: 3 } },
+      { type: 'subscribe', id: expect.any(String), topic: 'chat', from: { epoch: 'c1', seq: 11 } },
+    ])
+    // A server replays (from, head]; an overlap and a repeated frame must still apply once.
+    server.last.send([
+      subscribed('todos', 5),
+      event('todos', 2),
+      event('todos', 3),
+      event('todos', 4),
+      event('todos', 4),
+    ])
+    server.last.send([
+      event('todos', 5),
+      subscribed('chat', 11, 'c1'),
+      event('chat', 11, 'c1'),
+      event('chat', 12, 'c1'),
+    ])
+    await advance(0)
+    expect(todos.$state.get()).toMatchObject({
+      data: ['e1:1', 'e1:2', 'e1:3', 'e1:4', 'e1:5'],
+      status: 'live',
+      position: { epoch: 'e1', seq: 5 },
+    })
+    expect(chat.$state.get().data).toEqual(['c1:11', 'c1:12'])
+    client.close()
+  })
+
+  test('seeded data with its position resumes after it', async () => {
+    const { server, client } = setup()
+    client.subscribe('todos', {
+      merge: seqLog(),
+      initialData: ['ssr'],
+      initialPosition: { epoch: 'e1', seq: 40 },
+    })
+    await advance(0)
+    expect(server.last.frames[0]).toMatchObject({ from: { epoch: 'e1', seq: 40 } })
+    client.close()
+  })
+})
+
+describe('resync', () => {
+  test('epoch_changed with a snapshot: status resyncing, onResync(reason), then the snapshot and live events', async () => {
+    const onResync = vi.fn()
+    const { server, client } = setup()
+    const sub = client.subscribe('todos', { merge: seqLog(), snapshot: true, onResync })
+    await advance(0)
+    server.last.send([
+      subscribed('todos', 2),
+      { type: 'snapshot', topic: 'todos', epoch: 'e1', seq: 2, data: ['a'] },
+    ])
+    server.last.send(event('todos', 3))
+    await advance(0)
+    const statuses: string[] = []
+    sub.$state.listen((state) => {
+      if (statuses[statuses.length - 1] !== state.status) statuses.push(state.status)
+    })
+    server.last.close(1012)
+    await advance(250)
+    expect(server.last.frames[0]).toEqual({
+      type: 'subscribe',
+      id: expect.any(String),
+      topic: 'todos',
+      from: { epoch: 'e1', seq: 3 },
+      snapshot: 'resync',
+    })
+    server.last.send([
+      { type: 'resync', topic: 'todos', reason: 'epoch_changed', epoch: 'e2', seq: 0 },
+      { type: 'snapshot', topic: 'todos', epoch: 'e2', seq: 0, data: ['fresh'] },
+      event('todos', 1, 'e2'),
+    ])
+    await advance(0)
+    expect(onResync.mock.calls).toEqual([['epoch_changed']])
+    expect(statuses).toEqual(['connecting', 'resyncing', 'live'])
+    expect(sub.$state.get()).toEqual({
+      data: ['fresh', 'e2:1'],
+      status: 'live',
+      error: null,
+      position: { epoch: 'e2', seq: 1 },
+    })
+    client.close()
+  })
+
+  test('too_old with a loader: load() replaces the data, events arriving meanwhile apply on top', async () => {
+    let resolveLoad!: (data: string[]) => void
+    const load = vi.fn(() => new Promise<string[]>((resolve) => (resolveLoad = resolve)))
+    const { server, client } = setup()
+    const sub = client.subscribe('todos', { merge: seqLog(), load })
+    await advance(0)
+    server.last.send(subscribed('todos', 4))
+    await advance(0)
+    // The first confirmation loads the initial data.
+    expect(load).toHaveBeenCalledTimes(1)
+    resolveLoad(['initial'])
+    await advance(0)
+    server.last.send(event('todos', 5))
+    await advance(0)
+    expect(sub.$state.get().data).toEqual(['initial', 'e1:5'])
+
+    server.last.close(1006)
+    await advance(250)
+    server.last.send([
+      { type: 'resync', topic: 'todos', reason: 'too_old', epoch: 'e1', seq: 90 },
+      event('todos', 91),
+    ])
+    await advance(0)
+    expect(load).toHaveBeenCalledTimes(2)
+    expect(sub.$state.get().status).toBe('resyncing')
+    resolveLoad(['reloaded'])
+    await advance(0)
+    expect(sub.$state.get()).toEqual({
+      data: ['reloaded', 'e1:91'],
+      status: 'live',
+      error: null,
+      position: { epoch: 'e1', seq: 91 },
+    })
+    client.close()
+  })
+
+  test('without snapshot or loader the data stays, flagged STALE, and events continue', async () => {
+    const onResync = vi.fn()
+    const { server, client } = setup()
+    const sub = client.subscribe('todos', { merge: seqLog(), onResync })
+    await advance(0)
+    server.last.send([subscribed('todos', 0), event('todos', 1)])
+    await advance(0)
+    server.last.close(1006)
+    await advance(250)
+    server.last.send([
+      { type: 'resync', topic: 'todos', reason: 'too_old', epoch: 'e1', seq: 50 },
+      event('todos', 51),
+    ])
+    await advance(0)
+    expect(onResync.mock.calls).toEqual([['too_old']])
+    expect(sub.$state.get()).toEqual({
+      data: ['e1:1', 'e1:51'],
+      status: 'live',
+      error: {
+        code: 'STALE',
+        message: 'missed events could not be replayed (too_old); the data may be out of date',
+      },
+      position: { epoch: 'e1', seq: 51 },
+    })
+    client.close()
+  })
+
+  test('a snapshot still awaited when the connection drops is asked for again from the head', async () => {
+    const { server, client } = setup()
+    client.subscribe('todos', { merge: seqLog(), snapshot: true })
+    await advance(0)
+    server.last.send(subscribed('todos', 9))
+    server.last.close(1006)
+    await advance(250)
+    expect(server.last.frames[0]).toEqual({
+      type: 'subscribe',
+      id: expect.any(String),
+      topic: 'todos',
+      snapshot: 'always',
+    })
+    client.close()
+  })
+
+  test('the server ending a subscription (re-auth) is reported on the store', async () => {
+    const { server, client } = setup()
+    const sub = client.subscribe('todos', { merge: seqLog() })
+    await advance(0)
+    server.last.send([subscribed('todos', 0), { type: 'unsubscribed', topic: 'todos', reason: 'FORBIDDEN' }])
+    await advance(0)
+    expect(sub.$state.get()).toMatchObject({ status: 'error', error: { code: 'FORBIDDEN' } })
+    client.close()
+  })
+})
