@@ -3,5 +3,5 @@ import { sharedConfig } from '../../vitest.shared.ts'
 
 export default mergeConfig(
   sharedConfig,
-  defineProject({ test: { include: ['src/**/*.test.ts', 'test/**/*.test.ts'] } }),
+  defineProject({ test: { environment: 'happy-dom', include: ['src/**/*.test.ts', 'test/**/*.test.ts'] } }),
 )

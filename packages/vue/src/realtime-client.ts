@@ -1,0 +1,15 @@
+import type { SluiceClient, TopicSchema } from '@sluice/client'
+
+/**
+ * The part of a Sluice client the hooks use. A `createClient()` result fits; so does any
+ * object with the same shape, which is how tests and wrappers stand in for a client.
+ */
+export type RealtimeClient<Schema extends TopicSchema = TopicSchema> = Pick<
+  SluiceClient<Schema>,
+  'subscribe' | '$connection'
+>
+
+/** The data type of `topic`: from the client's schema when it has one, else from the merge strategy. */
+export type TopicData<Schema extends TopicSchema, K extends string, TData> = string extends keyof Schema
+  ? TData
+  : Schema[K]

@@ -1,0 +1,36 @@
+import { type App, hasInjectionContext, type InjectionKey, inject, provide } from 'vue'
+import type { RealtimeClient } from './realtime-client'
+
+/** Where the client is provided; inject it yourself with `inject(SLUICE_CLIENT)` if you need to. */
+export const SLUICE_CLIENT: InjectionKey<RealtimeClient> = Symbol('sluice client')
+
+/**
+ * A plugin providing `client` to the whole app, for the client-less forms
+ * `useRealtime(topic, options)` and `useConnection()`.
+ *
+ * @example createApp(App).use(sluicePlugin(client)).mount('#app')
+ */
+export function sluicePlugin(client: RealtimeClient) {
+  return {
+    install(app: App) {
+      app.provide(SLUICE_CLIENT, client)
+    },
+  }
+}
+
+/** Provides `client` to the calling component's descendants. Call it in `setup`. */
+export function provideClient(client: RealtimeClient): void {
+  provide(SLUICE_CLIENT, client)
+}
+
+/** The client provided by {@link sluicePlugin} or {@link provideClient}; throws when there is none. */
+export function useClient(): RealtimeClient {
+  // Outside setup (a bare effect scope) inject() would only warn and return undefined.
+  const client = hasInjectionContext() ? inject(SLUICE_CLIENT, null) : null
+  if (client === null) {
+    throw new Error(
+      'No Sluice client here: install sluicePlugin(client) on the app, call provideClient(client) in a parent, or pass the client to the composable.',
+    )
+  }
+  return client
+}

@@ -1,0 +1,27 @@
+import type { ConnectionState } from '@sluice/client'
+import { onScopeDispose, type ShallowRef, shallowRef } from 'vue'
+import { onClient } from './on-client'
+import type { RealtimeClient } from './realtime-client'
+import { useClient } from './sluice-plugin'
+
+/**
+ * The connection's status, transport and retry state as a read-only shallow ref. Without an
+ * argument it uses the provided client (see {@link sluicePlugin}).
+ *
+ * @example
+ * const connection = useConnection(client)
+ * // <Banner v-if="connection.status === 'reconnecting'">Reconnecting…</Banner>
+ */
+export function useConnection(client?: RealtimeClient): Readonly<ShallowRef<ConnectionState>> {
+  const $connection = (client ?? useClient()).$connection
+  const state = shallowRef($connection.get())
+  let stop: (() => void) | null = null
+  onClient(() => {
+    state.value = $connection.get()
+    stop = $connection.listen(() => {
+      state.value = $connection.get()
+    })
+  })
+  onScopeDispose(() => stop?.())
+  return state
+}

@@ -1,0 +1,99 @@
+// A stand-in for createClient() built on the real store (createSubscriptionStore) and a real
+// nanostores atom. The hooks only see the structural RealtimeClient interface, so this is
+// enough to drive them exactly as the connection layer would: the test pushes events into the
+// sink of a topic and watches what components render. It counts subscribe/unsubscribe calls
+// and shares one store per topic + filter with a reference count, as the real client does.
+import {
+  type ConnectionState,
+  createSubscriptionStore,
+  type SubscribeOptions,
+  type Subscription,
+  type SubscriptionSink,
+} from '@sluice/client'
+import type { EventFrame } from '@sluice/protocol'
+import { atom } from 'nanostores'
+
+interface Entry {
+  // biome-ignore lint/suspicious/noExplicitAny: one map holds stores of every data type
+  store: ReturnType<typeof createSubscriptionStore<any>>
+  refs: number
+}
+
+export function createFakeClient() {
+  const entries = new Map<string, Entry>()
+  const $connection = atom<ConnectionState>({
+    status: 'idle',
+    transport: null,
+    attempt: 0,
+    nextRetryAt: null,
+    error: null,
+  })
+  const calls = { subscribe: 0, unsubscribe: 0 }
+  const keyOf = (topic: string, filter: unknown) => `${topic} ${JSON.stringify(filter ?? null)}`
+
+  const client = {
+    $connection,
+    subscribe<TData>(topic: string, options: SubscribeOptions<TData>): Subscription<TData> {
+      calls.subscribe++
+      const key = keyOf(topic, options.filter)
+      let entry = entries.get(key)
+      if (!entry) {
+        entry = {
+          store: createSubscriptionStore<TData>({
+            merge: options.merge,
+            scheduler: { schedule: (flush) => queueMicrotask(flush) },
+            ...(options.initialData !== undefined && { initialData: options.initialData }),
+            topic,
+          }),
+          refs: 0,
+        }
+        entries.set(key, entry)
+        entry.store.setStatus('connecting')
+      }
+      entry.refs++
+      const current = entry
+      let left = false
+      return {
+        $state: current.store.$state,
+        optimistic: (event) => current.store.optimistic(event),
+        unsubscribe() {
+          if (left) return
+          left = true
+          calls.unsubscribe++
+          if (--current.refs === 0) entries.delete(key)
+        },
+      }
+    },
+  }
+
+  return {
+    client,
+    calls,
+    /** The store behind `topic` (+ filter), as the connection layer writes it; throws when nobody subscribed. */
+    sink<TData = unknown>(topic: string, filter?: unknown): SubscriptionSink<TData> {
+      const entry = entries.get(keyOf(topic, filter))
+      if (!entry) throw new Error(`nobody is subscribed to ${topic}`)
+      return entry.store
+    },
+    refs(topic: string, filter?: unknown): number {
+      return entries.get(keyOf(topic, filter))?.refs ?? 0
+    },
+    setConnection(patch: Partial<ConnectionState>) {
+      $connection.set({ ...$connection.get(), ...patch })
+    },
+  }
+}
+
+let seq = 0
+
+/** A `created` event for `topic`, at the next position of epoch e1. */
+export function created(
+  topic: string,
+  data: { id: string; [key: string]: string | number | boolean },
+): EventFrame {
+  seq++
+  return { type: 'event', topic, epoch: 'e1', seq, kind: 'created', key: data.id, data, ts: 0 }
+}
+
+/** The client side of {@link createFakeClient}, as components receive it. */
+export type FakeClient = ReturnType<typeof createFakeClient>['client']
