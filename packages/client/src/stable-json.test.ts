@@ -1,0 +1,8 @@
+import { expect, test } from 'vitest'
+import { stableJson } from './stable-json'
+
+test('sorts keys at every level, keeps array order', () => {
+  expect(stableJson({ b: 1, a: { d: [2, 1], c: null } })).toBe('{"a":{"c":null,"d":[2,1]},"b":1}')
+  expect(stableJson({ a: 1, b: 2 })).toBe(stableJson({ b: 2, a: 1 }))
+  expect(stableJson(undefined)).toBe('')
+})
