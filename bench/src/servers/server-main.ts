@@ -50,14 +50,15 @@ serveRpc({
   /**
    * Publishes `events` back to back. Between two events the loop yields one macrotask so the
    * server can flush sockets and read; without it a synchronous loop would only measure how
-   * fast userland buffers grow.
+   * fast userland buffers grow. `yieldBetween: false` publishes the whole burst in one go
+   * (the client-render scenario wants a true burst).
    */
-  burst: async ({ events }: { events: number }) => {
+  burst: async ({ events, yieldBetween = true }: { events: number; yieldBetween?: boolean }) => {
     cpuStart = process.cpuUsage()
     const startedAt = wallClockMs()
     for (let i = 0; i < events; i++) {
       await publishOne(i)
-      await yieldToEventLoop()
+      if (yieldBetween) await yieldToEventLoop()
     }
     return { startedAt, endedAt: wallClockMs() }
   },

@@ -18,7 +18,7 @@ export async function startSluice(options: TargetOptions = {}): Promise<TargetSe
   return {
     port,
     publish: (i) => sluice.publish(TOPIC, { kind: 'created', key: `k${i}`, data: { ...benchData(i) } }),
-    subscriberCount: () => null,
+    subscriberCount: () => sluice.stats().subscriptions,
     close: () => sluice.close(),
   }
 }
