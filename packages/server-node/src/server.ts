@@ -10,21 +10,19 @@ import {
   type ServerFrame,
   type WireErrorCode,
 } from '@sluice/protocol'
-import { Hub } from './core/hub'
-import { dispatchPresenceChange } from './core/presence'
-import { Publisher } from './core/publish'
-import { ConnectionRegistry } from './core/registry'
-import type { Hooks, Runtime } from './core/runtime'
-import { createMemoryEngine } from './engine/memory'
+import { createRuntime } from './core/create-runtime'
 import { createRouter } from './http/router'
-import { createLogger } from './observability/logger'
-import { createMetrics } from './observability/metrics'
-import { type ErrorContext, resolveOptions, type SluiceServerOptions } from './options'
+import type { SluiceServerOptions } from './options'
 import { ServerError } from './server-error'
 import type { CloseOptions, PublishInput, PublishOptions, ServerStats, SluiceServer } from './server-types'
 import { rejectUpgrade, WsTransport } from './transports/ws'
 
-function checkPublish(topic: string, event: PublishInput, options: PublishOptions, maxTopicLength: number): void {
+function checkPublish(
+  topic: string,
+  event: PublishInput,
+  options: PublishOptions,
+  maxTopicLength: number,
+): void {
   if (!isValidTopic(topic, maxTopicLength)) {
     throw new ServerError('BAD_REQUEST', `publish: ${JSON.stringify(topic)} is not a valid topic name`)
   }
@@ -32,10 +30,16 @@ function checkPublish(topic: string, event: PublishInput, options: PublishOption
     throw new ServerError('BAD_REQUEST', `publish: kind must be a lowercase word such as "created"`)
   }
   if (event.key !== undefined && (typeof event.key !== 'string' || event.key.length > MAX_KEY_LENGTH)) {
-    throw new ServerError('BAD_REQUEST', `publish: key must be a string of at most ${MAX_KEY_LENGTH} characters`)
+    throw new ServerError(
+      'BAD_REQUEST',
+      `publish: key must be a string of at most ${MAX_KEY_LENGTH} characters`,
+    )
   }
   if (options.id !== undefined && (typeof options.id !== 'string' || options.id.length > MAX_ID_LENGTH)) {
-    throw new ServerError('BAD_REQUEST', `publish: id must be a string of at most ${MAX_ID_LENGTH} characters`)
+    throw new ServerError(
+      'BAD_REQUEST',
+      `publish: id must be a string of at most ${MAX_ID_LENGTH} characters`,
+    )
   }
 }
 
@@ -55,91 +59,12 @@ function checkPublish(topic: string, event: PublishInput, options: PublishOption
  * await sluice.publish('todos', { kind: 'created', key: 't1', data: { id: 't1', title: 'Ship it' } })
  */
 export function createSluiceServer(options: SluiceServerOptions = {}): SluiceServer {
-  const resolved = resolveOptions(options)
-  const ownEngine = options.engine === undefined
-  const engine = options.engine ?? createMemoryEngine()
-  const logger = createLogger(options.logger)
+  const { runtime, setClosing, dispose } = createRuntime(options, () => server)
+  const { options: resolved, registry, hub, publisher, engine, metrics, now } = runtime
   const metricsEnabled = options.metrics !== undefined && options.metrics !== false
-  const metrics = createMetrics(options.metrics)
-  const hooks: Hooks = options
-  const now = () => Date.now()
   const startedAt = now()
-  const hub = new Hub()
-  const registry = new ConnectionRegistry()
-  const counters = { delivered: 0 }
-  let closing = false
   let closed: Promise<void> | undefined
   const ownServers = new Set<Server>()
-
-  const report = (error: unknown, context: ErrorContext): void => {
-    logger.error({ err: error, ...context, identity: context.identity?.id }, `sluice: ${context.operation} failed`)
-    try {
-      hooks.onError?.(error, context)
-    } catch (hookError) {
-      logger.error({ err: hookError }, 'sluice: onError hook threw')
-    }
-  }
-
-  const publisher = new Publisher({
-    engine,
-    coalesceMs: resolved.coalesceMs,
-    dedupWindow: resolved.dedupWindow,
-    now,
-    onAppended: (event) => metrics.eventPublished(event.topic),
-  })
-
-  const runtime: Runtime = {
-    options: resolved,
-    engine,
-    hub,
-    publisher,
-    registry,
-    logger,
-    metrics,
-    counters,
-    get server() {
-      return server
-    },
-    get closing() {
-      return closing
-    },
-    now,
-    report,
-    runHook(name, ...args) {
-      const hook = hooks[name] as ((...a: typeof args) => unknown) | undefined
-      if (!hook) return
-      const connectionId = (args[0] as { id?: string } | undefined)?.id
-      try {
-        const result = hook(...args)
-        if (result instanceof Promise) result.catch((error) => report(error, { operation: `hook:${name}`, connectionId }))
-      } catch (error) {
-        report(error, { operation: `hook:${name}`, connectionId })
-      }
-    },
-  }
-
-  const stopListening = engine.subscribe({
-    event(event) {
-      try {
-        hub.dispatch(event)
-      } catch (error) {
-        report(error, { operation: 'dispatch', topic: event.topic })
-      }
-    },
-    presence(change) {
-      try {
-        dispatchPresenceChange(hub, change)
-      } catch (error) {
-        report(error, { operation: 'presence', topic: change.topic })
-      }
-    },
-    identity(identityId, message) {
-      for (const connection of registry.ofIdentity(identityId)) {
-        if (message.type === 'frame') connection.sendFrame(message.frame)
-        else connection.closeWithError(message.code, message.message)
-      }
-    },
-  })
 
   const ws = new WsTransport(runtime)
 
@@ -155,9 +80,9 @@ export function createSluiceServer(options: SluiceServerOptions = {}): SluiceSer
       subscriptions: hub.subscriptionCount,
       topics: hub.topicCount,
       eventsPublished: publisher.published,
-      eventsDelivered: counters.delivered,
+      eventsDelivered: runtime.counters.delivered,
       uptimeMs: now() - startedAt,
-      closing,
+      closing: runtime.closing,
     }
   }
 
@@ -212,7 +137,11 @@ export function createSluiceServer(options: SluiceServerOptions = {}): SluiceSer
       await engine.sendToIdentity(identityId, { type: 'frame', frame })
       return reached
     },
-    async closeByIdentity(identityId: string, reason: WireErrorCode = 'FORBIDDEN', message = 'closed by the server') {
+    async closeByIdentity(
+      identityId: string,
+      reason: WireErrorCode = 'FORBIDDEN',
+      message = 'closed by the server',
+    ) {
       const reached = registry.ofIdentity(identityId).filter((c) => c.state === 'open').length
       await engine.sendToIdentity(identityId, { type: 'close', code: reason, message })
       return reached
@@ -229,7 +158,7 @@ export function createSluiceServer(options: SluiceServerOptions = {}): SluiceSer
   }
 
   async function shutdown(retryAfterMs: number): Promise<void> {
-    closing = true
+    setClosing()
     publisher.flush()
     const connections = registry.all()
     for (const connection of connections) {
@@ -249,8 +178,7 @@ export function createSluiceServer(options: SluiceServerOptions = {}): SluiceSer
       connection.handleClosed(CloseCode.ServiceRestart, 'SHUTTING_DOWN')
     }
     ws.close()
-    stopListening()
-    if (ownEngine) await engine.close()
+    await dispose()
     await Promise.all(
       [...ownServers].map(
         (http) =>

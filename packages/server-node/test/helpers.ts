@@ -34,7 +34,8 @@ class FrameQueue {
       }
       if (this.ended) throw new Error(`stream ended; frames: ${JSON.stringify(this.frames)}`)
       const left = deadline - Date.now()
-      if (left <= 0) throw new Error(`no matching frame in ${timeoutMs} ms; frames: ${JSON.stringify(this.frames)}`)
+      if (left <= 0)
+        throw new Error(`no matching frame in ${timeoutMs} ms; frames: ${JSON.stringify(this.frames)}`)
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, left)
         this.#waiters.push(() => {
@@ -52,7 +53,9 @@ class FrameQueue {
       const matching = this.frames.filter(predicate)
       if (matching.length >= count) return matching
       if (this.ended || Date.now() > deadline) {
-        throw new Error(`got ${matching.length}/${count} frames; frames: ${JSON.stringify(this.frames.slice(-20))}`)
+        throw new Error(
+          `got ${matching.length}/${count} frames; frames: ${JSON.stringify(this.frames.slice(-20))}`,
+        )
       }
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, Math.max(1, deadline - Date.now()))
@@ -66,7 +69,10 @@ class FrameQueue {
 }
 
 export const ofType =
-  <T extends ServerFrame['type']>(type: T, extra: (frame: Extract<ServerFrame, { type: T }>) => boolean = () => true) =>
+  <T extends ServerFrame['type']>(
+    type: T,
+    extra: (frame: Extract<ServerFrame, { type: T }>) => boolean = () => true,
+  ) =>
   (frame: ServerFrame): boolean =>
     frame.type === type && extra(frame as Extract<ServerFrame, { type: T }>)
 
@@ -103,7 +109,9 @@ export class WsPeer extends FrameQueue {
         res.on('data', (chunk: Buffer) => {
           body += chunk.toString()
         })
-        res.on('end', () => reject(Object.assign(new Error(`HTTP ${res.statusCode}`), { status: res.statusCode, body })))
+        res.on('end', () =>
+          reject(Object.assign(new Error(`HTTP ${res.statusCode}`), { status: res.statusCode, body })),
+        )
       })
       ws.once('error', reject)
     })

@@ -4,7 +4,10 @@ import { ServerError } from '../server-error'
 
 /** Maps Standard Schema issues to the protocol's `{path?, message}` form. */
 export function toValidationIssues(
-  issues: ReadonlyArray<{ message: string; path?: ReadonlyArray<PropertyKey | { readonly key: PropertyKey }> | undefined }>,
+  issues: ReadonlyArray<{
+    message: string
+    path?: ReadonlyArray<PropertyKey | { readonly key: PropertyKey }> | undefined
+  }>,
 ): ValidationIssue[] {
   return issues.map((issue) => {
     const out: ValidationIssue = { message: String(issue.message) }

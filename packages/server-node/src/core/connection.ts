@@ -211,7 +211,11 @@ export class Connection implements SubscriptionOwner {
             connectionId: this.id,
             server: this.runtime.server,
           })
-          this.sendFrame(result === undefined ? { type: 'result', id: frame.id } : { type: 'result', id: frame.id, result })
+          this.sendFrame(
+            result === undefined
+              ? { type: 'result', id: frame.id }
+              : { type: 'result', id: frame.id, result },
+          )
         })
         return
     }
@@ -237,7 +241,12 @@ export class Connection implements SubscriptionOwner {
     } catch (error) {
       const topic = 'topic' in frame ? frame.topic : undefined
       if (!isExposable(error)) {
-        this.runtime.report(error, { operation: frame.type, connectionId: this.id, identity: this.#identity, topic })
+        this.runtime.report(error, {
+          operation: frame.type,
+          connectionId: this.id,
+          identity: this.#identity,
+          topic,
+        })
       }
       this.sendError(errorFrameFor(error, frame.id, topic))
     }
@@ -297,7 +306,12 @@ export class Connection implements SubscriptionOwner {
   leavePresence(topic: string): void {
     if (!this.presenceTopics.delete(topic)) return
     const report = (error: unknown) =>
-      this.runtime.report(error, { operation: 'presence', connectionId: this.id, identity: this.#identity, topic })
+      this.runtime.report(error, {
+        operation: 'presence',
+        connectionId: this.id,
+        identity: this.#identity,
+        topic,
+      })
     try {
       const pending = this.runtime.engine.removePresence(topic, this.id)
       if (pending instanceof Promise) pending.catch(report)

@@ -48,7 +48,8 @@ export class Hub {
     const shared = new SharedFrame(frame)
     let sent = 0
     for (const subscription of set) {
-      if (subscription.presence && subscription.state === 'live' && subscription.owner.sendShared(shared)) sent++
+      if (subscription.presence && subscription.state === 'live' && subscription.owner.sendShared(shared))
+        sent++
     }
     return sent
   }

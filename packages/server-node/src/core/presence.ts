@@ -17,7 +17,11 @@ export async function setPresence(connection: Connection, frame: SetPresenceFram
   if (state === null) {
     connection.leavePresence(topic)
   } else {
-    const member: PresenceMember = { connectionId: connection.id, identity: connection.identity?.id ?? null, state }
+    const member: PresenceMember = {
+      connectionId: connection.id,
+      identity: connection.identity?.id ?? null,
+      state,
+    }
     connection.presenceTopics.add(topic)
     await connection.runtime.engine.setPresence(topic, member)
   }
@@ -26,5 +30,10 @@ export async function setPresence(connection: Connection, frame: SetPresenceFram
 
 /** Forwards a presence change from the engine to the topic's presence subscribers. */
 export function dispatchPresenceChange(hub: Hub, change: PresenceChange): void {
-  hub.dispatchPresence({ type: 'presence', topic: change.topic, action: change.action, member: change.member })
+  hub.dispatchPresence({
+    type: 'presence',
+    topic: change.topic,
+    action: change.action,
+    member: change.member,
+  })
 }

@@ -105,8 +105,14 @@ export class Publisher {
     }
   }
 
-  #publishOnce(topic: string, input: PublishInput, id: string | undefined, scope: string): Promise<PublishOutcome> {
-    if (id === undefined) return this.#append(topic, input, undefined).then((p) => ({ ...p, duplicate: false }))
+  #publishOnce(
+    topic: string,
+    input: PublishInput,
+    id: string | undefined,
+    scope: string,
+  ): Promise<PublishOutcome> {
+    if (id === undefined)
+      return this.#append(topic, input, undefined).then((p) => ({ ...p, duplicate: false }))
     const window = this.#windowOf(topic)
     const dedupKey = `${scope}\u0000${id}`
     const known = window.get(dedupKey)

@@ -8,7 +8,10 @@ import type { Publisher } from './publish'
 import type { ConnectionRegistry } from './registry'
 
 /** The app's hooks, as given in the options. */
-export type Hooks = Pick<SluiceServerOptions, 'onConnect' | 'onDisconnect' | 'onSubscribe' | 'onUnsubscribe' | 'onError'>
+export type Hooks = Pick<
+  SluiceServerOptions,
+  'onConnect' | 'onDisconnect' | 'onSubscribe' | 'onUnsubscribe' | 'onError'
+>
 
 /** Everything a connection and the command handlers share: one per server. */
 export interface Runtime {
@@ -26,7 +29,10 @@ export interface Runtime {
   /** Reports an unexpected error: onError hook plus an error log line. Never throws. */
   report(error: unknown, context: ErrorContext): void
   /** Runs a hook, reporting (never propagating) its failure, sync or async. */
-  runHook<K extends Exclude<keyof Hooks, 'onError'>>(name: K, ...args: Parameters<NonNullable<Hooks[K]>>): void
+  runHook<K extends Exclude<keyof Hooks, 'onError'>>(
+    name: K,
+    ...args: Parameters<NonNullable<Hooks[K]>>
+  ): void
   /** True once close() was called: no new connections. */
   readonly closing: boolean
 }

@@ -26,7 +26,9 @@ export class SharedFrame<F extends ServerFrame = ServerFrame> {
     if (this.#sse === undefined) {
       // JSON.stringify never emits a raw newline, so the whole frame fits one data line.
       this.#sse =
-        this.frame.type === 'event' ? `data: ${this.json}\n` : formatSseEvent({ event: this.frame.type, data: this.json })
+        this.frame.type === 'event'
+          ? `data: ${this.json}\n`
+          : formatSseEvent({ event: this.frame.type, data: this.json })
     }
     return this.#sse
   }

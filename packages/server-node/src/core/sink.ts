@@ -1,4 +1,11 @@
-import { encodeStreamCursor, formatPosition, formatSseComment, formatSseEvent, type Position, type ServerFrame } from '@sluice/protocol'
+import {
+  encodeStreamCursor,
+  formatPosition,
+  formatSseComment,
+  formatSseEvent,
+  type Position,
+  type ServerFrame,
+} from '@sluice/protocol'
 import type { SharedFrame } from './shared-frame'
 
 /**

@@ -71,7 +71,11 @@ function subscribed(frame: SubscribeFrame, epoch: string, seq: number): Subscrib
   return out
 }
 
-async function start(connection: Connection, subscription: Subscription, frame: SubscribeFrame): Promise<void> {
+async function start(
+  connection: Connection,
+  subscription: Subscription,
+  frame: SubscribeFrame,
+): Promise<void> {
   const { engine, options, publisher } = connection.runtime
   const { topic, from } = frame
   const mode = frame.snapshot ?? 'never'
@@ -94,12 +98,14 @@ async function start(connection: Connection, subscription: Subscription, frame: 
     if (!read.ok) resync = read.reason
   }
 
-  const wantsSnapshot = provider !== undefined && (mode === 'always' || (mode === 'resync' && resync !== null))
+  const wantsSnapshot =
+    provider !== undefined && (mode === 'always' || (mode === 'resync' && resync !== null))
   if (!wantsSnapshot) {
     const head = await engine.head(topic)
     if (subscription.state === 'closed') return
     connection.sendFrame(subscribed(frame, head.epoch, head.seq))
-    if (resync) connection.sendFrame({ type: 'resync', topic, reason: resync, epoch: head.epoch, seq: head.seq })
+    if (resync)
+      connection.sendFrame({ type: 'resync', topic, reason: resync, epoch: head.epoch, seq: head.seq })
     subscription.goLive(head.epoch, head.seq)
     return
   }
@@ -112,7 +118,8 @@ async function start(connection: Connection, subscription: Subscription, frame: 
     const data = await runProvider(connection, topic)
     if (subscription.state === 'closed') return
     connection.sendFrame(subscribed(frame, head.epoch, head.seq))
-    if (resync) connection.sendFrame({ type: 'resync', topic, reason: resync, epoch: head.epoch, seq: head.seq })
+    if (resync)
+      connection.sendFrame({ type: 'resync', topic, reason: resync, epoch: head.epoch, seq: head.seq })
     if (data !== null && data !== undefined) {
       connection.sendFrame({ type: 'snapshot', topic, epoch: head.epoch, seq: head.seq, data })
     }
@@ -129,17 +136,23 @@ async function runProvider(connection: Connection, topic: string): Promise<Json 
   const timeout = new Promise<never>((_, reject) => {
     timer = setTimeout(() => {
       const error = new ServerError('INTERNAL', 'the snapshot took too long', { topic })
-      connection.runtime.report(new Error(`snapshot provider for ${topic} exceeded ${options.snapshotTimeoutMs} ms`), {
-        operation: 'snapshot',
-        connectionId: connection.id,
-        identity: connection.identity,
-        topic,
-      })
+      connection.runtime.report(
+        new Error(`snapshot provider for ${topic} exceeded ${options.snapshotTimeoutMs} ms`),
+        {
+          operation: 'snapshot',
+          connectionId: connection.id,
+          identity: connection.identity,
+          topic,
+        },
+      )
       reject(error)
     }, options.snapshotTimeoutMs)
   })
   try {
-    return await Promise.race([Promise.resolve().then(() => provider(topic, { identity: connection.identity })), timeout])
+    return await Promise.race([
+      Promise.resolve().then(() => provider(topic, { identity: connection.identity })),
+      timeout,
+    ])
   } finally {
     clearTimeout(timer)
   }

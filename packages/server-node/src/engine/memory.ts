@@ -78,7 +78,8 @@ class TopicLog {
  */
 export function createMemoryEngine(options: MemoryEngineOptions = {}): Engine {
   const { maxEvents = 1000, maxAgeMs = 600_000, maxTopics = 10_000, now = () => Date.now() } = options
-  if (!Number.isInteger(maxEvents) || maxEvents < 1) throw new RangeError('maxEvents must be a positive integer')
+  if (!Number.isInteger(maxEvents) || maxEvents < 1)
+    throw new RangeError('maxEvents must be a positive integer')
   const logs = new Map<string, TopicLog>()
   const presence = new Map<string, Map<string, PresenceMember>>()
   const listeners = new Set<EngineListener>()

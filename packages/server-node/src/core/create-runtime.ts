@@ -1,0 +1,122 @@
+import { createMemoryEngine } from '../engine/memory'
+import { createLogger } from '../observability/logger'
+import { createMetrics } from '../observability/metrics'
+import { type ErrorContext, resolveOptions, type SluiceServerOptions } from '../options'
+import type { SluiceServer } from '../server-types'
+import { Hub } from './hub'
+import { dispatchPresenceChange } from './presence'
+import { Publisher } from './publish'
+import { ConnectionRegistry } from './registry'
+import type { Hooks, Runtime } from './runtime'
+
+/** A runtime plus what its owner needs to shut it down. */
+export interface RuntimeHandle {
+  runtime: Runtime
+  /** Marks the server as closing: connects are refused from now on. */
+  setClosing(): void
+  /** Detaches from the engine and closes it if the runtime created it. */
+  dispose(): Promise<void>
+}
+
+/**
+ * Builds the shared state of one server from its options and wires the engine's notifications
+ * (events, presence, identity messages) to the hub and the connections. Transports and
+ * `createSluiceServer` sit on top; unit tests drive connections against it with a fake sink.
+ */
+export function createRuntime(options: SluiceServerOptions, getServer: () => SluiceServer): RuntimeHandle {
+  const resolved = resolveOptions(options)
+  const ownEngine = options.engine === undefined
+  const engine = options.engine ?? createMemoryEngine()
+  const logger = createLogger(options.logger)
+  const metrics = createMetrics(options.metrics)
+  const hooks: Hooks = options
+  const now = () => Date.now()
+  const hub = new Hub()
+  const registry = new ConnectionRegistry()
+  let closing = false
+
+  const report = (error: unknown, context: ErrorContext): void => {
+    logger.error(
+      { err: error, ...context, identity: context.identity?.id },
+      `sluice: ${context.operation} failed`,
+    )
+    try {
+      hooks.onError?.(error, context)
+    } catch (hookError) {
+      logger.error({ err: hookError }, 'sluice: onError hook threw')
+    }
+  }
+
+  const publisher = new Publisher({
+    engine,
+    coalesceMs: resolved.coalesceMs,
+    dedupWindow: resolved.dedupWindow,
+    now,
+    onAppended: (event) => metrics.eventPublished(event.topic),
+  })
+
+  const runtime: Runtime = {
+    options: resolved,
+    engine,
+    hub,
+    publisher,
+    registry,
+    logger,
+    metrics,
+    counters: { delivered: 0 },
+    get server() {
+      return getServer()
+    },
+    get closing() {
+      return closing
+    },
+    now,
+    report,
+    runHook(name, ...args) {
+      const hook = hooks[name] as ((...a: typeof args) => unknown) | undefined
+      if (!hook) return
+      const connectionId = (args[0] as { id?: string } | undefined)?.id
+      try {
+        const result = hook(...args)
+        if (result instanceof Promise)
+          result.catch((error) => report(error, { operation: `hook:${name}`, connectionId }))
+      } catch (error) {
+        report(error, { operation: `hook:${name}`, connectionId })
+      }
+    },
+  }
+
+  const stopListening = engine.subscribe({
+    event(event) {
+      try {
+        hub.dispatch(event)
+      } catch (error) {
+        report(error, { operation: 'dispatch', topic: event.topic })
+      }
+    },
+    presence(change) {
+      try {
+        dispatchPresenceChange(hub, change)
+      } catch (error) {
+        report(error, { operation: 'presence', topic: change.topic })
+      }
+    },
+    identity(identityId, message) {
+      for (const connection of registry.ofIdentity(identityId)) {
+        if (message.type === 'frame') connection.sendFrame(message.frame)
+        else connection.closeWithError(message.code, message.message)
+      }
+    },
+  })
+
+  return {
+    runtime,
+    setClosing: () => {
+      closing = true
+    },
+    dispose: async () => {
+      stopListening()
+      if (ownEngine) await engine.close()
+    },
+  }
+}

@@ -1,0 +1,43 @@
+import { afterEach, describe, expect, it, vi } from 'vitest'
+import { createTestRuntime, openFakeConnection } from '../../test/fake-connection'
+
+afterEach(() => {
+  vi.restoreAllMocks()
+})
+
+describe('Hub fan-out', () => {
+  it('serializes each event once for any number of subscribers', async () => {
+    const runtime = createTestRuntime()
+    const peers = Array.from({ length: 25 }, () => openFakeConnection(runtime))
+    for (const { connection } of peers) connection.handleText('{"type":"subscribe","topic":"t"}')
+    await vi.waitFor(() => expect(runtime.hub.subscriptionCount).toBe(25))
+    await vi.waitFor(() =>
+      expect(peers.every(({ sink }) => sink.frames().at(-1)?.type === 'subscribed')).toBe(true),
+    )
+    const stringify = vi.spyOn(JSON, 'stringify')
+    runtime.publisher.publish('t', { kind: 'created', key: 'a', data: { big: 'x'.repeat(1000) } })
+    expect(stringify).toHaveBeenCalledTimes(1)
+    const texts = peers.map(({ sink }) => sink.sent.at(-1))
+    expect(new Set(texts).size).toBe(1)
+    expect(JSON.parse(texts[0] as string)).toMatchObject({ type: 'event', topic: 't', seq: 1, key: 'a' })
+  })
+
+  it('runs each subscriber filter on meta and skips non-matching subscribers', async () => {
+    const runtime = createTestRuntime()
+    const eu = openFakeConnection(runtime)
+    const all = openFakeConnection(runtime)
+    eu.connection.handleText(
+      JSON.stringify({ type: 'subscribe', topic: 't', filter: { field: 'region', equals: 'eu' } }),
+    )
+    all.connection.handleText('{"type":"subscribe","topic":"t"}')
+    await vi.waitFor(() => expect(runtime.hub.subscriptionCount).toBe(2))
+    await vi.waitFor(() => expect(eu.sink.frames().at(-1)?.type).toBe('subscribed'))
+    await vi.waitFor(() => expect(all.sink.frames().at(-1)?.type).toBe('subscribed'))
+    for (const region of ['eu', 'us', 'eu'])
+      runtime.publisher.publish('t', { kind: 'created', meta: { region } })
+    const seqsOf = (frames: ReturnType<typeof eu.sink.frames>) =>
+      frames.filter((f) => f.type === 'event').map((f) => (f as { seq: number }).seq)
+    expect(seqsOf(eu.sink.frames())).toEqual([1, 3])
+    expect(seqsOf(all.sink.frames())).toEqual([1, 2, 3])
+  })
+})
