@@ -226,6 +226,7 @@ export function createClient<Schema extends TopicSchema = TopicSchema>(
     nextId,
     createStore,
     demand,
+    timers,
   })
   const calls = createCalls({
     send: connection.send,

@@ -22,6 +22,7 @@ import { ClientError } from './client-error'
 import { stableJson } from './stable-json'
 import type { SubscriptionStore } from './store/subscription-store'
 import type { MergeStrategy, OptimisticEvent, SubscriptionState } from './store/types'
+import type { TimerHandle, TimerProvider } from './timers'
 
 /** Options of `client.subscribe`. */
 export interface SubscribeOptions<TData> {
@@ -101,6 +102,7 @@ interface TopicState {
   awaitingSnapshot: boolean
   resyncReason: ResyncReason | null
   subscribeId: string | null
+  snapshotTimer: TimerHandle | null
 }
 
 export interface SubscriptionsDeps {
@@ -110,7 +112,16 @@ export interface SubscriptionsDeps {
   createStore: StoreFactory
   /** Starts the connection when the client is lazy. */
   demand(): void
+  timers: TimerProvider
 }
+
+/**
+ * How long a topic waits for the snapshot it asked for before concluding the server's provider
+ * had none. The server writes `subscribed`/`resync` and `snapshot` back to back, so this only
+ * bounds how long the status says `connecting`/`resyncing` when no snapshot exists; a snapshot
+ * arriving later is still applied.
+ */
+export const SNAPSHOT_GRACE_MS = 1000
 
 const combine = (entries: Iterable<Entry>): Filter | undefined => {
   const filters: Filter[] = []
@@ -224,10 +235,27 @@ export function createSubscriptions(deps: SubscriptionsDeps) {
     }
   }
 
+  const stopWaiting = (state: TopicState) => {
+    state.awaitingSnapshot = false
+    if (state.snapshotTimer !== null) deps.timers.clearTimeout(state.snapshotTimer)
+    state.snapshotTimer = null
+  }
+
+  const waitForSnapshot = (state: TopicState) => {
+    state.awaitingSnapshot = true
+    if (state.snapshotTimer !== null) deps.timers.clearTimeout(state.snapshotTimer)
+    state.snapshotTimer = deps.timers.setTimeout(() => {
+      state.snapshotTimer = null
+      if (!state.awaitingSnapshot) return
+      state.awaitingSnapshot = false
+      markStale(state)
+    }, SNAPSHOT_GRACE_MS)
+  }
+
   const onSubscribed = (state: TopicState, frame: SubscribedFrame) => {
     const first = state.position === null
     if (first || state.awaitingSnapshot) state.position = { epoch: frame.epoch, seq: frame.seq }
-    if (state.awaitingSnapshot) return
+    if (state.awaitingSnapshot) return waitForSnapshot(state)
     for (const entry of state.entries.values()) {
       if (entry.loading) continue
       if (first && entry.load) runLoad(state, entry, entry.load)
@@ -242,7 +270,7 @@ export function createSubscriptions(deps: SubscriptionsDeps) {
     if (state.awaitingSnapshot) {
       // Live events only follow the snapshot, so one arriving first means none is coming
       // (the server's provider had nothing for this topic).
-      state.awaitingSnapshot = false
+      stopWaiting(state)
       markStale(state)
     }
     for (const entry of state.entries.values()) deliver(entry, frame)
@@ -251,7 +279,7 @@ export function createSubscriptions(deps: SubscriptionsDeps) {
   const onSnapshot = (state: TopicState, frame: SnapshotFrame) => {
     const position = { epoch: frame.epoch, seq: frame.seq }
     state.position = position
-    state.awaitingSnapshot = false
+    stopWaiting(state)
     state.resyncReason = null
     for (const entry of state.entries.values()) {
       if (entry.loading) continue
@@ -269,12 +297,12 @@ export function createSubscriptions(deps: SubscriptionsDeps) {
       for (const listener of entry.onResync) listener(frame.reason)
     }
     for (const entry of state.entries.values()) if (entry.load) runLoad(state, entry, entry.load)
-    if (snapshot) state.awaitingSnapshot = true
+    if (snapshot) waitForSnapshot(state)
     else markStale(state)
   }
 
   const onError = (state: TopicState, code: ErrorCode, message: string) => {
-    state.awaitingSnapshot = false
+    stopWaiting(state)
     setAll(state, 'error', { code, message })
   }
 
@@ -297,6 +325,7 @@ export function createSubscriptions(deps: SubscriptionsDeps) {
         awaitingSnapshot: false,
         resyncReason: null,
         subscribeId: null,
+        snapshotTimer: null,
       }
       // Seeded data that knows its position resumes after it instead of starting at the head.
       if (options.initialData !== undefined && options.initialPosition)
@@ -362,6 +391,7 @@ export function createSubscriptions(deps: SubscriptionsDeps) {
         shared.loadGeneration++
         if (owner.entries.size === 0) {
           topics.delete(owner.topic)
+          stopWaiting(owner)
           if (deps.isOpen()) deps.send({ type: 'unsubscribe', topic: owner.topic })
         } else if (stableJson(combine(owner.entries.values())) !== owner.serverFilterKey) {
           sendSubscribe(owner)
@@ -385,6 +415,9 @@ export function createSubscriptions(deps: SubscriptionsDeps) {
     },
     onDrop(): void {
       for (const state of topics.values()) {
+        // Still wanted: the next subscribe asks for it again from the head.
+        if (state.snapshotTimer !== null) deps.timers.clearTimeout(state.snapshotTimer)
+        state.snapshotTimer = null
         for (const entry of state.entries.values()) {
           const status = entry.store.$state.get().status
           if (status === 'live') entry.store.setStatus('connecting')
@@ -392,7 +425,10 @@ export function createSubscriptions(deps: SubscriptionsDeps) {
       }
     },
     onClosed(): void {
-      for (const state of topics.values()) setAll(state, 'idle')
+      for (const state of topics.values()) {
+        stopWaiting(state)
+        setAll(state, 'idle')
+      }
     },
     /** Routes a topic frame; false when the frame is not for the subscriptions layer. */
     handle(frame: ServerFrame): boolean {

@@ -279,6 +279,21 @@ describe('resync', () => {
     client.close()
   })
 
+  test('a snapshot asked for but not sent (no provider data) ends the wait after the grace period', async () => {
+    const { server, client } = setup()
+    const sub = client.subscribe('todos', { merge: seqLog(), snapshot: true })
+    await advance(0)
+    server.last.send(subscribed('todos', 3))
+    await advance(999)
+    expect(sub.$state.get().status).toBe('connecting')
+    await advance(1)
+    expect(sub.$state.get()).toMatchObject({ status: 'live', error: null })
+    server.last.send(event('todos', 4))
+    await advance(0)
+    expect(sub.$state.get().data).toEqual(['e1:4'])
+    client.close()
+  })
+
   test('a snapshot still awaited when the connection drops is asked for again from the head', async () => {
     const { server, client } = setup()
     client.subscribe('todos', { merge: seqLog(), snapshot: true })
