@@ -1,5 +1,5 @@
 export { createJwtAuthenticator, type JwtAuthenticatorOptions } from './auth/jwt'
-export { createMemoryEngine, type MemoryEngineOptions } from './engine/memory'
+export { createMemoryEngine, type MemoryEngine, type MemoryEngineOptions } from './engine/memory'
 export type {
   Engine,
   EngineListener,
@@ -10,7 +10,7 @@ export type {
   ReadResult,
 } from './engine/types'
 export type { AllowedOrigins } from './http/cors'
-export type { Action, Authenticate, AuthRequest, Authorize, Identity } from './identity'
+export type { Action, Authenticate, Authorize, AuthRequest, Identity } from './identity'
 export type {
   ConnectionInfo,
   ErrorContext,

@@ -16,7 +16,9 @@ export interface StandardSchemaV1<Input = unknown, Output = Input> {
   readonly '~standard': {
     readonly version: 1
     readonly vendor: string
-    readonly validate: (value: unknown) => StandardSchemaResult<Output> | Promise<StandardSchemaResult<Output>>
+    readonly validate: (
+      value: unknown,
+    ) => StandardSchemaResult<Output> | Promise<StandardSchemaResult<Output>>
     readonly types?: { readonly input: Input; readonly output: Output } | undefined
   }
 }
@@ -129,7 +131,11 @@ export interface SluiceServerOptions {
   /** Called after a subscription took effect. */
   onSubscribe?: (connection: ConnectionInfo, topic: string) => void | Promise<void>
   /** Called after a subscription ended (by the client, a re-auth, or the connection closing). */
-  onUnsubscribe?: (connection: ConnectionInfo, topic: string, reason: string | undefined) => void | Promise<void>
+  onUnsubscribe?: (
+    connection: ConnectionInfo,
+    topic: string,
+    reason: string | undefined,
+  ) => void | Promise<void>
   /** Called with every unexpected error: a procedure's throw, a hook's failure, a socket error. */
   onError?: (error: unknown, context: ErrorContext) => void
 }
@@ -190,7 +196,9 @@ export function resolveOptions(options: SluiceServerOptions): ResolvedOptions {
     sseRetryMs = 2_000,
   } = options
   if (!/^\/([A-Za-z0-9._~-]+(\/[A-Za-z0-9._~-]+)*)?$/.test(basePath)) {
-    throw new TypeError(`basePath must look like '/realtime' (no trailing slash), received ${JSON.stringify(basePath)}`)
+    throw new TypeError(
+      `basePath must look like '/realtime' (no trailing slash), received ${JSON.stringify(basePath)}`,
+    )
   }
   const table = new Map<string, ValidatedProcedure | { input: undefined; handler: Procedure }>()
   for (const [name, entry] of Object.entries(procedures)) {

@@ -1,5 +1,12 @@
 import type { IncomingMessage, Server, ServerResponse } from 'node:http'
-import type { EventKind, Json, JsonObject, PresenceMember, ServerFrame, WireErrorCode } from '@sluice/protocol'
+import type {
+  EventKind,
+  Json,
+  JsonObject,
+  PresenceMember,
+  ServerFrame,
+  WireErrorCode,
+} from '@sluice/protocol'
 import type { ConnectionInfo } from './options'
 
 /** An event as the app publishes it; the server adds topic, epoch, seq and ts. */
@@ -48,7 +55,11 @@ export interface SluiceServer {
    * Appends an event to a topic's log and delivers it to every subscriber.
    * @returns where it landed, or null when a later publish with the same coalesceKey replaced it
    */
-  publish(topic: string, event: PublishInput, options?: PublishOptions): Promise<{ epoch: string; seq: number } | null>
+  publish(
+    topic: string,
+    event: PublishInput,
+    options?: PublishOptions,
+  ): Promise<{ epoch: string; seq: number } | null>
   /**
    * Sends a frame to every connection of an identity (on every node, through the engine).
    * @returns the number of connections of this node it reached

@@ -1,5 +1,5 @@
-import { createSluiceServer } from './server'
 import type { SluiceServerOptions } from './options'
+import { createSluiceServer } from './server'
 import type { SluiceServer } from './server-types'
 
 /** A server listening on 127.0.0.1 on a free port, for tests. */

@@ -1,16 +1,16 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
-import { createMemoryEngine } from '../engine/memory'
+import { createMemoryEngine, type MemoryEngine } from '../engine/memory'
 import type { Engine } from '../engine/types'
 import { Publisher } from './publish'
 
-let engine: Engine
+let engine: MemoryEngine
 let publisher: Publisher
 let epoch: string
 
 beforeEach(() => {
   vi.useFakeTimers()
   engine = createMemoryEngine()
-  epoch = (engine.head('t') as { epoch: string }).epoch
+  epoch = engine.head('t').epoch
   publisher = new Publisher({
     engine,
     coalesceMs: 50,

@@ -1,4 +1,4 @@
-import { EPOCH_PATTERN, type EventFrame } from '@sluice/protocol'
+import { EPOCH_PATTERN } from '@sluice/protocol'
 import { describe, expect, it, vi } from 'vitest'
 import { createMemoryEngine } from './memory'
 
@@ -7,9 +7,9 @@ const input = (n: number, ts = Date.now()) => ({ kind: 'created', key: String(n)
 describe('createMemoryEngine', () => {
   it('numbers events from 1 per topic under one epoch per log', () => {
     const engine = createMemoryEngine({ now: () => 10 })
-    const a1 = engine.append('a', input(1, 5)) as EventFrame
-    const a2 = engine.append('a', input(2)) as EventFrame
-    const b1 = engine.append('b', input(1)) as EventFrame
+    const a1 = engine.append('a', input(1, 5))
+    const a2 = engine.append('a', input(2))
+    const b1 = engine.append('b', input(1))
     expect([a1.seq, a2.seq, b1.seq]).toEqual([1, 2, 1])
     expect(a1.epoch).toBe(a2.epoch)
     expect(a1.epoch).not.toBe(b1.epoch)
@@ -37,7 +37,7 @@ describe('createMemoryEngine', () => {
   it('reads the events after a position, in order', () => {
     const engine = createMemoryEngine()
     for (let n = 1; n <= 5; n++) engine.append('t', input(n))
-    const { epoch } = engine.head('t') as { epoch: string }
+    const { epoch } = engine.head('t')
     const read = engine.readAfter('t', { epoch, seq: 2 })
     expect(read.ok && read.events.map((e) => e.seq)).toEqual([3, 4, 5])
     expect(engine.readAfter('t', { epoch, seq: 5 })).toEqual({ ok: true, epoch, head: 5, events: [] })
@@ -46,7 +46,7 @@ describe('createMemoryEngine', () => {
   it('answers epoch_changed, ahead and too_old', () => {
     const engine = createMemoryEngine({ maxEvents: 3 })
     for (let n = 1; n <= 6; n++) engine.append('t', input(n))
-    const { epoch } = engine.head('t') as { epoch: string }
+    const { epoch } = engine.head('t')
     expect(engine.readAfter('t', { epoch: 'other', seq: 1 })).toEqual({
       ok: false,
       reason: 'epoch_changed',
@@ -65,7 +65,7 @@ describe('createMemoryEngine', () => {
     const engine = createMemoryEngine({ maxAgeMs: 100, now: () => now })
     engine.append('t', input(1, 1_000))
     engine.append('t', input(2, 1_050))
-    const { epoch } = engine.head('t') as { epoch: string }
+    const { epoch } = engine.head('t')
     now = 1_120
     const read = engine.readAfter('t', { epoch, seq: 1 })
     expect(read.ok && read.events.map((e) => e.seq)).toEqual([2])
@@ -77,12 +77,12 @@ describe('createMemoryEngine', () => {
 
   it('drops the least recently written log past maxTopics, which then restarts with a new epoch', () => {
     const engine = createMemoryEngine({ maxTopics: 2 })
-    const first = engine.append('a', input(1)) as EventFrame
+    const first = engine.append('a', input(1))
     engine.append('b', input(1))
     engine.append('a', input(2))
     engine.append('c', input(1))
     expect(engine.head('a')).toEqual({ epoch: first.epoch, seq: 2 })
-    const b = engine.head('b') as { epoch: string; seq: number }
+    const b = engine.head('b')
     expect(b.seq).toBe(0)
   })
 

@@ -16,6 +16,18 @@ export interface MemoryEngineOptions {
   now?: () => number
 }
 
+/** The memory engine: every method answers synchronously. */
+export interface MemoryEngine extends Engine {
+  append(topic: string, event: EventInput): EventFrame
+  head(topic: string): LogHead
+  readAfter(topic: string, from: { epoch: string; seq: number }): ReadResult
+  presence(topic: string): PresenceMember[]
+  setPresence(topic: string, member: PresenceMember): void
+  removePresence(topic: string, connectionId: string): void
+  sendToIdentity(identityId: string, message: IdentityMessage): void
+  close(): void
+}
+
 /** A short random log name: 12 base64url characters, within the protocol's EPOCH_PATTERN. */
 export function createEpoch(): string {
   return randomBytes(9).toString('base64url')
@@ -76,7 +88,7 @@ class TopicLog {
  * @example
  * const sluice = createSluiceServer({ engine: createMemoryEngine({ maxEvents: 5000 }) })
  */
-export function createMemoryEngine(options: MemoryEngineOptions = {}): Engine {
+export function createMemoryEngine(options: MemoryEngineOptions = {}): MemoryEngine {
   const { maxEvents = 1000, maxAgeMs = 600_000, maxTopics = 10_000, now = () => Date.now() } = options
   if (!Number.isInteger(maxEvents) || maxEvents < 1)
     throw new RangeError('maxEvents must be a positive integer')

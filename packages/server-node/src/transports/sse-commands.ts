@@ -16,16 +16,24 @@ export function safeEqual(a: string, b: string): boolean {
  * named by `sluice-connection` and proven by `sluice-key`. Answers 202 `{accepted: n}`; the
  * replies to the commands travel on the stream.
  */
-export async function handleSseCommands(runtime: Runtime, req: IncomingMessage, res: ServerResponse): Promise<void> {
+export async function handleSseCommands(
+  runtime: Runtime,
+  req: IncomingMessage,
+  res: ServerResponse,
+): Promise<void> {
   const connectionId = req.headers['sluice-connection']
   const key = req.headers['sluice-key']
   const connection = typeof connectionId === 'string' ? runtime.registry.get(connectionId) : undefined
-  if (!connection || connection.transport !== 'sse' || connection.state !== 'open') {
+  if (connection?.transport !== 'sse' || connection.state !== 'open') {
     req.resume()
     sendHttpError(res, 'NOT_FOUND', 'no open SSE stream has this sluice-connection id')
     return
   }
-  if (typeof key !== 'string' || connection.commandKey === undefined || !safeEqual(key, connection.commandKey)) {
+  if (
+    typeof key !== 'string' ||
+    connection.commandKey === undefined ||
+    !safeEqual(key, connection.commandKey)
+  ) {
     req.resume()
     sendHttpError(res, 'FORBIDDEN', 'the sluice-key header does not match the stream')
     return

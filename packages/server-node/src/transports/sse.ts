@@ -13,7 +13,11 @@ import { sendThrown } from '../http/respond'
  * subscriptions resumed from `Last-Event-ID` (or `?lastEventId=`) when given, and frames until
  * either side ends the stream.
  */
-export async function openSseStream(runtime: Runtime, req: IncomingMessage, res: ServerResponse): Promise<void> {
+export async function openSseStream(
+  runtime: Runtime,
+  req: IncomingMessage,
+  res: ServerResponse,
+): Promise<void> {
   const result = await admit(runtime, req, 'sse')
   if (!result.ok) {
     sendThrown(res, result.error)
@@ -28,7 +32,10 @@ export async function openSseStream(runtime: Runtime, req: IncomingMessage, res:
   const lastEventId = req.headers['last-event-id'] ?? url.searchParams.get('lastEventId') ?? undefined
   if (typeof lastEventId === 'string' && lastEventId !== '' && subscriptions.length > 0) {
     // A malformed or foreign id is ignored: the stream starts fresh rather than failing.
-    const positions = decodeLastEventId(lastEventId, subscriptions.map((s) => s.topic))
+    const positions = decodeLastEventId(
+      lastEventId,
+      subscriptions.map((s) => s.topic),
+    )
     if (positions) {
       for (const subscription of subscriptions) {
         const position = positions.get(subscription.topic)
@@ -82,6 +89,8 @@ export async function openSseStream(runtime: Runtime, req: IncomingMessage, res:
       runtime.report(error, { operation: 'close', connectionId: connection.id })
     }
   })
-  res.on('error', (error) => runtime.logger.debug({ err: error, connectionId: connection.id }, 'sse stream error'))
+  res.on('error', (error) =>
+    runtime.logger.debug({ err: error, connectionId: connection.id }, 'sse stream error'),
+  )
   connection.start(subscriptions)
 }

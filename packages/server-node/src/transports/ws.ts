@@ -23,7 +23,8 @@ export function rejectUpgrade(socket: Duplex, error: ServerError | ProtocolError
   const frame = errorFrameFor(error)
   const status = httpStatusFor(frame.code)
   const body = JSON.stringify(frame)
-  const retry = frame.retryAfterMs === undefined ? '' : `Retry-After: ${Math.ceil(frame.retryAfterMs / 1000)}\r\n`
+  const retry =
+    frame.retryAfterMs === undefined ? '' : `Retry-After: ${Math.ceil(frame.retryAfterMs / 1000)}\r\n`
   socket.end(
     `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ''}\r\n` +
       'Connection: close\r\n' +
@@ -128,7 +129,9 @@ export class WsTransport {
     })
     // ws emits 'error' for protocol violations (oversized frame → 1009, bad UTF-8 → 1007) and
     // closes the socket itself; without a listener the error would crash the process.
-    ws.on('error', (error) => runtime.logger.debug({ err: error, connectionId: connection.id }, 'websocket error'))
+    ws.on('error', (error) =>
+      runtime.logger.debug({ err: error, connectionId: connection.id }, 'websocket error'),
+    )
     connection.start(admission.subscriptions)
   }
 
