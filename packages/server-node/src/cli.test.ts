@@ -1,0 +1,216 @@
+import { type ChildProcess, spawn } from 'node:child_process'
+import { mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { request } from 'node:http'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { SignJWT } from 'jose'
+import { afterEach, describe, expect, it } from 'vitest'
+
+/*
+ * Runs the real `sluice-server` from source in a child process. Node strips the types itself
+ * (--experimental-transform-types also covers parameter properties); these resolve hooks do what
+ * the bundler does for the build: extension-less relative imports → .ts, @sluice/protocol → source.
+ */
+const CLI = fileURLToPath(new URL('./cli.ts', import.meta.url))
+const PROTOCOL = new URL('../../protocol/src/index.ts', import.meta.url).href
+const HOOKS = `
+import { statSync } from 'node:fs'
+import { registerHooks } from 'node:module'
+import { fileURLToPath } from 'node:url'
+const isFile = (url) => { try { return statSync(fileURLToPath(url)).isFile() } catch { return false } }
+registerHooks({
+  resolve(specifier, context, next) {
+    if (specifier === '@sluice/protocol') return { url: ${JSON.stringify(PROTOCOL)}, shortCircuit: true }
+    if (/^\\.\\.?\\//.test(specifier) && context.parentURL?.endsWith('.ts')) {
+      for (const candidate of [specifier + '.ts', specifier.replace(/\\.js$/, '.ts'), specifier + '/index.ts']) {
+        const url = new URL(candidate, context.parentURL)
+        if (isFile(url)) return { url: url.href, shortCircuit: true }
+      }
+    }
+    return next(specifier, context)
+  },
+})
+`
+const NODE_ARGS = [
+  '--experimental-transform-types',
+  '--no-warnings=ExperimentalWarning',
+  '--import',
+  `data:text/javascript,${encodeURIComponent(HOOKS)}`,
+  CLI,
+]
+
+interface Run {
+  child: ChildProcess
+  stdout: () => string
+  stderr: () => string
+  exit: Promise<number | null>
+}
+
+const running: Run[] = []
+afterEach(() => {
+  for (const run of running.splice(0)) if (run.child.exitCode === null) run.child.kill('SIGKILL')
+})
+
+function startCli(args: string[], env: Record<string, string> = {}): Run {
+  const child = spawn(process.execPath, [...NODE_ARGS, ...args], {
+    env: { PATH: process.env.PATH ?? '', SLUICE_LOG_LEVEL: 'info', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
+  let out = ''
+  let err = ''
+  child.stdout?.setEncoding('utf8').on('data', (chunk: string) => {
+    out += chunk
+  })
+  child.stderr?.setEncoding('utf8').on('data', (chunk: string) => {
+    err += chunk
+  })
+  // 'close', not 'exit': only then has the last of stdout been read.
+  const exit = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)))
+  const run = { child, stdout: () => out, stderr: () => err, exit }
+  running.push(run)
+  return run
+}
+
+type LogLine = { msg: string; port?: number; url?: string; signal?: string }
+
+function logLines(run: Run): LogLine[] {
+  return run
+    .stdout()
+    .split('\n')
+    .filter((line) => line.startsWith('{'))
+    .map((line) => JSON.parse(line) as LogLine)
+}
+
+/** Resolves with the "listening" log line, or rejects if the process exits first. */
+function listening(run: Run): Promise<LogLine> {
+  return new Promise((resolve, reject) => {
+    const check = () => {
+      const line = logLines(run).find((entry) => entry.msg === 'sluice-server listening')
+      if (line) {
+        run.child.stdout?.off('data', check)
+        resolve(line)
+      }
+    }
+    run.child.stdout?.on('data', check)
+    void run.exit.then((code) => reject(new Error(`exited with ${code} before listening: ${run.stderr()}`)))
+  })
+}
+
+function get(port: number, path: string, headers: Record<string, string> = {}) {
+  return new Promise<{ status: number; type: string | undefined; body: string }>((resolve, reject) => {
+    const req = request({ host: '127.0.0.1', port, path, headers }, (res) => {
+      const type = res.headers['content-type']
+      if (type?.startsWith('text/event-stream')) {
+        // A live stream never ends: the status is all this test needs.
+        req.destroy()
+        resolve({ status: res.statusCode ?? 0, type, body: '' })
+        return
+      }
+      let body = ''
+      res.setEncoding('utf8')
+      res.on('data', (chunk: string) => {
+        body += chunk
+      })
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, type, body }))
+    })
+    req.on('error', reject)
+    req.end()
+  })
+}
+
+describe('sluice-server', () => {
+  it('listens on a free port, answers /healthz, and exits 0 after SIGTERM', async () => {
+    const run = startCli(['--port', '0', '--host', '127.0.0.1'])
+    const ready = await listening(run)
+    expect(ready.port).toBeGreaterThan(0)
+    expect(ready.url).toBe(`http://127.0.0.1:${ready.port}/realtime`)
+
+    const health = await get(ready.port as number, '/healthz')
+    expect(health).toEqual({ status: 200, type: 'application/json; charset=utf-8', body: '{"status":"ok"}' })
+    expect((await get(ready.port as number, '/elsewhere')).status).toBe(404)
+
+    run.child.kill('SIGTERM')
+    expect(await run.exit).toBe(0)
+    expect(
+      logLines(run).map((line) => line.msg),
+      run.stdout(),
+    ).toEqual(['sluice-server listening', 'sluice-server shutting down', 'sluice-server stopped'])
+    expect(run.stderr()).toBe('')
+  })
+
+  it('serves a static folder next to the realtime endpoints', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'sluice-cli-'))
+    try {
+      await writeFile(join(dir, 'index.html'), '<h1>todo</h1>')
+      const run = startCli(['--port', '0', '--host', '127.0.0.1'], { SLUICE_STATIC_DIR: dir })
+      const { port } = await listening(run)
+      expect(await get(port as number, '/')).toEqual({
+        status: 200,
+        type: 'text/html; charset=utf-8',
+        body: '<h1>todo</h1>',
+      })
+      expect((await get(port as number, '/healthz')).body).toBe('{"status":"ok"}')
+      expect((await get(port as number, '/realtime/sse')).status).toBe(400)
+      run.child.kill('SIGINT')
+      expect(await run.exit).toBe(0)
+    } finally {
+      await rm(dir, { recursive: true, force: true })
+    }
+  })
+
+  it('verifies JWTs when given a secret', async () => {
+    const secret = 'cli-test-secret-long-enough-for-hs256'
+    const run = startCli(['--port=0', '--host=127.0.0.1', '--jwt-issuer', 'https://auth.test'], {
+      SLUICE_JWT_SECRET: secret,
+    })
+    const { port } = await listening(run)
+    const anonymous = await get(port as number, '/realtime/sse?v=1')
+    expect(anonymous.status).toBe(401)
+    expect(JSON.parse(anonymous.body)).toEqual({
+      type: 'error',
+      code: 'UNAUTHORIZED',
+      message: 'a token is required',
+    })
+
+    const token = await new SignJWT({})
+      .setProtectedHeader({ alg: 'HS256' })
+      .setSubject('ada')
+      .setIssuer('https://auth.test')
+      .setExpirationTime('5m')
+      .sign(new TextEncoder().encode(secret))
+    const stream = await get(port as number, '/realtime/sse?v=1', { authorization: `Bearer ${token}` })
+    expect(stream.status).toBe(200)
+    expect(stream.type).toMatch(/^text\/event-stream/)
+    expect(run.stdout()).not.toContain(token)
+    run.child.kill('SIGTERM')
+    expect(await run.exit).toBe(0)
+  })
+
+  it('exits 2 with a message for a bad flag', async () => {
+    const run = startCli(['--port', 'eighty'])
+    expect(await run.exit).toBe(2)
+    expect(run.stderr()).toBe(
+      'sluice-server: --port must be an integer from 0 to 65535, got "eighty"\nRun sluice-server --help for the options.\n',
+    )
+    expect(run.stdout()).toBe('')
+  })
+
+  it('exits 2 when the public key file cannot be read', async () => {
+    const run = startCli(['--jwt-public-key-file', '/nonexistent/key.pem'])
+    expect(await run.exit).toBe(2)
+    expect(run.stderr()).toMatch(
+      /^sluice-server: cannot read --jwt-public-key-file \/nonexistent\/key\.pem: ENOENT/,
+    )
+  })
+
+  it('prints the usage and the version', async () => {
+    const help = startCli(['--help'])
+    expect(await help.exit).toBe(0)
+    expect(help.stdout().split('\n')[0]).toBe('Usage: sluice-server [options]')
+    const version = startCli(['--version'])
+    expect(await version.exit).toBe(0)
+    const { version: expected } = (await import('../package.json', { with: { type: 'json' } })).default
+    expect(version.stdout()).toBe(`${expected}\n`)
+  })
+})
