@@ -35,12 +35,11 @@ export function createRouter(
       {
         method: 'GET',
         run: (_req, res) =>
-          sendHttpError(
+          sendJson(
             res,
-            'BAD_REQUEST',
-            'this endpoint needs a WebSocket upgrade',
-            {},
-            { upgrade: 'websocket' },
+            426,
+            { type: 'error', code: 'BAD_REQUEST', message: 'this endpoint needs a WebSocket upgrade' },
+            { upgrade: 'websocket', connection: 'Upgrade' },
           ),
       },
     ],
