@@ -23,9 +23,11 @@ describe('crud', () => {
       ev('deleted', undefined, 'a'),
     ])
     expect(view(state.items)).toEqual(['b:B2', 'c:C'])
-    expect([...state.index]).toEqual([
-      ['b', 0],
-      ['c', 1],
+    expect([state.get('a'), state.get('b'), state.has('c'), state.has('a')]).toEqual([
+      undefined,
+      t('b', 'B2'),
+      true,
+      false,
     ])
   })
 
@@ -48,22 +50,47 @@ describe('crud', () => {
     expect(merge.apply(start, [ev('updated', undefined, 'a')])).toBe(start)
   })
 
-  it('never mutates the previous state', () => {
+  it('never changes a previous state, which still answers lookups after newer states were derived', () => {
     const merge = crud<Todo>()
     const start = snap(merge, [t('a'), t('b'), t('c')])
     const items = [...start.items]
-    const index = [...start.index]
-    merge.apply(start, [ev('deleted', undefined, 'b'), ev('created', t('d')), ev('updated', t('a', 'A2'))])
+    const next = merge.apply(start, [
+      ev('deleted', undefined, 'b'),
+      ev('created', t('d')),
+      ev('updated', t('a', 'A2')),
+    ])
+    const other = merge.apply(start, [ev('deleted', undefined, 'a')])
     expect(start.items).toEqual(items)
-    expect([...start.index]).toEqual(index)
+    expect([start.get('a'), start.get('b'), start.get('d'), start.get('c')]).toEqual([
+      t('a'),
+      t('b'),
+      undefined,
+      t('c'),
+    ])
+    expect([next.get('a'), next.get('b'), next.get('d'), next.get('c')]).toEqual([
+      t('a', 'A2'),
+      undefined,
+      t('d'),
+      t('c'),
+    ])
+    expect(view(other.items)).toEqual(['b:B', 'c:C'])
+    expect([other.get('a'), other.get('c')]).toEqual([undefined, t('c')])
+    expect(view(merge.apply(next, [ev('deleted', undefined, 'c')]).items)).toEqual(['a:A2', 'd:D'])
   })
 
-  it('reuses the index when only existing items change', () => {
-    const merge = crud<Todo>()
-    const start = snap(merge, [t('a'), t('b')])
-    const next = merge.apply(start, [ev('updated', t('b', 'B2'))])
-    expect(next.index).toBe(start.index)
-    expect(next.items).not.toBe(start.items)
+  it('recovers when a key function throws halfway through a batch', () => {
+    const merge = crud<Todo>({
+      key: (todo) => {
+        if (todo.title === 'boom') throw new Error('bad key')
+        return todo.id
+      },
+    })
+    const start = snap(merge, [t('a')])
+    expect(() =>
+      merge.apply(start, [ev('created', t('b')), ev('created', { id: 'x', title: 'boom' })]),
+    ).toThrow('bad key')
+    expect([start.has('a'), start.has('b')]).toEqual([true, false])
+    expect(view(merge.apply(start, [ev('created', t('c'))]).items)).toEqual(['a:A', 'c:C'])
   })
 
   it('prepends new items newest first, also within one batch', () => {
@@ -78,11 +105,8 @@ describe('crud', () => {
       ev('deleted', undefined, 'y'),
     ])
     expect(view(state.items)).toEqual(['c:C', 'b:B2', 'x:X'])
-    expect([...state.index].sort()).toEqual([
-      ['b', 1],
-      ['c', 0],
-      ['x', 2],
-    ])
+    expect([state.has('a'), state.has('y'), state.get('b')]).toEqual([false, false, t('b', 'B2')])
+    expect(view(merge.apply(state, [ev('created', t('n'))]).items)).toEqual(['n:N', 'c:C', 'b:B2', 'x:X'])
   })
 
   it('uses a key function and the event key, and keeps keys of items that do not carry them', () => {
@@ -93,7 +117,7 @@ describe('crud', () => {
     ])
     state = merge.apply(state, [ev('deleted', undefined, 's1'), ev('updated', { n: 3 }, 'k2')])
     expect(state.items).toEqual([{ n: 3 }])
-    expect([...state.index]).toEqual([['k2', 0]])
+    expect([state.get('k2'), state.has('s1')]).toEqual([{ n: 3 }, false])
   })
 
   it('accepts numeric ids', () => {
@@ -121,6 +145,10 @@ describe('crud', () => {
   })
 
   it('matches a naive Map model for any sequence of batches', () => {
+    const toEvent = (o: { kind: string; id: string; title: string; viaEventKey: boolean }) =>
+      o.kind === 'deleted'
+        ? ev('deleted', o.viaEventKey ? undefined : { id: o.id }, o.viaEventKey ? o.id : undefined)
+        : ev(o.kind, { id: o.id, title: o.title }, o.viaEventKey ? o.id : undefined)
     const op = fc.record({
       kind: fc.constantFrom('created', 'updated', 'deleted', 'other'),
       id: fc.constantFrom('a', 'b', 'c', 'd', 'e', 'f'),
@@ -129,30 +157,31 @@ describe('crud', () => {
     })
     fc.assert(
       fc.property(
-        fc.array(fc.array(op, { maxLength: 12 }), { maxLength: 8 }),
+        fc.array(
+          fc.record({ ops: fc.array(op, { maxLength: 12 }), branch: fc.array(op, { maxLength: 4 }) }),
+          {
+            maxLength: 8,
+          },
+        ),
         fc.boolean(),
-        (batches, prepend) => {
+        (steps, prepend) => {
           const merge = crud<Todo>({ prepend })
           let state = merge.initial()
           // The model: a Map keeps insertion order; prepend mode reverses the order of arrival.
           const model = new Map<string, Todo>()
-          for (const batch of batches) {
+          for (const { ops: batch, branch } of steps) {
             const previous = state
-            state = merge.apply(
-              state,
-              batch.map((o) =>
-                o.kind === 'deleted'
-                  ? ev('deleted', o.viaEventKey ? undefined : { id: o.id }, o.viaEventKey ? o.id : undefined)
-                  : ev(o.kind, { id: o.id, title: o.title }, o.viaEventKey ? o.id : undefined),
-              ),
-            )
+            // A discarded batch applied to the same state first, as the store does when it
+            // derives optimistic changes from confirmed state: it must not affect the real one.
+            merge.apply(state, branch.map(toEvent))
+            state = merge.apply(state, batch.map(toEvent))
             for (const o of batch) {
               if (o.kind === 'deleted') model.delete(o.id)
               else if (o.kind !== 'other') model.set(o.id, { id: o.id, title: o.title })
             }
             const expected = prepend ? [...model.values()].reverse() : [...model.values()]
             expect(state.items).toEqual(expected)
-            expect([...state.index].sort()).toEqual(expected.map((todo, i) => [todo.id, i]).sort())
+            for (const id of ['a', 'b', 'c', 'd', 'e', 'f']) expect(state.get(id)).toEqual(model.get(id))
             if (batch.every((o) => o.kind === 'other')) {
               expect(state).toBe(previous)
             }
