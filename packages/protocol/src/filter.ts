@@ -207,7 +207,8 @@ export function compileFilter(filter: Filter): FilterPredicate {
     const inner = compileFilter(node.not as Filter)
     return (meta) => !inner(meta)
   }
-  const path = (node.field as string).split('.')
+  if (typeof node.field !== 'string') return () => false
+  const path = node.field.split('.')
   if ('equals' in node) {
     const operand = node.equals
     return (meta) => readPath(meta, path) === operand

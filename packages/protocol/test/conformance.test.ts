@@ -45,7 +45,7 @@ describe.each(sides)('$side frames', ({ side, decode }) => {
 
   test.each(valid.cases)('decodes: $name', ({ text, options, frames }) => {
     const message = side === 'client' ? decodeClientMessage(text, options) : decode(text)
-    expect(message).toEqual({ ok: true, value: frames.map((value) => ({ ok: true, value })) })
+    expect(message).toStrictEqual({ ok: true, value: frames.map((value) => ({ ok: true, value })) })
   })
 
   test.each(valid.cases)('re-encodes to text that decodes the same: $name', ({ text, options, frames }) => {
@@ -56,7 +56,7 @@ describe.each(sides)('$side frames', ({ side, decode }) => {
     const batch = text.trimStart().startsWith('[')
     const encoded = encodeMessage(batch ? (values as ClientFrame[]) : (values[0] as ClientFrame))
     const twice = side === 'client' ? decodeClientMessage(encoded, options) : decode(encoded)
-    expect(twice).toEqual({ ok: true, value: frames.map((value) => ({ ok: true, value })) })
+    expect(twice).toStrictEqual({ ok: true, value: frames.map((value) => ({ ok: true, value })) })
   })
 
   test.each(invalid.cases)('rejects: $name', ({ text, options, level, error }) => {
@@ -75,7 +75,7 @@ describe.each(sides)('$side frames', ({ side, decode }) => {
     if (!message.ok) throw message.error
     expect(
       message.value.map((result) => (result.ok ? { frame: result.value } : { error: errorOf(result) })),
-    ).toEqual(results)
+    ).toStrictEqual(results)
   })
 })
 
@@ -146,7 +146,7 @@ describe('subscriptions param', () => {
 
   test.each(fixture.valid)('$name', ({ subscriptions, param, decoded }) => {
     if (subscriptions) expect(encodeSubscriptionsParam(subscriptions as SubscriptionRequest[])).toBe(param)
-    expect(decodeSubscriptionsParam(param)).toEqual({ ok: true, value: decoded })
+    expect(decodeSubscriptionsParam(param)).toStrictEqual({ ok: true, value: decoded })
   })
 
   test.each(fixture.invalid)('rejects: $name', ({ param, options, error }) => {
@@ -158,7 +158,7 @@ describe('HTTP publish bodies', () => {
   const fixture = loadFixture<PublishRequestsFixture>('publish-requests.json')
 
   test.each(fixture.valid)('$name', ({ body, request }) => {
-    expect(decodePublishRequest(body)).toEqual({ ok: true, value: request })
+    expect(decodePublishRequest(body)).toStrictEqual({ ok: true, value: request })
   })
 
   test.each(fixture.invalid)('rejects: $name', ({ body, error }) => {
