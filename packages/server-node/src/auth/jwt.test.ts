@@ -227,6 +227,10 @@ describe('createJwtAuthenticator with a JWKS URL', () => {
     ]
     server = createServer((req, res) => {
       fetches++
+      if (req.url === '/broken.json') {
+        res.writeHead(500).end('oops')
+        return
+      }
       if (req.url !== '/.well-known/jwks.json') {
         res.writeHead(404).end()
         return
@@ -272,6 +276,26 @@ describe('createJwtAuthenticator with a JWKS URL', () => {
     expect(await rejection(authenticate(auth, token))).toEqual({
       code: 'UNAUTHORIZED',
       message: "the token's algorithm is not allowed",
+    })
+  })
+
+  it('rejects with a clear message when the key set cannot be loaded', async () => {
+    const token = await sign(rsa.privateKey, 'RS256', {}, undefined, 'rsa-1')
+    const broken = createJwtAuthenticator({
+      jwksUrl: jwksUrl.replace('/.well-known/jwks.json', '/broken.json'),
+    })
+    expect(await rejection(authenticate(broken, token))).toEqual({
+      code: 'UNAUTHORIZED',
+      message: 'the signing keys could not be loaded',
+    })
+    const closed = createServer()
+    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve))
+    const deadPort = (closed.address() as AddressInfo).port
+    await new Promise((resolve) => closed.close(resolve))
+    const unreachable = createJwtAuthenticator({ jwksUrl: `http://127.0.0.1:${deadPort}/jwks.json` })
+    expect(await rejection(authenticate(unreachable, token))).toEqual({
+      code: 'UNAUTHORIZED',
+      message: 'the signing keys could not be loaded',
     })
   })
 })

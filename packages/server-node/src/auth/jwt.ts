@@ -102,7 +102,17 @@ function resolveKey(options: JwtAuthenticatorOptions): { key: VerificationKey; a
     return { key, algorithms: options.algorithms ?? [byType as string] }
   }
   const jwks = createRemoteJWKSet(new URL(options.jwksUrl as string))
-  return { key: jwks, algorithms: options.algorithms ?? ['RS256', 'ES256'] }
+  const key: JWTVerifyGetKey = async (header, token) => {
+    try {
+      return await jwks(header, token)
+    } catch (error) {
+      if (error instanceof errors.JWKSNoMatchingKey || error instanceof errors.JWKSMultipleMatchingKeys)
+        throw error
+      // Refused connections, non-200 answers and invalid JSON all surface here as assorted errors.
+      throw new ServerError('UNAUTHORIZED', 'the signing keys could not be loaded', { cause: error })
+    }
+  }
+  return { key, algorithms: options.algorithms ?? ['RS256', 'ES256'] }
 }
 
 /** Client-facing messages name what failed, never the key, the token or library internals. */
@@ -122,9 +132,6 @@ function toServerError(error: unknown): ServerError {
   }
   if (error instanceof errors.JWKSNoMatchingKey || error instanceof errors.JWKSMultipleMatchingKeys) {
     return new ServerError('UNAUTHORIZED', 'no signing key matches the token', cause)
-  }
-  if (error instanceof errors.JWKSTimeout || error instanceof errors.JWKSInvalid) {
-    return new ServerError('UNAUTHORIZED', 'the signing keys could not be loaded', cause)
   }
   if (error instanceof errors.JWSInvalid || error instanceof errors.JWTInvalid) {
     return new ServerError('UNAUTHORIZED', 'the token is malformed', cause)
