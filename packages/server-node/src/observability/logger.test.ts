@@ -90,6 +90,14 @@ describe('createLogger', () => {
     expect(third.lines.map((line) => line.msg)).toEqual(['shown'])
   })
 
+  it('names SLUICE_LOG_LEVEL when it holds an unknown level', () => {
+    vi.stubEnv('SLUICE_LOG_LEVEL', 'verbose')
+    expect(() => createLogger(undefined)).toThrow(
+      'SLUICE_LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent, got "verbose"',
+    )
+    expect(() => createLogger(undefined, 'warn', capture().stream)).not.toThrow()
+  })
+
   it('is silent when disabled', () => {
     const logger = createLogger(false)
     expect(() => logger.error(new Error('nothing'), 'ignored')).not.toThrow()

@@ -55,9 +55,19 @@ export function createLogger(
   }
   const options = {
     name: 'sluice',
-    level: level ?? ((process.env.SLUICE_LOG_LEVEL || 'info') as LevelWithSilent),
+    level: level ?? levelFromEnv(process.env.SLUICE_LOG_LEVEL),
     redact: LOG_REDACT,
     serializers: LOG_SERIALIZERS,
   }
   return destination === undefined ? pino(options) : pino(options, destination)
+}
+
+const LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']
+
+function levelFromEnv(raw: string | undefined): LevelWithSilent {
+  if (raw === undefined || raw === '') return 'info'
+  // pino's own error ("unknown level verbose") would not say where the value came from.
+  if (!LEVELS.includes(raw))
+    throw new TypeError(`SLUICE_LOG_LEVEL must be one of ${LEVELS.join(', ')}, got ${JSON.stringify(raw)}`)
+  return raw as LevelWithSilent
 }

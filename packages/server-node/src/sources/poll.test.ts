@@ -47,22 +47,23 @@ describe('poll', () => {
     expect(starts).toHaveLength(4)
   })
 
-  it('publishes a single event or a list in order, and nothing for null', async () => {
+  it('publishes a single event or a list in order, and nothing for null or undefined', async () => {
     const { published, target } = recorder()
-    const results: Array<SourceEvent[] | SourceEvent | null> = [
+    const results: Array<SourceEvent[] | SourceEvent | null | undefined> = [
       { kind: 'set', data: 1 },
       null,
+      undefined,
       [
         { kind: 'created', key: 'a' },
         { kind: 'created', key: 'b' },
       ],
     ]
-    const poller = poll(target, 'feed', { intervalMs: 100, fetch: async () => results.shift() ?? null })
-    await vi.advanceTimersByTimeAsync(250)
+    const poller = poll(target, 'feed', { intervalMs: 100, fetch: async () => results.shift() })
+    await vi.advanceTimersByTimeAsync(350)
     expect(published).toEqual([
       { at: 0, topic: 'feed', event: { kind: 'set', data: 1 } },
-      { at: 200, topic: 'feed', event: { kind: 'created', key: 'a' } },
-      { at: 200, topic: 'feed', event: { kind: 'created', key: 'b' } },
+      { at: 300, topic: 'feed', event: { kind: 'created', key: 'a' } },
+      { at: 300, topic: 'feed', event: { kind: 'created', key: 'b' } },
     ])
     await poller.stop()
   })

@@ -4,8 +4,8 @@ import type { PublishTarget, SourceEvent } from './types'
 export interface PollOptions {
   /** Pause between the end of one run and the start of the next, in ms. */
   intervalMs: number
-  /** Reads what to publish: one event, a list (published in order), or null for nothing. */
-  fetch: () => Promise<SourceEvent[] | SourceEvent | null>
+  /** Reads what to publish: one event, a list (published in order), or null / undefined for nothing. */
+  fetch: () => Promise<SourceEvent[] | SourceEvent | null | undefined>
   /** Stops polling, like {@link Poller.stop}. */
   signal?: AbortSignal
   /**
@@ -72,7 +72,7 @@ export function poll(server: PublishTarget, topic: string, options: PollOptions)
     let delayMs = intervalMs
     try {
       const result = await fetch()
-      const events = result === null ? [] : Array.isArray(result) ? result : [result]
+      const events = result === null || result === undefined ? [] : Array.isArray(result) ? result : [result]
       for (const event of events) {
         // A stop during the run means the app is shutting down: stop publishing too.
         if (stopped) return
