@@ -1,4 +1,4 @@
-export type { RealtimeClient, TopicData } from './realtime-client'
+export type { RealtimeClient, StructuralClient, TopicData } from './realtime-client'
 export { SluiceProvider, type SluiceProviderProps, useClient } from './sluice-provider'
 export { useConnection } from './use-connection'
 export { useRealtime } from './use-realtime'

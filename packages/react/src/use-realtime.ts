@@ -1,7 +1,13 @@
-import type { SubscribeOptions, Subscription, SubscriptionState, TopicSchema } from '@sluice/client'
+import type {
+  SluiceClient,
+  SubscribeOptions,
+  Subscription,
+  SubscriptionState,
+  TopicSchema,
+} from '@sluice/client'
 import { useMemo, useSyncExternalStore } from 'react'
 import { initialState } from './initial-state'
-import type { RealtimeClient, TopicData } from './realtime-client'
+import type { RealtimeClient, StructuralClient, TopicData } from './realtime-client'
 import { useClient } from './sluice-provider'
 
 type AnyClient = RealtimeClient<TopicSchema>
@@ -63,10 +69,16 @@ function createSource<TData>(
  * }
  */
 export function useRealtime<Schema extends TopicSchema, K extends keyof Schema & string, TData = Schema[K]>(
-  client: RealtimeClient<Schema>,
+  client: SluiceClient<Schema>,
   topic: K,
   options: SubscribeOptions<TopicData<Schema, K, TData>>,
 ): SubscriptionState<TopicData<Schema, K, TData>>
+/** The same, with an object shaped like a client (a test double, a wrapper). */
+export function useRealtime<TData>(
+  client: StructuralClient,
+  topic: string,
+  options: SubscribeOptions<TData>,
+): SubscriptionState<TData>
 /** The same, with the client of the nearest {@link SluiceProvider}. */
 export function useRealtime<TData>(topic: string, options: SubscribeOptions<TData>): SubscriptionState<TData>
 export function useRealtime<TData>(

@@ -13,3 +13,10 @@ export type RealtimeClient<Schema extends TopicSchema = TopicSchema> = Pick<
 export type TopicData<Schema extends TopicSchema, K extends string, TData> = string extends keyof Schema
   ? TData
   : Schema[K]
+
+/**
+ * A client-shaped object that is not a full client: a test double or a thin wrapper. Data types
+ * come from the merge strategy. (A real client, typed or not, goes through the schema-aware
+ * overload instead; excluding `call` keeps a schema-typed client from slipping past its schema.)
+ */
+export type StructuralClient = RealtimeClient & { readonly call?: never }

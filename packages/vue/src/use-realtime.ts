@@ -1,8 +1,8 @@
-import type { SubscribeOptions, SubscriptionState, TopicSchema } from '@sluice/client'
+import type { SluiceClient, SubscribeOptions, SubscriptionState, TopicSchema } from '@sluice/client'
 import { type MaybeRefOrGetter, onScopeDispose, type ShallowRef, shallowRef, toValue, watch } from 'vue'
 import { initialState } from './initial-state'
 import { onClient } from './on-client'
-import type { RealtimeClient, TopicData } from './realtime-client'
+import type { RealtimeClient, StructuralClient, TopicData } from './realtime-client'
 import { useClient } from './sluice-plugin'
 
 type AnyClient = RealtimeClient<TopicSchema>
@@ -23,10 +23,16 @@ type AnyClient = RealtimeClient<TopicSchema>
  * // <li v-for="todo in todos.data.items" :key="todo.id">{{ todo.title }}</li>
  */
 export function useRealtime<Schema extends TopicSchema, K extends keyof Schema & string, TData = Schema[K]>(
-  client: RealtimeClient<Schema>,
+  client: SluiceClient<Schema>,
   topic: MaybeRefOrGetter<K>,
   options: MaybeRefOrGetter<SubscribeOptions<TopicData<Schema, K, TData>>>,
 ): Readonly<ShallowRef<SubscriptionState<TopicData<Schema, K, TData>>>>
+/** The same, with an object shaped like a client (a test double, a wrapper). */
+export function useRealtime<TData>(
+  client: StructuralClient,
+  topic: MaybeRefOrGetter<string>,
+  options: MaybeRefOrGetter<SubscribeOptions<TData>>,
+): Readonly<ShallowRef<SubscriptionState<TData>>>
 /** The same, with the provided client (see {@link sluicePlugin}). */
 export function useRealtime<TData>(
   topic: MaybeRefOrGetter<string>,
