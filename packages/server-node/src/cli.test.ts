@@ -196,6 +196,39 @@ describe('sluice-server', () => {
     expect(run.stdout()).toBe('')
   })
 
+  it('exits 2 when the static folder does not exist', async () => {
+    const run = startCli(['--static', '/nonexistent/app'])
+    expect(await run.exit).toBe(2)
+    expect(run.stderr()).toBe(
+      'sluice-server: --static /nonexistent/app is not a folder\nRun sluice-server --help for the options.\n',
+    )
+  })
+
+  it('tells open streams to reconnect on SIGTERM before exiting 0', async () => {
+    const run = startCli(['--port', '0', '--host', '127.0.0.1'])
+    const { port } = await listening(run)
+    let stream = ''
+    const ended = new Promise<void>((resolve, reject) => {
+      const req = request({ host: '127.0.0.1', port, path: '/realtime/sse?v=1' }, (res) => {
+        res.setEncoding('utf8')
+        res.on('data', (chunk: string) => {
+          stream += chunk
+          if (stream.includes('event: welcome')) run.child.kill('SIGTERM')
+        })
+        res.on('end', resolve)
+        res.on('error', reject)
+      })
+      req.on('error', reject)
+      req.end()
+    })
+    await ended
+    expect(await run.exit).toBe(0)
+    const reconnect = stream.split('\n\n').find((event) => event.includes('event: reconnect'))
+    expect(reconnect).toBeDefined()
+    const data = JSON.parse((reconnect as string).split('data: ')[1] as string) as Record<string, unknown>
+    expect(data).toMatchObject({ type: 'reconnect', reason: 'SHUTTING_DOWN' })
+  })
+
   it('exits 2 when the public key file cannot be read', async () => {
     const run = startCli(['--jwt-public-key-file', '/nonexistent/key.pem'])
     expect(await run.exit).toBe(2)

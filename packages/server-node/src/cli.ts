@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-import { readFileSync } from 'node:fs'
+import { readFileSync, statSync } from 'node:fs'
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { pino } from 'pino'
@@ -23,6 +23,9 @@ async function main(): Promise<void> {
     if (options.help) return void process.stdout.write(`${CLI_USAGE}\n`)
     if (options.version) return void process.stdout.write(`${readVersion()}\n`)
     authenticate = jwtAuthenticator(options)
+    if (options.staticDir !== undefined && !isFolder(options.staticDir)) {
+      throw new CliUsageError(`--static ${options.staticDir} is not a folder`)
+    }
   } catch (error) {
     if (!(error instanceof CliUsageError)) throw error
     process.stderr.write(`sluice-server: ${error.message}\nRun sluice-server --help for the options.\n`)
@@ -163,6 +166,14 @@ function listen(server: Server, port: number, host: string): Promise<void> {
       resolve()
     })
   })
+}
+
+function isFolder(path: string): boolean {
+  try {
+    return statSync(path).isDirectory()
+  } catch {
+    return false
+  }
 }
 
 function displayHost(host: string): string {
