@@ -11,15 +11,16 @@ export type {
 } from './engine/types'
 export type { AllowedOrigins } from './http/cors'
 export type { Action, Authenticate, Authorize, AuthRequest, Identity } from './identity'
-export type {
-  ConnectionInfo,
-  ErrorContext,
-  Procedure,
-  ProcedureContext,
-  SluiceServerOptions,
-  SnapshotProvider,
-  StandardSchemaV1,
-  ValidatedProcedure,
+export {
+  type ConnectionInfo,
+  defineProcedure,
+  type ErrorContext,
+  type Procedure,
+  type ProcedureContext,
+  type SluiceServerOptions,
+  type SnapshotProvider,
+  type StandardSchemaV1,
+  type ValidatedProcedure,
 } from './options'
 export { createSluiceServer } from './server'
 export { ServerError, type ServerErrorOptions } from './server-error'
