@@ -25,3 +25,15 @@ export {
 export { createSluiceServer } from './server'
 export { ServerError, type ServerErrorOptions } from './server-error'
 export type { CloseOptions, PublishInput, PublishOptions, ServerStats, SluiceServer } from './server-types'
+export {
+  type FromAsyncIterableOptions,
+  fromAsyncIterable,
+  type Poller,
+  type PollOptions,
+  type PublishTarget,
+  poll,
+  type SourceEvent,
+  type WebhookEvent,
+  type WebhookHandlerOptions,
+  webhookHandler,
+} from './sources/index'

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest'
+import { createSluiceServer } from '../server'
 import { fromAsyncIterable } from './from-async-iterable'
 import type { PublishTarget, SourceEvent } from './types'
 
@@ -156,5 +157,19 @@ describe('fromAsyncIterable', () => {
     }
     await expect(fromAsyncIterable(target, 't', broken())).rejects.toThrow('feed broke')
     expect(published).toHaveLength(1)
+  })
+
+  it('feeds a real server, which is a PublishTarget as it is', async () => {
+    const sluice = createSluiceServer({ logger: false })
+    try {
+      const events: SourceEvent[] = [
+        { kind: 'created', key: 'a', data: { title: 'A' } },
+        { kind: 'updated', key: 'a', data: { title: 'B' } },
+      ]
+      expect(await fromAsyncIterable(sluice, 'todos', events)).toBe(2)
+      expect(sluice.stats().eventsPublished).toBe(2)
+    } finally {
+      await sluice.close()
+    }
   })
 })
