@@ -1,6 +1,6 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { crud } from './crud'
+import { type CrudState, crud } from './crud'
 import { ev, snap } from './test-events'
 
 interface Todo {
@@ -107,6 +107,14 @@ describe('crud', () => {
     expect(view(state.items)).toEqual(['c:C', 'b:B2', 'x:X'])
     expect([state.has('a'), state.has('y'), state.get('b')]).toEqual([false, false, t('b', 'B2')])
     expect(view(merge.apply(state, [ev('created', t('n'))]).items)).toEqual(['n:N', 'c:C', 'b:B2', 'x:X'])
+  })
+
+  it('adopts a list built by hand, reading keys from its items', () => {
+    const merge = crud<Todo>()
+    const restored = { items: [t('a'), t('b')] } as unknown as CrudState<Todo>
+    const state = merge.apply(restored, [ev('updated', t('b', 'B2')), ev('created', t('c'))])
+    expect(view(state.items)).toEqual(['a:A', 'b:B2', 'c:C'])
+    expect(state.get('b')).toEqual(t('b', 'B2'))
   })
 
   it('uses a key function and the event key, and keeps keys of items that do not carry them', () => {

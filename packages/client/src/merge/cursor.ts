@@ -13,7 +13,7 @@ const REMOVE_KINDS = new Set(['deleted', 'leave'])
 
 /**
  * The latest value per key, order irrelevant: live cursors, typing indicators, positions on
- * a map. `set` / `created` / `updated` / `join` store the event's data under its key;
+ * a map. `set` / `created` / `updated` / `join` / `update` store the event's data under its key;
  * `deleted` / `leave` remove it. A snapshot is a `{ key: value }` object or an array of values.
  *
  * @example

@@ -37,8 +37,12 @@ interface Table {
 interface Internal<T> {
   /** Items in insertion order (oldest first); `items` itself unless prepending. */
   order: readonly T[]
-  /** The key of each entry of `order`. Items need not carry their key (an event may name it). */
-  keys: readonly string[]
+  /**
+   * The key of each entry of `order` (items need not carry their key: an event may name it):
+   * its first `order.length` entries. The array may be longer, because the state after this one
+   * appended to it in place — appending at the tip of a shared array changes no one's prefix.
+   */
+  keys: string[]
   table: Table
 }
 
@@ -49,8 +53,8 @@ type Slot<T> = T | typeof HOLE
 function tableOf<T>(state: KeyedList<T>, internal: Internal<T>): Table {
   if (internal.table.owner !== state) {
     const map = new Map<string, number>()
-    const { keys } = internal
-    for (let i = 0; i < keys.length; i++) map.set(keys[i]!, i)
+    const { keys, order } = internal
+    for (let i = 0; i < order.length; i++) map.set(keys[i]!, i)
     internal.table = { map, owner: state }
   }
   return internal.table
@@ -58,7 +62,7 @@ function tableOf<T>(state: KeyedList<T>, internal: Internal<T>): Table {
 
 function makeList<T>(
   order: readonly T[],
-  keys: readonly string[],
+  keys: string[],
   map: Map<string, number>,
   prepend: boolean,
 ): KeyedList<T> {
@@ -147,6 +151,7 @@ export function applyToKeyedList<T>(
 
   let order: Slot<T>[] | null = null
   let keys: string[] | null = null
+  let keysShared = false
   let firstHole = -1
 
   for (let e = 0; e < events.length; e++) {
@@ -161,7 +166,10 @@ export function applyToKeyedList<T>(
     if (op === 'remove') {
       if (at === undefined) continue
       order ??= internal.order.slice()
-      keys ??= internal.keys.slice()
+      // Closing holes rewrites keys in place, which a shared array must never see.
+      if (keys === null) keys = internal.keys.slice(0, internal.order.length)
+      else if (keysShared) keys = keys.slice()
+      keysShared = false
       order[at] = HOLE
       map.delete(key)
       if (firstHole === -1 || at < firstHole) firstHole = at
@@ -171,7 +179,10 @@ export function applyToKeyedList<T>(
     if (data === undefined) continue
     if (at === undefined) {
       order ??= internal.order.slice()
-      keys ??= internal.keys.slice()
+      if (keys === null) {
+        keysShared = internal.keys.length === internal.order.length
+        keys = keysShared ? internal.keys : internal.keys.slice(0, internal.order.length)
+      }
       map.set(key, order.push(data) - 1)
       keys.push(key)
       continue
