@@ -16,9 +16,15 @@ const feed = loose.subscribe('anything', { merge: latest<Message>({ size: 10 }) 
 expectTypeOf(feed.$state.get().data).toEqualTypeOf<readonly Message[]>()
 
 // Typed client: topics are checked and each topic's data type is fixed by the schema.
-const typed = createClient<{ todos: CrudState<Todo>; chat: readonly Message[] }>({ url: 'http://localhost/realtime' })
-expectTypeOf(typed.subscribe('todos', { merge: crud<Todo>() }).$state.get().data).toEqualTypeOf<CrudState<Todo>>()
-expectTypeOf(typed.subscribe('chat', { merge: latest<Message>() }).$state.get().data).toEqualTypeOf<readonly Message[]>()
+const typed = createClient<{ todos: CrudState<Todo>; chat: readonly Message[] }>({
+  url: 'http://localhost/realtime',
+})
+expectTypeOf(typed.subscribe('todos', { merge: crud<Todo>() }).$state.get().data).toEqualTypeOf<
+  CrudState<Todo>
+>()
+expectTypeOf(typed.subscribe('chat', { merge: latest<Message>() }).$state.get().data).toEqualTypeOf<
+  readonly Message[]
+>()
 // @ts-expect-error a topic the schema does not name
 typed.subscribe('nope', { merge: crud<Todo>() })
 // @ts-expect-error a merge strategy of another data type than the schema's

@@ -1,4 +1,4 @@
-import type { Json } from '@sluice/protocol'
+import type { Json, JsonObject } from '@sluice/protocol'
 import type { ReadableAtom } from 'nanostores'
 import { type BackoffOptions, retryDelay as fullJitterDelay } from './backoff'
 import { type CallOptions, createCalls } from './calls'
@@ -110,6 +110,11 @@ export interface SluiceClient<Schema extends TopicSchema = TopicSchema> {
   call(name: string, args?: Json, options?: CallOptions): Promise<unknown>
   /** Publishes an event; resolves with its position once the server acknowledged it. */
   publish(topic: keyof Schema & string, event: PublishEvent, options?: PublishOptions): Promise<PublishResult>
+  /**
+   * Sets this client's presence state on a subscribed topic (null leaves). The state is
+   * restated after every reconnect; subscribers with `presence: true` see it.
+   */
+  setPresence(topic: keyof Schema & string, state: JsonObject | null): void
   /** Connects now (a lazy client connects on first use). */
   connect(): void
   /** Closes the connection for good; pending calls and publishes reject with CLOSED. */
@@ -265,6 +270,10 @@ export function createClient<Schema extends TopicSchema = TopicSchema>(
       const result = publisher.publish(topic, event, publishOptions)
       demand()
       return result
+    },
+    setPresence(topic, state) {
+      ensureUsable()
+      subscriptions.setPresence(topic, state)
     },
     connect: () => connection.start('connect()'),
     close: () => connection.close(),

@@ -8,7 +8,9 @@ import {
   type FilterPredicate,
   isValidTopic,
   type Json,
+  type JsonObject,
   type Position,
+  type PresenceFrame,
   type ResyncFrame,
   type ResyncReason,
   type ServerFrame,
@@ -45,6 +47,12 @@ export interface SubscribeOptions<TData> {
    * moment it was called; events that arrive while it runs are applied on top of it.
    */
   load?: () => Promise<Json>
+  /**
+   * Fill this store from the topic's presence (a `sync`, then join/update/leave as events of
+   * those kinds with the member as data) instead of its events. Use with `presence()`.
+   * @default false
+   */
+  presence?: boolean
   /** Called when the server could not replay what was missed (`too_old`, `epoch_changed`, `ahead`). */
   onResync?: (reason: ResyncReason) => void
   /**
@@ -89,6 +97,7 @@ interface Entry {
   loading: EventFrame[] | null
   /** Invalidates a load that was overtaken by a newer one. */
   loadGeneration: number
+  presence: boolean
 }
 
 interface TopicState {
@@ -96,8 +105,8 @@ interface TopicState {
   entries: Map<string, Entry>
   /** The last event applied (or snapshot/resync point). Events at or before it are duplicates. */
   position: Position | null
-  /** The filter the server subscription has, as canonical JSON ('' for none). */
-  serverFilterKey: string | null
+  /** The filter and presence flag the server subscription has, so a change resubscribes. */
+  serverKey: string | null
   /** A snapshot frame is expected before events (first subscribe with snapshot, or after resync). */
   awaitingSnapshot: boolean
   resyncReason: ResyncReason | null
@@ -148,6 +157,7 @@ const combine = (entries: Iterable<Entry>): Filter | undefined => {
  */
 export function createSubscriptions(deps: SubscriptionsDeps) {
   const topics = new Map<string, TopicState>()
+  const presenceStates = new Map<string, JsonObject>()
   // Snapshot wishes are per entry, but the server keeps one mode per topic.
   const wantsSnapshot = new WeakMap<Entry, boolean>()
 
@@ -162,6 +172,7 @@ export function createSubscriptions(deps: SubscriptionsDeps) {
     const snapshot = topicWantsSnapshot(state)
     const frame: SubscribeFrame = { type: 'subscribe', id: deps.nextId(), topic: state.topic }
     if (filter !== undefined) frame.filter = filter
+    if (topicWantsPresence(state)) frame.presence = true
     if (state.position === null || state.awaitingSnapshot || fresh) {
       // No usable position: start at the head, with the snapshot that makes the store whole.
       if (snapshot) {
@@ -173,8 +184,43 @@ export function createSubscriptions(deps: SubscriptionsDeps) {
       if (snapshot) frame.snapshot = 'resync'
     }
     state.subscribeId = frame.id ?? null
-    state.serverFilterKey = stableJson(filter)
+    state.serverKey = subscriptionKey(state)
     deps.send(frame)
+    // A (re)subscription starts without this connection's presence: state it again.
+    const mine = presenceStates.get(state.topic)
+    if (mine) deps.send({ type: 'setPresence', topic: state.topic, state: mine })
+  }
+
+  const topicWantsPresence = (state: TopicState) => {
+    for (const entry of state.entries.values()) if (entry.presence) return true
+    return false
+  }
+
+  // What the server subscription must look like: a change means subscribing again.
+  const subscriptionKey = (state: TopicState) =>
+    `${stableJson(combine(state.entries.values()))}|${topicWantsPresence(state)}`
+
+  const onPresence = (state: TopicState, frame: PresenceFrame) => {
+    for (const entry of state.entries.values()) {
+      if (!entry.presence) continue
+      if (frame.action === 'sync') {
+        entry.store.setSnapshot(frame.members as unknown as Json, entry.store.$state.get().position)
+        continue
+      }
+      const position = state.position ?? { epoch: '0', seq: 0 }
+      entry.store.pushEvents([
+        {
+          type: 'event',
+          topic: state.topic,
+          epoch: position.epoch,
+          seq: position.seq,
+          kind: frame.action,
+          key: frame.member.connectionId,
+          data: frame.member as unknown as Json,
+          ts: deps.timers.now(),
+        },
+      ])
+    }
   }
 
   const setAll = (
@@ -186,6 +232,7 @@ export function createSubscriptions(deps: SubscriptionsDeps) {
   }
 
   const deliver = (entry: Entry, event: EventFrame) => {
+    if (entry.presence) return
     if (entry.predicate && !entry.predicate(event.meta)) return
     if (entry.loading) entry.loading.push(event)
     else entry.store.pushEvents([event])
@@ -321,7 +368,7 @@ export function createSubscriptions(deps: SubscriptionsDeps) {
         topic,
         entries: new Map(),
         position: null,
-        serverFilterKey: null,
+        serverKey: null,
         awaitingSnapshot: false,
         resyncReason: null,
         subscribeId: null,
@@ -350,6 +397,7 @@ export function createSubscriptions(deps: SubscriptionsDeps) {
         onResync: new Set(),
         loading: null,
         loadGeneration: 0,
+        presence: options.presence === true,
       }
       wantsSnapshot.set(entry, options.snapshot === true)
       state.entries.set(filterKey, entry)
@@ -369,7 +417,7 @@ export function createSubscriptions(deps: SubscriptionsDeps) {
       const live = state.position !== null
       if (options.snapshot) sendSubscribe(state, true)
       else {
-        if (stableJson(combine(state.entries.values())) !== state.serverFilterKey) sendSubscribe(state)
+        if (subscriptionKey(state) !== state.serverKey) sendSubscribe(state)
         if (live && entry.load) runLoad(state, entry, entry.load)
         else if (live) entry.store.setStatus('live', null)
       }
@@ -391,17 +439,31 @@ export function createSubscriptions(deps: SubscriptionsDeps) {
         shared.loadGeneration++
         if (owner.entries.size === 0) {
           topics.delete(owner.topic)
+          presenceStates.delete(owner.topic)
           stopWaiting(owner)
           if (deps.isOpen()) deps.send({ type: 'unsubscribe', topic: owner.topic })
-        } else if (stableJson(combine(owner.entries.values())) !== owner.serverFilterKey) {
+        } else if (subscriptionKey(owner) !== owner.serverKey) {
           sendSubscribe(owner)
         }
       },
     } as Subscription<TData>
   }
 
+  /** Sets (or with null clears) this client's presence state on a subscribed topic; restated after reconnects. */
+  function setPresence(topic: string, state: JsonObject | null): void {
+    if (!topics.has(topic)) {
+      throw new ClientError('NOT_FOUND', `setPresence: subscribe to ${topic} before setting presence on it`, {
+        topic,
+      })
+    }
+    if (state === null) presenceStates.delete(topic)
+    else presenceStates.set(topic, state)
+    deps.send({ type: 'setPresence', topic, state })
+  }
+
   return {
     subscribe,
+    setPresence,
     get size(): number {
       return topics.size
     },
@@ -437,13 +499,15 @@ export function createSubscriptions(deps: SubscriptionsDeps) {
         case 'snapshot':
         case 'resync':
         case 'subscribed':
-        case 'unsubscribed': {
+        case 'unsubscribed':
+        case 'presence': {
           const state = topics.get(frame.topic)
           if (!state) return true
           if (frame.type === 'event') onEvent(state, frame)
           else if (frame.type === 'snapshot') onSnapshot(state, frame)
           else if (frame.type === 'resync') onResync(state, frame)
           else if (frame.type === 'subscribed') onSubscribed(state, frame)
+          else if (frame.type === 'presence') onPresence(state, frame)
           else onUnsubscribed(state, frame)
           return true
         }

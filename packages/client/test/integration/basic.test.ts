@@ -5,15 +5,19 @@ import { createClient, type SluiceClient } from '../../src/client'
 import { ClientError } from '../../src/client-error'
 import type { TransportKind } from '../../src/connection-state'
 import { crud } from '../../src/merge/crud'
+import { presence } from '../../src/merge/presence'
 import { until } from './harness'
 
 type Todo = { id: string; title: string }
 
 let server: TestServer | undefined
 let client: SluiceClient | undefined
+let other: SluiceClient | undefined
 
 afterEach(async () => {
   client?.close()
+  other?.close()
+  other = undefined
   await server?.close()
   client = undefined
   server = undefined
@@ -89,5 +93,21 @@ describe.each<TransportKind>(['ws', 'sse'])('over %s against the real server', (
     expect(invalid.code).toBe('VALIDATION')
     expect(invalid.issues).toEqual([{ message: 'title is required', path: ['title'] }])
     await expect(client.call('rename', { title: 'ok' })).resolves.toBe('renamed')
+  })
+
+  test('presence: a sync, then join with the state, then leave when the other client closes', async () => {
+    server = await createTestServer()
+    client = connect(server.url)
+    other = connect(server.url)
+    const here = client.subscribe('doc', { merge: presence(), presence: true })
+    await until(here.$state, (s) => s.status === 'live', 'live')
+    other.subscribe('doc', { merge: crud() })
+    other.setPresence('doc', { name: 'bea' })
+    const joined = await until(here.$state, (s) => s.data.items.length === 1, 'the join')
+    expect(joined.data.items).toEqual([
+      { connectionId: expect.any(String), identity: null, state: { name: 'bea' } },
+    ])
+    other.close()
+    await until(here.$state, (s) => s.data.items.length === 0, 'the leave')
   })
 })
