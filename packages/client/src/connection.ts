@@ -122,7 +122,7 @@ export function createConnection(deps: ConnectionDeps) {
       token = await deps.getToken()
     } catch (cause) {
       if (current !== generation) return
-      return scheduleReconnect(new ClientError('UNAUTHORIZED', 'getToken() failed', { cause }))
+      return scheduleReconnect(new ClientError('NETWORK', 'getToken() failed', { cause }))
     }
     if (current !== generation || machine.status !== 'connecting') return
     openTransport(deps.selector.startAttempt(), token, current)

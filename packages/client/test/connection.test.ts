@@ -116,6 +116,27 @@ describe('fallback to SSE', () => {
     client.close()
   })
 
+  test('the switch waits while a call is in flight, so its result is not lost with the old transport', async () => {
+    const { server, client } = setup({ probeIntervalMs: 1000 }, { welcome: { heartbeatMs: 100_000 } })
+    server.refuse('ws', 'close')
+    await advance(0)
+    const sse = server.last
+    const result = client.call('slow', undefined, { timeoutMs: 60_000 })
+    server.refuse('ws', false)
+    await advance(1000)
+    // The probe opened and was welcomed, but a call is on the SSE connection: it was let go.
+    expect(server.attempts.ws).toBe(2)
+    expect(server.last.kind).toBe('ws')
+    expect(server.last.closed).toBe(true)
+    expect(client.$connection.get().transport).toBe('sse')
+    sse.send({ type: 'result', id: (sse.frames[0] as { id: string }).id, result: 'done' })
+    await expect(result).resolves.toBe('done')
+    await advance(1000)
+    expect(client.$connection.get().transport).toBe('ws')
+    expect(sse.closed).toBe(true)
+    client.close()
+  })
+
   test('when every transport fails, the next attempt starts from the preferred one again', async () => {
     const { server, client } = setup()
     server.refuse('ws', 'close')
@@ -363,6 +384,64 @@ describe('tokens', () => {
     await advance(0)
     expect(client.$connection.get()).toMatchObject({ status: 'closed', error: { code: 'FORBIDDEN' } })
     expect(server.attempts).toEqual({ ws: 1, sse: 1 })
+  })
+
+  test('a refused token refresh reconnects with a fresh token', async () => {
+    let n = 0
+    const getToken = vi.fn(async () => `t${++n}`)
+    const { server, client } = setup(
+      { getToken },
+      { welcome: { expiresAt: Date.now() + 100_000, heartbeatMs: 1_000_000 } },
+    )
+    await advance(70_000)
+    const auth = server.last.frames[0] as { id: string }
+    server.last.send({ type: 'error', id: auth.id, code: 'FORBIDDEN', message: 'identity changed' })
+    await advance(0)
+    expect(server.connections[0]?.closed).toBe(true)
+    expect(client.$connection.get()).toMatchObject({ status: 'reconnecting', error: { code: 'FORBIDDEN' } })
+    await advance(250)
+    expect(server.connections.map((c) => c.token)).toEqual(['t1', 't3'])
+    expect(client.$connection.get().status).toBe('open')
+    client.close()
+  })
+
+  test('close codes 4400 and 4403 are terminal; 4401 TOKEN_EXPIRED reconnects with a fresh token', async () => {
+    for (const [code, reason] of [
+      [4400, 'BAD_REQUEST'],
+      [4403, 'FORBIDDEN'],
+    ] as const) {
+      const { server, client } = setup()
+      await advance(0)
+      server.last.close(code, reason)
+      await advance(0)
+      expect(client.$connection.get()).toMatchObject({
+        status: 'closed',
+        error: { code: reason, closeCode: code },
+      })
+    }
+    let n = 0
+    const { server, client } = setup({ getToken: async () => `t${++n}` })
+    await advance(0)
+    server.last.send({ type: 'error', code: 'TOKEN_EXPIRED', message: 'expired' })
+    server.last.close(4401, 'TOKEN_EXPIRED')
+    await advance(250)
+    expect(server.connections.map((c) => c.token)).toEqual(['t1', 't2'])
+    expect(client.$connection.get().status).toBe('open')
+    client.close()
+  })
+
+  test('a failing getToken is retried with backoff', async () => {
+    const getToken = vi.fn().mockRejectedValueOnce(new Error('token endpoint down')).mockResolvedValue('ok')
+    const { server, client } = setup({ getToken })
+    await advance(0)
+    expect(client.$connection.get()).toMatchObject({
+      status: 'reconnecting',
+      error: { code: 'NETWORK', message: 'getToken() failed' },
+    })
+    expect(server.attempts.ws).toBe(0)
+    await advance(250)
+    expect(server.last.token).toBe('ok')
+    client.close()
   })
 
   test('OVERLOADED retries after the server-given delay', async () => {
