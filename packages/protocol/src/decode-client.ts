@@ -81,7 +81,21 @@ function clientDecoders(maxTopicLength: number): Record<string, (reader: FieldRe
   }
 }
 
-const defaultDecoders = clientDecoders(DEFAULT_LIMITS.maxTopicLength)
+// A server decodes every frame with the same limit: build its decoder table once, not per frame.
+const decodersByTopicLength = new Map([
+  [DEFAULT_LIMITS.maxTopicLength, clientDecoders(DEFAULT_LIMITS.maxTopicLength)],
+])
+
+function decodersFor(options: ClientDecodeOptions): Record<string, (reader: FieldReader) => ClientFrame> {
+  const max = options.maxTopicLength ?? DEFAULT_LIMITS.maxTopicLength
+  let decoders = decodersByTopicLength.get(max)
+  if (!decoders) {
+    decoders = clientDecoders(max)
+    // Bounded: a process configures one or two limits; never let odd inputs grow the cache.
+    if (decodersByTopicLength.size < 8) decodersByTopicLength.set(max, decoders)
+  }
+  return decoders
+}
 
 /**
  * Decodes one client frame (already parsed JSON) from an untrusted peer. Unknown fields are
@@ -96,9 +110,7 @@ export function decodeClientFrame(
   value: unknown,
   options: ClientDecodeOptions = {},
 ): DecodeResult<ClientFrame> {
-  const max = options.maxTopicLength ?? DEFAULT_LIMITS.maxTopicLength
-  const decoders = max === DEFAULT_LIMITS.maxTopicLength ? defaultDecoders : clientDecoders(max)
-  return decodeFrameWith(value, decoders, 'client')
+  return decodeFrameWith(value, decodersFor(options), 'client')
 }
 
 /**
@@ -114,8 +126,7 @@ export function decodeClientMessage(
   text: string,
   options: ClientDecodeOptions = {},
 ): DecodeResult<DecodeResult<ClientFrame>[]> {
-  const max = options.maxTopicLength ?? DEFAULT_LIMITS.maxTopicLength
-  const decoders = max === DEFAULT_LIMITS.maxTopicLength ? defaultDecoders : clientDecoders(max)
+  const decoders = decodersFor(options)
   return decodeMessage(text, (value) => decodeFrameWith(value, decoders, 'client'), {
     maxFrameBytes: options.maxFrameBytes ?? DEFAULT_LIMITS.maxFrameBytes,
     maxBatch: options.maxBatch ?? DEFAULT_LIMITS.maxBatch,
