@@ -97,6 +97,8 @@ interface Entry {
   loading: EventFrame[] | null
   /** Invalidates a load that was overtaken by a newer one. */
   loadGeneration: number
+  /** `load()` has not run yet: it runs when the subscription is first confirmed. */
+  initialLoad: boolean
   presence: boolean
 }
 
@@ -239,6 +241,7 @@ export function createSubscriptions(deps: SubscriptionsDeps) {
   }
 
   const runLoad = (state: TopicState, entry: Entry, load: () => Promise<Json>) => {
+    entry.initialLoad = false
     const at = state.position
     const generation = ++entry.loadGeneration
     entry.loading = []
@@ -300,12 +303,12 @@ export function createSubscriptions(deps: SubscriptionsDeps) {
   }
 
   const onSubscribed = (state: TopicState, frame: SubscribedFrame) => {
-    const first = state.position === null
-    if (first || state.awaitingSnapshot) state.position = { epoch: frame.epoch, seq: frame.seq }
+    if (state.position === null || state.awaitingSnapshot)
+      state.position = { epoch: frame.epoch, seq: frame.seq }
     if (state.awaitingSnapshot) return waitForSnapshot(state)
     for (const entry of state.entries.values()) {
       if (entry.loading) continue
-      if (first && entry.load) runLoad(state, entry, entry.load)
+      if (entry.initialLoad && entry.load) runLoad(state, entry, entry.load)
       else entry.store.setStatus('live', null)
     }
   }
@@ -330,6 +333,7 @@ export function createSubscriptions(deps: SubscriptionsDeps) {
     state.resyncReason = null
     for (const entry of state.entries.values()) {
       if (entry.loading) continue
+      entry.initialLoad = false
       entry.store.setSnapshot(frame.data, position)
       entry.store.setStatus('live', null)
     }
@@ -397,6 +401,7 @@ export function createSubscriptions(deps: SubscriptionsDeps) {
         onResync: new Set(),
         loading: null,
         loadGeneration: 0,
+        initialLoad: options.load !== undefined,
         presence: options.presence === true,
       }
       wantsSnapshot.set(entry, options.snapshot === true)
@@ -414,7 +419,9 @@ export function createSubscriptions(deps: SubscriptionsDeps) {
     if (newTopic) sendSubscribe(state)
     else if (newEntry) {
       // A second filter on a live topic: widen the server filter, and bring the new store up to date.
-      const live = state.position !== null
+      // Confirmed and not waiting for anything: the new store can start now; otherwise the
+      // coming `subscribed` (on this connection or the next) starts it.
+      const live = deps.isOpen() && state.position !== null && !state.awaitingSnapshot
       if (options.snapshot) sendSubscribe(state, true)
       else {
         if (subscriptionKey(state) !== state.serverKey) sendSubscribe(state)

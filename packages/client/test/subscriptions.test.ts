@@ -115,6 +115,81 @@ describe('subscribe', () => {
   })
 })
 
+describe('late joiners', () => {
+  const ann = { field: 'owner', equals: 'ann' } as const
+  const bob = { field: 'owner', equals: 'bob' } as const
+
+  test('a second filter with a loader loads at once; its events during the load apply on top', async () => {
+    let resolveLoad!: (data: string[]) => void
+    const { server, client } = setup()
+    client.subscribe('todos', { merge: seqLog(), filter: ann })
+    await advance(0)
+    server.last.send([subscribed('todos', 0), event('todos', 1, 'e1', { meta: { owner: 'bob' } })])
+    await advance(0)
+    const late = client.subscribe('todos', {
+      merge: seqLog(),
+      filter: bob,
+      load: () => new Promise<string[]>((resolve) => (resolveLoad = resolve)),
+    })
+    expect(late.$state.get().status).toBe('resyncing')
+    server.last.send(event('todos', 2, 'e1', { meta: { owner: 'bob' } }))
+    await advance(0)
+    resolveLoad(['loaded'])
+    await advance(0)
+    expect(late.$state.get()).toMatchObject({ data: ['loaded', 'e1:2'], status: 'live' })
+    client.close()
+  })
+
+  test('a late joiner asking for a snapshot resubscribes from the head; the snapshot applies to every store of the topic', async () => {
+    const { server, client } = setup()
+    const first = client.subscribe('todos', { merge: seqLog(), filter: ann })
+    await advance(0)
+    server.last.send([subscribed('todos', 0), event('todos', 1, 'e1', { meta: { owner: 'ann' } })])
+    await advance(0)
+    const late = client.subscribe('todos', { merge: seqLog(), filter: bob, snapshot: true })
+    await advance(0)
+    expect(server.last.frames[1]).toEqual({
+      type: 'subscribe',
+      id: expect.any(String),
+      topic: 'todos',
+      filter: { or: [ann, bob] },
+      snapshot: 'always',
+    })
+    server.last.send([
+      subscribed('todos', 5),
+      { type: 'snapshot', topic: 'todos', epoch: 'e1', seq: 5, data: ['s'] },
+    ])
+    server.last.send(event('todos', 6, 'e1', { meta: { owner: 'bob' } }))
+    await advance(0)
+    expect(first.$state.get()).toMatchObject({
+      data: ['s'],
+      status: 'live',
+      position: { epoch: 'e1', seq: 5 },
+    })
+    expect(late.$state.get()).toMatchObject({ data: ['s', 'e1:6'], status: 'live' })
+    client.close()
+  })
+
+  test('a loader of a store created while disconnected runs once the next connection confirms the topic', async () => {
+    const load = vi.fn(async () => ['loaded'])
+    const { server, client } = setup()
+    client.subscribe('todos', { merge: seqLog(), filter: ann })
+    await advance(0)
+    server.last.send(subscribed('todos', 3))
+    server.last.close(1006)
+    await advance(0)
+    const late = client.subscribe('todos', { merge: seqLog(), filter: bob, load })
+    expect(late.$state.get().status).toBe('connecting')
+    expect(load).not.toHaveBeenCalled()
+    await advance(250)
+    server.last.send(subscribed('todos', 3))
+    await advance(0)
+    expect(load).toHaveBeenCalledTimes(1)
+    expect(late.$state.get()).toMatchObject({ data: ['loaded'], status: 'live' })
+    client.close()
+  })
+})
+
 describe('resume and dedup', () => {
   test('resubscribes every topic from its position after a reconnect; replay overlap is dropped', async () => {
     const { server, client } = setup()
