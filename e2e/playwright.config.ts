@@ -15,7 +15,9 @@ export default defineConfig({
   workers: 1,
   retries: 0,
   timeout: 30_000,
-  reporter: reportDir ? [['list'], ['json', { outputFile: join(reportDir, 'playwright-e2e.json') }]] : [['list']],
+  reporter: reportDir
+    ? [['list'], ['json', { outputFile: join(reportDir, 'playwright-e2e.json') }]]
+    : [['list']],
   use: {
     baseURL: `http://127.0.0.1:${port}`,
     browserName: 'chromium',

@@ -43,7 +43,12 @@ const counterMerge = custom<CounterStats>(
 function ConnectionBadge() {
   const connection = useConnection(client)
   return (
-    <span className="badge" data-testid="connection" data-status={connection.status} data-transport={connection.transport ?? ''}>
+    <span
+      className="badge"
+      data-testid="connection"
+      data-status={connection.status}
+      data-transport={connection.transport ?? ''}
+    >
       {connection.status}
       {connection.transport ? ` · ${connection.transport}` : ''}
     </span>
@@ -51,7 +56,7 @@ function ConnectionBadge() {
 }
 
 function TodoBoard() {
-  const { data, status } = useRealtime(client, 'todos', { merge: todosMerge, snapshot: 'always' })
+  const { data, status } = useRealtime(client, 'todos', { merge: todosMerge, snapshot: true })
   const [title, setTitle] = useState('')
   const [error, setError] = useState<string | null>(null)
 
@@ -90,7 +95,11 @@ function TodoBoard() {
               onChange={() => void client.call('toggleTodo', { id: todo.id })}
             />
             <span>{todo.title}</span>
-            <button type="button" aria-label={`Delete ${todo.title}`} onClick={() => void client.call('deleteTodo', { id: todo.id })}>
+            <button
+              type="button"
+              aria-label={`Delete ${todo.title}`}
+              onClick={() => void client.call('deleteTodo', { id: todo.id })}
+            >
               ×
             </button>
           </li>
@@ -107,8 +116,16 @@ function CounterPanel() {
       <h2>
         Delivery check <small>{status}</small>
       </h2>
-      <p className="stats" data-testid="counter" data-received={data.received} data-last={data.last} data-duplicates={data.duplicates} data-out-of-order={data.outOfOrder}>
-        received {data.received} · last #{data.last} · duplicates {data.duplicates} · out of order {data.outOfOrder}
+      <p
+        className="stats"
+        data-testid="counter"
+        data-received={data.received}
+        data-last={data.last}
+        data-duplicates={data.duplicates}
+        data-out-of-order={data.outOfOrder}
+      >
+        received {data.received} · last #{data.last} · duplicates {data.duplicates} · out of order{' '}
+        {data.outOfOrder}
       </p>
     </section>
   )

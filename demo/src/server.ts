@@ -28,7 +28,8 @@ const contentTypes: Record<string, string> = {
 const board = createTodoBoard()
 const sluice = createSluiceServer({
   // Every visitor is anonymous; the board is open to all, the e2e counter topic read-only.
-  authorize: (_identity, topic, action) => topic === 'todos' || (topic === 'counter' && action === 'subscribe'),
+  authorize: (_identity, topic, action) =>
+    topic === 'todos' || (topic === 'counter' && action === 'subscribe'),
   snapshot: (topic) => (topic === 'todos' ? board.list() : null),
   procedures: board.procedures(() => sluice),
 })
@@ -42,7 +43,9 @@ async function serveStatic(req: IncomingMessage, res: ServerResponse): Promise<v
   }
   try {
     const body = await readFile(file)
-    res.writeHead(200, { 'content-type': contentTypes[extname(file)] ?? 'application/octet-stream' }).end(body)
+    res
+      .writeHead(200, { 'content-type': contentTypes[extname(file)] ?? 'application/octet-stream' })
+      .end(body)
   } catch {
     res.writeHead(404, { 'content-type': 'text/plain' }).end('not found')
   }
@@ -74,7 +77,9 @@ async function e2eHook(req: IncomingMessage, res: ServerResponse): Promise<boole
         await reconnected
       }
     }
-    res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ published: count, dropped }))
+    res
+      .writeHead(200, { 'content-type': 'application/json' })
+      .end(JSON.stringify({ published: count, dropped }))
     return true
   }
   return false
@@ -93,7 +98,8 @@ function nextRealtimeConnection(timeoutMs: number): Promise<void> {
 }
 
 function realtimeConnectionOpened(url: string | undefined): void {
-  if (!url?.startsWith('/realtime/ws') && !url?.startsWith('/realtime/sse?') && url !== '/realtime/sse') return
+  if (!url?.startsWith('/realtime/ws') && !url?.startsWith('/realtime/sse?') && url !== '/realtime/sse')
+    return
   for (const wake of realtimeConnectionWaiters.splice(0)) wake()
 }
 

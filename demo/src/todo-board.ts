@@ -2,7 +2,8 @@
 // which publishes the change to the `todos` topic so every open board merges it.
 import { randomUUID } from 'node:crypto'
 
-export interface Todo {
+// A type alias, not an interface: aliases are assignable to the Json type snapshots return.
+export type Todo = {
   id: string
   title: string
   done: boolean
@@ -10,10 +11,7 @@ export interface Todo {
 
 /** The part of the Sluice server the board publishes through. */
 interface Publisher {
-  publish(
-    topic: string,
-    event: { kind: string; key?: string; data?: unknown },
-  ): Promise<unknown>
+  publish(topic: string, event: { kind: string; key?: string; data?: unknown }): Promise<unknown>
 }
 
 const MAX_TITLE = 200
