@@ -325,6 +325,26 @@ describe('createSubscriptionStore', () => {
     })
   })
 
+  it('shows confirmed state and status error when an optimistic event cannot be applied', () => {
+    const store = createSubscriptionStore({
+      merge: custom<number>((n, e) => {
+        if (e.kind === 'boom') throw new Error('bad optimistic event')
+        return n + 1
+      }, 0),
+      scheduler: manualScheduler().scheduler,
+    })
+    const rollback = store.optimistic({ kind: 'boom' })
+    expect(store.$state.get()).toEqual({
+      data: 0,
+      status: 'error',
+      error: { code: 'INTERNAL', message: 'merge strategy threw: bad optimistic event' },
+      position: null,
+    })
+    rollback()
+    store.setStatus('live')
+    expect(store.$state.get().status).toBe('live')
+  })
+
   it('surfaces malformed snapshot data as status error', () => {
     const store = createSubscriptionStore({ merge: crud<Todo>(), scheduler: manualScheduler().scheduler })
     store.setSnapshot('nope', { epoch: 'e1', seq: 1 })

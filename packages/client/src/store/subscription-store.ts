@@ -102,7 +102,15 @@ export function createSubscriptionStore<TData>(
 
   const publish = (status: SubscriptionStatus, error: SubscriptionState<TData>['error']) => {
     const current = $state.get()
-    const data = visible()
+    let data: TData
+    try {
+      data = visible()
+    } catch (failure) {
+      // An optimistic event the strategy cannot apply: show the confirmed state and say why.
+      data = confirmed
+      status = 'error'
+      error = { code: 'INTERNAL', message: mergeFailure(failure) }
+    }
     if (
       data === current.data &&
       position === current.position &&
