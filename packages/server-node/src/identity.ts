@@ -32,4 +32,8 @@ export type Authenticate = (request: AuthRequest) => Identity | null | Promise<I
 export type Action = 'subscribe' | 'publish'
 
 /** Returns whether `identity` may do `action` on `topic`. Throwing counts as a denial with INTERNAL logged. */
-export type Authorize = (identity: Identity | null, topic: string, action: Action) => boolean | Promise<boolean>
+export type Authorize = (
+  identity: Identity | null,
+  topic: string,
+  action: Action,
+) => boolean | Promise<boolean>

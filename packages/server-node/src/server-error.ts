@@ -1,4 +1,10 @@
-import { closeCodeFor, type ErrorCode, httpStatusFor, type ValidationIssue, type WireErrorCode } from '@sluice/protocol'
+import {
+  closeCodeFor,
+  type ErrorCode,
+  httpStatusFor,
+  type ValidationIssue,
+  type WireErrorCode,
+} from '@sluice/protocol'
 
 export interface ServerErrorOptions {
   cause?: unknown

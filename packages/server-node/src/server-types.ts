@@ -29,7 +29,12 @@ export interface PublishOptions {
 
 /** Counters of a running server, as `GET <basePath>/status` returns them. */
 export interface ServerStats {
-  connections: { total: number; ws: number; sse: number }
+  /** The protocol version this server speaks. */
+  protocol: number
+  /** Open connections, both transports. */
+  connections: number
+  /** Open connections per transport. */
+  transports: { ws: number; sse: number }
   subscriptions: number
   topics: number
   eventsPublished: number

@@ -7,6 +7,7 @@ import {
   KIND_PATTERN,
   MAX_ID_LENGTH,
   MAX_KEY_LENGTH,
+  PROTOCOL_VERSION,
   type ServerFrame,
   type WireErrorCode,
 } from '@sluice/protocol'
@@ -76,7 +77,9 @@ export function createSluiceServer(options: SluiceServerOptions = {}): SluiceSer
       else sseCount++
     }
     return {
-      connections: { total: wsCount + sseCount, ws: wsCount, sse: sseCount },
+      protocol: PROTOCOL_VERSION,
+      connections: wsCount + sseCount,
+      transports: { ws: wsCount, sse: sseCount },
       subscriptions: hub.subscriptionCount,
       topics: hub.topicCount,
       eventsPublished: publisher.published,

@@ -139,6 +139,8 @@ export interface SseEvent {
   event: string | undefined
   id: string | undefined
   data: string
+  /** Set when a `retry:` field came in this event's block. */
+  retry?: number
 }
 
 /** Reads `text/event-stream` with fetch and a small line parser (the spec's field rules). */
@@ -169,7 +171,7 @@ export class SsePeer extends FrameQueue {
     const reader = (this.response.body as ReadableStream<Uint8Array>).getReader()
     const decoder = new TextDecoder()
     let buffer = ''
-    let fields: { event?: string; id?: string; data: string[] } = { data: [] }
+    let fields: { event?: string; id?: string; retry?: number; data: string[] } = { data: [] }
     try {
       for (;;) {
         const { value, done } = await reader.read()
@@ -183,6 +185,7 @@ export class SsePeer extends FrameQueue {
           if (line === '') {
             if (fields.data.length > 0) {
               const event: SseEvent = { event: fields.event, id: fields.id, data: fields.data.join('\n') }
+              if (fields.retry !== undefined) event.retry = fields.retry
               this.events.push(event)
               this.push(JSON.parse(event.data) as ServerFrame)
             }
@@ -196,7 +199,10 @@ export class SsePeer extends FrameQueue {
           if (name === 'data') fields.data.push(value)
           else if (name === 'event') fields.event = value
           else if (name === 'id') fields.id = value
-          else if (name === 'retry') this.retry = Number(value)
+          else if (name === 'retry') {
+            fields.retry = Number(value)
+            this.retry = fields.retry
+          }
         }
       }
     } catch {

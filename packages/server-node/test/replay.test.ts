@@ -140,15 +140,23 @@ describe('replay', () => {
     })
   })
 
-  it("sends a snapshot instead of a replay for snapshot 'always'", async () => {
+  it("replays rather than sending a snapshot when the position is replayable, even with snapshot 'always'", async () => {
     t = await createTestServer({ snapshot: () => ['a', 'b'] })
     const { epoch } = await publishMany(t.server, 's', 2)
     const peer = await open()
     peer.send({ type: 'subscribe', topic: 's', from: { epoch, seq: 1 }, snapshot: 'always' })
-    await peer.next(ofType('snapshot'))
-    expect(peer.frames.slice(1)).toEqual([
-      { type: 'subscribed', topic: 's', epoch, seq: 2 },
-      { type: 'snapshot', topic: 's', epoch, seq: 2, data: ['a', 'b'] },
+    await peer.next(ofType('event'))
+    await t.server.publish('s', { kind: 'created', key: 'live' })
+    await peer.next(ofType('event', (f) => f.key === 'live'))
+    expect(kinds(peer.frames)).toEqual(['subscribed', 'event', 'event'])
+    expect(eventSeqs(peer.frames)).toEqual([2, 3])
+    const fresh = await open()
+    fresh.send({ type: 'subscribe', topic: 's', snapshot: 'always', presence: true })
+    await fresh.next(ofType('presence'))
+    expect(fresh.frames.slice(1)).toEqual([
+      { type: 'subscribed', topic: 's', epoch, seq: 3 },
+      { type: 'snapshot', topic: 's', epoch, seq: 3, data: ['a', 'b'] },
+      { type: 'presence', topic: 's', action: 'sync', members: [] },
     ])
   })
 })

@@ -42,49 +42,73 @@ export const wsWriter: FrameWriter = {
 
 /**
  * SSE: every frame is an event named by its type, except `event` frames (default message
- * event) which carry an `id:` so EventSource's Last-Event-ID resumes the stream. The id is
- * `epoch:seq` while the stream has one topic and a cursor of every topic's position once it has
- * more; positions are tracked from the frames written, so it is exactly what this client saw.
+ * event). `event`, `subscribed`, `snapshot` and `resync` frames carry an `id:` so that
+ * EventSource's Last-Event-ID resumes the stream: `epoch:seq` while the stream's only
+ * subscription is the single entry of its `?subscriptions=`, else a cursor of every topic's
+ * position (PROTOCOL.md § Server-Sent Events). Positions are tracked from the frames written,
+ * so the id is exactly what this client saw. The first frame (welcome) carries `retry:`.
  */
 export class SseWriter implements FrameWriter {
   readonly #positions = new Map<string, Position>()
+  // Topics whose `subscribed` must not move the position: a replay starts below it.
+  readonly #pinned = new Set<string>()
+  readonly #urlTopic: string | undefined
+  #retry: number | undefined
+  #viaCommands = false
+
+  constructor(options: { retryMs: number; urlTopics: readonly string[] }) {
+    this.#retry = options.retryMs
+    this.#urlTopic = options.urlTopics.length === 1 ? options.urlTopics[0] : undefined
+  }
+
+  /** A subscription was added or replaced through the command channel: ids become cursors from now on. */
+  markCommandSubscriptions(): void {
+    this.#viaCommands = true
+  }
 
   frame(frame: ServerFrame): string {
-    this.#track(frame)
-    return formatSseEvent({ event: frame.type, data: JSON.stringify(frame) })
+    let id: string | undefined
+    switch (frame.type) {
+      case 'subscribed':
+        if (!this.#pinned.delete(frame.topic))
+          this.#positions.set(frame.topic, { epoch: frame.epoch, seq: frame.seq })
+        id = this.#id()
+        break
+      case 'resync':
+      case 'snapshot':
+        this.#positions.set(frame.topic, { epoch: frame.epoch, seq: frame.seq })
+        id = this.#id()
+        break
+      case 'unsubscribed':
+        this.#positions.delete(frame.topic)
+        break
+    }
+    const retry = this.#retry
+    this.#retry = undefined
+    return formatSseEvent({ event: frame.type, id, retry, data: JSON.stringify(frame) })
   }
 
   shared(shared: SharedFrame): string {
     const frame = shared.frame
     if (frame.type !== 'event') return shared.sse
     this.#positions.set(frame.topic, { epoch: frame.epoch, seq: frame.seq })
-    const id =
-      this.#positions.size === 1
-        ? formatPosition({ epoch: frame.epoch, seq: frame.seq })
-        : encodeStreamCursor(this.#positions)
-    return `id: ${id}\n${shared.sse}\n`
+    return `id: ${this.#id()}\n${shared.sse}\n`
   }
 
   position(topic: string, position: Position): void {
     this.#positions.set(topic, position)
+    this.#pinned.add(topic)
+  }
+
+  #id(): string | undefined {
+    if (this.#positions.size === 0) return undefined
+    if (!this.#viaCommands && this.#positions.size === 1 && this.#urlTopic !== undefined) {
+      const position = this.#positions.get(this.#urlTopic)
+      if (position) return formatPosition(position)
+    }
+    return encodeStreamCursor(this.#positions)
   }
 
   /** A heartbeat comment. */
   static readonly ping = formatSseComment('ping')
-
-  #track(frame: ServerFrame): void {
-    switch (frame.type) {
-      case 'subscribed':
-      case 'resync':
-      case 'snapshot':
-        this.#positions.set(frame.topic, { epoch: frame.epoch, seq: frame.seq })
-        break
-      case 'unsubscribed':
-        this.#positions.delete(frame.topic)
-        break
-      case 'event':
-        this.#positions.set(frame.topic, { epoch: frame.epoch, seq: frame.seq })
-        break
-    }
-  }
 }

@@ -17,9 +17,9 @@ import { Subscription } from './subscription'
  * events published while the engine or the snapshot provider is awaited queue behind the replay
  * instead of being lost; see {@link Subscription} for the seam rule.
  *
- * Frames, in order: `subscribed` (always, with the head), then one of: replayed events; `resync`
- * (+ `snapshot` when asked for and available); `snapshot`; nothing. Then `presence` sync when
- * asked, then live events.
+ * Frames, in order (PROTOCOL.md § Subscribe flows): `subscribed` (always, with the head), then
+ * one of: replayed events; `resync` (+ `snapshot` when asked for and available); `snapshot`;
+ * nothing. Then the `presence` sync when asked, then live events.
  */
 export async function subscribe(connection: Connection, frame: SubscribeFrame): Promise<void> {
   const { runtime } = connection
@@ -53,7 +53,6 @@ export async function subscribe(connection: Connection, frame: SubscribeFrame): 
     throw error
   }
   if (subscription.state !== 'live') return
-  if (subscription.wantsPresence) await sendPresenceSync(connection, subscription)
   runtime.runHook('onSubscribe', connection.info(), topic)
 }
 
@@ -85,17 +84,18 @@ async function start(
   if (from) {
     const read = await engine.readAfter(topic, from)
     if (subscription.state === 'closed') return
-    if (read.ok && !(mode === 'always' && provider)) {
-      connection.sendFrame(subscribed(frame, read.epoch, read.head))
-      // Until the replay is through, the client stands at `from`, whatever `subscribed` said.
+    // A replay needs no snapshot, whatever `snapshot` says: the client's state plus the replay is current.
+    if (read.ok) {
+      // Until the replay is through, the client stands at `from`, whatever `subscribed` says.
       connection.writer.position?.(topic, from)
+      connection.sendFrame(subscribed(frame, read.epoch, read.head))
       subscription.epoch = read.epoch
       subscription.lastSeq = from.seq
       subscription.replay(read.events)
-      subscription.goLive(read.epoch, read.head)
+      await goLive(connection, subscription, read.epoch, read.head)
       return
     }
-    if (!read.ok) resync = read.reason
+    resync = read.reason
   }
 
   const wantsSnapshot =
@@ -106,7 +106,7 @@ async function start(
     connection.sendFrame(subscribed(frame, head.epoch, head.seq))
     if (resync)
       connection.sendFrame({ type: 'resync', topic, reason: resync, epoch: head.epoch, seq: head.seq })
-    subscription.goLive(head.epoch, head.seq)
+    await goLive(connection, subscription, head.epoch, head.seq)
     return
   }
 
@@ -123,7 +123,7 @@ async function start(
     if (data !== null && data !== undefined) {
       connection.sendFrame({ type: 'snapshot', topic, epoch: head.epoch, seq: head.seq, data })
     }
-    subscription.goLive(head.epoch, head.seq)
+    await goLive(connection, subscription, head.epoch, head.seq)
   } finally {
     release()
   }
@@ -158,21 +158,33 @@ async function runProvider(connection: Connection, topic: string): Promise<Json 
   }
 }
 
-async function sendPresenceSync(connection: Connection, subscription: Subscription): Promise<void> {
-  const pending = connection.runtime.engine.presence(subscription.topic)
-  // A synchronous engine answers in the same tick, so no change can slip between the list and
-  // the moment this subscription starts receiving changes.
-  const members: PresenceMember[] = pending instanceof Promise ? await pending : pending
-  if (subscription.state !== 'live') return
-  connection.sendFrame({ type: 'presence', topic: subscription.topic, action: 'sync', members })
-  subscription.presence = true
+/**
+ * Ends a flow: the presence sync (when asked), then live delivery, flushing the events queued
+ * meanwhile. The sync goes first so that no live event of the flow precedes it.
+ */
+async function goLive(
+  connection: Connection,
+  subscription: Subscription,
+  epoch: string,
+  seq: number,
+): Promise<void> {
+  if (subscription.wantsPresence) {
+    const pending = connection.runtime.engine.presence(subscription.topic)
+    // A synchronous engine answers in the same tick, so no change can slip between the list and
+    // the moment this subscription starts receiving changes.
+    const members: PresenceMember[] = pending instanceof Promise ? await pending : pending
+    if (subscription.state === 'closed') return
+    connection.sendFrame({ type: 'presence', topic: subscription.topic, action: 'sync', members })
+    subscription.presence = true
+  }
+  subscription.goLive(epoch, seq)
 }
 
-/** The unsubscribe command: NOT_FOUND when the topic is not subscribed. */
+/**
+ * The unsubscribe command. Idempotent: a topic not subscribed is answered `unsubscribed` too,
+ * so a client that raced a server-side drop sees no error.
+ */
 export function unsubscribe(connection: Connection, frame: UnsubscribeFrame): void {
-  if (!connection.subscriptions.has(frame.topic)) {
-    throw new ServerError('NOT_FOUND', `not subscribed to ${frame.topic}`, { topic: frame.topic })
-  }
   endSubscription(connection, frame.topic, undefined)
   connection.sendFrame(
     frame.id === undefined

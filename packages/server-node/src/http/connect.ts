@@ -47,8 +47,8 @@ function fail(code: WireErrorCode, message: string, retryAfterMs?: number): Admi
 
 /**
  * The checks every realtime connect (WebSocket upgrade, SSE stream) passes before anything is
- * sent: origin (403), protocol version (400), shutdown and capacity (503), `subscriptions`
- * (400/413), then `authenticate` (401/403). They run before the upgrade, so a rejected client
+ * sent, in the order PROTOCOL.md gives: protocol version (400), origin (403), `subscriptions`
+ * (400/413), shutdown and capacity (503), then `authenticate` (401/403). They run before the upgrade, so a rejected client
  * gets a plain HTTP status it can read, not a WebSocket that opens and dies.
  */
 export async function admit(
@@ -58,9 +58,6 @@ export async function admit(
 ): Promise<AdmissionResult> {
   const { options } = runtime
   const url = requestUrl(req)
-  if (!isOriginAllowed(req.headers.origin, options.allowedOrigins)) {
-    return fail('FORBIDDEN', 'this origin is not allowed')
-  }
   const version = url.searchParams.get('v')
   if (version !== String(PROTOCOL_VERSION)) {
     return fail(
@@ -69,6 +66,19 @@ export async function admit(
         ? `the v query parameter is required (this server speaks protocol ${PROTOCOL_VERSION})`
         : `protocol version ${JSON.stringify(version)} is not supported (this server speaks ${PROTOCOL_VERSION})`,
     )
+  }
+  if (!isOriginAllowed(req.headers.origin, options.allowedOrigins)) {
+    return fail('FORBIDDEN', 'this origin is not allowed')
+  }
+  let subscriptions: SubscriptionRequest[] = []
+  const param = url.searchParams.get('subscriptions')
+  if (param !== null) {
+    const decoded = decodeSubscriptionsParam(param, {
+      maxSubscriptions: options.limits.maxSubscriptions,
+      maxTopicLength: options.limits.maxTopicLength,
+    })
+    if (!decoded.ok) return { ok: false, error: decoded.error }
+    subscriptions = decoded.value
   }
   if (runtime.closing) return fail('SHUTTING_DOWN', 'the server is shutting down', 1000)
   if (!runtime.registry.reserve(options.maxConnections)) {
@@ -81,16 +91,6 @@ export async function admit(
     runtime.registry.unreserve()
   }
   try {
-    let subscriptions: SubscriptionRequest[] = []
-    const param = url.searchParams.get('subscriptions')
-    if (param !== null) {
-      const decoded = decodeSubscriptionsParam(param, {
-        maxSubscriptions: options.limits.maxSubscriptions,
-        maxTopicLength: options.limits.maxTopicLength,
-      })
-      if (!decoded.ok) throw decoded.error
-      subscriptions = decoded.value
-    }
     const token = tokenOf(req, url)
     url.searchParams.delete('token')
     const identity = await options.authenticate({

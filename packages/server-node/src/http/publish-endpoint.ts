@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
-import { decodeClientFrame, type PublishFrame } from '@sluice/protocol'
+import { decodePublishRequest, ProtocolError } from '@sluice/protocol'
 import { isAuthorized } from '../core/authorize'
 import { publishInputOf } from '../core/publish-command'
 import type { Runtime } from '../core/runtime'
@@ -9,9 +9,6 @@ import { safeEqual } from '../transports/sse-commands'
 import { requestUrl, tokenOf } from './connect'
 import { readBody, sendJson, sendThrown } from './respond'
 
-// Stands in for a missing id while decoding: an HTTP publish without id is simply not idempotent.
-const NO_ID = '-'
-
 function mayPublish(identity: Identity, topic: string): boolean {
   const claim = identity.claims?.publish
   return claim === true || (Array.isArray(claim) && claim.includes(topic))
@@ -19,9 +16,10 @@ function mayPublish(identity: Identity, topic: string): boolean {
 
 /**
  * `POST <basePath>/publish`: publishes one event from a backend. The body is a publish frame
- * without `type` (`{topic, kind, key?, data?, meta?, id?}`). Allowed with a bearer key from
- * `publishKeys`, or with a token whose identity has a `publish` claim that is true or lists the
- * topic (and that `authorize` allows). Answers 200 `{topic, epoch, seq, duplicate}`.
+ * without `type` (`{topic, kind, key?, data?, meta?, id?}`, decoded by `decodePublishRequest`).
+ * Allowed with a bearer key from `publishKeys`, or with a token whose identity `authorize`
+ * allows to publish on the topic and whose `publish` claim is true or lists the topic (a user's
+ * ordinary token must not double as a backend credential). Answers 200 `{epoch, seq, duplicate}`.
  */
 export async function handleHttpPublish(
   runtime: Runtime,
@@ -58,32 +56,29 @@ export async function handleHttpPublish(
         'the body must be an object {topic, kind, key?, data?, meta?, id?}',
       )
     }
-    const fields = body as Record<string, unknown>
-    const hasId = fields.id !== undefined
-    const decoded = decodeClientFrame(
-      { ...fields, type: 'publish', id: hasId ? fields.id : NO_ID },
-      { maxTopicLength: runtime.options.limits.maxTopicLength },
-    )
+    const decoded = decodePublishRequest(body, { maxTopicLength: runtime.options.limits.maxTopicLength })
     if (!decoded.ok) throw decoded.error
-    const frame = decoded.value as PublishFrame
+    const request = decoded.value
     if (identity) {
       const allowed =
-        mayPublish(identity, frame.topic) && (await isAuthorized(runtime, identity, frame.topic, 'publish'))
+        mayPublish(identity, request.topic) &&
+        (await isAuthorized(runtime, identity, request.topic, 'publish'))
       if (!allowed)
-        throw new ServerError('FORBIDDEN', `not allowed to publish to ${frame.topic}`, { topic: frame.topic })
+        throw new ServerError('FORBIDDEN', `not allowed to publish to ${request.topic}`, {
+          topic: request.topic,
+        })
     }
-    const outcome = await runtime.publisher.publish(frame.topic, publishInputOf(frame), {
-      id: hasId ? frame.id : undefined,
+    const outcome = await runtime.publisher.publish(request.topic, publishInputOf(request), {
+      id: request.id,
       scope: byKey ? '\u0000key' : identity?.id,
     })
     sendJson(res, 200, {
-      topic: frame.topic,
       epoch: outcome?.epoch,
       seq: outcome?.seq,
       duplicate: outcome?.duplicate,
     })
   } catch (error) {
-    if (!(error instanceof ServerError) && !(error instanceof Error && error.name === 'ProtocolError')) {
+    if (!(error instanceof ServerError) && !(error instanceof ProtocolError)) {
       runtime.report(error, { operation: 'http:publish' })
     }
     sendThrown(res, error)

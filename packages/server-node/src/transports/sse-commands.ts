@@ -2,6 +2,7 @@ import { timingSafeEqual } from 'node:crypto'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { decodeClientMessage } from '@sluice/protocol'
 import type { Runtime } from '../core/runtime'
+import { SseWriter } from '../core/sink'
 import { readBody, sendHttpError, sendJson, sendThrown } from '../http/respond'
 
 /** Constant-time string comparison (different lengths compare unequal without a timing hint on content). */
@@ -56,6 +57,12 @@ export async function handleSseCommands(
     return
   }
   connection.touch()
+  if (
+    connection.writer instanceof SseWriter &&
+    decoded.value.some((r) => r.ok && r.value.type === 'subscribe')
+  ) {
+    connection.writer.markCommandSubscriptions()
+  }
   connection.handleFrames(decoded.value)
   sendJson(res, 202, { accepted: decoded.value.length })
 }

@@ -29,6 +29,7 @@ export async function openSseStream(
 
   const subscriptions = admission.subscriptions
   const url = requestUrl(req)
+  // The header wins over the query parameter: EventSource sets it on its own reconnects.
   const lastEventId = req.headers['last-event-id'] ?? url.searchParams.get('lastEventId') ?? undefined
   if (typeof lastEventId === 'string' && lastEventId !== '' && subscriptions.length > 0) {
     // A malformed or foreign id is ignored: the stream starts fresh rather than failing.
@@ -46,17 +47,19 @@ export async function openSseStream(
 
   res.writeHead(200, {
     'content-type': 'text/event-stream; charset=utf-8',
-    'cache-control': 'no-cache, no-transform',
+    'cache-control': 'no-cache',
     'x-accel-buffering': 'no',
     connection: 'keep-alive',
   })
-  res.write(`retry: ${runtime.options.sseRetryMs}\n\n`)
   req.socket.setNoDelay(true)
 
   let ended: { code: number; reason: string } | undefined
   const connection = new Connection({
     runtime,
-    writer: new SseWriter(),
+    writer: new SseWriter({
+      retryMs: runtime.options.sseRetryMs,
+      urlTopics: subscriptions.map((s) => s.topic),
+    }),
     identity: admission.identity,
     request: admission.request,
     remoteAddress: req.socket.remoteAddress,
