@@ -5,6 +5,7 @@ import {
   decodeClientFrame,
   decodeClientMessage,
   decodeLastEventId,
+  decodeServerMessage,
   decodeSubscriptionsParam,
   encodeMessage,
   encodeSubscriptionsParam,
@@ -95,6 +96,14 @@ describe('messages', () => {
       'LIMIT_EXCEEDED',
       'message is larger than 65536 bytes',
     ])
+  })
+
+  test('a client accepts server messages of any size: limits bind what servers accept', () => {
+    const result = 'x'.repeat(DEFAULT_LIMITS.maxFrameBytes + 1)
+    expect(decodeServerMessage(encodeMessage({ type: 'result', id: 'c', result }))).toEqual({
+      ok: true,
+      value: [{ ok: true, value: { type: 'result', id: 'c', result } }],
+    })
   })
 
   test('batch limit message', () => {
