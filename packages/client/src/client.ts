@@ -194,7 +194,10 @@ export function createClient<Schema extends TopicSchema = TopicSchema>(
     onDisconnect: options.onDisconnect,
     beforeReconnect: options.beforeReconnect,
     listener: {
-      onOpen() {
+      onOpen(switched) {
+        // Acks of publishes sent on the replaced connection would arrive there: send them again
+        // (same ids) here. No call is in flight during a switch (see `busy`).
+        if (switched) publisher.onDrop()
         subscriptions.onOpen()
         calls.onOpen()
         publisher.onOpen()

@@ -10,8 +10,11 @@ import type { Transport, TransportFactory } from './transport/types'
 
 /** What the connection tells the layers above it (subscriptions, calls, publishes). */
 export interface ConnectionListener {
-  /** A connection opened (or replaced the previous one): resubscribe and resend. */
-  onOpen(): void
+  /**
+   * A connection opened: resubscribe and resend. `switched` is true when it replaced a live
+   * connection (transport probe): what was in flight on the old one must be sent again.
+   */
+  onOpen(switched: boolean): void
   /** Frames the connection itself does not consume, in arrival order. */
   onFrame(frame: ServerFrame): void
   /** The connection was lost; a reconnect follows unless the client closes. */
@@ -177,7 +180,7 @@ export function createConnection(deps: ConnectionDeps) {
     tickTimer.set(TICK_MS, tick)
     scheduleAuthRefresh(frame.expiresAt)
     scheduleProbe()
-    deps.listener.onOpen()
+    deps.listener.onOpen(false)
     deps.onConnect?.({ transport: transport.kind, welcome: frame })
   }
 
@@ -395,7 +398,7 @@ export function createConnection(deps: ConnectionDeps) {
     pingTimer.clear()
     scheduleAuthRefresh(frame.expiresAt)
     scheduleProbe()
-    deps.listener.onOpen()
+    deps.listener.onOpen(true)
     deps.onConnect?.({ transport: transport.kind, welcome: frame })
   }
 

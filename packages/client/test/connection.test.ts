@@ -137,6 +137,22 @@ describe('fallback to SSE', () => {
     client.close()
   })
 
+  test('publishes in flight on the old transport are resent, same id, after a switch', async () => {
+    const { server, client } = setup({ probeIntervalMs: 1000 }, { welcome: { heartbeatMs: 100_000 } })
+    server.refuse('ws', 'close')
+    await advance(0)
+    const result = client.publish('todos', { kind: 'created' }, { id: 'p1' })
+    await advance(0)
+    expect(server.last.frames).toEqual([{ type: 'publish', id: 'p1', topic: 'todos', kind: 'created' }])
+    server.refuse('ws', false)
+    await advance(1000)
+    expect(server.last.kind).toBe('ws')
+    expect(server.last.frames).toEqual([{ type: 'publish', id: 'p1', topic: 'todos', kind: 'created' }])
+    server.last.send({ type: 'ack', id: 'p1', epoch: 'e1', seq: 1, duplicate: true })
+    await expect(result).resolves.toEqual({ epoch: 'e1', seq: 1, duplicate: true })
+    client.close()
+  })
+
   test('when every transport fails, the next attempt starts from the preferred one again', async () => {
     const { server, client } = setup()
     server.refuse('ws', 'close')

@@ -110,3 +110,60 @@ test('10,000 events across 5 topics, ≥ 50 real connection drops on both transp
     await server.close()
   }
 }, 120_000)
+
+test('publishes from a client across 20 real drops: every publish acknowledged, every event once, in order', async () => {
+  const seed = Number(process.env.SLUICE_HISTORY_SEED ?? 20_261_125)
+  const random = seededRandom(seed + 2)
+  const total = 2000
+  // Rate limiting is the subject of its own tests; here it would only slow the run down.
+  const server = await startDroppableServer({
+    engine: createMemoryEngine({ maxEvents: total }),
+    rateLimit: false,
+  })
+  const options = {
+    url: server.url,
+    WebSocket,
+    backoff: { baseMs: 10, factor: 2, maxMs: 80 },
+    probeIntervalMs: 50,
+  }
+  const publisher = createClient({ ...options, random: seededRandom(seed + 3) })
+  const reader = createClient({ ...options, random: seededRandom(seed + 4) })
+  const sub = reader.subscribe('pub', {
+    merge: custom<number[]>((seen, event) => [...seen, event.data as number], []),
+  })
+  try {
+    await until(sub.$state, (s) => s.status === 'live', 'the reader live')
+    const acks: Array<Promise<{ seq: number; duplicate: boolean }>> = []
+    let drops = 0
+    for (let n = 1; n <= total; n++) {
+      acks.push(publisher.publish('pub', { kind: 'created', data: n }))
+      if (n % 100 === 0) {
+        // Cut while this chunk's publishes and acks are on the wire.
+        await sleep(Math.floor(random() * 3))
+        if (server.drop() > 0) {
+          drops++
+          await until(publisher.$connection, (s) => s.status !== 'open', 'the publisher to notice the drop')
+        }
+        await until(publisher.$connection, (s) => s.status === 'open', 'the publisher back')
+      }
+    }
+    const results = await Promise.all(acks)
+    const final = await until(sub.$state, (s) => s.data.length >= total, `${total} events`, 30_000)
+    await sleep(200)
+    expect(sub.$state.get().data).toEqual(Array.from({ length: total }, (_, k) => k + 1))
+    // Each publish landed once: the acknowledged positions are exactly 1..total.
+    expect(results.map((r) => r.seq).sort((a, b) => a - b)).toEqual(
+      Array.from({ length: total }, (_, k) => k + 1),
+    )
+    const duplicates = results.filter((r) => r.duplicate).length
+    console.log(
+      `publish check (seed ${seed}): ${total} publishes acknowledged (${duplicates} as duplicates of a resend), ` +
+        `${final.data.length} events received in order, ${drops} drops`,
+    )
+    expect(drops).toBeGreaterThanOrEqual(15)
+  } finally {
+    publisher.close()
+    reader.close()
+    await server.close()
+  }
+}, 120_000)
