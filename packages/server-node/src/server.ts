@@ -108,7 +108,8 @@ export function createSluiceServer(options: SluiceServerOptions = {}): SluiceSer
     attach,
     handler,
     async listen(port = 0, host = '127.0.0.1') {
-      const http = createServer(handler)
+      // SSE stream cursors travel in Last-Event-ID and can outgrow Node's 16 KiB header default.
+      const http = createServer({ maxHeaderSize: 64 * 1024 }, handler)
       attach(http)
       ownServers.add(http)
       await new Promise<void>((resolve, reject) => {

@@ -13,12 +13,15 @@ export class FakeSink implements Sink {
   readonly transport = 'ws' as const
   readonly sent: string[] = []
   buffered = 0
+  /** When true, every payload sent adds its length to `buffered` (a peer that reads nothing). */
+  accumulate = false
   heartbeats = 0
   closedWith: { code: number; reason: string } | undefined
   terminated = false
 
   send(payload: string): void {
     this.sent.push(payload)
+    if (this.accumulate) this.buffered += payload.length
   }
   bufferedBytes(): number {
     return this.buffered

@@ -107,4 +107,23 @@ describe('Connection limits', () => {
     runtime.publisher.publish('t', { kind: 'created' })
     expect(sink.sent.length).toBe(sentBefore)
   })
+
+  it('judges a replay once at its end, not in the middle', async () => {
+    const runtime = createTestRuntime({ maxBufferedBytes: 300 })
+    for (let n = 1; n <= 5; n++) runtime.publisher.publish('t', { kind: 'created', key: `k${n}` })
+    const epoch = (await runtime.engine.head('t')).epoch
+    const { connection, sink } = openFakeConnection(runtime)
+    sink.accumulate = true
+    connection.handleText(JSON.stringify({ type: 'subscribe', topic: 't', from: { epoch, seq: 0 } }))
+    await vi.waitFor(() => expect(sink.closedWith).toEqual({ code: 4507, reason: 'SLOW_CONSUMER' }))
+    expect(sink.frames().map((f) => f.type)).toEqual([
+      'welcome',
+      'subscribed',
+      'event',
+      'event',
+      'event',
+      'event',
+      'event',
+    ])
+  })
 })

@@ -74,6 +74,7 @@ export class Connection implements SubscriptionOwner {
   readonly #idleTimeout: boolean
   readonly #chains = new Map<string, Promise<void>>()
   readonly #limiter: { take(): number } | null
+  #bursting = 0
   #markClosed!: () => void
   /** Resolves once the socket is gone and everything was released. */
   readonly closed = new Promise<void>((resolve) => {
@@ -276,6 +277,21 @@ export class Connection implements SubscriptionOwner {
     this.sendFrame(frame)
   }
 
+  /**
+   * A replay is bounded by the engine's ring and is what a reconnecting client needs: judging
+   * the connection by the buffer in the middle of it would close every client that resumes over
+   * a slow link, and they would all come back for the same replay. The check runs once after.
+   */
+  burst(send: () => void): void {
+    this.#bursting++
+    try {
+      send()
+    } finally {
+      this.#bursting--
+    }
+    if (this.#bursting === 0 && this.state === 'open') this.#checkBuffer()
+  }
+
   #write(payload: string): boolean {
     try {
       this.sink.send(payload)
@@ -284,12 +300,16 @@ export class Connection implements SubscriptionOwner {
       this.close(CloseCode.InternalError, 'INTERNAL')
       return false
     }
+    if (this.#bursting === 0) this.#checkBuffer()
+    return true
+  }
+
+  #checkBuffer(): void {
     if (isSlowConsumer(this.sink.bufferedBytes(), this.runtime.options.maxBufferedBytes)) {
       this.runtime.metrics.slowConsumerClosed()
       this.runtime.logger.warn({ connectionId: this.id }, 'closing slow consumer')
       this.close(CloseCode.SlowConsumer, 'SLOW_CONSUMER')
     }
-    return true
   }
 
   // ---------------------------------------------------------------------------

@@ -127,19 +127,29 @@ export class Publisher {
   }
 
   #windowOf(topic: string): Map<string, Remembered> {
-    let window = this.#seen.get(topic)
-    if (!window) {
-      window = new Map()
-      this.#seen.set(topic, window)
+    const window = this.#seen.get(topic) ?? new Map<string, Remembered>()
+    // Re-inserting keeps #seen in least-recently-used order, so the sweep below always looks
+    // at the stalest topic: windows of topics nobody publishes to any more empty out and go.
+    this.#seen.delete(topic)
+    this.#seen.set(topic, window)
+    const stalest = this.#seen.entries().next().value
+    if (stalest && stalest[0] !== topic) {
+      this.#trim(stalest[1], 0)
+      if (stalest[1].size === 0) this.#seen.delete(stalest[0])
     }
-    // Insertion order is age order: trim from the front by age, then by size.
+    this.#trim(window, 1)
+    return window
+  }
+
+  // Insertion order is age order: drops entries past the age limit, then the oldest until
+  // `room` more fit within the size limit.
+  #trim(window: Map<string, Remembered>, room: number): void {
     const { size, ms } = this.#options.dedupWindow
     const cutoff = this.#options.now() - ms
     for (const [key, entry] of window) {
-      if (entry.at >= cutoff && window.size < size) break
+      if (entry.at >= cutoff && window.size + room <= size) break
       window.delete(key)
     }
-    return window
   }
 
   #append(topic: string, input: PublishInput, publishId: string | undefined): Promise<Position> {

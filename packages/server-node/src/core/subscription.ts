@@ -5,6 +5,8 @@ import { SharedFrame } from './shared-frame'
 export interface SubscriptionOwner {
   readonly id: string
   sendShared(frame: SharedFrame): boolean
+  /** Runs a burst of sends (a replay) with one slow-consumer check at its end. */
+  burst(send: () => void): void
 }
 
 /**
@@ -50,10 +52,12 @@ export class Subscription {
 
   /** Replays events read from the engine, in order. */
   replay(events: readonly EventFrame[]): void {
-    for (const event of events) {
-      if (this.state === 'closed') return
-      this.deliver(new SharedFrame(event))
-    }
+    this.owner.burst(() => {
+      for (const event of events) {
+        if (this.state === 'closed') return
+        this.deliver(new SharedFrame(event))
+      }
+    })
   }
 
   /** Starts live delivery after `seq`, first flushing what arrived while starting. */
