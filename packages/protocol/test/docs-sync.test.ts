@@ -11,6 +11,7 @@ import {
 
 // docs/PROTOCOL.md is normative; these tests keep its tables and numbers equal to the code.
 const spec = readFileSync(new URL('../../../docs/PROTOCOL.md', import.meta.url), 'utf8')
+const errorsDoc = readFileSync(new URL('../../../docs/ERRORS.md', import.meta.url), 'utf8')
 
 const cells = (line: string) =>
   line
@@ -85,5 +86,15 @@ describe('docs/PROTOCOL.md', () => {
     )
     expect(spec).toContain(`at most ${FILTER_LIMITS.maxListLength} values in an \`in\`/\`notIn\` list`)
     expect(spec).toContain(`\`field\` at most ${FILTER_LIMITS.maxFieldLength}\n  characters`)
+  })
+})
+
+describe('docs/ERRORS.md', () => {
+  test('has one section per code, in ERROR_CODES order, wire codes before client-local ones', () => {
+    const [wire = '', local = ''] = errorsDoc.split('## Raised by clients only')
+    const sections = (text: string) => [...text.matchAll(/^### `([A-Z_]+)`$/gm)].map((match) => match[1])
+    const codes = Object.keys(ERROR_CODES) as Array<keyof typeof ERROR_CODES>
+    expect(sections(wire)).toEqual(codes.filter((code) => ERROR_CODES[code].wire))
+    expect(sections(local)).toEqual(codes.filter((code) => !ERROR_CODES[code].wire))
   })
 })
