@@ -33,8 +33,12 @@ export function buildStalePackages(log: (line: string) => void): string[] {
     if (existsSync(built) && statSync(built).mtimeMs >= newestMtime(join(dir, 'src'))) continue
     log(`building @sluice/${name} (dist missing or stale)`)
     try {
-      execFileSync('pnpm', ['--filter', `@sluice/${name}`, 'run', 'build'], { cwd: ROOT, stdio: 'ignore' })
-    } catch {
+      execFileSync('pnpm', ['--filter', `@sluice/${name}`, 'run', 'build'], { cwd: ROOT, stdio: 'pipe' })
+    } catch (error) {
+      const output = (error as { stdout?: Buffer; stderr?: Buffer; message: string }).stdout?.toString() ?? ''
+      log(
+        `build of @sluice/${name} failed: ${(error as Error).message.split('\n')[0]}\n${output.slice(-2000)}`,
+      )
       failed.push(name)
     }
   }

@@ -12,10 +12,18 @@ export const ONLY: ReadonlySet<string> | null = process.env.BENCH_ONLY
 export const CONFIG = {
   runs: QUICK ? 1 : 3,
   fanout: { subscribers: QUICK ? 50 : 200, events: QUICK ? 500 : 5_000 },
+  /**
+   * The issue asks for 1,000 events/s to 500 subscribers (500,000 deliveries/s). On this 2-core
+   * machine that is about twice what any target, raw ws included, can deliver from one core
+   * (see scenario 1), so every target only queues and one run takes minutes. The default rate is
+   * therefore 100 events/s (50,000 deliveries/s, below every WS target's capacity);
+   * `BENCH_LATENCY_RATE=1000` runs the issue's rate.
+   */
   latency: {
     subscribers: QUICK ? 100 : 500,
-    perSecond: QUICK ? 500 : 1_000,
+    perSecond: Number(process.env.BENCH_LATENCY_RATE ?? 100),
     durationMs: QUICK ? 2_000 : 10_000,
+    issuePerSecond: 1_000,
   },
   idle: { connections: QUICK ? 500 : 5_000 },
   resume: { missed: QUICK ? 200 : 1_000 },

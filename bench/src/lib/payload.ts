@@ -17,8 +17,9 @@ export interface BenchData {
   body: string
 }
 
-export function benchData(i: number): BenchData {
-  return { i, sentAt: wallClockMs(), body: BODY }
+/** @param sentAt the publish time to record; defaults to now */
+export function benchData(i: number, sentAt: number = wallClockMs()): BenchData {
+  return { i, sentAt, body: BODY }
 }
 
 const PEER_EPOCH = 'bench0epoch0'
@@ -27,7 +28,7 @@ const PEER_EPOCH = 'bench0epoch0'
  * The frame the peer targets send, shaped like a Sluice `event` frame so every target moves
  * the same number of bytes per delivery.
  */
-export function peerEventFrame(i: number): Record<string, unknown> {
+export function peerEventFrame(i: number, sentAt?: number): Record<string, unknown> {
   return {
     type: 'event',
     topic: TOPIC,
@@ -35,7 +36,7 @@ export function peerEventFrame(i: number): Record<string, unknown> {
     seq: i + 1,
     kind: 'created',
     key: `k${i}`,
-    data: benchData(i),
+    data: benchData(i, sentAt),
     ts: Date.now(),
   }
 }

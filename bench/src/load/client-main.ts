@@ -3,7 +3,7 @@
  * merge cost (5a), a burst rendered through React (5b) and resume after a reconnect (4).
  * Pinned to the load CPU; the server, where one is needed, runs in the server child.
  */
-import { type CrudState, createClient, crud, type SluiceClient } from '@sluice/client'
+import { createClient, crud, type SluiceClient } from '@sluice/client'
 import { io, type Socket } from 'socket.io-client'
 import { WebSocket } from 'ws'
 import { sleep, wallClockMs } from '../lib/clock.ts'
@@ -32,7 +32,7 @@ async function until(condition: () => boolean, timeoutMs: number, what: string):
 // Reconnect at once: the scenario measures the catch-up, not a backoff curve.
 const RETRY = { baseMs: 5, factor: 1, maxMs: 5 }
 
-let view: Awaited<ReturnType<typeof mountBurstView>> | null = null
+let view: ReturnType<typeof mountBurstView> | null = null
 let proxy: CountingProxy | null = null
 let sluice: { client: SluiceClient; items: () => number } | null = null
 let socketIo: { socket: Socket; received: number; lastAt: number } | null = null
@@ -47,7 +47,7 @@ serveRpc({
       transports: [transport],
       WebSocket,
     })
-    view = await mountBurstView(client, TOPIC, crud<Item>())
+    view = mountBurstView(client, TOPIC, crud<Item>())
     await until(() => view!.status() === 'live', 10_000, 'the subscription to be live')
     view.resetCounts()
     return null
@@ -81,7 +81,7 @@ serveRpc({
         WebSocket,
         backoff: RETRY,
       })
-      const subscription = client.subscribe<CrudState<Item>>(TOPIC, { merge: crud<Item>() })
+      const subscription = client.subscribe(TOPIC, { merge: crud<Item>() })
       sluice = { client, items: () => subscription.$state.get().data.items.length }
       await until(() => subscription.$state.get().status === 'live', 10_000, 'the subscription to be live')
     } else {
@@ -102,6 +102,16 @@ serveRpc({
     return null
   },
 
+  /** Waits for the warm-up event, then counts from zero. */
+  resumeWarm: async () => {
+    if (sluice) await until(() => sluice!.items() === 1, 5_000, 'the warm-up event')
+    else {
+      await until(() => socketIo!.received === 1, 5_000, 'the warm-up event')
+      socketIo!.received = 0
+    }
+    return null
+  },
+
   resumeDrop: async () => {
     proxy!.drop()
     if (sluice)
@@ -117,9 +127,9 @@ serveRpc({
     let doneAt = 0
     if (sluice) {
       const { items } = sluice
-      await until(() => items() >= missed, 30_000, 'the missed events')
+      await until(() => items() >= missed + 1, 30_000, 'the missed events')
       doneAt = wallClockMs()
-      received = items()
+      received = items() - 1
     } else {
       // Without a recovery nothing arrives: give up early and report what came.
       await until(() => socketIo!.received >= missed, 5_000, 'the missed events').catch(() => {})
@@ -134,7 +144,8 @@ serveRpc({
     proxy!.close()
     sluice = null
     socketIo = null
-    return { missed, received, ms: doneAt - connection.acceptedAt, bytes: connection.bytesDown, recovered }
+    const ms = received >= missed ? doneAt - connection.acceptedAt : Number.NaN
+    return { missed, received, ms, bytes: connection.bytesDown, recovered }
   },
 })
 

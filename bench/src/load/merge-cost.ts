@@ -2,7 +2,8 @@ import { crud } from '@sluice/client'
 import type { EventFrame } from '@sluice/protocol'
 import type { MergeRun } from '../scenarios/client-types.ts'
 
-interface Item {
+// A type alias, not an interface: only aliases are assignable to the snapshot's Json type.
+type Item = {
   id: string
   title: string
   done: boolean

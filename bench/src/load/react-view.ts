@@ -1,33 +1,49 @@
-import type { MergeStrategy, SluiceClient } from '@sluice/client'
+import type { MergeStrategy, SluiceClient, SubscriptionState } from '@sluice/client'
+import { useRealtime } from '@sluice/react'
 import { Window } from 'happy-dom'
+import { createElement } from 'react'
+import { createRoot } from 'react-dom/client'
+
+interface ListProps<TData extends { items: readonly unknown[] }> {
+  client: SluiceClient
+  topic: string
+  merge: MergeStrategy<TData>
+  onRender: (state: SubscriptionState<TData>) => void
+}
+
+function BurstList<TData extends { items: readonly unknown[] }>({
+  client,
+  topic,
+  merge,
+  onRender,
+}: ListProps<TData>) {
+  const state = useRealtime(client, topic, { merge })
+  onRender(state)
+  return createElement(
+    'ul',
+    null,
+    state.data.items.map((item, i) => createElement('li', { key: i }, JSON.stringify(item).length)),
+  )
+}
 
 /**
  * Mounts a React component that lists a topic through `useRealtime`, in a happy-dom document,
  * and counts how often the subscription store notifies and how often the component renders.
  */
-export async function mountBurstView<TData extends { items: readonly unknown[] }>(
+export function mountBurstView<TData extends { items: readonly unknown[] }>(
   client: SluiceClient,
   topic: string,
   merge: MergeStrategy<TData>,
 ) {
   const window = new Window({ url: 'http://127.0.0.1/' })
-  // React DOM reads these globals; happy-dom provides them on its window.
+  // React DOM reads these globals at render time; happy-dom provides them on its window.
   Object.assign(globalThis, { window, document: window.document, HTMLElement: window.HTMLElement })
-  const { createElement } = await import('react')
-  const { createRoot } = await import('react-dom/client')
-  const { useRealtime } = await import('@sluice/react')
 
   let renders = 0
   let status = 'idle'
-  function List() {
-    const state = useRealtime(client, topic, { merge })
+  const onRender = (state: SubscriptionState<TData>) => {
     renders++
     status = state.status
-    return createElement(
-      'ul',
-      null,
-      state.data.items.map((item, i) => createElement('li', { key: i }, JSON.stringify(item).length)),
-    )
   }
 
   // The same topic and merge share the component's store: listening here sees its notifications.
@@ -38,7 +54,7 @@ export async function mountBurstView<TData extends { items: readonly unknown[] }
   const container = window.document.createElement('div')
   window.document.body.appendChild(container)
   const root = createRoot(container as unknown as Element)
-  root.render(createElement(List))
+  root.render(createElement(BurstList<TData>, { client, topic, merge, onRender }))
 
   return {
     status: () => status,

@@ -60,10 +60,13 @@ export function resumeRun(library: 'sluice' | 'socketio'): Promise<ResumeRun> {
   const server = library === 'sluice' ? TARGETS['sluice-ws'].server : 'socketio-recovery'
   return withClientChild(server, async (client, serverChild, port) => {
     await client.call('resumeSetup', { port, library })
+    // One event first: Socket.IO can only recover from the offset of a packet it received.
+    await serverChild!.call('burst', { events: 1 })
+    await client.call('resumeWarm')
     await client.call('resumeDrop')
     // Let the server see the connection close too, as it would after a real network loss.
     await new Promise((resolve) => setTimeout(resolve, 200))
-    await serverChild!.call('burst', { events: missed })
+    await serverChild!.call('burst', { events: missed, from: 1 })
     return client.call<ResumeRun>('resumeRestore', { missed })
   })
 }

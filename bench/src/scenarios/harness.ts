@@ -74,10 +74,10 @@ export async function connectSubscribers(pair: Pair, target: Target, count: numb
 }
 
 /** Runs every target `runs` times, interleaved A B C A B C so drift hits all targets alike. */
-export async function interleave<T>(
-  targets: readonly Target[],
+export async function interleave<K extends { id: string; label: string }, T>(
+  targets: readonly K[],
   runs: number,
-  runOnce: (target: Target, run: number) => Promise<T>,
+  runOnce: (target: K, run: number) => Promise<T>,
   log: (line: string) => void,
 ): Promise<Map<string, T[]>> {
   const results = new Map<string, T[]>(targets.map((target) => [target.id, []]))

@@ -2,6 +2,9 @@ import { CONFIG } from '../lib/config.ts'
 import type { Target } from '../lib/targets.ts'
 import { connectSubscribers, withPair } from './harness.ts'
 
+/** Deliveries not in within this long after the publisher finished count as lost. */
+export const DRAIN_MS = 15_000
+
 export interface LatencyRun {
   expected: number
   delivered: number
@@ -41,7 +44,7 @@ export async function latencyRun(target: Target): Promise<LatencyRun> {
         durationMs,
       },
     )
-    const finish = await pair.load.call<FinishResult>('finish', { idleMs: 3_000, timeoutMs: 60_000 })
+    const finish = await pair.load.call<FinishResult>('finish', { idleMs: 3_000, timeoutMs: DRAIN_MS })
     const cpu = await pair.server.call<{ userUs: number; systemUs: number }>('cpu')
     const wallMs = Math.max(finish.lastAt, published.endedAt) - published.startedAt
     return {

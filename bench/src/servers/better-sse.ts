@@ -14,8 +14,8 @@ export async function startBetterSse(): Promise<TargetServer> {
   await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve))
   return {
     port: (http.address() as AddressInfo).port,
-    publish(i) {
-      channel.broadcast(peerEventFrame(i))
+    publish(i, sentAt) {
+      channel.broadcast(peerEventFrame(i, sentAt))
     },
     subscriberCount: () => channel.sessionCount,
     close: () => new Promise((resolve) => http.close(() => resolve())),

@@ -20,8 +20,8 @@ export async function startRawSse(): Promise<TargetServer> {
   await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve))
   return {
     port: (http.address() as AddressInfo).port,
-    publish(i) {
-      const frame = `data: ${JSON.stringify(peerEventFrame(i))}\n\n`
+    publish(i, sentAt) {
+      const frame = `data: ${JSON.stringify(peerEventFrame(i, sentAt))}\n\n`
       for (const stream of streams) stream.write(frame)
     },
     subscriberCount: () => streams.size,

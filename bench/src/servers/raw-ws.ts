@@ -16,8 +16,8 @@ export async function startRawWs(): Promise<TargetServer> {
   await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve))
   return {
     port: (http.address() as AddressInfo).port,
-    publish(i) {
-      const frame = JSON.stringify(peerEventFrame(i))
+    publish(i, sentAt) {
+      const frame = JSON.stringify(peerEventFrame(i, sentAt))
       for (const client of clients) if (client.readyState === WebSocket.OPEN) client.send(frame)
     },
     subscriberCount: () => clients.size,

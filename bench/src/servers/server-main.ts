@@ -33,8 +33,8 @@ async function start(name: string): Promise<TargetServer> {
 const server = await start(target)
 let cpuStart = process.cpuUsage()
 
-async function publishOne(i: number): Promise<void> {
-  const result = server.publish(i)
+async function publishOne(i: number, sentAt?: number): Promise<void> {
+  const result = server.publish(i, sentAt)
   if (result) await result
 }
 
@@ -53,16 +53,28 @@ serveRpc({
    * fast userland buffers grow. `yieldBetween: false` publishes the whole burst in one go
    * (the client-render scenario wants a true burst).
    */
-  burst: async ({ events, yieldBetween = true }: { events: number; yieldBetween?: boolean }) => {
+  burst: async ({
+    events,
+    from = 0,
+    yieldBetween = true,
+  }: {
+    events: number
+    from?: number
+    yieldBetween?: boolean
+  }) => {
     cpuStart = process.cpuUsage()
     const startedAt = wallClockMs()
-    for (let i = 0; i < events; i++) {
+    for (let i = from; i < from + events; i++) {
       await publishOne(i)
       if (yieldBetween) await yieldToEventLoop()
     }
     return { startedAt, endedAt: wallClockMs() }
   },
-  /** Publishes at a fixed rate, catching up on late ticks so the average rate holds. */
+  /**
+   * Publishes at a fixed rate, catching up on late ticks so the average rate holds. Each
+   * payload carries the time its event was due, not when the loop got to it, so a server that
+   * stalls its own publisher is charged for the wait (no coordinated omission).
+   */
   rate: async ({ perSecond, durationMs }: { perSecond: number; durationMs: number }) => {
     cpuStart = process.cpuUsage()
     const total = Math.round((perSecond * durationMs) / 1000)
@@ -72,7 +84,10 @@ serveRpc({
     while (published < total) {
       const due = Math.min(total, Math.floor(((wallClockMs() - startedAt) * perSecond) / 1000) + 1)
       maxBehind = Math.max(maxBehind, due - published)
-      while (published < due) await publishOne(published++)
+      while (published < due) {
+        await publishOne(published, startedAt + (published * 1000) / perSecond)
+        published++
+      }
       await sleep(1)
     }
     return { startedAt, endedAt: wallClockMs(), published, maxBehind }

@@ -17,7 +17,8 @@ export async function startSluice(options: TargetOptions = {}): Promise<TargetSe
   const { port } = await sluice.listen(0, '127.0.0.1')
   return {
     port,
-    publish: (i) => sluice.publish(TOPIC, { kind: 'created', key: `k${i}`, data: { ...benchData(i) } }),
+    publish: (i, sentAt) =>
+      sluice.publish(TOPIC, { kind: 'created', key: `k${i}`, data: { ...benchData(i, sentAt) } }),
     subscriberCount: () => sluice.stats().subscriptions,
     close: () => sluice.close(),
   }

@@ -24,8 +24,8 @@ export async function startSocketIo(options: { recovery?: boolean } = {}): Promi
   await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve))
   return {
     port: (http.address() as AddressInfo).port,
-    publish(i) {
-      io.to(TOPIC).emit('event', peerEventFrame(i))
+    publish(i, sentAt) {
+      io.to(TOPIC).emit('event', peerEventFrame(i, sentAt))
     },
     subscriberCount: () => io.sockets.adapter.rooms.get(TOPIC)?.size ?? 0,
     close: () => new Promise((resolve) => io.close(() => resolve())),

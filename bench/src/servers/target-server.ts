@@ -1,8 +1,11 @@
 /** What the server child drives, whichever library is behind it. */
 export interface TargetServer {
   readonly port: number
-  /** Publishes event number `i` to every subscriber of the bench topic. */
-  publish(i: number): Promise<unknown> | undefined
+  /**
+   * Publishes event number `i` to every subscriber of the bench topic.
+   * @param sentAt the timestamp to put in the payload (default: now)
+   */
+  publish(i: number, sentAt?: number): Promise<unknown> | undefined
   /** How many subscribers the server has registered, or null when it cannot tell. */
   subscriberCount(): number | null
   close(): Promise<void>

@@ -1,0 +1,380 @@
+import { CONFIG } from '../lib/config.ts'
+import { TARGETS } from '../lib/targets.ts'
+import type { FanoutRun } from '../scenarios/fanout.ts'
+import { DRAIN_MS } from '../scenarios/latency.ts'
+import {
+  formatBytes,
+  formatNumber,
+  formatSpread,
+  medianOf,
+  pairedDifferences,
+  pairedRatios,
+  table,
+} from './format.ts'
+import { evaluateGoals } from './goals.ts'
+import type { BenchResults, RunsByTarget } from './results.ts'
+
+const labelOf = (id: string) => (id in TARGETS ? TARGETS[id as keyof typeof TARGETS].label : id)
+const status = (met: boolean | null) => (met === null ? 'not measured' : met ? '**met**' : '**missed**')
+
+function ratioLines<T>(
+  runs: RunsByTarget<T>,
+  subject: string,
+  field: (run: T) => number,
+  what: string,
+): string {
+  const mine = runs[subject]
+  if (!mine) return ''
+  const lines: string[] = []
+  for (const [peer, peerRuns] of Object.entries(runs)) {
+    if (peer === subject) continue
+    const ratios = pairedRatios(mine.map(field), peerRuns.map(field))
+    lines.push(`- ${labelOf(subject)} / ${labelOf(peer)} ${what}: ${formatSpread(ratios, 2, '×')}`)
+  }
+  return lines.join('\n')
+}
+
+function fanoutSection(results: BenchResults): string {
+  if (!results.fanout) return ''
+  const { subscribers, events } = (results.config as typeof CONFIG).fanout
+  const part = (title: string, runs: RunsByTarget<FanoutRun>, subject: string) => {
+    const rows = Object.entries(runs).map(([id, list]) => [
+      labelOf(id),
+      formatSpread(list.map((run) => run.deliveriesPerSecond)),
+      formatSpread(
+        list.map((run) => run.serverCpuUsPerDelivery),
+        2,
+      ),
+      list[0]?.bytesPerDelivery == null
+        ? 'n/a'
+        : formatNumber(medianOf(list.map((run) => run.bytesPerDelivery ?? 0))),
+      formatSpread(
+        list.map((run) => run.loadCpuShare * 100),
+        0,
+        ' %',
+      ),
+      `${formatNumber(list.reduce((sum, run) => sum + run.delivered, 0))} / ${formatNumber(
+        list.reduce((sum, run) => sum + run.expected, 0),
+      )}`,
+    ])
+    return [
+      `### ${title}`,
+      '',
+      table(
+        [
+          'target',
+          'deliveries/s',
+          'server CPU µs / delivery',
+          'bytes / delivery',
+          'load-gen CPU',
+          'delivered / expected',
+        ],
+        rows,
+      ),
+      '',
+      'Ratios (paired by round):',
+      '',
+      ratioLines(runs, subject, (run) => run.deliveriesPerSecond, 'deliveries/s'),
+      ratioLines(runs, subject, (run) => run.serverCpuUsPerDelivery, 'server CPU per delivery'),
+    ].join('\n')
+  }
+  return [
+    '## 1. Fan-out throughput',
+    '',
+    `${formatNumber(subscribers)} subscribers of one topic; the server publishes ${formatNumber(events)} events of ~200 bytes`,
+    'back to back (yielding one macrotask between events so sockets can flush). Deliveries/s counts',
+    'every event × subscriber received, from the first publish to the last delivery. Server CPU is',
+    "the server process's own `process.cpuUsage()` over the run, divided by deliveries. A load-gen",
+    'CPU near 100 % means the single load-generator core, not the server, set the pace.',
+    '',
+    part('WebSocket', results.fanout.ws, 'sluice-ws'),
+    '',
+    part('Server-Sent Events', results.fanout.sse, 'sluice-sse'),
+  ].join('\n')
+}
+
+function latencySection(results: BenchResults): string {
+  if (!results.latency) return ''
+  const parts = ['## 2. Latency at a fixed load', '']
+  for (const level of results.latency.levels) {
+    const demanded = level.subscribers * level.perSecond
+    const rows = Object.entries(level.runs).map(([id, list]) => [
+      labelOf(id),
+      formatSpread(
+        list.map((run) => run.p50Ms),
+        1,
+      ),
+      formatSpread(
+        list.map((run) => run.p99Ms),
+        1,
+      ),
+      formatSpread(
+        list.map((run) => run.maxMs),
+        1,
+      ),
+      `${formatNumber(list.reduce((sum, run) => sum + run.lost, 0))} of ${formatNumber(
+        list.reduce((sum, run) => sum + run.expected, 0),
+      )}`,
+      formatSpread(
+        list.map((run) => run.serverCpuShare * 100),
+        0,
+        ' %',
+      ),
+      formatSpread(
+        list.map((run) => run.loadCpuShare * 100),
+        0,
+        ' %',
+      ),
+    ])
+    parts.push(
+      `### ${level.label} (${formatNumber(demanded)} deliveries/s asked)`,
+      '',
+      'Publish-to-receive time per delivery, from a timestamp the server writes into each payload,',
+      'read by the load generator against the same machine clock. The timestamp is when the event',
+      'was due at the fixed rate, so a publisher stalled by its own server is charged for the wait.',
+      `Lost = deliveries not received ${DRAIN_MS / 1000} s after the publisher finished (or after 3 s without progress).`,
+      '',
+      table(['target', 'p50 ms', 'p99 ms', 'max ms', 'lost', 'server CPU', 'load-gen CPU'], rows),
+      '',
+      'Ratios (paired by round):',
+      '',
+      ratioLines(level.runs, 'sluice-ws', (run) => run.p99Ms, 'p99'),
+    )
+  }
+  return parts.join('\n')
+}
+
+function idleSection(results: BenchResults): string {
+  if (!results.idle) return ''
+  const rows = Object.entries(results.idle.runs).map(([id, list]) => [
+    labelOf(id),
+    formatSpread(list.map((run) => run.rssBytesPerConnection)),
+    formatSpread(list.map((run) => run.heapBytesPerConnection)),
+    formatSpread(list.map((run) => run.externalBytesPerConnection)),
+  ])
+  const differences = (a: string, b: string, field: 'rssBytesPerConnection' | 'heapBytesPerConnection') => {
+    const left = results.idle!.runs[a]
+    const right = results.idle!.runs[b]
+    if (!left || !right) return 'n/a'
+    return formatSpread(
+      pairedDifferences(
+        left.map((run) => run[field]),
+        right.map((run) => run[field]),
+      ),
+      0,
+      ' B',
+    )
+  }
+  return [
+    '## 3. Idle connections',
+    '',
+    `${formatNumber(results.idle.connections)} subscribed, idle connections. Server memory after a forced GC`,
+    '(`--expose-gc`, two passes) with the connections open, minus the same before any connection,',
+    'divided by the number of connections. Bytes per connection:',
+    '',
+    table(['target', 'RSS', 'V8 heap used', 'external'], rows),
+    '',
+    `- Sluice (WS) − raw ws: RSS ${differences('sluice-ws', 'raw-ws', 'rssBytesPerConnection')}, heap ${differences(
+      'sluice-ws',
+      'raw-ws',
+      'heapBytesPerConnection',
+    )} per connection`,
+    `- Sluice (SSE) − raw SSE: RSS ${differences('sluice-sse', 'raw-sse', 'rssBytesPerConnection')}, heap ${differences(
+      'sluice-sse',
+      'raw-sse',
+      'heapBytesPerConnection',
+    )} per connection`,
+  ].join('\n')
+}
+
+function resumeSection(results: BenchResults): string {
+  if (!results.resume) return ''
+  const labels: Record<string, string> = {
+    sluice: 'Sluice client (WS)',
+    socketio: 'Socket.IO connection-state recovery',
+  }
+  const rows = Object.entries(results.resume.runs).map(([id, list]) => [
+    labels[id] ?? id,
+    formatSpread(
+      list.map((run) => run.ms),
+      1,
+      ' ms',
+    ),
+    formatSpread(list.map((run) => run.bytes)),
+    `${list.map((run) => run.received).join(', ')}`,
+    list.every((run) => run.recovered) ? 'yes' : `no (${list.filter((run) => !run.recovered).length} runs)`,
+  ])
+  return [
+    '## 4. Resume after a reconnect',
+    '',
+    `A subscribed client loses its TCP connection (a proxy on 127.0.0.1 cuts it), the server publishes`,
+    `${formatNumber(results.resume.missed)} events, the network comes back and the client catches up. Time runs from the`,
+    'TCP accept of the reconnect to the last missed event in client state (the Sluice store, or the',
+    'Socket.IO `event` handler); bytes are everything the server sent on that connection (handshake',
+    'included), counted by the proxy. Both clients retry every 5 ms, so the backoff is not measured.',
+    'Socket.IO runs with `connectionStateRecovery` on (off by default) and recovers from the offset',
+    'of the last packet it got, so every run first delivers one warm-up event.',
+    '',
+    table(['client', 'catch-up time', 'bytes', 'events received', 'recovered'], rows),
+  ].join('\n')
+}
+
+function clientSection(results: BenchResults): string {
+  const parts: string[] = []
+  if (results.merge) {
+    parts.push(
+      '## 5. Client',
+      '',
+      '### Merge cost of `crud`',
+      '',
+      'Updates/s applying `updated` events to random keys of a keyed list, in a pinned child process',
+      '(each figure runs ≥ 250 ms). "One event per flush" is `apply(state, [event])` per update, the',
+      'worst case (events arriving one per tick); "bursts of 100" is one `apply` per 100 events. The',
+      'naive baseline finds the item with `findIndex` and copies the array per update.',
+      '',
+      table(
+        [
+          'items',
+          'crud, one event per flush',
+          'crud, bursts of 100',
+          'naive copy-the-array',
+          'crud (single) / naive',
+        ],
+        results.merge.map((run) => [
+          formatNumber(run.size),
+          formatSpread(run.crudSingle),
+          formatSpread(run.crudBatch100),
+          formatSpread(run.naive),
+          formatSpread(pairedRatios(run.crudSingle, run.naive), 1, '×'),
+        ]),
+      ),
+    )
+  }
+  if (results.burst) {
+    const byTransport = (transport: 'ws' | 'sse') =>
+      results.burst!.filter((run) => run.transport === transport)
+    parts.push(
+      '',
+      `### A burst of ${formatNumber(CONFIG.burst.events)} events through React`,
+      '',
+      'The server publishes the burst back to back to a real client (default microtask scheduler)',
+      'whose `crud` store feeds a component using `useRealtime` (react-dom 19 in happy-dom). Counted',
+      'from the first event of the burst until all items are rendered:',
+      '',
+      table(
+        ['transport', 'store notifications', 'React renders', 'items rendered', 'time to render all'],
+        (['ws', 'sse'] as const)
+          .filter((transport) => byTransport(transport).length > 0)
+          .map((transport) => {
+            const list = byTransport(transport)
+            return [
+              transport.toUpperCase(),
+              formatSpread(list.map((run) => run.storeNotifications)),
+              formatSpread(list.map((run) => run.reactRenders)),
+              list.map((run) => run.itemsRendered).join(', '),
+              formatSpread(
+                list.map((run) => run.ms),
+                0,
+                ' ms',
+              ),
+            ]
+          }),
+      ),
+    )
+  }
+  return parts.join('\n')
+}
+
+function bundleSection(results: BenchResults): string {
+  if (!results.bundles) return ''
+  const core = results.bundles.find((bundle) => bundle.id === 'sluice-client')
+  return [
+    '## 6. Bundle size',
+    '',
+    'esbuild 0.28.2 with the same settings for every entry: `bundle`, `minify`, `platform: browser`,',
+    "`format: esm`, `target: es2020`, `NODE_ENV=production`, react/react-dom/vue external; Sluice's",
+    'packages from their built `dist/` (what npm users get). gzip: node:zlib level 9.',
+    '',
+    table(
+      ['import', 'min', 'min+gzip'],
+      results.bundles.map((bundle) => [
+        bundle.label,
+        bundle.error ? `error: ${bundle.error.split('\n')[0]}` : formatBytes(bundle.minifiedBytes),
+        bundle.error ? 'n/a' : formatBytes(bundle.gzipBytes),
+      ]),
+    ),
+    core?.topInputs
+      ? [
+          '',
+          'Largest inputs of the client core bundle (minified bytes in the output):',
+          '',
+          table(
+            ['input', 'bytes'],
+            core.topInputs
+              .filter((input) => input.bytes > 0)
+              .map((input) => [`\`${input.path}\``, formatNumber(input.bytes)]),
+          ),
+        ].join('\n')
+      : '',
+  ].join('\n')
+}
+
+/** Renders docs/BENCHMARKS.md from one run's results. */
+export function renderReport(results: BenchResults): string {
+  const { machine } = results
+  const goals = evaluateGoals(results)
+  const sections = [
+    '# Benchmarks',
+    '',
+    '<!-- Generated by `pnpm bench` (bench/src/run.ts). Do not edit by hand: rerun it. -->',
+    '',
+    `Run on ${machine.date.slice(0, 10)} (${machine.date}), ${results.runs} runs per target, alternating targets`,
+    `A B C A B C…; each cell is the median with the min–max over runs. Ratios are taken within one`,
+    'round (run i of A against run i of B) and then summarised the same way. How to run and what',
+    'each scenario measures: [bench/README.md](../bench/README.md). Raw figures: `bench/results/`.',
+    '',
+    table(
+      ['machine', ''],
+      [
+        ['CPU', machine.cpuModel],
+        ['cores', String(machine.cores)],
+        ['memory', `${machine.memoryGiB} GiB`],
+        ['Node.js', machine.node],
+        [
+          'pinning',
+          machine.taskset
+            ? 'server on CPU 0, load generator on CPU 1 (`taskset -c`)'
+            : 'none (taskset missing)',
+        ],
+        ['total run time', `${formatNumber(results.durationSeconds ?? Number.NaN)} s`],
+      ],
+    ),
+    '',
+    '> This machine is a shared 2-core VM: other jobs ran during the benchmark, so absolute figures',
+    '> are noisy. The ratios between targets measured in the same round are what to read.',
+    '',
+    '## Goals',
+    '',
+    table(
+      ['goal', 'result (median, min–max over rounds)', 'status'],
+      goals.map((row) => [row.goal, row.result, status(row.met)]),
+    ),
+    '',
+    fanoutSection(results),
+    '',
+    latencySection(results),
+    '',
+    idleSection(results),
+    '',
+    resumeSection(results),
+    '',
+    clientSection(results),
+    '',
+    bundleSection(results),
+  ]
+  if (results.notes.length > 0) sections.push('', '## Notes', '', ...results.notes.map((note) => `- ${note}`))
+  return `${sections
+    .join('\n')
+    .replace(/\n{3,}/g, '\n\n')
+    .trim()}\n`
+}
