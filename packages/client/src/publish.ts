@@ -44,10 +44,9 @@ export interface OfflineQueueOptions {
 
 interface PendingPublish {
   frame: PublishFrame
-  queuedAt: number
   /** On the wire now; cleared when the connection drops (it is resent on the next open). */
   sent: boolean
-  /** Sent at least once: the server may have it, so age never makes it STALE. */
+  /** Sent at least once: the server may have it, so it is resent however old, never STALE. */
   everSent: boolean
   timeoutMs: number
   timer: TimerHandle
@@ -101,6 +100,22 @@ export function createPublisher(deps: PublishDeps) {
     deps.send(entry.frame)
   }
 
+  // A publish waiting for a connection goes STALE at its max age, even while still offline.
+  const expireLater = (entry: PendingPublish) => {
+    clearTimer(entry)
+    const { maxAgeMs } = deps.queue
+    entry.timer = deps.timers.setTimeout(() => {
+      entry.timer = null
+      if (entry.sent || entry.everSent || pending.get(entry.frame.id) !== entry) return
+      fail(
+        entry,
+        new ClientError('STALE', `publish ${entry.frame.id} waited ${maxAgeMs} ms for a connection`, {
+          topic: entry.frame.topic,
+        }),
+      )
+    }, maxAgeMs)
+  }
+
   function publish(topic: string, event: PublishEvent, options: PublishOptions = {}): Promise<PublishResult> {
     const open = deps.isOpen()
     if (!open) {
@@ -121,7 +136,6 @@ export function createPublisher(deps: PublishDeps) {
     return new Promise<PublishResult>((resolve, reject) => {
       const entry: PendingPublish = {
         frame,
-        queuedAt: deps.timers.now(),
         sent: false,
         everSent: false,
         timeoutMs: options.timeoutMs ?? deps.defaultTimeoutMs,
@@ -133,30 +147,14 @@ export function createPublisher(deps: PublishDeps) {
       if (reused) fail(reused, new ClientError('BAD_REQUEST', `publish id ${frame.id} was reused`, { topic }))
       pending.set(frame.id, entry)
       if (open) transmit(entry)
+      else expireLater(entry)
     })
   }
 
   return {
     publish,
     onOpen(): void {
-      const now = deps.timers.now()
-      for (const entry of [...pending.values()]) {
-        if (entry.sent) continue
-        if (!entry.everSent && now - entry.queuedAt > deps.queue.maxAgeMs) {
-          fail(
-            entry,
-            new ClientError(
-              'STALE',
-              `publish ${entry.frame.id} waited ${now - entry.queuedAt} ms for a connection`,
-              {
-                topic: entry.frame.topic,
-              },
-            ),
-          )
-          continue
-        }
-        transmit(entry)
-      }
+      for (const entry of [...pending.values()]) if (!entry.sent) transmit(entry)
     },
     onDrop(): void {
       for (const entry of pending.values()) {
