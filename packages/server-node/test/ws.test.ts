@@ -1,3 +1,4 @@
+import { connect } from 'node:net'
 import { DEFAULT_LIMITS, type ServerFrame } from '@sluice/protocol'
 import { afterEach, describe, expect, it } from 'vitest'
 import { ServerError } from '../src/server-error'
@@ -109,6 +110,27 @@ describe('WebSocket handshake', () => {
     const error = await WsPeer.connect(t.url).catch((e) => e)
     expect(error.status).toBe(503)
     expect(JSON.parse(error.body)).toMatchObject({ type: 'error', code: 'OVERLOADED', retryAfterMs: 1000 })
+  })
+
+  it('frees the connection slot of a handshake that ws refuses', async () => {
+    t = await createTestServer({ maxConnections: 1 })
+    const answer = await new Promise<string>((resolve, reject) => {
+      const socket = connect(t?.port as number, '127.0.0.1', () => {
+        // An upgrade without Sec-WebSocket-Key: ws answers 400 itself, without calling back.
+        socket.write(
+          'GET /realtime/ws?v=1 HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\n\r\n',
+        )
+      })
+      let text = ''
+      socket.on('data', (chunk) => {
+        text += chunk.toString()
+      })
+      socket.on('close', () => resolve(text))
+      socket.on('error', reject)
+    })
+    expect(answer.startsWith('HTTP/1.1 400')).toBe(true)
+    const { welcome } = await open()
+    expect(welcome.type).toBe('welcome')
   })
 
   it('answers a plain GET on the ws endpoint with 426', async () => {

@@ -70,10 +70,11 @@ export class WsTransport {
           rejectUpgrade(socket, result.error)
           return
         }
-        if (socket.destroyed) {
-          result.admission.release()
-          return
-        }
+        // ws completes the upgrade synchronously (no verifyClient) and registry.add follows in
+        // the same tick, so the slot can be freed first; freeing it in the callback would leak
+        // it whenever ws refuses a malformed handshake without calling back.
+        result.admission.release()
+        if (socket.destroyed) return
         this.#wss.handleUpgrade(req, socket, head, (ws) => {
           socket.off('error', onEarlyError)
           this.#open(ws, req, result.admission)
@@ -88,7 +89,6 @@ export class WsTransport {
 
   #open(ws: WebSocket, req: IncomingMessage, admission: Admission): void {
     const runtime = this.#runtime
-    admission.release()
     const connection = new Connection({
       runtime,
       writer: wsWriter,
