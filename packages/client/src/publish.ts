@@ -38,7 +38,7 @@ export interface PublishResult {
 export interface OfflineQueueOptions {
   /** Publishes beyond this many waiting for a connection are rejected with QUEUE_FULL. @default 100 */
   maxSize?: number
-  /** A waiting publish older than this when the connection opens is rejected with STALE. @default 60_000 */
+  /** A publish not sent within this time of the call is rejected with STALE. @default 60_000 */
   maxAgeMs?: number
 }
 
