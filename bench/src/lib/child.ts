@@ -91,12 +91,14 @@ export class Child {
     })
   }
 
-  /** Ends the child and waits for it to be gone. */
+  /** Ends the child (SIGTERM, then SIGKILL if it lingers) and waits for it to be gone. */
   async stop(): Promise<void> {
     if (this.#exited) return
     const gone = new Promise((resolve) => this.#process.once('exit', resolve))
-    this.#process.kill('SIGKILL')
+    this.#process.kill('SIGTERM')
+    const timer = setTimeout(() => this.#process.kill('SIGKILL'), 2_000)
     await gone
+    clearTimeout(timer)
   }
 }
 

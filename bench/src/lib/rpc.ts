@@ -39,6 +39,8 @@ export function serveRpc(handlers: RpcHandlers): void {
   })
   // The parent going away must not leave a pinned child spinning on the machine.
   process.on('disconnect', () => process.exit(0))
+  // A clean exit on SIGTERM lets `--cpu-prof` write its profile.
+  process.on('SIGTERM', () => process.exit(0))
 }
 
 /** Tells the parent the child is ready, with whatever it needs to know (e.g. the port). */

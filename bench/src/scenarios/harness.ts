@@ -7,6 +7,11 @@ import type { TargetOptions } from '../servers/target-server.ts'
 const SERVER_MAIN = fileURLToPath(new URL('../servers/server-main.ts', import.meta.url))
 const LOAD_MAIN = fileURLToPath(new URL('../load/load-main.ts', import.meta.url))
 
+/** `BENCH_PROFILE=<dir>`: every server child writes a V8 CPU profile there (skews timings). */
+const profileArgs = process.env.BENCH_PROFILE
+  ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE}`]
+  : []
+
 /** The server on CPU 0 and the load generator on CPU 1. */
 export const SERVER_CPU = 0
 export const LOAD_CPU = 1
@@ -30,7 +35,7 @@ export async function withPair<T>(
 ): Promise<T> {
   const server = new Child(SERVER_MAIN, [target.server, JSON.stringify(options.server ?? {})], {
     cpu: SERVER_CPU,
-    nodeArgs: ['--expose-gc'],
+    nodeArgs: ['--expose-gc', ...profileArgs],
     ...(options.openFiles !== undefined && { openFiles: options.openFiles }),
   })
   const load = new Child(LOAD_MAIN, [], {
