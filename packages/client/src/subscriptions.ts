@@ -99,6 +99,8 @@ interface Entry {
   loadGeneration: number
   /** `load()` has not run yet: it runs when the subscription is first confirmed. */
   initialLoad: boolean
+  /** Asked for server snapshots (first subscribe and resyncs). */
+  snapshot: boolean
   presence: boolean
 }
 
@@ -161,10 +163,8 @@ export function createSubscriptions(deps: SubscriptionsDeps) {
   const topics = new Map<string, TopicState>()
   const presenceStates = new Map<string, JsonObject>()
   // Snapshot wishes are per entry, but the server keeps one mode per topic.
-  const wantsSnapshot = new WeakMap<Entry, boolean>()
-
   const topicWantsSnapshot = (state: TopicState) => {
-    for (const entry of state.entries.values()) if (wantsSnapshot.get(entry)) return true
+    for (const entry of state.entries.values()) if (entry.snapshot) return true
     return false
   }
 
@@ -402,13 +402,13 @@ export function createSubscriptions(deps: SubscriptionsDeps) {
         loading: null,
         loadGeneration: 0,
         initialLoad: options.load !== undefined,
+        snapshot: options.snapshot === true,
         presence: options.presence === true,
       }
-      wantsSnapshot.set(entry, options.snapshot === true)
       state.entries.set(filterKey, entry)
       entry.store.setStatus('connecting')
     } else if (options.snapshot) {
-      wantsSnapshot.set(entry, true)
+      entry.snapshot = true
     }
     entry.refs++
     const listener = options.onResync
