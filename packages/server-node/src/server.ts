@@ -42,6 +42,20 @@ function checkPublish(
       `publish: id must be a string of at most ${MAX_ID_LENGTH} characters`,
     )
   }
+  // Events from clients and HTTP are parsed JSON already; only the server API can hand over a
+  // BigInt or a cycle, which would fail later, at fan-out, for every subscriber. The check
+  // costs a serialization, so production skips it.
+  if (process.env.NODE_ENV !== 'production') {
+    try {
+      JSON.stringify([event.data, event.meta])
+    } catch (cause) {
+      throw new ServerError(
+        'BAD_REQUEST',
+        'publish: data and meta must be JSON-serializable (no BigInt, no cycles); convert them first',
+        { cause },
+      )
+    }
+  }
 }
 
 /**

@@ -247,6 +247,11 @@ describe('server publish', () => {
       code: 'BAD_REQUEST',
     })
     await expect(t.server.publish('t', { kind: 'Created' })).rejects.toMatchObject({ code: 'BAD_REQUEST' })
+    await expect(t.server.publish('t', { kind: 'set', data: { n: 1n } as never })).rejects.toMatchObject({
+      code: 'BAD_REQUEST',
+      message: 'publish: data and meta must be JSON-serializable (no BigInt, no cycles); convert them first',
+    })
+    expect(t.server.stats().eventsPublished).toBe(0)
     const { peer } = await open()
     peer.send({ type: 'subscribe', topic: 'cursor' })
     await peer.next(ofType('subscribed'))
