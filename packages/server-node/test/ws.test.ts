@@ -484,5 +484,7 @@ describe('WebSocket server operations', () => {
     const wrongMethod = await fetch(`${t.url}/status`, { method: 'POST' })
     expect(wrongMethod.status).toBe(400)
     expect(wrongMethod.headers.get('allow')).toBe('GET')
+    expect((await fetch(`${t.url}/sse?v=1`, { method: 'HEAD' })).status).toBe(400)
+    expect(t.server.stats().transports.sse).toBe(0)
   })
 })

@@ -83,7 +83,9 @@ export function createRouter(
         sendHttpError(res, 'FORBIDDEN', 'this origin is not allowed')
         return
       }
-      if (req.method !== route.method && !(route.method === 'GET' && req.method === 'HEAD')) {
+      // HEAD only where a GET answers with a plain body: a HEAD on /sse must not open a stream.
+      const headAllowed = req.method === 'HEAD' && path === `${base}/status`
+      if (req.method !== route.method && !headAllowed) {
         sendHttpError(res, 'BAD_REQUEST', `use ${route.method} for ${path}`, {}, { allow: route.method })
         return
       }
