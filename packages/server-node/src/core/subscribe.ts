@@ -7,6 +7,7 @@ import {
   type SubscribeFrame,
   type UnsubscribeFrame,
 } from '@sluice/protocol'
+import type { Identity } from '../identity'
 import { ServerError } from '../server-error'
 import { isAuthorized } from './authorize'
 import type { Connection } from './connection'
@@ -29,9 +30,14 @@ export async function subscribe(connection: Connection, frame: SubscribeFrame): 
   if (!existing && connection.subscriptions.size >= max) {
     throw new ServerError('LIMIT_EXCEEDED', `a connection may hold at most ${max} subscriptions`, { topic })
   }
-  if (!(await isAuthorized(runtime, connection.identity, topic, 'subscribe', connection.id))) {
-    throw new ServerError('FORBIDDEN', `not allowed to subscribe to ${topic}`, { topic })
-  }
+  // An auth refresh may land while authorize runs: decide with the identity that holds after it.
+  let identity: Identity | null
+  let allowed: boolean
+  do {
+    identity = connection.identity
+    allowed = await isAuthorized(runtime, identity, topic, 'subscribe', connection.id)
+  } while (identity !== connection.identity)
+  if (!allowed) throw new ServerError('FORBIDDEN', `not allowed to subscribe to ${topic}`, { topic })
   if (connection.state !== 'open') return
   if (existing) {
     // Re-subscribing replaces the options; the old subscription ends without an unsubscribed frame.
