@@ -213,6 +213,15 @@ export function resolveOptions(options: SluiceServerOptions): ResolvedOptions {
       `basePath must look like '/realtime' (no trailing slash), received ${JSON.stringify(basePath)}`,
     )
   }
+  positive('heartbeatMs', heartbeatMs)
+  positive('idleTimeoutMs', idleTimeoutMs)
+  if (idleTimeoutMs <= heartbeatMs) {
+    // Browsers only answer pings; with an idle timeout at or under the ping interval every
+    // quiet client would be closed before it had a chance to pong.
+    throw new RangeError(
+      `idleTimeoutMs (${idleTimeoutMs}) must be greater than heartbeatMs (${heartbeatMs}); the default is twice it`,
+    )
+  }
   const table = new Map<string, ValidatedProcedure | { input: undefined; handler: Procedure }>()
   for (const [name, entry] of Object.entries(procedures)) {
     if (typeof entry === 'function') table.set(name, { input: undefined, handler: entry })
