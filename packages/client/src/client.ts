@@ -162,6 +162,18 @@ export function createClient<Schema extends TopicSchema = TopicSchema>(
     )
   }
   if (options.WebSocket !== undefined) assertWebSocketConstructor(options.WebSocket)
+  else if (
+    typeof process !== 'undefined' &&
+    process.env?.NODE_ENV !== 'production' &&
+    transports.includes('ws') &&
+    typeof (globalThis as { WebSocket?: unknown }).WebSocket !== 'function'
+  ) {
+    // Node 20 has no global WebSocket: without this hint the client silently lives on SSE.
+    console.warn(
+      "[sluice] createClient: no global WebSocket here, so the 'ws' transport will fail over to SSE. " +
+        "Pass one: `createClient({ WebSocket })` with `import WebSocket from 'ws'`.",
+    )
+  }
   const httpUrl = url.replace(/^ws(s?):/, 'http$1:')
   const nextId = createIdGenerator(random)
   const scheduler = resolveScheduler(schedulerOption)

@@ -57,6 +57,21 @@ describe('connect', () => {
   })
 })
 
+describe('without a WebSocket implementation', () => {
+  test('warns in development and connects over SSE', async () => {
+    vi.stubGlobal('WebSocket', undefined)
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => {})
+    const { server, client } = setup({ WebSocket: undefined })
+    expect(warn).toHaveBeenCalledTimes(1)
+    expect(warn.mock.calls[0]?.[0]).toMatch(/^\[sluice\] createClient: no global WebSocket here/)
+    await advance(0)
+    expect(client.$connection.get()).toMatchObject({ status: 'open', transport: 'sse' })
+    expect(server.attempts).toEqual({ ws: 0, sse: 1 })
+    client.close()
+    vi.unstubAllGlobals()
+  })
+})
+
 describe('fallback to SSE', () => {
   test('a refused WebSocket falls back to SSE at once, and the fallback is remembered', async () => {
     const { server, client } = setup()
