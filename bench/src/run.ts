@@ -65,7 +65,12 @@ if (wants('latency')) {
       `Latency ran at ${perSecond} events/s, not the issue's ${CONFIG.latency.issuePerSecond}: ${subscribers} × ${CONFIG.latency.issuePerSecond}/s = ${subscribers * CONFIG.latency.issuePerSecond} deliveries/s is beyond what any target (raw ws included) delivers from one core of this machine (scenario 1), so every target would only queue and a run would take minutes. \`BENCH_LATENCY_RATE=${CONFIG.latency.issuePerSecond} pnpm bench\` runs the issue's rate.`,
     )
   }
-  const runs = await interleave(pick(['raw-ws', 'socketio', 'sluice-ws']), CONFIG.runs, latencyRun, log)
+  const runs = await interleave(
+    pick(['raw-ws', 'socketio', 'sluice-ws']),
+    CONFIG.latencyRuns,
+    latencyRun,
+    log,
+  )
   results.latency = { levels: [{ label, perSecond, subscribers, durationMs, runs: toRecord(runs) }] }
 }
 

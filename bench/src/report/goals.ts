@@ -16,7 +16,8 @@ export interface GoalRow {
   met: boolean | null
 }
 
-const ratioText = (ratios: number[]) => `${formatSpread(ratios, 2, '×')}`
+// Three decimals: a goal missed at 1.253× must not read as 1.25×.
+const ratioText = (ratios: number[]) => `${formatSpread(ratios, 3, '×')}`
 
 /** Client core budget: 8 KB min+gzip, read as 8 × 1024 bytes. */
 export const CLIENT_CORE_BUDGET = 8 * 1024

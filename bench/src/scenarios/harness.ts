@@ -7,10 +7,15 @@ import type { TargetOptions } from '../servers/target-server.ts'
 const SERVER_MAIN = fileURLToPath(new URL('../servers/server-main.ts', import.meta.url))
 const LOAD_MAIN = fileURLToPath(new URL('../load/load-main.ts', import.meta.url))
 
-/** `BENCH_PROFILE=<dir>`: every server child writes a V8 CPU profile there (skews timings). */
-const profileArgs = process.env.BENCH_PROFILE
-  ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE}`]
-  : []
+/**
+ * Extra node flags for server children, for investigating a result (they skew timings):
+ * `BENCH_PROFILE=<dir>` writes a V8 CPU profile per server there; `BENCH_SERVER_ARGS` adds
+ * any flags, e.g. `--trace-gc`.
+ */
+const profileArgs = [
+  ...(process.env.BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE}`] : []),
+  ...(process.env.BENCH_SERVER_ARGS?.split(' ').filter(Boolean) ?? []),
+]
 
 /** The server on CPU 0 and the load generator on CPU 1. */
 export const SERVER_CPU = 0
