@@ -1,3 +1,4 @@
+import { get, type IncomingMessage } from 'node:http'
 import { decodeLastEventId, encodeSubscriptionsParam } from '@sluice/protocol'
 import { afterEach, describe, expect, it } from 'vitest'
 import { createTestServer, type TestServer } from '../src/testing'
@@ -127,6 +128,44 @@ describe('SSE stream', () => {
       viaQuery.peer.frames.filter((f) => f.type === 'event').map((f) => (f as { seq: number }).seq),
     ).toEqual([6, 7])
   })
+
+  it('cuts a stalled stream over maxBufferedBytes while another keeps receiving', async () => {
+    const disconnects: Array<{ code: number; reason: string }> = []
+    t = await createTestServer({
+      maxBufferedBytes: 64 * 1024,
+      onDisconnect: (_c, close) => void disconnects.push(close),
+    })
+    const subscriptions = encodeSubscriptionsParam([{ topic: 'firehose' }])
+    const { peer: healthy } = await open(`v=1&subscriptions=${subscriptions}`)
+    await healthy.next(ofType('subscribed'))
+    let stalled: IncomingMessage | undefined
+    const stalledClosed = new Promise<void>((resolve, reject) => {
+      const req = get(`${(t as TestServer).url}/sse?v=1&subscriptions=${subscriptions}`, (res) => {
+        stalled = res
+        res.once('data', () => res.pause()) // read the welcome, then stop reading
+        res.on('error', () => {})
+      })
+      req.on('socket', (socket) => socket.on('close', () => resolve()))
+      req.on('error', () => resolve())
+      req.on('timeout', reject)
+    })
+    await expect.poll(() => t?.server.stats().transports.sse).toBe(2)
+    const data = 'x'.repeat(32 * 1024)
+    let published = 0
+    while ((t.server.stats().transports.sse as number) === 2 && published < 2_000) {
+      await t.server.publish('firehose', { kind: 'created', data })
+      published++
+      // The healthy reader lives in this process: let it read between publishes.
+      await new Promise((resolve) => setImmediate(resolve))
+    }
+    expect(disconnects).toEqual([{ code: 4507, reason: 'SLOW_CONSUMER' }])
+    // The end of the stream sits behind the unread bytes: the client sees it once it reads again.
+    stalled?.resume()
+    await stalledClosed
+    expect(disconnects).toEqual([{ code: 4507, reason: 'SLOW_CONSUMER' }])
+    await healthy.collect(ofType('event'), published, 15_000)
+    expect(healthy.frames.filter((f) => f.type === 'event').length).toBe(published)
+  }, 30_000)
 
   it('ends the stream after a reconnect frame on shutdown', async () => {
     t = await createTestServer()
