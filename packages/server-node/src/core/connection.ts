@@ -120,6 +120,10 @@ export class Connection implements SubscriptionOwner {
     this.#heartbeat.unref?.()
     if (this.#idleTimeout) this.#armIdle(runtime.options.idleTimeoutMs)
     this.#armExpiry()
+    runtime.logger.debug(
+      { connectionId: this.id, transport: this.transport, identity: this.#identity?.id ?? null },
+      'connection open',
+    )
     runtime.runHook('onConnect', this.info())
     for (const request of initial) this.#dispatch({ type: 'subscribe', ...request })
   }
@@ -415,6 +419,7 @@ export class Connection implements SubscriptionOwner {
     for (const topic of [...this.presenceTopics]) this.leavePresence(topic)
     runtime.registry.remove(this)
     runtime.metrics.connectionClosed(this.transport)
+    runtime.logger.debug({ connectionId: this.id, code, reason }, 'connection closed')
     runtime.runHook('onDisconnect', this.info(), { code, reason })
     this.#markClosed()
   }
