@@ -1,8 +1,8 @@
-import { type ErrorFrame, isErrorCode, ProtocolError, type WireErrorCode } from '@sluice/protocol'
+import { type ErrorFrame, ProtocolError, type WireErrorCode } from '@sluice/protocol'
 import { ServerError } from '../server-error'
 
 /** The message every unexpected failure gets on the wire: details stay in the server's log. */
-export const INTERNAL_MESSAGE = 'internal server error'
+const INTERNAL_MESSAGE = 'internal server error'
 
 /** True for errors whose code and message are meant for the client. */
 export function isExposable(error: unknown): error is ServerError | ProtocolError {
@@ -49,9 +49,4 @@ export function errorFrame(
     if (value !== undefined) (frame as unknown as Record<string, unknown>)[key] = value
   }
   return frame
-}
-
-/** A wire code for a close reason string, falling back to INTERNAL. */
-export function wireCode(value: string): WireErrorCode {
-  return isErrorCode(value) ? (value as WireErrorCode) : 'INTERNAL'
 }
