@@ -135,7 +135,10 @@ export function mockSluice(server: SetupServer, options: MockSluiceOptions = {})
       close(code = 1006, reason = '') {
         if (connection.closed) return
         connection.closed = true
-        client.close(code, reason)
+        // msw delivers `client.send` data in a microtask and drops it once the socket is
+        // closing: close one microtask later so frames sent before the close arrive first,
+        // as they do from a real server.
+        queueMicrotask(() => client.close(code, reason))
       },
     }
     client.addEventListener('message', (event) => {

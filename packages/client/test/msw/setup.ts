@@ -67,6 +67,30 @@ export function record<T, R>(store: { listen(listener: (value: T) => void): unkn
   return seen
 }
 
+/** The distinct consecutive statuses a subscription store goes through after this call. */
+export function statuses(store: { listen(listener: (value: { status: string }) => void): unknown }) {
+  const seen: string[] = []
+  store.listen(({ status }) => {
+    if (seen[seen.length - 1] !== status) seen.push(status)
+  })
+  return seen
+}
+
+/** Each new `data` a subscription store publishes after this call (status-only changes left out). */
+export function dataChanges<T>(store: {
+  get(): { data: T }
+  listen(listener: (value: { data: T }) => void): unknown
+}) {
+  const seen: T[] = []
+  let last = store.get().data
+  store.listen(({ data }) => {
+    if (data === last) return
+    last = data
+    seen.push(data)
+  })
+  return seen
+}
+
 /** The ClientError a promise rejects with (fails the test when it resolves). */
 export async function rejection(promise: Promise<unknown>): Promise<ClientError> {
   try {
