@@ -1,4 +1,5 @@
 import type { IncomingMessage, Server, ServerResponse } from 'node:http'
+import type { Server as HttpsServer } from 'node:https'
 import type {
   EventKind,
   Json,
@@ -51,7 +52,7 @@ export interface CloseOptions {
 /** The server returned by {@link createSluiceServer}. */
 export interface SluiceServer {
   /** Handles WebSocket upgrades for `<basePath>/ws` on an http(s) server; other upgrades are left alone. */
-  attach(server: Server): void
+  attach(server: Server | HttpsServer): void
   /** A node:http request handler for `<basePath>/*`, `/healthz` and `/metrics`; anything else gets 404. */
   handler(req: IncomingMessage, res: ServerResponse): void
   /** Starts an own http server (attach + handler). @param port default 0 (any free port) @param host default '127.0.0.1' */

@@ -1,4 +1,5 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http'
+import type { Server as HttpsServer } from 'node:https'
 import type { AddressInfo } from 'node:net'
 import type { Duplex } from 'node:stream'
 import {
@@ -105,7 +106,7 @@ export function createSluiceServer(options: SluiceServerOptions = {}): SluiceSer
 
   const handler = createRouter(runtime, { stats, metrics: metricsEnabled ? metrics : null })
 
-  const attach = (http: Server): void => {
+  const attach = (http: Server | HttpsServer): void => {
     http.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
       if (ws.matches(req)) {
         ws.handleUpgrade(req, socket, head)
