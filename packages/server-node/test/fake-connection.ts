@@ -12,6 +12,8 @@ import type { SluiceServer } from '../src/server-types'
 export class FakeSink implements Sink {
   readonly transport = 'ws' as const
   readonly sent: string[] = []
+  /** The payloads as handed over, to check that fan-out shares one encoding. */
+  readonly raw: Array<string | Buffer> = []
   buffered = 0
   /** When true, every payload sent adds its length to `buffered` (a peer that reads nothing). */
   accumulate = false
@@ -19,8 +21,9 @@ export class FakeSink implements Sink {
   closedWith: { code: number; reason: string } | undefined
   terminated = false
 
-  send(payload: string): void {
-    this.sent.push(payload)
+  send(payload: string | Buffer): void {
+    this.raw.push(payload)
+    this.sent.push(payload.toString())
     if (this.accumulate) this.buffered += payload.length
   }
   bufferedBytes(): number {

@@ -296,7 +296,7 @@ export class Connection implements SubscriptionOwner {
     if (this.#bursting === 0 && this.state === 'open') this.#checkBuffer()
   }
 
-  #write(payload: string): boolean {
+  #write(payload: string | Buffer): boolean {
     try {
       this.sink.send(payload)
     } catch (error) {

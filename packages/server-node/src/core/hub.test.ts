@@ -17,8 +17,11 @@ describe('Hub fan-out', () => {
     const stringify = vi.spyOn(JSON, 'stringify')
     runtime.publisher.publish('t', { kind: 'created', key: 'a', data: { big: 'x'.repeat(1000) } })
     expect(stringify).toHaveBeenCalledTimes(1)
+    // Not only equal text: the very same bytes object goes to every subscriber.
+    const payloads = peers.map(({ sink }) => sink.raw.at(-1))
+    expect(new Set(payloads).size).toBe(1)
+    expect(Buffer.isBuffer(payloads[0])).toBe(true)
     const texts = peers.map(({ sink }) => sink.sent.at(-1))
-    expect(new Set(texts).size).toBe(1)
     expect(JSON.parse(texts[0] as string)).toMatchObject({ type: 'event', topic: 't', seq: 1, key: 'a' })
   })
 

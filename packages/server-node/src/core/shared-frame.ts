@@ -3,10 +3,11 @@ import { encodeMessage, formatSseEvent, type ServerFrame } from '@sluice/protoco
 /**
  * A frame bound for many connections (an event, a presence change). Each encoding is built at
  * most once, on first use, and shared by every subscriber: fan-out to N WebSocket subscribers
- * costs one JSON.stringify, not N.
+ * costs one JSON.stringify and one UTF-8 encoding, not N.
  */
 export class SharedFrame<F extends ServerFrame = ServerFrame> {
   #json: string | undefined
+  #bytes: Buffer | undefined
   #sse: string | undefined
 
   constructor(readonly frame: F) {}
@@ -15,6 +16,15 @@ export class SharedFrame<F extends ServerFrame = ServerFrame> {
   get json(): string {
     this.#json ??= encodeMessage(this.frame)
     return this.#json
+  }
+
+  /**
+   * The WebSocket message as UTF-8 bytes. Handing ws a string would make it encode the text
+   * again for every subscriber; the same Buffer goes out to all of them instead.
+   */
+  get bytes(): Buffer {
+    this.#bytes ??= Buffer.from(this.json, 'utf8')
+    return this.#bytes
   }
 
   /**

@@ -14,8 +14,8 @@ import type { SharedFrame } from './shared-frame'
  */
 export interface Sink {
   readonly transport: 'ws' | 'sse'
-  /** Writes an already encoded message. */
-  send(payload: string): void
+  /** Writes an already encoded message (a Buffer holds UTF-8 text shared between connections). */
+  send(payload: string | Buffer): void
   /** Bytes written but not yet handed to the kernel: the slow-consumer measure. */
   bufferedBytes(): number
   /** Sends the transport's liveness signal. */
@@ -29,7 +29,7 @@ export interface Sink {
 /** Turns frames into a transport's messages. */
 export interface FrameWriter {
   frame(frame: ServerFrame): string
-  shared(frame: SharedFrame): string
+  shared(frame: SharedFrame): string | Buffer
   /** Records where the client stands on a topic when no frame says it (a replay starting below `subscribed`). */
   position?(topic: string, position: Position): void
 }
@@ -37,7 +37,7 @@ export interface FrameWriter {
 /** WebSocket: one JSON text message per frame. */
 export const wsWriter: FrameWriter = {
   frame: (frame) => JSON.stringify(frame),
-  shared: (frame) => frame.json,
+  shared: (frame) => frame.bytes,
 }
 
 /**

@@ -98,7 +98,8 @@ export class WsTransport {
       idleTimeout: true,
       sink: {
         transport: 'ws',
-        send: (payload) => ws.send(payload),
+        // binary: false keeps a shared Buffer a text message, as the protocol requires.
+        send: (payload) => ws.send(payload, { binary: false }),
         bufferedBytes: () => ws.bufferedAmount,
         heartbeat: () => {
           ws.send(PING_FRAME)
