@@ -22,18 +22,17 @@ describe('reconnect backoff', () => {
       await advance(0)
       expect(sluice.attempts.ws).toBe(1)
 
+      const expected: Array<{ attempt: number; at: number }> = []
       let now = 0
       for (const [index, delay] of delays.entries()) {
         await advance(delay - 1)
         expect(sluice.attempts.ws).toBe(index + 1)
         await advance(1)
         now += delay
+        expected.push({ attempt: index + 1, at: now })
         expect(sluice.attempts.ws).toBe(index + 2)
         expect(Date.now() - START).toBe(now)
       }
-
-      let at = 0
-      const expected = delays.map((delay, index) => ({ attempt: index + 1, at: (at += delay) }))
       expect(states.filter((entry) => entry !== null).slice(0, delays.length)).toEqual(expected)
       expect(client.$connection.get()).toMatchObject({
         status: 'reconnecting',

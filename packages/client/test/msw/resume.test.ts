@@ -37,7 +37,7 @@ describe('resume after a lost connection', () => {
       error: null,
       position: { epoch: 'e1', seq: 15 },
     })
-    expect(seen).toEqual(['live', 'connecting', 'live'])
+    expect(seen).toEqual(['connecting', 'live', 'connecting', 'live'])
   })
 
   test('every topic resumes from its own position in one message; a topic without events from its subscribed head', async () => {

@@ -67,9 +67,12 @@ export function record<T, R>(store: { listen(listener: (value: T) => void): unkn
   return seen
 }
 
-/** The distinct consecutive statuses a subscription store goes through after this call. */
-export function statuses(store: { listen(listener: (value: { status: string }) => void): unknown }) {
-  const seen: string[] = []
+/** The statuses a subscription store goes through from now on (its current one first), without repeats. */
+export function statuses(store: {
+  get(): { status: string }
+  listen(listener: (value: { status: string }) => void): unknown
+}) {
+  const seen: string[] = [store.get().status]
   store.listen(({ status }) => {
     if (seen[seen.length - 1] !== status) seen.push(status)
   })
