@@ -85,6 +85,7 @@ export {
   parsePosition,
 } from './position'
 export { decodePublishRequest, type PublishRequest } from './publish-request'
+export { readServerFrame, readServerMessage } from './read-server'
 export {
   decodeLastEventId,
   encodeStreamCursor,

@@ -1,20 +1,17 @@
-import { decodeServerMessage, type ServerFrame } from '@sluice/protocol'
+import { readServerMessage, type ServerFrame } from '@sluice/protocol'
 
 /**
- * Decodes one inbound message into its valid frames. A frame that fails to decode is dropped
- * alone (a newer server may send frame types this client does not know yet); `onInvalid` hears
- * about it so development builds can warn.
+ * Reads one inbound message into its usable frames with the protocol's compact client reader
+ * (the strict decoder's diagnostics would triple the bundle). A frame whose fields the client
+ * would act on have the wrong type is dropped alone, as is a frame type this client does not
+ * know (a newer server); development builds say so on the console.
  */
-export function decodeFrames(text: string, onInvalid?: (error: Error) => void): ServerFrame[] {
-  const message = decodeServerMessage(text)
-  if (!message.ok) {
-    onInvalid?.(message.error)
-    return []
+export function decodeFrames(text: string): ServerFrame[] {
+  return readServerMessage(text, warnDropped)
+}
+
+function warnDropped(value: unknown): void {
+  if (typeof process !== 'undefined' && process.env?.NODE_ENV !== 'production') {
+    console.warn('[sluice] dropped a server frame the client cannot use:', value)
   }
-  const frames: ServerFrame[] = []
-  for (const result of message.value) {
-    if (result.ok) frames.push(result.value)
-    else onInvalid?.(result.error)
-  }
-  return frames
 }

@@ -1,0 +1,154 @@
+import { isWireErrorCode } from './errors'
+import type { ServerFrame } from './frames'
+import { isSeq } from './position'
+
+/*
+ * A compact reader of server frames for clients, next to the strict decodeServerFrame. It checks
+ * the type of every field a client acts on and nothing else: no unknown-field stripping, no
+ * patterns, no error messages. A browser bundle pays a few hundred bytes for it instead of the
+ * decoder's field-by-field diagnostics, which only a server or a conformance test needs.
+ *
+ * A spec maps field names (a trailing `?` marks an optional one) to: a check letter, a RegExp
+ * the string must match, a nested spec (an object with those fields) or `[spec]` (an array of
+ * such objects).
+ */
+type Spec = { [field: string]: string | RegExp | Spec | [Spec] }
+
+const isObject = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value)
+
+const CHECKS: Record<string, (value: unknown) => boolean> = {
+  /** any string */
+  s: (value) => typeof value === 'string',
+  /** a string or null */
+  u: (value) => value === null || typeof value === 'string',
+  /** a non-negative safe integer (seq, limits) */
+  i: isSeq,
+  /** a finite non-negative number (times, durations) */
+  n: (value) => Number.isFinite(value) && (value as number) >= 0,
+  b: (value) => typeof value === 'boolean',
+  /** a JSON object */
+  o: isObject,
+  /** a protocol error code a server may send */
+  e: isWireErrorCode,
+}
+
+const MEMBER: Spec = { connectionId: 's', identity: 'u', 'state?': 'o' }
+
+// `sync` stands for a presence frame with action 'sync': its fields differ from the others'.
+const SPECS: Record<string, Spec> = {
+  welcome: {
+    protocol: 'i',
+    connectionId: 's',
+    heartbeatMs: 'i',
+    limits: { maxFrameBytes: 'i', maxSubscriptions: 'i', maxTopicLength: 'i', maxBatch: 'i' },
+    'commandKey?': 's',
+    identity: 'u',
+    'expiresAt?': 'n',
+  },
+  subscribed: { 'id?': 's', topic: 's', epoch: 's', seq: 'i' },
+  unsubscribed: { 'id?': 's', topic: 's', 'reason?': 'e' },
+  event: {
+    topic: 's',
+    epoch: 's',
+    seq: 'i',
+    kind: 's',
+    'key?': 's',
+    'meta?': 'o',
+    ts: 'n',
+    'publishId?': 's',
+  },
+  snapshot: { topic: 's', epoch: 's', seq: 'i' },
+  resync: { topic: 's', reason: /^(too_old|epoch_changed|ahead)$/, epoch: 's', seq: 'i' },
+  sync: { topic: 's', members: [MEMBER] },
+  presence: { topic: 's', action: /^(join|update|leave)$/, member: MEMBER },
+  ack: {
+    id: 's',
+    'topic?': 's',
+    'epoch?': 's',
+    'seq?': 'i',
+    'duplicate?': 'b',
+    'expiresAt?': 'n',
+  },
+  result: { id: 's' },
+  error: {
+    'id?': 's',
+    code: 'e',
+    'message?': 's',
+    'topic?': 's',
+    'field?': 's',
+    'issues?': [{ message: 's' }],
+    'retryAfterMs?': 'n',
+  },
+  ping: {},
+  pong: { 'id?': 's' },
+  reconnect: { reason: 'e', retryAfterMs: 'n' },
+}
+
+function conforms(value: unknown, spec: Spec | [Spec]): boolean {
+  if (Array.isArray(spec)) {
+    const item = spec[0]
+    return Array.isArray(value) && value.every((entry) => conforms(entry, item))
+  }
+  if (!isObject(value)) return false
+  for (const name in spec) {
+    const optional = name.endsWith('?')
+    const field = value[optional ? name.slice(0, -1) : name]
+    if (field === undefined && optional) continue
+    const rule = spec[name] as Spec[string]
+    const ok =
+      typeof rule === 'string'
+        ? (CHECKS[rule] as (value: unknown) => boolean)(field)
+        : rule instanceof RegExp
+          ? typeof field === 'string' && rule.test(field)
+          : conforms(field, rule)
+    if (!ok) return false
+  }
+  return true
+}
+
+/**
+ * Reads one parsed server frame the way a client needs it: every field a client acts on has
+ * the type {@link ServerFrame} promises, or the result is null (an unknown frame type, from a
+ * newer server, is null too). Unknown fields are kept; `snapshot.data` defaults to null and
+ * `error.message` to ''. For strict validation with a reason per field, use
+ * {@link decodeServerFrame}.
+ *
+ * @example
+ * const frame = readServerFrame(JSON.parse(text))
+ * if (frame?.type === 'event') apply(frame)
+ */
+export function readServerFrame(value: unknown): ServerFrame | null {
+  if (!isObject(value) || typeof value.type !== 'string') return null
+  const key = value.type === 'presence' && value.action === 'sync' ? 'sync' : value.type
+  const spec = Object.hasOwn(SPECS, key) ? SPECS[key] : undefined
+  if (!spec || !conforms(value, spec)) return null
+  if (key === 'snapshot' && value.data === undefined) return { ...value, data: null } as ServerFrame
+  if (key === 'error' && value.message === undefined) return { ...value, message: '' } as ServerFrame
+  return value as unknown as ServerFrame
+}
+
+/**
+ * Reads one text message from a server (a frame, or a batch array of frames) with
+ * {@link readServerFrame}. Never throws: a message that is not JSON yields no frames, and an
+ * unusable frame is left out alone. `onInvalid` hears about each, e.g. to warn in development.
+ *
+ * @example
+ * for (const frame of readServerMessage(event.data, (bad) => console.warn('dropped', bad))) route(frame)
+ */
+export function readServerMessage(text: string, onInvalid?: (value: unknown) => void): ServerFrame[] {
+  let parsed: unknown
+  try {
+    parsed = JSON.parse(text)
+  } catch {
+    onInvalid?.(text)
+    return []
+  }
+  const frames: ServerFrame[] = []
+  for (const value of Array.isArray(parsed) ? parsed : [parsed]) {
+    const frame = readServerFrame(value)
+    if (frame) frames.push(frame)
+    else onInvalid?.(value)
+  }
+  return frames
+}
