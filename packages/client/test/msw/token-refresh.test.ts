@@ -1,0 +1,117 @@
+import { describe, expect, test, vi } from 'vitest'
+import { advance, START, useMockNetwork } from './setup'
+
+const net = useMockNetwork()
+
+/** A token source that counts: t1, t2, ... */
+const counter = () => {
+  let n = 0
+  return vi.fn(async () => `t${++n}`)
+}
+
+describe('tokens', () => {
+  test('getToken is called once per connect; WS carries it in the URL, SSE in Authorization only', async () => {
+    const sluice = net.sluice({ welcome: { heartbeatMs: 1_000_000 } })
+    const getToken = counter()
+    const client = net.client({ getToken })
+    await advance(0)
+    expect(getToken).toHaveBeenCalledTimes(1)
+    sluice.last.close(1006)
+    await advance(250)
+    expect(getToken).toHaveBeenCalledTimes(2)
+    sluice.answer('ws', 'refuse')
+    sluice.last.close(1006)
+    await advance(250)
+    // One token for the whole attempt: the SSE fallback reuses the one the refused WS got.
+    expect(getToken).toHaveBeenCalledTimes(3)
+    expect(client.$connection.get()).toMatchObject({ status: 'open', transport: 'sse' })
+    expect(sluice.connections.map((c) => [c.kind, c.token, c.url.toString()])).toEqual([
+      ['ws', 't1', 'ws://sluice.test/realtime/ws?v=1&token=t1'],
+      ['ws', 't2', 'ws://sluice.test/realtime/ws?v=1&token=t2'],
+      ['sse', 't3', 'http://sluice.test/realtime/sse?v=1'],
+    ])
+  })
+
+  test('a null token connects anonymously', async () => {
+    const sluice = net.sluice()
+    const client = net.client({ getToken: () => null })
+    await advance(0)
+    expect(client.$connection.get().status).toBe('open')
+    expect(sluice.last.url.toString()).toBe('ws://sluice.test/realtime/ws?v=1')
+    expect(sluice.last.token).toBeNull()
+  })
+
+  test('sends auth 30 s before a long-lived expiresAt, and again before the expiresAt of its ack', async () => {
+    const sluice = net.sluice({ welcome: { heartbeatMs: 1_000_000, expiresAt: START + 120_000 } })
+    const getToken = counter()
+    net.client({ getToken })
+    await advance(89_999)
+    expect(sluice.last.frames).toEqual([])
+    await advance(1)
+    expect(sluice.last.frames).toEqual([{ type: 'auth', id: expect.any(String), token: 't2' }])
+    expect(getToken).toHaveBeenCalledTimes(2)
+
+    const { id } = sluice.last.frames[0] as { id: string }
+    // A short lifetime is refreshed at 80% of it: 40 s of 50 s.
+    sluice.last.send({ type: 'ack', id, expiresAt: Date.now() + 50_000 })
+    await advance(39_999)
+    expect(sluice.last.frames).toHaveLength(1)
+    await advance(1)
+    expect(sluice.last.frames[1]).toEqual({ type: 'auth', id: expect.any(String), token: 't3' })
+    expect((sluice.last.frames[1] as { id: string }).id).not.toBe(id)
+    expect(Date.now()).toBe(START + 130_000)
+    expect(sluice.connections).toHaveLength(1)
+  })
+
+  test('over SSE the auth frame is a command POST before a short expiresAt (80% of the lifetime)', async () => {
+    const sluice = net.sluice({ welcome: { heartbeatMs: 1_000_000, expiresAt: START + 10_000 } })
+    const getToken = counter()
+    net.client({ getToken, transports: ['sse'] })
+    await advance(7999)
+    expect(sluice.last.messages).toEqual([])
+    await advance(1)
+    expect(sluice.last.frames).toEqual([{ type: 'auth', id: expect.any(String), token: 't2' }])
+    expect(sluice.last.kind).toBe('sse')
+  })
+
+  test('a static token is never refreshed over the connection', async () => {
+    const sluice = net.sluice({ welcome: { heartbeatMs: 1_000_000, expiresAt: START + 10_000 } })
+    net.client({ token: 'static' })
+    await advance(9999)
+    expect(sluice.last.frames).toEqual([])
+    expect(sluice.last.token).toBe('static')
+  })
+
+  test('TOKEN_EXPIRED (close 4401) reconnects with a freshly fetched token', async () => {
+    const sluice = net.sluice({ welcome: { heartbeatMs: 1_000_000 } })
+    const getToken = counter()
+    const client = net.client({ getToken })
+    await advance(0)
+    sluice.last.send({ type: 'error', code: 'TOKEN_EXPIRED', message: 'token expired' })
+    sluice.last.close(4401, 'TOKEN_EXPIRED')
+    await advance(0)
+    expect(client.$connection.get()).toMatchObject({
+      status: 'reconnecting',
+      error: { code: 'TOKEN_EXPIRED', closeCode: 4401 },
+    })
+    await advance(250)
+    expect(sluice.connections.map((c) => c.token)).toEqual(['t1', 't2'])
+    expect(client.$connection.get().status).toBe('open')
+  })
+
+  test('a refused refresh (error answering the auth id) drops the connection and reconnects with a new token', async () => {
+    const sluice = net.sluice({ welcome: { heartbeatMs: 1_000_000, expiresAt: START + 100_000 } })
+    const getToken = counter()
+    const client = net.client({ getToken })
+    await advance(70_000)
+    const first = sluice.last
+    const { id } = first.frames[0] as { id: string }
+    first.send({ type: 'error', id, code: 'FORBIDDEN', message: 'identity changed' })
+    await advance(0)
+    expect(first.closed).toBe(true)
+    expect(client.$connection.get()).toMatchObject({ status: 'reconnecting', error: { code: 'FORBIDDEN' } })
+    await advance(250)
+    expect(sluice.connections.map((c) => c.token)).toEqual(['t1', 't3'])
+    expect(client.$connection.get().status).toBe('open')
+  })
+})
