@@ -7,6 +7,7 @@
  * renders any results file).
  */
 import { mkdirSync, writeFileSync } from 'node:fs'
+import { loadavg } from 'node:os'
 import { measureBundles } from './bundle-size.ts'
 import { buildStalePackages } from './lib/build-packages.ts'
 import { tasksetAvailable } from './lib/child.ts'
@@ -113,6 +114,7 @@ if (wants('bundle')) {
 }
 
 results.durationSeconds = (performance.now() - startedAt) / 1000
+results.loadAverageAtEnd = loadavg()[0] ?? Number.NaN
 const resultsDir = new URL('../results/', import.meta.url)
 mkdirSync(resultsDir, { recursive: true })
 const json = `${JSON.stringify(results, null, 2)}\n`

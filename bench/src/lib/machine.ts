@@ -1,4 +1,4 @@
-import { cpus, totalmem } from 'node:os'
+import { cpus, loadavg, totalmem } from 'node:os'
 import { tasksetAvailable } from './child.ts'
 
 export interface MachineInfo {
@@ -8,6 +8,8 @@ export interface MachineInfo {
   node: string
   date: string
   taskset: boolean
+  /** 1-minute load average when the run started: above ~0.5 other work shared the cores. */
+  loadAverage: number
 }
 
 export function machineInfo(): MachineInfo {
@@ -19,5 +21,6 @@ export function machineInfo(): MachineInfo {
     node: process.version,
     date: new Date().toISOString(),
     taskset: tasksetAvailable,
+    loadAverage: loadavg()[0] ?? Number.NaN,
   }
 }

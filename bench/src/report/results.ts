@@ -16,6 +16,7 @@ export interface BenchResults {
   config: unknown
   notes: string[]
   durationSeconds?: number
+  loadAverageAtEnd?: number
   fanout?: { ws: RunsByTarget<FanoutRun>; sse: RunsByTarget<FanoutRun> }
   latency?: {
     levels: {
