@@ -30,7 +30,7 @@ export interface Sink {
 export interface FrameWriter {
   frame(frame: ServerFrame): string
   shared(frame: SharedFrame): string | Buffer
-  /** Records where the client stands on a topic when no frame says it (a replay starting below `subscribed`). */
+  /** Announces that the next `subscribed` of the topic is where the client's state stands (nothing follows it). */
   position?(topic: string, position: Position): void
 }
 
@@ -42,16 +42,18 @@ export const wsWriter: FrameWriter = {
 
 /**
  * SSE: every frame is an event named by its type, except `event` frames (default message
- * event). `event`, `subscribed`, `snapshot` and `resync` frames carry an `id:` so that
- * EventSource's Last-Event-ID resumes the stream: `epoch:seq` while the stream's only
+ * event). The `id:` that EventSource sends back as Last-Event-ID is only ever a position the
+ * client's state really reflects: on `event` and `snapshot` frames, and on `subscribed` only when
+ * the flow announced it (a fresh subscription without snapshot: nothing else follows). Never on
+ * `resync`, nor on a `subscribed` that a replay, resync or snapshot follows: resuming from there
+ * would skip what the stream had not delivered yet. The id is `epoch:seq` while the stream's only
  * subscription is the single entry of its `?subscriptions=`, else a cursor of every topic's
- * position (PROTOCOL.md § Server-Sent Events). Positions are tracked from the frames written,
- * so the id is exactly what this client saw. The first frame (welcome) carries `retry:`.
+ * position (PROTOCOL.md § Server-Sent Events). The first frame (welcome) carries `retry:`.
  */
 export class SseWriter implements FrameWriter {
   readonly #positions = new Map<string, Position>()
-  // Topics whose `subscribed` must not move the position: a replay starts below it.
-  readonly #pinned = new Set<string>()
+  // Topics whose next `subscribed` frame carries the announced position as its id.
+  readonly #announced = new Set<string>()
   readonly #urlTopic: string | undefined
   #retry: number | undefined
   #viaCommands = false
@@ -70,11 +72,8 @@ export class SseWriter implements FrameWriter {
     let id: string | undefined
     switch (frame.type) {
       case 'subscribed':
-        if (!this.#pinned.delete(frame.topic))
-          this.#positions.set(frame.topic, { epoch: frame.epoch, seq: frame.seq })
-        id = this.#id()
+        if (this.#announced.delete(frame.topic)) id = this.#id()
         break
-      case 'resync':
       case 'snapshot':
         this.#positions.set(frame.topic, { epoch: frame.epoch, seq: frame.seq })
         id = this.#id()
@@ -97,7 +96,7 @@ export class SseWriter implements FrameWriter {
 
   position(topic: string, position: Position): void {
     this.#positions.set(topic, position)
-    this.#pinned.add(topic)
+    this.#announced.add(topic)
   }
 
   #id(): string | undefined {

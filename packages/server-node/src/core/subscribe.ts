@@ -92,8 +92,6 @@ async function start(
     if (subscription.state === 'closed') return
     // A replay needs no snapshot, whatever `snapshot` says: the client's state plus the replay is current.
     if (read.ok) {
-      // Until the replay is through, the client stands at `from`, whatever `subscribed` says.
-      connection.writer.position?.(topic, from)
       connection.sendFrame(subscribed(frame, read.epoch, read.head))
       subscription.epoch = read.epoch
       subscription.lastSeq = from.seq
@@ -109,6 +107,8 @@ async function start(
   if (!wantsSnapshot) {
     const head = await engine.head(topic)
     if (subscription.state === 'closed') return
+    // Only here does `subscribed` alone say where the client stands: nothing else follows it.
+    if (!resync) connection.writer.position?.(topic, head)
     connection.sendFrame(subscribed(frame, head.epoch, head.seq))
     if (resync)
       connection.sendFrame({ type: 'resync', topic, reason: resync, epoch: head.epoch, seq: head.seq })
