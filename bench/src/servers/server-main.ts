@@ -3,6 +3,7 @@
  * publishes on the orchestrator's command and reports its own CPU time and memory. Run pinned
  * to one CPU so the server's work is measured apart from the load generator's.
  */
+import { writeHeapSnapshot } from 'node:v8'
 import { openFileLimit } from '../lib/child.ts'
 import { sleep, wallClockMs, yieldToEventLoop } from '../lib/clock.ts'
 import { serveRpc, signalReady } from '../lib/rpc.ts'
@@ -97,6 +98,8 @@ serveRpc({
     const used = process.cpuUsage(cpuStart)
     return { userUs: used.user, systemUs: used.system }
   },
+  /** Writes a V8 heap snapshot (for report/heap-summary.ts); returns its path. */
+  heapSnapshot: ({ path }: { path: string }) => writeHeapSnapshot(path),
   memory: async () => {
     // Two passes with a pause: finalizers and weak callbacks run between them.
     collectGarbage()
