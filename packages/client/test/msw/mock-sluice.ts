@@ -179,7 +179,13 @@ export function mockSluice(server: SetupServer, options: MockSluiceOptions = {})
         let text = ''
         for (const frame of Array.isArray(message) ? message : [message]) {
           if (frame.type === 'welcome') streams.set(frame.connectionId, connection)
-          text += formatSseEvent({ event: sseEventName(frame), data: JSON.stringify(frame) })
+          // As the real server writes them: `retry:` on the welcome, `id: epoch:seq` on events.
+          text += formatSseEvent({
+            event: sseEventName(frame),
+            data: JSON.stringify(frame),
+            ...(frame.type === 'welcome' && { retry: 2000 }),
+            ...(frame.type === 'event' && { id: `${frame.epoch}:${frame.seq}` }),
+          })
         }
         controller.enqueue(encoder.encode(text))
       },
