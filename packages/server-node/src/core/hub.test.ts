@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { createTestRuntime, openFakeConnection } from '../../test/fake-connection'
+import { createMemoryEngine } from '../engine/memory'
 
 afterEach(() => {
   vi.restoreAllMocks()
@@ -42,5 +43,21 @@ describe('Hub fan-out', () => {
       frames.filter((f) => f.type === 'event').map((f) => (f as { seq: number }).seq)
     expect(seqsOf(eu.sink.frames())).toEqual([1, 3])
     expect(seqsOf(all.sink.frames())).toEqual([1, 2, 3])
+  })
+
+  it('tells a subscriber with resync when its topic log is replaced under it', async () => {
+    const runtime = createTestRuntime({ engine: createMemoryEngine({ maxTopics: 1 }) })
+    const { connection, sink } = openFakeConnection(runtime)
+    connection.handleText('{"type":"subscribe","topic":"a"}')
+    await vi.waitFor(() => expect(sink.frames().at(-1)?.type).toBe('subscribed'))
+    const first = await runtime.publisher.publish('a', { kind: 'created' })
+    await runtime.publisher.publish('b', { kind: 'created' }) // evicts the log of 'a'
+    const second = await runtime.publisher.publish('a', { kind: 'created' })
+    expect(second?.epoch).not.toBe(first?.epoch)
+    expect(sink.frames().slice(2)).toEqual([
+      expect.objectContaining({ type: 'event', epoch: first?.epoch, seq: 1 }),
+      { type: 'resync', topic: 'a', reason: 'epoch_changed', epoch: second?.epoch, seq: 0 },
+      expect.objectContaining({ type: 'event', epoch: second?.epoch, seq: 1 }),
+    ])
   })
 })

@@ -1,9 +1,10 @@
-import type { EventFrame, FilterPredicate } from '@sluice/protocol'
+import type { EventFrame, FilterPredicate, ServerFrame } from '@sluice/protocol'
 import { SharedFrame } from './shared-frame'
 
 /** What a subscription needs from its connection. */
 export interface SubscriptionOwner {
   readonly id: string
+  sendFrame(frame: ServerFrame): boolean
   sendShared(frame: SharedFrame): boolean
   /** Runs a burst of sends (a replay) with one slow-consumer check at its end. */
   burst(send: () => void): void
@@ -38,11 +39,13 @@ export class Subscription {
 
   /** Sends an event if it is past the last one delivered and matches the filter. */
   deliver(event: SharedFrame<EventFrame>): boolean {
-    const { epoch, seq, meta } = event.frame
-    // A new epoch mid-subscription means the log was replaced; its seqs start over.
+    const { topic, epoch, seq, meta } = event.frame
+    // A new epoch mid-subscription means the log was replaced (an engine dropped it): its seqs
+    // start over and the client's state no longer matches, so it is told like on a resume.
     if (epoch !== this.epoch) {
+      this.owner.sendFrame({ type: 'resync', topic, reason: 'epoch_changed', epoch, seq: seq - 1 })
       this.epoch = epoch
-      this.lastSeq = 0
+      this.lastSeq = seq - 1
     }
     if (seq <= this.lastSeq) return false
     this.lastSeq = seq
@@ -72,6 +75,8 @@ export class Subscription {
     this.#pending = []
     for (const event of pending) {
       if (this.state !== 'live') return
+      // Queued before a log replacement that the start position already reflects.
+      if (event.frame.epoch !== this.epoch) continue
       this.deliver(event)
     }
   }
