@@ -459,6 +459,26 @@ describe('WebSocket server operations', () => {
     ])
   })
 
+  it('releases subscriptions, presence and slots when many connections come and go', async () => {
+    t = await createTestServer({ maxConnections: 50 })
+    for (let round = 0; round < 3; round++) {
+      const opened = await Promise.all(Array.from({ length: 50 }, () => open()))
+      for (const [i, { peer }] of opened.entries()) {
+        peer.send([
+          { type: 'subscribe', topic: `room-${i % 5}`, presence: true },
+          { type: 'setPresence', id: 'p', topic: `room-${i % 5}`, state: { i } },
+        ])
+      }
+      await Promise.all(opened.map(({ peer }) => peer.next(ofType('ack'))))
+      expect(t.server.stats()).toMatchObject({ connections: 50, subscriptions: 50, topics: 5 })
+      expect(await t.server.presence('room-0')).toHaveLength(10)
+      for (const { peer } of opened) peer.ws.terminate()
+      await expect.poll(() => t?.server.stats().connections, { timeout: 5_000 }).toBe(0)
+      expect(t.server.stats()).toMatchObject({ subscriptions: 0, topics: 0 })
+      expect(await t.server.presence('room-0')).toEqual([])
+    }
+  })
+
   it('serves /healthz, <base>/status and 404 as error frames', async () => {
     t = await createTestServer()
     await open()
