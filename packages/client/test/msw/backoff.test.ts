@@ -66,27 +66,33 @@ describe('reconnect backoff', () => {
     })
   })
 
-  test("a reconnect frame's retryAfterMs is the delay when longer than the backoff, for that retry only", async () => {
-    const sluice = net.sluice()
-    const client = net.client({ transports: ['ws'], backoff })
-    await advance(0)
-    sluice.last.send({ type: 'reconnect', reason: 'SHUTTING_DOWN', retryAfterMs: 7000 })
-    sluice.last.close(1012, 'SHUTTING_DOWN')
-    await advance(0)
-    expect(client.$connection.get()).toMatchObject({
-      status: 'reconnecting',
-      attempt: 1,
-      nextRetryAt: START + 7000,
-      error: { code: 'SHUTTING_DOWN', closeCode: 1012 },
-    })
-    sluice.answer('ws', 'refuse')
-    await advance(6999)
-    expect(sluice.attempts.ws).toBe(1)
-    await advance(1)
-    expect(sluice.attempts.ws).toBe(2)
-    // The server's hint was spent: the next delay is the curve's (attempt 1: 0.5 × 3000).
-    expect(client.$connection.get()).toMatchObject({ attempt: 2, nextRetryAt: START + 7000 + 1500 })
-  })
+  test.each(['ws', 'sse'] as const)(
+    "a reconnect frame's retryAfterMs is the delay over %s when longer than the backoff, for that retry only",
+    async (transport) => {
+      const sluice = net.sluice()
+      const client = net.client({ transports: [transport], backoff })
+      await advance(0)
+      sluice.last.send({ type: 'reconnect', reason: 'SHUTTING_DOWN', retryAfterMs: 7000 })
+      sluice.last.close(1012, 'SHUTTING_DOWN')
+      await advance(0)
+      expect(client.$connection.get()).toMatchObject({
+        status: 'reconnecting',
+        attempt: 1,
+        nextRetryAt: START + 7000,
+        error:
+          transport === 'ws'
+            ? { code: 'SHUTTING_DOWN', closeCode: 1012 }
+            : { code: 'NETWORK', message: 'SSE stream ended' },
+      })
+      sluice.answer(transport, 'refuse')
+      await advance(6999)
+      expect(sluice.attempts[transport]).toBe(1)
+      await advance(1)
+      expect(sluice.attempts[transport]).toBe(2)
+      // The server's hint was spent: the next delay is the curve's (attempt 1: 0.5 × 3000).
+      expect(client.$connection.get()).toMatchObject({ attempt: 2, nextRetryAt: START + 7000 + 1500 })
+    },
+  )
 
   test('a retryAfterMs shorter than the backoff is a floor, not a replacement', async () => {
     const sluice = net.sluice()

@@ -77,6 +77,7 @@ export function mockSluice(server: SetupServer, options: MockSluiceOptions = {})
   const frameListeners: Array<(frame: ClientFrame, connection: MockConnection) => void> = []
   const connectionListeners: Array<(connection: MockConnection) => void> = []
   const streams = new Map<string, MockConnection>()
+  const commandKeys = new Map<string, string | undefined>()
   let counter = 0
 
   const welcomeFrame = (kind: Kind, fields: Partial<WelcomeFrame> = {}): WelcomeFrame => ({
@@ -178,7 +179,10 @@ export function mockSluice(server: SetupServer, options: MockSluiceOptions = {})
         if (connection.closed) return
         let text = ''
         for (const frame of Array.isArray(message) ? message : [message]) {
-          if (frame.type === 'welcome') streams.set(frame.connectionId, connection)
+          if (frame.type === 'welcome') {
+            streams.set(frame.connectionId, connection)
+            commandKeys.set(frame.connectionId, frame.commandKey)
+          }
           // As the real server writes them: `retry:` on the welcome, `id: epoch:seq` on events.
           text += formatSseEvent({
             event: sseEventName(frame),
@@ -211,11 +215,18 @@ export function mockSluice(server: SetupServer, options: MockSluiceOptions = {})
   })
 
   const commandsHandler = http.post(`${BASE_URL}/sse/commands`, async ({ request }) => {
-    const connection = streams.get(request.headers.get('sluice-connection') ?? '')
+    const id = request.headers.get('sluice-connection') ?? ''
+    const connection = streams.get(id)
     if (!connection || connection.closed) {
       return HttpResponse.json(
         { type: 'error', code: 'NOT_FOUND', message: 'unknown connection' },
         { status: 404 },
+      )
+    }
+    if (request.headers.get('sluice-key') !== commandKeys.get(id)) {
+      return HttpResponse.json(
+        { type: 'error', code: 'FORBIDDEN', message: 'bad command key' },
+        { status: 403 },
       )
     }
     const text = await request.text()

@@ -1,32 +1,9 @@
-import type { ClientEnvironment } from '@sluice/client'
 import type { PublishFrame } from '@sluice/protocol'
 import { describe, expect, test } from 'vitest'
 import { advance, rejection, useMockNetwork } from './setup'
+import { switchableNetwork } from './switchable-network'
 
 const net = useMockNetwork()
-
-/** A host whose network the test switches off and on (Node has no `online`/`offline` events). */
-function switchableNetwork() {
-  let online = true
-  const listeners = { online: new Set<() => void>(), offline: new Set<() => void>() }
-  const on = (set: Set<() => void>) => (listener: () => void) => {
-    set.add(listener)
-    return () => set.delete(listener)
-  }
-  const environment: ClientEnvironment = {
-    isOnline: () => online,
-    onOnline: on(listeners.online),
-    onOffline: on(listeners.offline),
-    onVisible: () => () => {},
-  }
-  return {
-    environment,
-    set(value: boolean) {
-      online = value
-      for (const listener of listeners[value ? 'online' : 'offline']) listener()
-    },
-  }
-}
 
 const ids = (frames: readonly unknown[]) => frames.map((frame) => (frame as PublishFrame).id)
 
