@@ -28,7 +28,8 @@ export function createRuntime(options: SluiceServerOptions, getServer: () => Slu
   const ownEngine = options.engine === undefined
   const engine = options.engine ?? createMemoryEngine()
   const logger = createLogger(options.logger)
-  const metrics = createMetrics(options.metrics)
+  // Off unless asked for: counting every delivery costs CPU that nobody reads.
+  const metrics = createMetrics(options.metrics ?? false)
   const hooks: Hooks = options
   const now = () => Date.now()
   const hub = new Hub()
