@@ -11,6 +11,9 @@ import type { ServerError } from '../server-error'
 
 // A server `ping` frame, encoded once: it is sent to every WebSocket each heartbeat.
 const PING_FRAME = JSON.stringify({ type: 'ping' })
+// binary: false keeps a shared Buffer a text message, as the protocol requires; one object for
+// every send on the hot path.
+const TEXT = { binary: false } as const
 
 function textOf(data: RawData): string {
   if (Buffer.isBuffer(data)) return data.toString('utf8')
@@ -98,8 +101,7 @@ export class WsTransport {
       idleTimeout: true,
       sink: {
         transport: 'ws',
-        // binary: false keeps a shared Buffer a text message, as the protocol requires.
-        send: (payload) => ws.send(payload, { binary: false }),
+        send: (payload) => ws.send(payload, TEXT),
         bufferedBytes: () => ws.bufferedAmount,
         heartbeat: () => {
           ws.send(PING_FRAME)
