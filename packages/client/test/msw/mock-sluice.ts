@@ -40,7 +40,7 @@ export type Answer =
   | 'silent'
   /** WS: close (1006) before any frame. SSE: the fetch fails as on a network error. */
   | 'refuse'
-  /** SSE only: answer with an HTTP error whose body is an ErrorFrame. */
+  /** SSE: answer with this HTTP status and ErrorFrame body. WS: refused as with 'refuse' (browsers see no status). */
   | { status: number; body: unknown }
 
 export interface MockConnection {
