@@ -1,6 +1,7 @@
 // The demo's domain: a todo list kept in memory and changed only through procedures, each of
 // which publishes the change to the `todos` topic so every open board merges it.
 import { randomUUID } from 'node:crypto'
+import { ServerError } from '@sluice/server-node'
 
 // A type alias, not an interface: aliases are assignable to the Json type snapshots return.
 export type Todo = {
@@ -19,14 +20,20 @@ const MAX_TITLE = 200
 function readTitle(args: unknown): string {
   const title = (args as { title?: unknown } | null)?.title
   if (typeof title !== 'string' || title.trim() === '' || title.length > MAX_TITLE) {
-    throw Object.assign(new Error(`title must be 1 to ${MAX_TITLE} characters`), { code: 'VALIDATION' })
+    throw new ServerError('VALIDATION', `title must be 1 to ${MAX_TITLE} characters`, {
+      issues: [{ path: ['title'], message: `1 to ${MAX_TITLE} characters` }],
+    })
   }
   return title.trim()
 }
 
 function readId(args: unknown): string {
   const id = (args as { id?: unknown } | null)?.id
-  if (typeof id !== 'string') throw Object.assign(new Error('id must be a string'), { code: 'VALIDATION' })
+  if (typeof id !== 'string') {
+    throw new ServerError('VALIDATION', 'id must be a string', {
+      issues: [{ path: ['id'], message: 'a string' }],
+    })
+  }
   return id
 }
 
