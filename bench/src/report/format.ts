@@ -10,7 +10,7 @@ export function formatNumber(value: number, digits = 0): string {
 
 /** `median (min–max)`, or just the value for a single run. */
 export function formatSpread(values: readonly number[], digits = 0, unit = ''): string {
-  if (values.length === 0) return 'n/a'
+  if (values.length === 0 || values.some((value) => !Number.isFinite(value))) return 'n/a'
   const { median, min, max } = spread(values)
   if (values.length === 1) return `${formatNumber(median, digits)}${unit}`
   return `${formatNumber(median, digits)}${unit} (${formatNumber(min, digits)}–${formatNumber(max, digits)})`

@@ -49,6 +49,11 @@ function fanoutSection(results: BenchResults): string {
         ? 'n/a'
         : formatNumber(medianOf(list.map((run) => run.bytesPerDelivery ?? 0))),
       formatSpread(
+        list.map((run) => (run.serverCpuShare ?? Number.NaN) * 100),
+        0,
+        ' %',
+      ),
+      formatSpread(
         list.map((run) => run.loadCpuShare * 100),
         0,
         ' %',
@@ -66,6 +71,7 @@ function fanoutSection(results: BenchResults): string {
           'deliveries/s',
           'server CPU µs / delivery',
           'bytes / delivery',
+          'server CPU',
           'load-gen CPU',
           'delivered / expected',
         ],
@@ -84,8 +90,11 @@ function fanoutSection(results: BenchResults): string {
     `${formatNumber(subscribers)} subscribers of one topic; the server publishes ${formatNumber(events)} events of ~200 bytes`,
     'back to back (yielding one macrotask between events so sockets can flush). Deliveries/s counts',
     'every event × subscriber received, from the first publish to the last delivery. Server CPU is',
-    "the server process's own `process.cpuUsage()` over the run, divided by deliveries. A load-gen",
-    'CPU near 100 % means the single load-generator core, not the server, set the pace.',
+    "the server process's own `process.cpuUsage()` over the run, divided by deliveries; it is the",
+    'steadier figure on a shared machine, since other jobs stretch wall time but not CPU time.',
+    'Server / load-gen CPU are the share of one core each process used: a load-gen CPU near',
+    '100 % means the load generator set the pace; neither near 100 % means other jobs on the',
+    'machine took the cores during that round.',
     '',
     part('WebSocket', results.fanout.ws, 'sluice-ws'),
     '',

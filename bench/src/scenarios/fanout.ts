@@ -8,6 +8,11 @@ export interface FanoutRun {
   seconds: number
   deliveriesPerSecond: number
   serverCpuUsPerDelivery: number
+  /**
+   * Share of one CPU the server used. With neither this nor `loadCpuShare` near 1, neither side
+   * set the pace: other processes on the shared machine took the CPU (a disturbed round).
+   */
+  serverCpuShare: number
   /** Share of one CPU the load generator used; near 1 means the client side was the limit. */
   loadCpuShare: number
   /** Bytes the subscriber read per delivered event (transport framing excluded); null if unknown. */
@@ -45,6 +50,7 @@ export async function fanoutRun(target: Target): Promise<FanoutRun> {
       seconds,
       deliveriesPerSecond: finish.received / seconds,
       serverCpuUsPerDelivery: (cpu.userUs + cpu.systemUs) / finish.received,
+      serverCpuShare: (cpu.userUs + cpu.systemUs) / 1000 / (finish.lastAt - startedAt),
       loadCpuShare: finish.cpuUs / 1000 / (finish.lastAt - startedAt),
       bytesPerDelivery: target.client === 'socketio' ? null : finish.bytes / finish.received,
     }
