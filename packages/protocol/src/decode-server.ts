@@ -66,6 +66,7 @@ const serverDecoders: Record<string, (reader: FieldReader) => ServerFrame> = {
     topic: r.topic(ANY_TOPIC),
     epoch: r.epoch('epoch'),
     seq: r.seq('seq'),
+    snapshot: r.boolean('snapshot'),
   }),
   unsubscribed: (r) => ({
     type: 'unsubscribed',

@@ -133,6 +133,8 @@ export interface SubscribedFrame {
   /** The topic log's epoch and head when the subscription took effect. */
   epoch: string
   seq: number
+  /** True when a `snapshot` frame of this topic follows in this flow, so a client knows to wait for it. */
+  snapshot?: boolean
 }
 
 export interface UnsubscribedFrame {

@@ -46,7 +46,7 @@ const SPECS: Record<string, Spec> = {
     identity: 'u',
     'expiresAt?': 'n',
   },
-  subscribed: { 'id?': 's', topic: 's', epoch: 's', seq: 'i' },
+  subscribed: { 'id?': 's', topic: 's', epoch: 's', seq: 'i', 'snapshot?': 'b' },
   unsubscribed: { 'id?': 's', topic: 's', 'reason?': 'e' },
   event: {
     topic: 's',

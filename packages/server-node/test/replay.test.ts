@@ -105,7 +105,7 @@ describe('replay', () => {
     await t.server.publish('list', { kind: 'created' })
     await withSnapshot.next(ofType('event'))
     expect(withSnapshot.frames.slice(1)).toEqual([
-      { type: 'subscribed', id: 'b', topic: 'list', epoch, seq: 10 },
+      { type: 'subscribed', id: 'b', topic: 'list', epoch, seq: 10, snapshot: true },
       { type: 'resync', topic: 'list', reason: 'too_old', epoch, seq: 10 },
       { type: 'snapshot', topic: 'list', epoch, seq: 10, data: { items: 10 } },
       expect.objectContaining({ type: 'event', seq: 11 }),
@@ -154,9 +154,23 @@ describe('replay', () => {
     fresh.send({ type: 'subscribe', topic: 's', snapshot: 'always', presence: true })
     await fresh.next(ofType('presence'))
     expect(fresh.frames.slice(1)).toEqual([
-      { type: 'subscribed', topic: 's', epoch, seq: 3 },
+      { type: 'subscribed', topic: 's', epoch, seq: 3, snapshot: true },
       { type: 'snapshot', topic: 's', epoch, seq: 3, data: ['a', 'b'] },
       { type: 'presence', topic: 's', action: 'sync', members: [] },
+    ])
+  })
+})
+
+describe('snapshot flag on subscribed', () => {
+  it('is absent when the provider has no value, so the client does not wait for a snapshot', async () => {
+    t = await createTestServer({ snapshot: (topic) => (topic === 'with' ? ['x'] : null) })
+    const { epoch } = await publishMany(t.server, 'without', 1)
+    const peer = await open()
+    peer.send({ type: 'subscribe', id: 'n', topic: 'without', snapshot: 'always', presence: true })
+    await peer.next(ofType('presence'))
+    expect(peer.frames.slice(1)).toEqual([
+      { type: 'subscribed', id: 'n', topic: 'without', epoch, seq: 1 },
+      { type: 'presence', topic: 'without', action: 'sync', members: [] },
     ])
   })
 })
@@ -199,7 +213,7 @@ describe('snapshot consistency', () => {
     await peer.collect(ofType('event'), 3)
     const epoch = positions[0]?.epoch
     expect(peer.frames.slice(1)).toEqual([
-      { type: 'subscribed', id: 's', topic: 'board', epoch, seq: 2 },
+      { type: 'subscribed', id: 's', topic: 'board', epoch, seq: 2, snapshot: true },
       { type: 'snapshot', topic: 'board', epoch, seq: 2, data: ['a', 'b'] },
       expect.objectContaining({ type: 'event', seq: 3, key: 'c' }),
       expect.objectContaining({ type: 'event', seq: 4, key: 'd' }),

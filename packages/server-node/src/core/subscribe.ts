@@ -70,9 +70,11 @@ function discard(connection: Connection, subscription: Subscription): void {
   }
 }
 
-function subscribed(frame: SubscribeFrame, epoch: string, seq: number): SubscribedFrame {
+function subscribed(frame: SubscribeFrame, epoch: string, seq: number, snapshot = false): SubscribedFrame {
   const out: SubscribedFrame = { type: 'subscribed', topic: frame.topic, epoch, seq }
   if (frame.id !== undefined) out.id = frame.id
+  // Tells the client a snapshot frame follows, so it waits for one only when one is coming.
+  if (snapshot) out.snapshot = true
   return out
 }
 
@@ -123,10 +125,11 @@ async function start(
     const head = await engine.head(topic)
     const data = await runProvider(connection, topic)
     if (subscription.state === 'closed') return
-    connection.sendFrame(subscribed(frame, head.epoch, head.seq))
+    const hasSnapshot = data !== null && data !== undefined
+    connection.sendFrame(subscribed(frame, head.epoch, head.seq, hasSnapshot))
     if (resync)
       connection.sendFrame({ type: 'resync', topic, reason: resync, epoch: head.epoch, seq: head.seq })
-    if (data !== null && data !== undefined) {
+    if (hasSnapshot) {
       connection.sendFrame({ type: 'snapshot', topic, epoch: head.epoch, seq: head.seq, data })
     }
     await goLive(connection, subscription, head.epoch, head.seq)
