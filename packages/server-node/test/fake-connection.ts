@@ -5,6 +5,7 @@ import { Connection } from '../src/core/connection'
 import { createRuntime } from '../src/core/create-runtime'
 import type { Runtime } from '../src/core/runtime'
 import { type Sink, wsWriter } from '../src/core/sink'
+import { decodeTextFrame } from '../src/core/ws-frame'
 import type { Identity } from '../src/identity'
 import type { SluiceServerOptions } from '../src/options'
 import type { SluiceServer } from '../src/server-types'
@@ -23,7 +24,8 @@ export class FakeSink implements Sink {
 
   send(payload: string | Buffer): void {
     this.raw.push(payload)
-    this.sent.push(payload.toString())
+    // A Buffer is a complete WebSocket frame (the wsWriter's shared frames).
+    this.sent.push(typeof payload === 'string' ? payload : decodeTextFrame(payload))
     if (this.accumulate) this.buffered += payload.length
   }
   bufferedBytes(): number {

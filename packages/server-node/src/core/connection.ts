@@ -266,14 +266,16 @@ export class Connection implements SubscriptionOwner {
     return this.#write(this.writer.frame(frame))
   }
 
+  /** Sends a frame shared between connections. Events are counted by the caller, in bulk. */
   sendShared(frame: SharedFrame): boolean {
     if (this.state !== 'open') return false
-    const sent = this.#write(this.writer.shared(frame))
-    if (sent && frame.frame.type === 'event') {
-      this.runtime.counters.delivered++
-      this.runtime.metrics.eventsDelivered(1)
-    }
-    return sent
+    return this.#write(this.writer.shared(frame))
+  }
+
+  countDelivered(count: number): void {
+    if (count === 0) return
+    this.runtime.counters.delivered += count
+    this.runtime.metrics.eventsDelivered(count)
   }
 
   sendError(frame: ErrorFrame): void {

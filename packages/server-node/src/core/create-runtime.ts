@@ -32,7 +32,12 @@ export function createRuntime(options: SluiceServerOptions, getServer: () => Slu
   const metrics = createMetrics(options.metrics ?? false)
   const hooks: Hooks = options
   const now = () => Date.now()
-  const hub = new Hub()
+  const counters = { delivered: 0 }
+  // Counted once per event for all its subscribers, not once per delivery.
+  const hub = new Hub((count) => {
+    counters.delivered += count
+    metrics.eventsDelivered(count)
+  })
   const registry = new ConnectionRegistry()
   let closing = false
 
@@ -64,7 +69,7 @@ export function createRuntime(options: SluiceServerOptions, getServer: () => Slu
     registry,
     logger,
     metrics,
-    counters: { delivered: 0 },
+    counters,
     get server() {
       return getServer()
     },

@@ -9,6 +9,12 @@ import type { Subscription } from './subscription'
  */
 export class Hub {
   readonly #topics = new Map<string, Set<Subscription>>()
+  readonly #onDelivered: (count: number) => void
+
+  /** @param onDelivered told once per dispatched event how many connections got it (stats, metrics) */
+  constructor(onDelivered: (count: number) => void = () => {}) {
+    this.#onDelivered = onDelivered
+  }
 
   add(subscription: Subscription): void {
     let set = this.#topics.get(subscription.topic)
@@ -38,6 +44,7 @@ export class Hub {
       if (subscription.state !== 'live') subscription.offer(shared)
       else if (subscription.deliver(shared)) sent++
     }
+    if (sent > 0) this.#onDelivered(sent)
     return sent
   }
 

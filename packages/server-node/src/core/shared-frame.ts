@@ -1,36 +1,38 @@
-import { encodeMessage, formatSseEvent, type ServerFrame } from '@sluice/protocol'
+import { encodeMessage, formatPosition, formatSseEvent, type ServerFrame } from '@sluice/protocol'
+import { encodeTextFrame } from './ws-frame'
 
 /**
  * A frame bound for many connections (an event, a presence change). Each encoding is built at
- * most once, on first use, and shared by every subscriber: fan-out to N WebSocket subscribers
- * costs one JSON.stringify and one UTF-8 encoding, not N.
+ * most once, on first use, and shared by every subscriber: fan-out to N subscribers costs one
+ * JSON.stringify and one Buffer per transport, not N.
  */
 export class SharedFrame<F extends ServerFrame = ServerFrame> {
   #json: string | undefined
-  #bytes: Buffer | undefined
+  #wsFrame: Buffer | undefined
   #sse: string | undefined
+  #sseBytes: Buffer | undefined
 
   constructor(readonly frame: F) {}
 
-  /** The frame as a WebSocket text message. */
+  /** The frame as JSON text. */
   get json(): string {
     this.#json ??= encodeMessage(this.frame)
     return this.#json
   }
 
   /**
-   * The WebSocket message as UTF-8 bytes. Handing ws a string would make it encode the text
-   * again for every subscriber; the same Buffer goes out to all of them instead.
+   * The complete WebSocket text frame (header included). Server frames are unmasked, so these
+   * bytes are the same on every socket and go out as they are.
    */
-  get bytes(): Buffer {
-    this.#bytes ??= Buffer.from(this.json, 'utf8')
-    return this.#bytes
+  get wsFrame(): Buffer {
+    this.#wsFrame ??= encodeTextFrame(this.json)
+    return this.#wsFrame
   }
 
   /**
-   * The frame as SSE lines. For `event` frames only the `data:` line: the `id:` line differs per
-   * stream (it carries that stream's cursor) and the stream writer puts it in front. For any
-   * other frame the complete event.
+   * The frame as SSE lines. For `event` frames only the `data:` line: the `id:` line depends on
+   * the stream (a cursor on multi-topic streams) and the stream writer puts it in front. For
+   * any other frame the complete event.
    */
   get sse(): string {
     if (this.#sse === undefined) {
@@ -41,5 +43,20 @@ export class SharedFrame<F extends ServerFrame = ServerFrame> {
           : formatSseEvent({ event: this.frame.type, data: this.json })
     }
     return this.#sse
+  }
+
+  /**
+   * The complete SSE event as bytes, shared by every stream that writes it unchanged: for an
+   * `event` frame with the `id: epoch:seq` of a single-topic stream, else {@link sse}.
+   */
+  get sseBytes(): Buffer {
+    if (this.#sseBytes === undefined) {
+      const frame = this.frame
+      this.#sseBytes = Buffer.from(
+        frame.type === 'event' ? `id: ${formatPosition(frame)}\n${this.sse}\n` : this.sse,
+        'utf8',
+      )
+    }
+    return this.#sseBytes
   }
 }

@@ -36,7 +36,9 @@ describe('SseWriter against the protocol fixtures', () => {
       writer.position(frame.topic, { epoch: frame.epoch, seq: frame.seq })
     }
     const text =
-      frame.type === 'event' ? writer.shared(new SharedFrame(frame as EventFrame)) : writer.frame(frame)
+      frame.type === 'event'
+        ? writer.shared(new SharedFrame(frame as EventFrame)).toString()
+        : writer.frame(frame)
     expect(text).toBe(testCase.text)
   })
 })
@@ -44,7 +46,25 @@ describe('SseWriter against the protocol fixtures', () => {
 describe('SseWriter ids', () => {
   const event = (topic: string, seq: number): SharedFrame =>
     new SharedFrame({ type: 'event', topic, epoch: 'e', seq, kind: 'created', ts: 0 })
-  const idOf = (text: string) => /^id: (.*)$/m.exec(text)?.[1]
+  const idOf = (text: string | Buffer) => /^id: (.*)$/m.exec(text.toString())?.[1]
+
+  it('hands every single-topic stream the same bytes for an event, and multi-topic streams their own', () => {
+    const shared = event('a', 7)
+    const single = [0, 1, 2].map(() => new SseWriter({ retryMs: 1000, urlTopics: ['a'] }))
+    const payloads = single.map((writer) => writer.shared(shared))
+    expect(new Set(payloads).size).toBe(1)
+    expect(payloads[0]?.toString()).toBe(`id: e:7\ndata: ${shared.json}\n\n`)
+    const multi = new SseWriter({ retryMs: 1000, urlTopics: ['a', 'b'] })
+    multi.shared(event('b', 2))
+    const own = multi.shared(shared)
+    expect(typeof own).toBe('string')
+    expect(decodeLastEventId(idOf(own) as string, ['a', 'b'])).toEqual(
+      new Map([
+        ['b', { epoch: 'e', seq: 2 }],
+        ['a', { epoch: 'e', seq: 7 }],
+      ]),
+    )
+  })
 
   it('gives no id to a subscribed frame that was not announced, nor to resync', () => {
     const writer = new SseWriter({ retryMs: 1000, urlTopics: ['a'] })

@@ -14,7 +14,11 @@ import type { SharedFrame } from './shared-frame'
  */
 export interface Sink {
   readonly transport: 'ws' | 'sse'
-  /** Writes an already encoded message (a Buffer holds UTF-8 text shared between connections). */
+  /**
+   * Writes one message. A string is the message's text, which the transport frames. A Buffer is
+   * a message already in the transport's wire form (a complete WebSocket frame, complete SSE
+   * lines), usually shared by many connections: it is written as it is.
+   */
   send(payload: string | Buffer): void
   /** Bytes written but not yet handed to the kernel: the slow-consumer measure. */
   bufferedBytes(): number
@@ -29,15 +33,16 @@ export interface Sink {
 /** Turns frames into a transport's messages. */
 export interface FrameWriter {
   frame(frame: ServerFrame): string
+  /** A shared frame: a Buffer in wire form where every connection writes the same bytes. */
   shared(frame: SharedFrame): string | Buffer
   /** Announces that the next `subscribed` of the topic is where the client's state stands (nothing follows it). */
   position?(topic: string, position: Position): void
 }
 
-/** WebSocket: one JSON text message per frame. */
+/** WebSocket: one JSON text message per frame; shared frames as ready-made WebSocket frames. */
 export const wsWriter: FrameWriter = {
   frame: (frame) => JSON.stringify(frame),
-  shared: (frame) => frame.bytes,
+  shared: (frame) => frame.wsFrame,
 }
 
 /**
@@ -87,10 +92,15 @@ export class SseWriter implements FrameWriter {
     return formatSseEvent({ event: frame.type, id, retry, data: JSON.stringify(frame) })
   }
 
-  shared(shared: SharedFrame): string {
+  shared(shared: SharedFrame): string | Buffer {
     const frame = shared.frame
-    if (frame.type !== 'event') return shared.sse
-    this.#positions.set(frame.topic, { epoch: frame.epoch, seq: frame.seq })
+    if (frame.type !== 'event') return shared.sseBytes
+    const positions = this.#positions
+    // The frame is a position itself: remembering it allocates nothing per delivery.
+    positions.set(frame.topic, frame)
+    // The common stream, one topic named in the URL: its id is the event's own position, so
+    // every such stream writes the same bytes.
+    if (!this.#viaCommands && positions.size === 1 && frame.topic === this.#urlTopic) return shared.sseBytes
     return `id: ${this.#id()}\n${shared.sse}\n`
   }
 

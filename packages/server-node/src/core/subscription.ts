@@ -6,6 +6,8 @@ export interface SubscriptionOwner {
   readonly id: string
   sendFrame(frame: ServerFrame): boolean
   sendShared(frame: SharedFrame): boolean
+  /** Counts events delivered outside the hub's fan-out (replays, events queued while starting). */
+  countDelivered(count: number): void
   /** Runs a burst of sends (a replay) with one slow-consumer check at its end. */
   burst(send: () => void): void
 }
@@ -22,7 +24,8 @@ export class Subscription {
   presence = false
   epoch = ''
   lastSeq = 0
-  #pending: SharedFrame<EventFrame>[] = []
+  // Allocated only while events arrive during the start (most subscriptions never need it).
+  #pending: SharedFrame<EventFrame>[] | undefined
 
   constructor(
     readonly owner: SubscriptionOwner,
@@ -34,7 +37,10 @@ export class Subscription {
   /** Called by the hub for each live event of the topic. */
   offer(event: SharedFrame<EventFrame>): void {
     if (this.state === 'live') this.deliver(event)
-    else if (this.state === 'starting') this.#pending.push(event)
+    else if (this.state === 'starting') {
+      this.#pending ??= []
+      this.#pending.push(event)
+    }
   }
 
   /** Sends an event if it is past the last one delivered and matches the filter. */
@@ -56,10 +62,12 @@ export class Subscription {
   /** Replays events read from the engine, in order. */
   replay(events: readonly EventFrame[]): void {
     this.owner.burst(() => {
+      let delivered = 0
       for (const event of events) {
-        if (this.state === 'closed') return
-        this.deliver(new SharedFrame(event))
+        if (this.state === 'closed') break
+        if (this.deliver(new SharedFrame(event))) delivered++
       }
+      this.owner.countDelivered(delivered)
     })
   }
 
@@ -72,17 +80,20 @@ export class Subscription {
     } else if (seq > this.lastSeq) this.lastSeq = seq
     this.state = 'live'
     const pending = this.#pending
-    this.#pending = []
+    this.#pending = undefined
+    if (!pending) return
+    let delivered = 0
     for (const event of pending) {
-      if (this.state !== 'live') return
+      if (this.state !== 'live') break
       // Queued before a log replacement that the start position already reflects.
       if (event.frame.epoch !== this.epoch) continue
-      this.deliver(event)
+      if (this.deliver(event)) delivered++
     }
+    this.owner.countDelivered(delivered)
   }
 
   close(): void {
     this.state = 'closed'
-    this.#pending = []
+    this.#pending = undefined
   }
 }

@@ -1,19 +1,58 @@
 import { type IncomingMessage, STATUS_CODES } from 'node:http'
 import type { Duplex } from 'node:stream'
 import { httpStatusFor, type ProtocolError } from '@sluice/protocol'
-import { type RawData, type WebSocket, WebSocketServer } from 'ws'
+import { type RawData, WebSocket, WebSocketServer } from 'ws'
 import { Connection } from '../core/connection'
 import { errorFrameFor } from '../core/errors'
 import type { Runtime } from '../core/runtime'
-import { wsWriter } from '../core/sink'
+import { type Sink, wsWriter } from '../core/sink'
+import { encodeTextFrame } from '../core/ws-frame'
 import { type Admission, admit, requestUrl } from '../http/connect'
 import type { ServerError } from '../server-error'
 
-// A server `ping` frame, encoded once: it is sent to every WebSocket each heartbeat.
-const PING_FRAME = JSON.stringify({ type: 'ping' })
-// binary: false keeps a shared Buffer a text message, as the protocol requires; one object for
-// every send on the hot path.
-const TEXT = { binary: false } as const
+const { OPEN } = WebSocket
+
+// A server `ping` frame, framed once: it is written to every WebSocket each heartbeat.
+const PING_FRAME = encodeTextFrame(JSON.stringify({ type: 'ping' }))
+
+/**
+ * The {@link Sink} of one WebSocket. Text goes through `ws`; a Buffer is a complete frame
+ * shared by many sockets (see SharedFrame.wsFrame) and is written to the TCP socket as it is,
+ * which saves `ws` a header, an options object and a two-chunk writev per socket. That is
+ * sound because `ws` writes its own frames synchronously, in call order, to the same socket
+ * as long as nothing makes its sender queue: permessage-deflate is off and no Blob is sent.
+ */
+class WsSink implements Sink {
+  readonly transport = 'ws'
+
+  constructor(
+    readonly ws: WebSocket,
+    readonly socket: Duplex,
+  ) {}
+
+  send(payload: string | Buffer): void {
+    if (typeof payload === 'string') this.ws.send(payload)
+    // After close() the close frame must be the last: nothing may follow it.
+    else if (this.ws.readyState === OPEN) this.socket.write(payload)
+  }
+
+  bufferedBytes(): number {
+    return this.ws.bufferedAmount
+  }
+
+  heartbeat(): void {
+    this.send(PING_FRAME)
+    if (this.ws.readyState === OPEN) this.ws.ping()
+  }
+
+  close(code: number, reason: string): void {
+    this.ws.close(code, reason)
+  }
+
+  terminate(): void {
+    this.ws.terminate()
+  }
+}
 
 function textOf(data: RawData): string {
   if (Buffer.isBuffer(data)) return data.toString('utf8')
@@ -80,7 +119,7 @@ export class WsTransport {
         if (socket.destroyed) return
         this.#wss.handleUpgrade(req, socket, head, (ws) => {
           socket.off('error', onEarlyError)
-          this.#open(ws, req, result.admission)
+          this.#open(ws, socket, req, result.admission)
         })
       },
       (error: unknown) => {
@@ -90,7 +129,7 @@ export class WsTransport {
     )
   }
 
-  #open(ws: WebSocket, req: IncomingMessage, admission: Admission): void {
+  #open(ws: WebSocket, socket: Duplex, req: IncomingMessage, admission: Admission): void {
     const runtime = this.#runtime
     const connection = new Connection({
       runtime,
@@ -99,17 +138,7 @@ export class WsTransport {
       request: admission.request,
       remoteAddress: req.socket.remoteAddress,
       idleTimeout: true,
-      sink: {
-        transport: 'ws',
-        send: (payload) => ws.send(payload, TEXT),
-        bufferedBytes: () => ws.bufferedAmount,
-        heartbeat: () => {
-          ws.send(PING_FRAME)
-          ws.ping()
-        },
-        close: (code, reason) => ws.close(code, reason),
-        terminate: () => ws.terminate(),
-      },
+      sink: new WsSink(ws, socket),
     })
     ws.on('message', (data, isBinary) => {
       try {
