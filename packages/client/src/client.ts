@@ -2,6 +2,7 @@ import type { Json, JsonObject } from '@sluice/protocol'
 import type { ReadableAtom } from 'nanostores'
 import { type BackoffOptions, retryDelay as fullJitterDelay } from './backoff'
 import { type CallOptions, createCalls } from './calls'
+import { checkOptions } from './check-options'
 import { ClientError } from './client-error'
 import type { ConnectionHooks } from './connection'
 import { createConnection } from './connection'
@@ -26,11 +27,7 @@ import {
 import { defaultTimers, type TimerProvider } from './timers'
 import { createTransportSelector } from './transport/select'
 import { createSseTransport, type FetchLike } from './transport/sse'
-import {
-  assertWebSocketConstructor,
-  createWebSocketTransport,
-  type WebSocketConstructor,
-} from './transport/websocket'
+import { createWebSocketTransport, type WebSocketConstructor } from './transport/websocket'
 
 /** Options of {@link createClient}. */
 export interface ClientOptions extends ConnectionHooks {
@@ -156,24 +153,8 @@ export function createClient<Schema extends TopicSchema = TopicSchema>(
     pingTimeoutMs = 5_000,
     timers = defaultTimers,
   } = options
-  if (typeof url !== 'string' || !/^(https?|wss?):\/\//.test(url)) {
-    throw new TypeError(
-      `createClient: options.url must be an http(s) URL such as 'https://example.com/realtime', received ${JSON.stringify(url)}`,
-    )
-  }
-  if (options.WebSocket !== undefined) assertWebSocketConstructor(options.WebSocket)
-  else if (
-    typeof process !== 'undefined' &&
-    process.env?.NODE_ENV !== 'production' &&
-    transports.includes('ws') &&
-    typeof (globalThis as { WebSocket?: unknown }).WebSocket !== 'function'
-  ) {
-    // Node 20 has no global WebSocket: without this hint the client silently lives on SSE.
-    console.warn(
-      "[sluice] createClient: no global WebSocket here, so the 'ws' transport will fail over to SSE. " +
-        "Pass one: `createClient({ WebSocket })` with `import WebSocket from 'ws'`.",
-    )
-  }
+  if (typeof process !== 'undefined' && process.env?.NODE_ENV !== 'production')
+    checkOptions(options, transports)
   const httpUrl = url.replace(/^ws(s?):/, 'http$1:')
   const nextId = createIdGenerator(random)
   const scheduler = resolveScheduler(schedulerOption)

@@ -1,4 +1,4 @@
-import { type ClientFrame, DEFAULT_LIMITS, type ServerFrame, type WelcomeFrame } from '@sluice/protocol'
+import type { ClientFrame, ServerFrame, WelcomeFrame } from '@sluice/protocol'
 import { nextDelay } from './backoff'
 import { ClientError } from './client-error'
 import { type ConnectionStateMachine, createConnectionState, type TransportKind } from './connection-state'
@@ -76,7 +76,7 @@ export function refreshDelay(expiresAt: number, now: number): number {
  */
 export function createConnection(deps: ConnectionDeps) {
   const machine: ConnectionStateMachine = createConnectionState()
-  const { timers } = deps
+  const { timers, selector, listener, environment, getToken, nextId, canRefreshToken, probeIntervalMs } = deps
   const retryTimer = createTimer(timers)
   const tickTimer = createTimer(timers)
   const pingTimer = createTimer(timers)
@@ -93,10 +93,10 @@ export function createConnection(deps: ConnectionDeps) {
   let authId: string | null = null
   let authFailures = 0
   let retryAfterMs: number | undefined
-  const unlisten: Array<() => void> = []
 
   const outbound = createOutbound((frames) => active?.send(frames))
   const isOpen = () => machine.status === 'open' && active !== null
+  const network = (message: string) => new ClientError('NETWORK', message)
 
   function stopTimers() {
     tickTimer.clear()
@@ -108,114 +108,129 @@ export function createConnection(deps: ConnectionDeps) {
   }
 
   function start(reason = 'start'): void {
-    const status = machine.status
-    if (status === 'idle') void connect(reason)
+    if (machine.status === 'idle') void connect(reason)
   }
 
   async function connect(reason: string): Promise<void> {
     retryTimer.clear()
-    if (!deps.environment.isOnline()) {
-      machine.transition('offline', 'environment is offline', { nextRetryAt: null })
+    if (!environment.isOnline()) {
+      machine.transition('offline', 'offline', { nextRetryAt: null })
       return
     }
     if (!machine.transition('connecting', reason, { nextRetryAt: null })) return
     const current = ++generation
     let token: string | null
     try {
-      token = await deps.getToken()
+      token = await getToken()
     } catch (cause) {
       if (current !== generation) return
       return scheduleReconnect(new ClientError('NETWORK', 'getToken() failed', { cause }))
     }
     if (current !== generation || machine.status !== 'connecting') return
-    openTransport(deps.selector.startAttempt(), token, current)
+    openTransport(selector.startAttempt(), token, current)
   }
 
-  function openTransport(kind: TransportKind, token: string | null, current: number) {
-    machine.patch({ transport: kind })
+  /** Opens a transport whose frames and activity count while it is the active one. */
+  function createTransport(
+    kind: TransportKind,
+    token: string | null,
+    onOpen: (transport: Transport, welcome: WelcomeFrame) => void,
+    onClose: (transport: Transport, info: { opened: boolean; error: ClientError | null }) => void,
+  ): Transport {
     const transport: Transport = deps.factories[kind]({
       url: deps.url,
       token,
       timers,
       handshakeTimeoutMs: deps.handshakeTimeoutMs,
       handlers: {
-        onOpen: (frame) => {
-          if (active === transport) onWelcome(transport, frame)
-        },
+        onOpen: (frame) => onOpen(transport, frame),
         onFrames: (frames) => {
           if (active === transport) route(frames)
         },
         onActivity: () => {
           if (active === transport) lastActivity = timers.now()
         },
-        onClose: ({ opened, error }) => {
-          if (active !== transport) return
-          active = null
-          if (!opened && error?.code === 'NETWORK' && current === generation) {
-            const next = deps.selector.failed(kind)
-            if (next) return openTransport(next, token, current)
-          }
-          onLost(error, opened)
-        },
+        onClose: (info) => onClose(transport, info),
       },
     })
-    active = transport
+    return transport
   }
 
-  function onWelcome(transport: Transport, frame: WelcomeFrame) {
+  function openTransport(kind: TransportKind, token: string | null, current: number) {
+    machine.patch({ transport: kind })
+    active = createTransport(
+      kind,
+      token,
+      (transport, frame) => {
+        if (active === transport) welcomed(transport, frame, false)
+      },
+      (transport, { opened, error }) => {
+        if (active !== transport) return
+        active = null
+        if (!opened && error?.code === 'NETWORK' && current === generation) {
+          const next = selector.failed(kind)
+          if (next) return openTransport(next, token, current)
+        }
+        onLost(error, opened)
+      },
+    )
+  }
+
+  /**
+   * A transport's welcome. `switched`: it replaced a live transport (probe), so the status
+   * stays open and what was in flight on the old one is sent again by the listener.
+   */
+  function welcomed(transport: Transport, frame: WelcomeFrame, switched: boolean) {
+    const kind = transport.kind
     welcome = frame
-    authFailures = 0
-    retryAfterMs = undefined
-    deps.selector.opened(transport.kind)
+    selector.opened(kind)
     outbound.discard()
-    outbound.setLimits(frame.limits ?? DEFAULT_LIMITS)
-    machine.transition('open', `welcome over ${transport.kind}`, {
-      transport: transport.kind,
-      attempt: 0,
-      nextRetryAt: null,
-      error: null,
-    })
+    outbound.setLimits(frame.limits)
     lastActivity = timers.now()
-    lastTick = lastActivity
-    tickTimer.set(TICK_MS, tick)
+    if (switched) {
+      machine.patch({ transport: kind })
+      pingId = null
+      pingTimer.clear()
+    } else {
+      authFailures = 0
+      retryAfterMs = undefined
+      machine.transition('open', kind, { transport: kind, attempt: 0, nextRetryAt: null, error: null })
+      lastTick = lastActivity
+      tickTimer.set(TICK_MS, tick)
+    }
     scheduleAuthRefresh(frame.expiresAt)
     scheduleProbe()
-    deps.listener.onOpen(false)
-    deps.onConnect?.({ transport: transport.kind, welcome: frame })
+    listener.onOpen(switched)
+    deps.onConnect?.({ transport: kind, welcome: frame })
   }
 
   function route(frames: ServerFrame[]) {
     for (const frame of frames) {
-      switch (frame.type) {
-        case 'ping':
-          continue
-        case 'pong':
-          if (frame.id !== undefined && frame.id === pingId) {
-            pingId = null
-            pingTimer.clear()
-          }
-          continue
-        case 'reconnect':
-          retryAfterMs = frame.retryAfterMs
-          continue
-        case 'ack':
-          if (frame.id === authId) {
-            authId = null
-            scheduleAuthRefresh(frame.expiresAt)
-            continue
-          }
-          break
-        case 'error':
-          if (frame.id !== undefined && frame.id === authId) {
-            // The server refused the new token: a fresh connect decides whether it is terminal.
-            authId = null
-            drop(new ClientError(frame.code, frame.message))
-            return
-          }
-          if (frame.id === undefined && frame.retryAfterMs !== undefined) retryAfterMs = frame.retryAfterMs
-          break
+      const type = frame.type
+      if (type === 'ping') continue
+      if (type === 'reconnect') {
+        retryAfterMs = frame.retryAfterMs
+        continue
       }
-      deps.listener.onFrame(frame)
+      if (type === 'pong') {
+        if (frame.id !== undefined && frame.id === pingId) {
+          pingId = null
+          pingTimer.clear()
+        }
+        continue
+      }
+      if ((type === 'ack' || type === 'error') && frame.id !== undefined && frame.id === authId) {
+        authId = null
+        if (type === 'ack') {
+          scheduleAuthRefresh(frame.expiresAt)
+          continue
+        }
+        // The server refused the new token: a fresh connect decides whether it is terminal.
+        return drop(new ClientError(frame.code, frame.message))
+      }
+      if (type === 'error' && frame.id === undefined && frame.retryAfterMs !== undefined)
+        retryAfterMs = frame.retryAfterMs
+      listener.onFrame(frame)
       // A listener may have closed the client or dropped the connection.
       if (!isOpen()) return
     }
@@ -227,7 +242,7 @@ export function createConnection(deps: ConnectionDeps) {
     closeProbe()
     outbound.discard()
     if (wasOpen) {
-      deps.listener.onDrop()
+      listener.onDrop()
       deps.onDisconnect?.({ error })
     }
     if (machine.status === 'closed') return
@@ -241,21 +256,21 @@ export function createConnection(deps: ConnectionDeps) {
     if (opened) return false
     if (TERMINAL_AT_CONNECT.has(error.code)) return true
     // One retry with a freshly fetched token; a second rejection means the token source is bad.
-    if (AUTH_CODES.has(error.code)) return !deps.canRefreshToken || authFailures >= 1
+    if (AUTH_CODES.has(error.code)) return !canRefreshToken || authFailures >= 1
     return false
   }
 
   function scheduleReconnect(error: ClientError | null) {
     if (machine.status === 'closed') return
-    if (!deps.environment.isOnline()) {
-      machine.transition('offline', 'environment is offline', { nextRetryAt: null, error })
+    if (!environment.isOnline()) {
+      machine.transition('offline', 'offline', { nextRetryAt: null, error })
       return
     }
     const attempt = machine.$state.get().attempt
     const authRetry = error !== null && AUTH_CODES.has(error.code) && authFailures === 1
     const delay = authRetry ? 0 : nextDelay(deps.retryDelay(attempt), retryAfterMs ?? error?.retryAfterMs)
     retryAfterMs = undefined
-    machine.transition('reconnecting', error?.message ?? 'connection closed', {
+    machine.transition('reconnecting', error?.code ?? 'closed', {
       attempt: attempt + 1,
       nextRetryAt: timers.now() + delay,
       error,
@@ -291,24 +306,24 @@ export function createConnection(deps: ConnectionDeps) {
     if (late > SLEEP_SLACK_MS) return checkLiveness('timers fired late: the host slept')
     const heartbeatMs = welcome?.heartbeatMs ?? 0
     if (heartbeatMs > 0 && pingId === null && now - lastActivity > 2 * heartbeatMs) {
-      drop(new ClientError('NETWORK', `no data from the server for ${now - lastActivity} ms`))
+      drop(network(`no data from the server for ${now - lastActivity} ms`))
     }
   }
 
   /** Sends ping{id} and reconnects unless the pong arrives within pingTimeoutMs. */
   function checkLiveness(reason: string) {
     if (!isOpen() || pingId !== null) return
-    pingId = deps.nextId()
+    pingId = nextId()
     outbound.send({ type: 'ping', id: pingId })
     pingTimer.set(deps.pingTimeoutMs, () => {
       pingId = null
-      drop(new ClientError('NETWORK', `no pong within ${deps.pingTimeoutMs} ms (${reason})`))
+      drop(network(`no pong within ${deps.pingTimeoutMs} ms (${reason})`))
     })
   }
 
   function scheduleAuthRefresh(expiresAt: number | undefined) {
     authTimer.clear()
-    if (expiresAt === undefined || !deps.canRefreshToken) return
+    if (expiresAt === undefined || !canRefreshToken) return
     authTimer.set(refreshDelay(expiresAt, timers.now()), () => void refreshAuth())
   }
 
@@ -316,21 +331,21 @@ export function createConnection(deps: ConnectionDeps) {
     const transport = active
     let token: string | null
     try {
-      token = await deps.getToken()
+      token = await getToken()
     } catch {
       // Keep the current token; the server ends the connection at expiry and the reconnect retries.
       return
     }
     if (transport !== active || !isOpen() || token === null) return
-    authId = deps.nextId()
+    authId = nextId()
     outbound.send({ type: 'auth', id: authId, token })
   }
 
   function scheduleProbe() {
     probeTimer.clear()
-    const kind = active ? deps.selector.preferred(active.kind) : null
-    if (kind === null || deps.probeIntervalMs <= 0) return
-    probeTimer.set(deps.probeIntervalMs, () => void runProbe(kind))
+    const kind = active ? selector.preferred(active.kind) : null
+    if (kind === null || probeIntervalMs <= 0) return
+    probeTimer.set(probeIntervalMs, () => void runProbe(kind))
   }
 
   /**
@@ -344,62 +359,36 @@ export function createConnection(deps: ConnectionDeps) {
     const current = generation
     let token: string | null
     try {
-      token = await deps.getToken()
+      token = await getToken()
     } catch {
       return scheduleProbe()
     }
     if (current !== generation || !isOpen()) return
-    const candidate: Transport = deps.factories[kind]({
-      url: deps.url,
+    probe = createTransport(
+      kind,
       token,
-      timers,
-      handshakeTimeoutMs: deps.handshakeTimeoutMs,
-      handlers: {
-        onOpen: (frame) => {
-          if (probe !== candidate) return
-          probe = null
-          if (!isOpen() || current !== generation || deps.busy()) {
-            candidate.close()
-            return scheduleProbe()
-          }
-          const old = active
-          active = candidate
-          old?.close()
-          onWelcomeSwitch(candidate, frame)
-        },
-        onFrames: (frames) => {
-          if (active === candidate) route(frames)
-        },
-        onActivity: () => {
-          if (active === candidate) lastActivity = timers.now()
-        },
-        onClose: ({ opened, error }) => {
-          if (probe === candidate) {
-            probe = null
-            return scheduleProbe()
-          }
-          if (active !== candidate) return
-          active = null
-          onLost(error, opened)
-        },
+      (candidate, frame) => {
+        if (probe !== candidate) return
+        probe = null
+        if (!isOpen() || current !== generation || deps.busy()) {
+          candidate.close()
+          return scheduleProbe()
+        }
+        const old = active
+        active = candidate
+        old?.close()
+        welcomed(candidate, frame, true)
       },
-    })
-    probe = candidate
-  }
-
-  function onWelcomeSwitch(transport: Transport, frame: WelcomeFrame) {
-    welcome = frame
-    deps.selector.opened(transport.kind)
-    outbound.discard()
-    outbound.setLimits(frame.limits ?? DEFAULT_LIMITS)
-    machine.patch({ transport: transport.kind })
-    lastActivity = timers.now()
-    pingId = null
-    pingTimer.clear()
-    scheduleAuthRefresh(frame.expiresAt)
-    scheduleProbe()
-    deps.listener.onOpen(true)
-    deps.onConnect?.({ transport: transport.kind, welcome: frame })
+      (candidate, { opened, error }) => {
+        if (probe === candidate) {
+          probe = null
+          return scheduleProbe()
+        }
+        if (active !== candidate) return
+        active = null
+        onLost(error, opened)
+      },
+    )
   }
 
   function closeProbe() {
@@ -408,51 +397,49 @@ export function createConnection(deps: ConnectionDeps) {
     candidate?.close()
   }
 
-  function close(error: ClientError | null = null) {
-    if (machine.status === 'closed') return
+  /** Stops everything of the current connection without reporting it; returns whether it was open. */
+  function halt(): boolean {
+    const wasOpen = machine.status === 'open'
     generation++
     retryTimer.clear()
     stopTimers()
     closeProbe()
+    outbound.discard()
     const transport = active
     active = null
-    const wasOpen = machine.status === 'open'
-    machine.transition('closed', error ? error.message : 'client.close()', { nextRetryAt: null, error })
     transport?.close()
-    outbound.discard()
-    if (wasOpen) deps.onDisconnect?.({ error })
-    for (const off of unlisten.splice(0)) off()
-    deps.listener.onClosed(error ?? new ClientError('CLOSED', 'the client was closed'))
+    return wasOpen
   }
 
-  unlisten.push(
-    deps.environment.onOffline(() => {
+  function close(error: ClientError | null = null) {
+    if (machine.status === 'closed') return
+    const wasOpen = halt()
+    machine.transition('closed', error ? error.code : 'close()', { nextRetryAt: null, error })
+    if (wasOpen) deps.onDisconnect?.({ error })
+    for (const off of unlisten) off()
+    listener.onClosed(error ?? new ClientError('CLOSED', 'the client was closed'))
+  }
+
+  const unlisten = [
+    environment.onOffline(() => {
       const status = machine.status
       if (status === 'closed' || status === 'offline' || status === 'idle') return
-      generation++
-      retryTimer.clear()
-      const transport = active
-      active = null
-      const wasOpen = status === 'open'
-      stopTimers()
-      closeProbe()
-      outbound.discard()
-      transport?.close()
-      machine.transition('offline', 'environment went offline', {
+      const wasOpen = halt()
+      machine.transition('offline', 'went offline', {
         nextRetryAt: null,
-        error: new ClientError('NETWORK', 'the device is offline'),
+        error: network('the device is offline'),
       })
       if (wasOpen) {
-        deps.listener.onDrop()
+        listener.onDrop()
         deps.onDisconnect?.({ error: null })
       }
     }),
-    deps.environment.onOnline(() => {
+    environment.onOnline(() => {
       const status = machine.status
-      if (status === 'offline' || status === 'reconnecting') void connect('environment is online')
+      if (status === 'offline' || status === 'reconnecting') void connect('online')
     }),
-    deps.environment.onVisible(() => checkLiveness('page became visible')),
-  )
+    environment.onVisible(() => checkLiveness('page became visible')),
+  ]
 
   return {
     $state: machine.$state,
@@ -465,7 +452,7 @@ export function createConnection(deps: ConnectionDeps) {
     },
     /** Ends the current connection as if the network failed (tests, debugging). */
     drop(reason = 'dropped'): void {
-      drop(new ClientError('NETWORK', reason))
+      drop(network(reason))
     },
   }
 }

@@ -65,7 +65,9 @@ export type SchedulerOption = 'microtask' | 'animationFrame' | Scheduler
 export function resolveScheduler(option: SchedulerOption = 'microtask'): Scheduler {
   if (option === 'microtask') return microtaskScheduler
   if (option === 'animationFrame') return animationFrameScheduler
-  if (option && typeof option.schedule === 'function') return option
+  // Misuse is reported in development only; production bundles skip the check and its message.
+  if ((option && typeof option.schedule === 'function') || typeof process === 'undefined') return option
+  if (process.env?.NODE_ENV === 'production') return option
   throw new TypeError(
     `scheduler must be 'microtask', 'animationFrame' or an object with a schedule(flush) method; received ${String(option)}`,
   )

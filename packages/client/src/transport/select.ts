@@ -8,8 +8,6 @@ import type { TransportKind } from '../connection-state'
  * memory is cleared and the next attempt starts from the top again.
  */
 export function createTransportSelector(preference: readonly TransportKind[]) {
-  if (preference.length === 0)
-    throw new TypeError('createClient: options.transports must name at least one transport')
   let remembered = 0
   let order: TransportKind[] = []
 

@@ -16,21 +16,6 @@ export type WebSocketConstructor = new (url: string) => WebSocketLike
 
 const OPEN = 1
 
-/**
- * Checks an injected WebSocket implementation early, where the mistake is made, instead of
- * failing on the first connect with an opaque "is not a constructor".
- */
-export function assertWebSocketConstructor(value: unknown): asserts value is WebSocketConstructor {
-  const proto =
-    typeof value === 'function' ? (value as { prototype?: Record<string, unknown> }).prototype : undefined
-  if (!proto || typeof proto.send !== 'function' || typeof proto.addEventListener !== 'function') {
-    throw new TypeError(
-      'createClient: options.WebSocket must be a WebSocket constructor with send() and addEventListener(), ' +
-        "e.g. `import WebSocket from 'ws'` on Node 20 or `globalThis.WebSocket` in browsers",
-    )
-  }
-}
-
 /** `http(s)://host/base` → `ws(s)://host/base/ws?v=1&token=…` (browsers cannot set WS headers). */
 export function webSocketUrl(base: string, token: string | null): string {
   const url = endpointUrl(base, '/ws', token, PROTOCOL_VERSION)
