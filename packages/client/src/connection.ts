@@ -450,10 +450,6 @@ export function createConnection(deps: ConnectionDeps) {
     send(frame: ClientFrame): void {
       if (isOpen()) outbound.send(frame)
     },
-    /** Ends the current connection as if the network failed (tests, debugging). */
-    drop(reason = 'dropped'): void {
-      drop(network(reason))
-    },
   }
 }
 

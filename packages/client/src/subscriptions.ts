@@ -162,19 +162,19 @@ const combine = (entries: Iterable<Entry>): Filter | undefined => {
 export function createSubscriptions(deps: SubscriptionsDeps) {
   const topics = new Map<string, TopicState>()
   const presenceStates = new Map<string, JsonObject>()
-  // Snapshot wishes are per entry, but the server keeps one mode per topic.
-  const topicWantsSnapshot = (state: TopicState) => {
-    for (const entry of state.entries.values()) if (entry.snapshot) return true
+  // Snapshot and presence wishes are per entry, but the server keeps one mode per topic.
+  const anyWants = (state: TopicState, wish: 'snapshot' | 'presence') => {
+    for (const entry of state.entries.values()) if (entry[wish]) return true
     return false
   }
 
   const sendSubscribe = (state: TopicState, fresh = false) => {
     if (!deps.isOpen()) return
     const filter = combine(state.entries.values())
-    const snapshot = topicWantsSnapshot(state)
+    const snapshot = anyWants(state, 'snapshot')
     const frame: SubscribeFrame = { type: 'subscribe', id: deps.nextId(), topic: state.topic }
     if (filter !== undefined) frame.filter = filter
-    if (topicWantsPresence(state)) frame.presence = true
+    if (anyWants(state, 'presence')) frame.presence = true
     if (state.position === null || state.awaitingSnapshot || fresh) {
       // No usable position: start at the head, with the snapshot that makes the store whole.
       if (snapshot) {
@@ -193,14 +193,9 @@ export function createSubscriptions(deps: SubscriptionsDeps) {
     if (mine) deps.send({ type: 'setPresence', topic: state.topic, state: mine })
   }
 
-  const topicWantsPresence = (state: TopicState) => {
-    for (const entry of state.entries.values()) if (entry.presence) return true
-    return false
-  }
-
   // What the server subscription must look like: a change means subscribing again.
   const subscriptionKey = (state: TopicState) =>
-    `${stableJson(combine(state.entries.values()))}|${topicWantsPresence(state)}`
+    `${stableJson(combine(state.entries.values()))}|${anyWants(state, 'presence')}`
 
   const onPresence = (state: TopicState, frame: PresenceFrame) => {
     for (const entry of state.entries.values()) {
@@ -342,7 +337,7 @@ export function createSubscriptions(deps: SubscriptionsDeps) {
   const onResync = (state: TopicState, frame: ResyncFrame) => {
     state.position = { epoch: frame.epoch, seq: frame.seq }
     state.resyncReason = frame.reason
-    const snapshot = topicWantsSnapshot(state)
+    const snapshot = anyWants(state, 'snapshot')
     for (const entry of state.entries.values()) {
       entry.store.setStatus('resyncing')
       for (const listener of entry.onResync) listener(frame.reason)
@@ -355,6 +350,15 @@ export function createSubscriptions(deps: SubscriptionsDeps) {
   const onError = (state: TopicState, code: ErrorCode, message: string) => {
     stopWaiting(state)
     setAll(state, 'error', { code, message })
+  }
+
+  const TOPIC_HANDLERS: { [T in ServerFrame['type']]?: (state: TopicState, frame: never) => void } = {
+    event: onEvent,
+    snapshot: onSnapshot,
+    resync: onResync,
+    subscribed: onSubscribed,
+    unsubscribed: onUnsubscribed,
+    presence: onPresence,
   }
 
   function subscribe<TData>(topic: string, options: SubscribeOptions<TData>): Subscription<TData> {
@@ -501,32 +505,18 @@ export function createSubscriptions(deps: SubscriptionsDeps) {
     },
     /** Routes a topic frame; false when the frame is not for the subscriptions layer. */
     handle(frame: ServerFrame): boolean {
-      switch (frame.type) {
-        case 'event':
-        case 'snapshot':
-        case 'resync':
-        case 'subscribed':
-        case 'unsubscribed':
-        case 'presence': {
-          const state = topics.get(frame.topic)
-          if (!state) return true
-          if (frame.type === 'event') onEvent(state, frame)
-          else if (frame.type === 'snapshot') onSnapshot(state, frame)
-          else if (frame.type === 'resync') onResync(state, frame)
-          else if (frame.type === 'subscribed') onSubscribed(state, frame)
-          else if (frame.type === 'presence') onPresence(state, frame)
-          else onUnsubscribed(state, frame)
-          return true
-        }
-        case 'error': {
-          const state = findBySubscribeId(frame)
-          if (!state) return false
-          onError(state, frame.code, frame.message)
-          return true
-        }
-        default:
-          return false
+      if (frame.type === 'error') {
+        const state = findBySubscribeId(frame)
+        if (state) onError(state, frame.code, frame.message)
+        return state !== undefined
       }
+      const handler = TOPIC_HANDLERS[frame.type] as
+        | ((state: TopicState, frame: ServerFrame) => void)
+        | undefined
+      if (!handler) return false
+      const state = topics.get((frame as { topic: string }).topic)
+      if (state) handler(state, frame)
+      return true
     },
   }
 

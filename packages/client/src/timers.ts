@@ -36,9 +36,6 @@ export function createTimer(timers: TimerProvider) {
       if (handle !== null) timers.clearTimeout(handle)
       handle = null
     },
-    get active(): boolean {
-      return handle !== null
-    },
   }
 }
 

@@ -211,18 +211,7 @@ export function createSubscriptionStore<TData>(
 
     optimistic(event) {
       const entry: Pending = {
-        frame: {
-          type: 'event',
-          topic,
-          epoch: '',
-          seq: 0,
-          ts: now(),
-          kind: event.kind,
-          ...(event.key !== undefined && { key: event.key }),
-          ...(event.data !== undefined && { data: event.data }),
-          ...(event.meta !== undefined && { meta: event.meta }),
-          ...(event.publishId !== undefined && { publishId: event.publishId }),
-        },
+        frame: { ...event, type: 'event', topic, epoch: '', seq: 0, ts: now() },
         confirmed: false,
       }
       pending = [...pending, entry]
