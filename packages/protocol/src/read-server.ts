@@ -85,27 +85,39 @@ const SPECS: Record<string, Spec> = {
   reconnect: { reason: 'e', retryAfterMs: 'n' },
 }
 
-function conforms(value: unknown, spec: Spec | [Spec]): boolean {
+type Rule = (value: unknown) => boolean
+
+// Specs are turned into closures once per frame type, on first use: the per-frame work is then
+// one property read and one call per field, no string handling.
+function compile(spec: Spec | [Spec]): Rule {
   if (Array.isArray(spec)) {
-    const item = spec[0]
-    return Array.isArray(value) && value.every((entry) => conforms(entry, item))
+    const item = compile(spec[0])
+    return (value) => Array.isArray(value) && value.every(item)
   }
-  if (!isObject(value)) return false
-  for (const name in spec) {
-    const optional = name.endsWith('?')
-    const field = value[optional ? name.slice(0, -1) : name]
-    if (field === undefined && optional) continue
+  const fields = Object.keys(spec).map((name): [string, boolean, Rule] => {
     const rule = spec[name] as Spec[string]
-    const ok =
+    const optional = name.endsWith('?')
+    return [
+      optional ? name.slice(0, -1) : name,
+      optional,
       typeof rule === 'string'
-        ? (CHECKS[rule] as (value: unknown) => boolean)(field)
+        ? (CHECKS[rule] as Rule)
         : rule instanceof RegExp
-          ? typeof field === 'string' && rule.test(field)
-          : conforms(field, rule)
-    if (!ok) return false
+          ? (value) => typeof value === 'string' && rule.test(value)
+          : compile(rule),
+    ]
+  })
+  return (value) => {
+    if (!isObject(value)) return false
+    for (const [field, optional, rule] of fields) {
+      const inner = value[field]
+      if (inner === undefined ? !optional : !rule(inner)) return false
+    }
+    return true
   }
-  return true
 }
+
+const compiled: Record<string, Rule> = {}
 
 /**
  * Reads one parsed server frame the way a client needs it: every field a client acts on has
@@ -121,8 +133,9 @@ function conforms(value: unknown, spec: Spec | [Spec]): boolean {
 export function readServerFrame(value: unknown): ServerFrame | null {
   if (!isObject(value) || typeof value.type !== 'string') return null
   const key = value.type === 'presence' && value.action === 'sync' ? 'sync' : value.type
-  const spec = Object.hasOwn(SPECS, key) ? SPECS[key] : undefined
-  if (!spec || !conforms(value, spec)) return null
+  if (!Object.hasOwn(SPECS, key)) return null
+  compiled[key] ??= compile(SPECS[key] as Spec)
+  if (!(compiled[key] as Rule)(value)) return null
   if (key === 'snapshot' && value.data === undefined) return { ...value, data: null } as ServerFrame
   if (key === 'error' && value.message === undefined) return { ...value, message: '' } as ServerFrame
   return value as unknown as ServerFrame
