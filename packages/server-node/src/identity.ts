@@ -14,6 +14,11 @@ export interface Identity {
 export interface AuthRequest {
   /** The bearer token from `Authorization`, `?token=`, or an `auth` frame; undefined if none. */
   token: string | undefined
+  /**
+   * The request headers. On a refresh (`refresh: true`) only the ones this function read at
+   * connect are kept (all of them if it enumerated them): a connection does not hold on to
+   * every header of its upgrade request.
+   */
   headers: IncomingHttpHeaders
   /** The request URL with `token` removed. */
   url: URL

@@ -163,6 +163,27 @@ describe('auth refresh', () => {
     expect(await peer.next(ofType('event'))).toMatchObject({ topic: 'a', seq: 1 })
   })
 
+  it('shows authenticate on refresh the headers it read at connect and the URL without the token', async () => {
+    const seen: Array<{ headers: Record<string, unknown>; url: string; refresh: boolean }> = []
+    t = await createTestServer({
+      authenticate: ({ headers, url, refresh }) => {
+        // Reads one header at connect; the others must not be kept for the refresh.
+        const tenant = headers['x-tenant']
+        seen.push({ headers: { ...(refresh ? headers : {}) }, url: url.href, refresh })
+        return { id: `user-${String(tenant)}` }
+      },
+    })
+    const opened = await WsPeer.open(t.url, 'v=1&token=one&room=r', {
+      headers: { 'x-tenant': 't1', 'x-other': 'secret' },
+    })
+    opened.peer.send({ type: 'auth', id: 'r1', token: 'two' })
+    expect(await opened.peer.next(ofType('ack'))).toEqual({ type: 'ack', id: 'r1' })
+    await opened.peer.close()
+    expect(seen.map((s) => s.refresh)).toEqual([false, true])
+    expect(seen[1]?.headers).toEqual({ 'x-tenant': 't1' })
+    expect(new URL(seen[1]?.url as string).search).toBe('?v=1&room=r')
+  })
+
   it('ends a connection whose token expires with TOKEN_EXPIRED and 4401, and an SSE stream likewise', async () => {
     t = await createTestServer({ authenticate: () => ({ id: 'carol', expiresAt: Date.now() + 300 }) })
     const { peer } = await open()

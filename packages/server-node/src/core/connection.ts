@@ -26,6 +26,7 @@ import type { SharedFrame } from './shared-frame'
 import type { FrameWriter, Sink } from './sink'
 import { endSubscription, subscribe, unsubscribe } from './subscribe'
 import type { Subscription, SubscriptionOwner } from './subscription'
+import type { Scheduled } from './timer-heap'
 
 // setTimeout takes at most 2^31-1 ms; longer delays are re-armed in steps.
 const MAX_TIMER_MS = 2_147_483_647
@@ -35,7 +36,10 @@ export interface ConnectionInit {
   sink: Sink
   writer: FrameWriter
   identity: Identity | null
-  /** The connect request, kept for `authenticate` on token refresh (token already removed from the URL). */
+  /**
+   * The connect request as `authenticate` is shown it again on token refresh: the headers it
+   * read at connect and the URL (token already removed).
+   */
   request: { headers: IncomingHttpHeaders; url: URL }
   remoteAddress: string | undefined
   /** SSE: the secret that command POSTs must present. */
@@ -52,48 +56,76 @@ export interface ConnectionInit {
  * commands on different topics and calls run concurrently. A failing command answers with an
  * error frame and never closes the connection; unexpected failures are reported as INTERNAL.
  */
-export class Connection implements SubscriptionOwner {
+export class Connection implements SubscriptionOwner, Scheduled {
   readonly id = randomUUID()
   readonly runtime: Runtime
   readonly sink: Sink
   readonly writer: FrameWriter
   readonly transport: 'ws' | 'sse'
-  readonly request: ConnectionInit['request']
   readonly remoteAddress: string | undefined
   readonly commandKey: string | undefined
   readonly connectedAt: number
   readonly subscriptions = new Map<string, Subscription>()
-  /** Topics this connection has presence on. */
-  readonly presenceTopics = new Set<string>()
+  readonly #requestHeaders: IncomingHttpHeaders
+  // The URL as text: a URL object per idle connection costs more than re-parsing on a refresh.
+  readonly #requestHref: string
   state: 'open' | 'closing' | 'closed' = 'open'
+  /** Scheduled in runtime.timers (heartbeat and idle check); maintained by the heap. */
+  dueAt = 0
+  heapSlot = -1
   #identity: Identity | null
   #lastSeen: number
-  #heartbeat: ReturnType<typeof setInterval> | undefined
-  #idleTimer: ReturnType<typeof setTimeout> | undefined
+  #nextBeat: number
+  // When the idle check runs next (Infinity when idle timeouts are off for this transport).
+  #idleCheckAt: number
   #expiryTimer: ReturnType<typeof setTimeout> | undefined
-  readonly #idleTimeout: boolean
-  readonly #chains = new Map<string, Promise<void>>()
-  readonly #limiter: { take(): number } | null
+  // Allocated on first use: an idle connection that only listens never needs them.
+  #presenceTopics: Set<string> | undefined
+  #chains: Map<string, Promise<void>> | undefined
+  #limiter: { take(): number } | null | undefined
   #bursting = 0
-  #markClosed!: () => void
-  /** Resolves once the socket is gone and everything was released. */
-  readonly closed = new Promise<void>((resolve) => {
-    this.#markClosed = resolve
-  })
+  #closed: Promise<void> | undefined
+  #markClosed: (() => void) | undefined
 
   constructor(init: ConnectionInit) {
     this.runtime = init.runtime
     this.sink = init.sink
     this.writer = init.writer
     this.transport = init.sink.transport
-    this.request = init.request
+    this.#requestHeaders = init.request.headers
+    this.#requestHref = init.request.url.href
     this.remoteAddress = init.remoteAddress
     this.commandKey = init.commandKey
     this.#identity = init.identity
-    this.#idleTimeout = init.idleTimeout
     this.connectedAt = init.runtime.now()
     this.#lastSeen = this.connectedAt
-    this.#limiter = createCommandLimiter(init.runtime.options.rateLimit, () => this.runtime.now())
+    const { heartbeatMs, idleTimeoutMs } = init.runtime.options
+    this.#nextBeat = this.connectedAt + heartbeatMs
+    this.#idleCheckAt = init.idleTimeout ? this.connectedAt + idleTimeoutMs : Number.POSITIVE_INFINITY
+  }
+
+  /** The connect request, for `authenticate` on token refresh. */
+  get request(): ConnectionInit['request'] {
+    return { headers: this.#requestHeaders, url: new URL(this.#requestHref) }
+  }
+
+  /** Resolves once the socket is gone and everything was released. */
+  get closed(): Promise<void> {
+    if (this.#closed === undefined) {
+      this.#closed =
+        this.state === 'closed'
+          ? Promise.resolve()
+          : new Promise<void>((resolve) => {
+              this.#markClosed = resolve
+            })
+    }
+    return this.#closed
+  }
+
+  /** Topics this connection has presence on. */
+  get presenceTopics(): Set<string> {
+    this.#presenceTopics ??= new Set()
+    return this.#presenceTopics
   }
 
   get identity(): Identity | null {
@@ -116,9 +148,7 @@ export class Connection implements SubscriptionOwner {
     if (this.commandKey !== undefined) welcome.commandKey = this.commandKey
     if (this.#identity?.expiresAt !== undefined) welcome.expiresAt = this.#identity.expiresAt
     this.sendFrame(welcome)
-    this.#heartbeat = setInterval(() => this.#beat(), runtime.options.heartbeatMs)
-    this.#heartbeat.unref?.()
-    if (this.#idleTimeout) this.#armIdle(runtime.options.idleTimeoutMs)
+    runtime.timers.schedule(this, Math.min(this.#nextBeat, this.#idleCheckAt))
     this.#armExpiry()
     runtime.logger.debug(
       { connectionId: this.id, transport: this.transport, identity: this.#identity?.id ?? null },
@@ -169,6 +199,9 @@ export class Connection implements SubscriptionOwner {
   handleFrames(results: readonly DecodeResult<ClientFrame>[]): void {
     for (const result of results) {
       if (this.state !== 'open') return
+      if (this.#limiter === undefined) {
+        this.#limiter = createCommandLimiter(this.runtime.options.rateLimit, () => this.runtime.now())
+      }
       const wait = this.#limiter?.take() ?? 0
       if (wait > 0) {
         const id = result.ok ? result.value.id : result.error.id
@@ -227,11 +260,13 @@ export class Connection implements SubscriptionOwner {
   }
 
   #serial(key: string, frame: ClientFrame, task: () => unknown): void {
-    const previous = this.#chains.get(key) ?? Promise.resolve()
+    this.#chains ??= new Map()
+    const chains = this.#chains
+    const previous = chains.get(key) ?? Promise.resolve()
     const next = previous.then(() => (this.state === 'open' ? this.#guard(frame, task) : undefined))
-    this.#chains.set(key, next)
+    chains.set(key, next)
     void next.then(() => {
-      if (this.#chains.get(key) === next) this.#chains.delete(key)
+      if (chains.get(key) === next) chains.delete(key)
     })
   }
 
@@ -330,7 +365,7 @@ export class Connection implements SubscriptionOwner {
 
   /** Leaves the topic's presence if this connection is on it. A failing engine is reported, never thrown. */
   leavePresence(topic: string): void {
-    if (!this.presenceTopics.delete(topic)) return
+    if (!this.#presenceTopics?.delete(topic)) return
     const report = (error: unknown) =>
       this.runtime.report(error, {
         operation: 'presence',
@@ -350,23 +385,28 @@ export class Connection implements SubscriptionOwner {
   // Timers
   // ---------------------------------------------------------------------------
 
-  #beat(): void {
+  /** Called by runtime.timers when the next heartbeat or idle check is due. */
+  fire(now: number): void {
     if (this.state !== 'open') return
-    try {
-      this.sink.heartbeat()
-    } catch (error) {
-      this.runtime.report(error, { operation: 'heartbeat', connectionId: this.id })
+    const { heartbeatMs, idleTimeoutMs } = this.runtime.options
+    if (now >= this.#nextBeat) {
+      try {
+        this.sink.heartbeat()
+      } catch (error) {
+        this.runtime.report(error, { operation: 'heartbeat', connectionId: this.id })
+      }
+      // A stalled event loop skips the beats it missed rather than sending them in a burst.
+      this.#nextBeat = Math.max(this.#nextBeat + heartbeatMs, now + 1)
     }
-  }
-
-  #armIdle(delay: number): void {
-    this.#idleTimer = setTimeout(() => {
-      const idleFor = this.runtime.now() - this.#lastSeen
-      const limit = this.runtime.options.idleTimeoutMs
-      if (idleFor >= limit) this.close(CloseCode.IdleTimeout, 'IDLE_TIMEOUT')
-      else this.#armIdle(limit - idleFor)
-    }, delay)
-    this.#idleTimer.unref?.()
+    if (now >= this.#idleCheckAt) {
+      // Inbound traffic only moves #lastSeen; the check itself is re-armed lazily from it.
+      if (now - this.#lastSeen >= idleTimeoutMs) {
+        this.close(CloseCode.IdleTimeout, 'IDLE_TIMEOUT')
+        return
+      }
+      this.#idleCheckAt = this.#lastSeen + idleTimeoutMs
+    }
+    if (this.state === 'open') this.runtime.timers.schedule(this, Math.min(this.#nextBeat, this.#idleCheckAt))
   }
 
   #armExpiry(): void {
@@ -384,8 +424,7 @@ export class Connection implements SubscriptionOwner {
   }
 
   #stopTimers(): void {
-    clearInterval(this.#heartbeat)
-    clearTimeout(this.#idleTimer)
+    this.runtime.timers.cancel(this)
     clearTimeout(this.#expiryTimer)
   }
 
@@ -418,11 +457,12 @@ export class Connection implements SubscriptionOwner {
     this.#stopTimers()
     const { runtime } = this
     for (const topic of [...this.subscriptions.keys()]) endSubscription(this, topic, 'DISCONNECTED')
-    for (const topic of [...this.presenceTopics]) this.leavePresence(topic)
+    for (const topic of [...(this.#presenceTopics ?? [])]) this.leavePresence(topic)
     runtime.registry.remove(this)
     runtime.metrics.connectionClosed(this.transport)
     runtime.logger.debug({ connectionId: this.id, code, reason }, 'connection closed')
     runtime.runHook('onDisconnect', this.info(), { code, reason })
-    this.#markClosed()
+    this.#markClosed?.()
+    this.#closed ??= Promise.resolve()
   }
 }

@@ -8,6 +8,7 @@ import { dispatchPresenceChange } from './presence'
 import { Publisher } from './publish'
 import { ConnectionRegistry } from './registry'
 import type { Hooks, Runtime } from './runtime'
+import { TimerHeap } from './timer-heap'
 
 /** A runtime plus what its owner needs to shut it down. */
 export interface RuntimeHandle {
@@ -53,6 +54,8 @@ export function createRuntime(options: SluiceServerOptions, getServer: () => Slu
     }
   }
 
+  const timers = new TimerHeap(now, (error) => report(error, { operation: 'timer' }))
+
   const publisher = new Publisher({
     engine,
     coalesceMs: resolved.coalesceMs,
@@ -67,6 +70,7 @@ export function createRuntime(options: SluiceServerOptions, getServer: () => Slu
     hub,
     publisher,
     registry,
+    timers,
     logger,
     metrics,
     counters,

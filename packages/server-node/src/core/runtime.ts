@@ -6,6 +6,7 @@ import type { SluiceServer } from '../server-types'
 import type { Hub } from './hub'
 import type { Publisher } from './publish'
 import type { ConnectionRegistry } from './registry'
+import type { TimerHeap } from './timer-heap'
 
 /** The app's hooks, as given in the options. */
 export type Hooks = Pick<
@@ -20,6 +21,8 @@ export interface Runtime {
   readonly hub: Hub
   readonly publisher: Publisher
   readonly registry: ConnectionRegistry
+  /** One timer for every connection's heartbeat and idle check. */
+  readonly timers: TimerHeap
   readonly logger: Logger
   readonly metrics: ServerMetrics
   readonly server: SluiceServer

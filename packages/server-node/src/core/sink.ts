@@ -56,9 +56,10 @@ export const wsWriter: FrameWriter = {
  * position (PROTOCOL.md § Server-Sent Events). The first frame (welcome) carries `retry:`.
  */
 export class SseWriter implements FrameWriter {
-  readonly #positions = new Map<string, Position>()
+  // Both allocated on first use, like everything an idle connection may never need.
+  #positions: Map<string, Position> | undefined
   // Topics whose next `subscribed` frame carries the announced position as its id.
-  readonly #announced = new Set<string>()
+  #announced: Set<string> | undefined
   readonly #urlTopic: string | undefined
   #retry: number | undefined
   #viaCommands = false
@@ -77,14 +78,15 @@ export class SseWriter implements FrameWriter {
     let id: string | undefined
     switch (frame.type) {
       case 'subscribed':
-        if (this.#announced.delete(frame.topic)) id = this.#id()
+        if (this.#announced?.delete(frame.topic)) id = this.#id()
         break
       case 'snapshot':
+        this.#positions ??= new Map()
         this.#positions.set(frame.topic, { epoch: frame.epoch, seq: frame.seq })
         id = this.#id()
         break
       case 'unsubscribed':
-        this.#positions.delete(frame.topic)
+        this.#positions?.delete(frame.topic)
         break
     }
     const retry = this.#retry
@@ -95,6 +97,7 @@ export class SseWriter implements FrameWriter {
   shared(shared: SharedFrame): string | Buffer {
     const frame = shared.frame
     if (frame.type !== 'event') return shared.sseBytes
+    this.#positions ??= new Map()
     const positions = this.#positions
     // The frame is a position itself: remembering it allocates nothing per delivery.
     positions.set(frame.topic, frame)
@@ -105,17 +108,20 @@ export class SseWriter implements FrameWriter {
   }
 
   position(topic: string, position: Position): void {
+    this.#positions ??= new Map()
     this.#positions.set(topic, position)
+    this.#announced ??= new Set()
     this.#announced.add(topic)
   }
 
   #id(): string | undefined {
-    if (this.#positions.size === 0) return undefined
-    if (!this.#viaCommands && this.#positions.size === 1 && this.#urlTopic !== undefined) {
-      const position = this.#positions.get(this.#urlTopic)
+    const positions = this.#positions
+    if (positions === undefined || positions.size === 0) return undefined
+    if (!this.#viaCommands && positions.size === 1 && this.#urlTopic !== undefined) {
+      const position = positions.get(this.#urlTopic)
       if (position) return formatPosition(position)
     }
-    return encodeStreamCursor(this.#positions)
+    return encodeStreamCursor(positions)
   }
 
   /** A heartbeat comment. */

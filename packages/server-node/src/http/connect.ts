@@ -10,11 +10,13 @@ import type { Runtime } from '../core/runtime'
 import type { Identity } from '../identity'
 import { ServerError } from '../server-error'
 import { isOriginAllowed } from './cors'
+import { recordHeaderReads } from './header-reads'
 
 /** A connect request that passed every check; `release` frees its reserved connection slot. */
 export interface Admission {
   identity: Identity | null
   subscriptions: SubscriptionRequest[]
+  /** What a token refresh shows `authenticate` again: the headers it read at connect, and the URL. */
   request: { headers: IncomingMessage['headers']; url: URL }
   release: () => void
 }
@@ -93,9 +95,10 @@ export async function admit(
   try {
     const token = tokenOf(req, url)
     url.searchParams.delete('token')
+    const headers = recordHeaderReads(req.headers)
     const identity = await options.authenticate({
       token,
-      headers: req.headers,
+      headers: headers.headers,
       url,
       transport,
       refresh: false,
@@ -105,7 +108,7 @@ export async function admit(
     }
     return {
       ok: true,
-      admission: { identity, subscriptions, request: { headers: req.headers, url }, release },
+      admission: { identity, subscriptions, request: { headers: headers.read(), url }, release },
     }
   } catch (error) {
     release()

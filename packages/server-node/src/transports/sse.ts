@@ -3,9 +3,44 @@ import type { IncomingMessage, ServerResponse } from 'node:http'
 import { decodeLastEventId } from '@sluice/protocol'
 import { Connection } from '../core/connection'
 import type { Runtime } from '../core/runtime'
-import { SseWriter } from '../core/sink'
+import { type Sink, SseWriter } from '../core/sink'
 import { admit, requestUrl } from '../http/connect'
 import { sendThrown } from '../http/respond'
+
+// The heartbeat comment as bytes, shared by every stream.
+const PING = Buffer.from(SseWriter.ping, 'utf8')
+
+/** The {@link Sink} of one SSE stream: text and shared Buffers alike are written as they are. */
+class SseSink implements Sink {
+  readonly transport = 'sse'
+  /** How the server ended the stream, if it did. */
+  ended: { code: number; reason: string } | undefined
+
+  constructor(readonly res: ServerResponse) {}
+
+  send(payload: string | Buffer): void {
+    this.res.write(payload)
+  }
+
+  bufferedBytes(): number {
+    return this.res.writableLength
+  }
+
+  heartbeat(): void {
+    this.res.write(PING)
+  }
+
+  close(code: number, reason: string): void {
+    this.ended = { code, reason }
+    // A slow consumer's buffer would only grow while waiting to flush; cut it instead.
+    if (reason === 'SLOW_CONSUMER') this.res.destroy()
+    else this.res.end()
+  }
+
+  terminate(): void {
+    this.res.destroy()
+  }
+}
 
 /**
  * Opens an SSE stream (`GET <basePath>/sse`): the connect checks, then `retry:` and `welcome`
@@ -53,7 +88,7 @@ export async function openSseStream(
   })
   req.socket.setNoDelay(true)
 
-  let ended: { code: number; reason: string } | undefined
+  const sink = new SseSink(res)
   const connection = new Connection({
     runtime,
     writer: new SseWriter({
@@ -65,28 +100,12 @@ export async function openSseStream(
     remoteAddress: req.socket.remoteAddress,
     commandKey: randomBytes(24).toString('base64url'),
     idleTimeout: false,
-    sink: {
-      transport: 'sse',
-      send: (payload) => {
-        res.write(payload)
-      },
-      bufferedBytes: () => res.writableLength,
-      heartbeat: () => {
-        res.write(SseWriter.ping)
-      },
-      close: (code, reason) => {
-        ended = { code, reason }
-        // A slow consumer's buffer would only grow while waiting to flush; cut it instead.
-        if (reason === 'SLOW_CONSUMER') res.destroy()
-        else res.end()
-      },
-      terminate: () => res.destroy(),
-    },
+    sink,
   })
   res.on('close', () => {
     try {
       // No close code on SSE: 1001 (going away) when the client left, else what the server chose.
-      const { code, reason } = ended ?? { code: 1001, reason: '' }
+      const { code, reason } = sink.ended ?? { code: 1001, reason: '' }
       connection.handleClosed(code, reason)
     } catch (error) {
       runtime.report(error, { operation: 'close', connectionId: connection.id })

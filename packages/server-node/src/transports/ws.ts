@@ -1,7 +1,7 @@
 import { type IncomingMessage, STATUS_CODES } from 'node:http'
 import type { Duplex } from 'node:stream'
 import { httpStatusFor, type ProtocolError } from '@sluice/protocol'
-import { type RawData, WebSocket, WebSocketServer } from 'ws'
+import { type RawData, WebSocket, WebSocketServer, type Server as WsServer } from 'ws'
 import { Connection } from '../core/connection'
 import { errorFrameFor } from '../core/errors'
 import type { Runtime } from '../core/runtime'
@@ -76,19 +76,66 @@ export function rejectUpgrade(socket: Duplex, error: ServerError | ProtocolError
 }
 
 /**
+ * A `ws` socket that knows its connection, so that one set of listener functions serves every
+ * socket instead of four closures per connection.
+ */
+class ConnectionSocket extends WebSocket {
+  connection: Connection | undefined
+}
+
+// ws calls listeners with `this` set to the socket.
+function connectionOf(ws: WebSocket): Connection {
+  return (ws as ConnectionSocket).connection as Connection
+}
+
+function onMessage(this: WebSocket, data: RawData, isBinary: boolean): void {
+  const connection = connectionOf(this)
+  try {
+    if (isBinary) {
+      connection.closeWithError('BAD_REQUEST', 'binary messages are not part of the protocol')
+      return
+    }
+    connection.handleText(textOf(data))
+  } catch (error) {
+    connection.runtime.report(error, { operation: 'message', connectionId: connection.id })
+  }
+}
+
+function onPong(this: WebSocket): void {
+  connectionOf(this).touch()
+}
+
+function onClose(this: WebSocket, code: number, reason: Buffer): void {
+  const connection = connectionOf(this)
+  try {
+    connection.handleClosed(code, reason.toString('utf8'))
+  } catch (error) {
+    connection.runtime.report(error, { operation: 'close', connectionId: connection.id })
+  }
+}
+
+// ws emits 'error' for protocol violations (oversized frame → 1009, bad UTF-8 → 1007) and
+// closes the socket itself; without a listener the error would crash the process.
+function onError(this: WebSocket, error: Error): void {
+  const connection = connectionOf(this)
+  connection.runtime.logger.debug({ err: error, connectionId: connection.id }, 'websocket error')
+}
+
+/**
  * The WebSocket transport on `ws`: connect checks before the upgrade, one {@link Connection}
  * per socket, `maxPayload` = limits.maxFrameBytes (ws closes with 1009 past it), binary
  * messages closed with 4400, protocol pings for liveness.
  */
 export class WsTransport {
   readonly #runtime: Runtime
-  readonly #wss: WebSocketServer
+  readonly #wss: WsServer<typeof ConnectionSocket>
   readonly #path: string
 
   constructor(runtime: Runtime) {
     this.#runtime = runtime
     this.#path = `${runtime.options.basePath}/ws`
     this.#wss = new WebSocketServer({
+      WebSocket: ConnectionSocket,
       noServer: true,
       clientTracking: false,
       maxPayload: runtime.options.limits.maxFrameBytes,
@@ -129,7 +176,7 @@ export class WsTransport {
     )
   }
 
-  #open(ws: WebSocket, socket: Duplex, req: IncomingMessage, admission: Admission): void {
+  #open(ws: ConnectionSocket, socket: Duplex, req: IncomingMessage, admission: Admission): void {
     const runtime = this.#runtime
     const connection = new Connection({
       runtime,
@@ -140,30 +187,11 @@ export class WsTransport {
       idleTimeout: true,
       sink: new WsSink(ws, socket),
     })
-    ws.on('message', (data, isBinary) => {
-      try {
-        if (isBinary) {
-          connection.closeWithError('BAD_REQUEST', 'binary messages are not part of the protocol')
-          return
-        }
-        connection.handleText(textOf(data))
-      } catch (error) {
-        runtime.report(error, { operation: 'message', connectionId: connection.id })
-      }
-    })
-    ws.on('pong', () => connection.touch())
-    ws.on('close', (code, reason) => {
-      try {
-        connection.handleClosed(code, reason.toString('utf8'))
-      } catch (error) {
-        runtime.report(error, { operation: 'close', connectionId: connection.id })
-      }
-    })
-    // ws emits 'error' for protocol violations (oversized frame → 1009, bad UTF-8 → 1007) and
-    // closes the socket itself; without a listener the error would crash the process.
-    ws.on('error', (error) =>
-      runtime.logger.debug({ err: error, connectionId: connection.id }, 'websocket error'),
-    )
+    ws.connection = connection
+    ws.on('message', onMessage)
+    ws.on('pong', onPong)
+    ws.on('close', onClose)
+    ws.on('error', onError)
     connection.start(admission.subscriptions)
   }
 
