@@ -39,6 +39,25 @@ describe('subscribe', () => {
     client.close()
   })
 
+  test('an unusable frame in a batch is dropped alone and warned about in development', async () => {
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => {})
+    const { server, client } = setup()
+    const sub = client.subscribe('todos', { merge: seqLog() })
+    await advance(0)
+    const bad = { ...event('todos', 2), seq: '2' }
+    const unknown = { type: 'hello', topic: 'todos' }
+    server.last.send([subscribed('todos', 0), event('todos', 1), bad, unknown, event('todos', 3)] as never)
+    await advance(0)
+    expect(sub.$state.get()).toMatchObject({ data: ['e1:1', 'e1:3'], status: 'live', error: null })
+    expect(warn.mock.calls).toEqual([
+      ['[sluice] dropped a server frame the client cannot use:', bad],
+      ['[sluice] dropped a server frame the client cannot use:', unknown],
+    ])
+    expect(client.$connection.get().status).toBe('open')
+    warn.mockRestore()
+    client.close()
+  })
+
   test('a subscribe refused with FORBIDDEN puts the store in error with the code', async () => {
     const { server, client } = setup()
     const sub = client.subscribe('secret', { merge: seqLog() })
