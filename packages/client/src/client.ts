@@ -24,7 +24,7 @@ import {
   type SubscribeOptions,
   type Subscription,
 } from './subscriptions'
-import { defaultTimers, type TimerProvider } from './timers'
+import { defaultTimers, type TimerProvider, unlimitedTimers } from './timers'
 import { createTransportSelector } from './transport/select'
 import { createSseTransport, type FetchLike } from './transport/sse'
 import { createWebSocketTransport, type WebSocketConstructor } from './transport/websocket'
@@ -68,7 +68,10 @@ export interface ClientOptions extends ConnectionHooks {
   probeIntervalMs?: number
   /** After sleep or when the page becomes visible, a ping without pong in this time reconnects. @default 5_000 */
   pingTimeoutMs?: number
-  /** Timers and clock. @default globals, looked up on each call */
+  /**
+   * Timers and clock. Delays beyond 2^31-1 ms are split into steps the provider can hold, and
+   * `Infinity` (e.g. `offlineQueue.maxAgeMs`) never fires. @default globals, looked up on each call
+   */
   timers?: TimerProvider
   /** Online/offline and visibility signals. @default browser globals when they exist */
   environment?: ClientEnvironment
@@ -151,10 +154,11 @@ export function createClient<Schema extends TopicSchema = TopicSchema>(
     handshakeTimeoutMs = 10_000,
     probeIntervalMs = 60_000,
     pingTimeoutMs = 5_000,
-    timers = defaultTimers,
+    timers: timerProvider = defaultTimers,
   } = options
   if (typeof process !== 'undefined' && process.env?.NODE_ENV !== 'production')
     checkOptions(options, transports)
+  const timers = unlimitedTimers(timerProvider)
   const httpUrl = url.replace(/^ws(s?):/, 'http$1:')
   const nextId = createIdGenerator(random)
   const scheduler = resolveScheduler(schedulerOption)
