@@ -11,6 +11,7 @@ export class SharedFrame<F extends ServerFrame = ServerFrame> {
   #wsFrame: Buffer | undefined
   #sse: string | undefined
   #sseBytes: Buffer | undefined
+  #sseChunk: Buffer | undefined
 
   constructor(readonly frame: F) {}
 
@@ -59,4 +60,20 @@ export class SharedFrame<F extends ServerFrame = ServerFrame> {
     }
     return this.#sseBytes
   }
+
+  /** {@link sseBytes} as one chunk of a chunked HTTP/1.1 body (see SseWriter's `chunked`). */
+  get sseChunk(): Buffer {
+    this.#sseChunk ??= httpChunk(this.sseBytes)
+    return this.#sseChunk
+  }
+}
+
+/** Bytes framed as one chunk of an HTTP/1.1 chunked body (RFC 9112 § 7.1): size in hex, CRLF, data, CRLF. */
+export function httpChunk(data: Buffer): Buffer {
+  const size = `${data.length.toString(16)}\r\n`
+  const chunk = Buffer.allocUnsafe(size.length + data.length + 2)
+  const offset = chunk.write(size, 0, 'latin1')
+  data.copy(chunk, offset)
+  chunk.write('\r\n', offset + data.length, 'latin1')
+  return chunk
 }

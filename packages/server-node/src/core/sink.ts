@@ -61,12 +61,18 @@ export class SseWriter implements FrameWriter {
   // Topics whose next `subscribed` frame carries the announced position as its id.
   #announced: Set<string> | undefined
   readonly #urlTopic: string | undefined
+  readonly #chunked: boolean
   #retry: number | undefined
   #viaCommands = false
 
-  constructor(options: { retryMs: number; urlTopics: readonly string[] }) {
+  /**
+   * @param options.chunked shared frames as HTTP/1.1 body chunks (for a sink that writes them to
+   *   the socket of a chunked response itself); text frames are always plain SSE text
+   */
+  constructor(options: { retryMs: number; urlTopics: readonly string[]; chunked?: boolean }) {
     this.#retry = options.retryMs
     this.#urlTopic = options.urlTopics.length === 1 ? options.urlTopics[0] : undefined
+    this.#chunked = options.chunked === true
   }
 
   /** A subscription was added or replaced through the command channel: ids become cursors from now on. */
@@ -96,14 +102,16 @@ export class SseWriter implements FrameWriter {
 
   shared(shared: SharedFrame): string | Buffer {
     const frame = shared.frame
-    if (frame.type !== 'event') return shared.sseBytes
+    if (frame.type !== 'event') return this.#chunked ? shared.sseChunk : shared.sseBytes
     this.#positions ??= new Map()
     const positions = this.#positions
     // The frame is a position itself: remembering it allocates nothing per delivery.
     positions.set(frame.topic, frame)
     // The common stream, one topic named in the URL: its id is the event's own position, so
     // every such stream writes the same bytes.
-    if (!this.#viaCommands && positions.size === 1 && frame.topic === this.#urlTopic) return shared.sseBytes
+    if (!this.#viaCommands && positions.size === 1 && frame.topic === this.#urlTopic) {
+      return this.#chunked ? shared.sseChunk : shared.sseBytes
+    }
     return `id: ${this.#id()}\n${shared.sse}\n`
   }
 

@@ -1,25 +1,43 @@
 import { randomBytes } from 'node:crypto'
 import type { IncomingMessage, ServerResponse } from 'node:http'
+import type { Socket } from 'node:net'
 import { decodeLastEventId } from '@sluice/protocol'
 import { Connection } from '../core/connection'
 import type { Runtime } from '../core/runtime'
+import { httpChunk } from '../core/shared-frame'
 import { type Sink, SseWriter } from '../core/sink'
 import { admit, requestUrl } from '../http/connect'
 import { sendThrown } from '../http/respond'
 
-// The heartbeat comment as bytes, shared by every stream.
+// The heartbeat comment as bytes, shared by every stream, and as a body chunk.
 const PING = Buffer.from(SseWriter.ping, 'utf8')
+const PING_CHUNK = httpChunk(PING)
 
-/** The {@link Sink} of one SSE stream: text and shared Buffers alike are written as they are. */
+/**
+ * The {@link Sink} of one SSE stream. Text goes through `res.write`. Shared Buffers too, except
+ * on the usual HTTP/1.1 chunked response whose socket is its own: there the writer hands over
+ * complete body chunks (SharedFrame.sseChunk) and they are written to the socket directly,
+ * one write of one shared Buffer per delivery instead of res.write's four pieces, cork and
+ * tick. Both paths append to the same socket in call order, so frames never reorder.
+ */
 class SseSink implements Sink {
   readonly transport = 'sse'
   /** How the server ended the stream, if it did. */
   ended: { code: number; reason: string } | undefined
+  readonly #socket: Socket | null
 
-  constructor(readonly res: ServerResponse) {}
+  /** @param socket the response's socket when shared Buffers come as body chunks, else null */
+  constructor(
+    readonly res: ServerResponse,
+    socket: Socket | null,
+  ) {
+    this.#socket = socket
+  }
 
   send(payload: string | Buffer): void {
-    this.res.write(payload)
+    const socket = this.#socket
+    if (socket === null || typeof payload === 'string') this.res.write(payload)
+    else if (!this.res.writableEnded && !socket.destroyed) socket.write(payload)
   }
 
   bufferedBytes(): number {
@@ -27,7 +45,7 @@ class SseSink implements Sink {
   }
 
   heartbeat(): void {
-    this.res.write(PING)
+    this.send(this.#socket === null ? PING : PING_CHUNK)
   }
 
   close(code: number, reason: string): void {
@@ -87,13 +105,19 @@ export async function openSseStream(
     connection: 'keep-alive',
   })
   req.socket.setNoDelay(true)
+  // Headers go out now, so that bytes written to the socket directly come after them.
+  res.flushHeaders()
+  // A socket is only assigned to the response being served (a pipelined one waits for it), and
+  // an HTTP/1.0 client gets no chunked framing: both keep to res.write.
+  const direct = res.chunkedEncoding && res.socket !== null ? res.socket : null
 
-  const sink = new SseSink(res)
+  const sink = new SseSink(res, direct)
   const connection = new Connection({
     runtime,
     writer: new SseWriter({
       retryMs: runtime.options.sseRetryMs,
       urlTopics: subscriptions.map((s) => s.topic),
+      chunked: direct !== null,
     }),
     identity: admission.identity,
     request: admission.request,
