@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process'
 import { cpus, loadavg, totalmem } from 'node:os'
 import { tasksetAvailable } from './child.ts'
 
@@ -10,6 +11,17 @@ export interface MachineInfo {
   taskset: boolean
   /** 1-minute load average when the run started: above ~0.5 other work shared the cores. */
   loadAverage: number
+  /** The commit measured, and whether packages/ had uncommitted changes (then they were measured too). */
+  commit: string
+  packagesDirty: boolean
+}
+
+function git(args: string[]): string {
+  try {
+    return execFileSync('git', args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim()
+  } catch {
+    return ''
+  }
 }
 
 export function machineInfo(): MachineInfo {
@@ -22,5 +34,7 @@ export function machineInfo(): MachineInfo {
     date: new Date().toISOString(),
     taskset: tasksetAvailable,
     loadAverage: loadavg()[0] ?? Number.NaN,
+    commit: git(['rev-parse', '--short', 'HEAD']) || 'unknown',
+    packagesDirty: git(['status', '--porcelain', '--', 'packages']) !== '',
   }
 }

@@ -54,6 +54,11 @@ function fanoutSection(results: BenchResults): string {
         ' %',
       ),
       formatSpread(
+        list.map((run) => (run.serverWaitShare ?? Number.NaN) * 100),
+        0,
+        ' %',
+      ),
+      formatSpread(
         list.map((run) => run.loadCpuShare * 100),
         0,
         ' %',
@@ -72,6 +77,7 @@ function fanoutSection(results: BenchResults): string {
           'server CPU µs / delivery',
           'bytes / delivery',
           'server CPU',
+          'server waiting for CPU',
           'load-gen CPU',
           'delivered / expected',
         ],
@@ -93,8 +99,9 @@ function fanoutSection(results: BenchResults): string {
     "the server process's own `process.cpuUsage()` over the run, divided by deliveries; it is the",
     'steadier figure on a shared machine, since other jobs stretch wall time but not CPU time.',
     'Server / load-gen CPU are the share of one core each process used: a load-gen CPU near',
-    '100 % means the load generator set the pace; neither near 100 % means other jobs on the',
-    'machine took the cores during that round.',
+    '100 % means the load generator set the pace. "Server waiting for CPU" is the share of the run',
+    'the pinned server was ready to run while another job held its core (Linux schedstat): a',
+    'round where it is high was disturbed, whatever its throughput says.',
     '',
     part('WebSocket', results.fanout.ws, 'sluice-ws'),
     '',
@@ -130,6 +137,11 @@ function latencySection(results: BenchResults): string {
         ' %',
       ),
       formatSpread(
+        list.map((run) => (run.serverWaitShare ?? Number.NaN) * 100),
+        0,
+        ' %',
+      ),
+      formatSpread(
         list.map((run) => run.loadCpuShare * 100),
         0,
         ' %',
@@ -143,7 +155,19 @@ function latencySection(results: BenchResults): string {
       'was due at the fixed rate, so a publisher stalled by its own server is charged for the wait.',
       `Lost = deliveries not received ${DRAIN_MS / 1000} s after the publisher finished (or after 3 s without progress).`,
       '',
-      table(['target', 'p50 ms', 'p99 ms', 'max ms', 'lost', 'server CPU', 'load-gen CPU'], rows),
+      table(
+        [
+          'target',
+          'p50 ms',
+          'p99 ms',
+          'max ms',
+          'lost',
+          'server CPU',
+          'server waiting for CPU',
+          'load-gen CPU',
+        ],
+        rows,
+      ),
       '',
       'Ratios (paired by round):',
       '',
@@ -349,6 +373,10 @@ export function renderReport(results: BenchResults): string {
         ['cores', String(machine.cores)],
         ['memory', `${machine.memoryGiB} GiB`],
         ['Node.js', machine.node],
+        [
+          'code measured',
+          `commit ${machine.commit ?? 'unknown'}${machine.packagesDirty ? ' plus uncommitted changes under packages/' : ''}`,
+        ],
         [
           'pinning',
           machine.taskset

@@ -13,6 +13,8 @@ export interface FanoutRun {
    * set the pace: other processes on the shared machine took the CPU (a disturbed round).
    */
   serverCpuShare: number
+  /** Share of the run the server was runnable but waiting for its CPU (other jobs); null if unknown. */
+  serverWaitShare: number | null
   /** Share of one CPU the load generator used; near 1 means the client side was the limit. */
   loadCpuShare: number
   /** Bytes the subscriber read per delivered event (transport framing excluded); null if unknown. */
@@ -42,7 +44,7 @@ export async function fanoutRun(target: Target): Promise<FanoutRun> {
     await pair.load.call('arm', { eventsPerSubscriber: events, latency: false })
     const { startedAt } = await pair.server.call<{ startedAt: number }>('burst', { events })
     const finish = await pair.load.call<FinishResult>('finish', { idleMs: 3_000, timeoutMs: 120_000 })
-    const cpu = await pair.server.call<{ userUs: number; systemUs: number }>('cpu')
+    const cpu = await pair.server.call<{ userUs: number; systemUs: number; waitUs: number | null }>('cpu')
     const seconds = (finish.lastAt - startedAt) / 1000
     return {
       expected: finish.expected,
@@ -51,6 +53,7 @@ export async function fanoutRun(target: Target): Promise<FanoutRun> {
       deliveriesPerSecond: finish.received / seconds,
       serverCpuUsPerDelivery: (cpu.userUs + cpu.systemUs) / finish.received,
       serverCpuShare: (cpu.userUs + cpu.systemUs) / 1000 / (finish.lastAt - startedAt),
+      serverWaitShare: cpu.waitUs === null ? null : cpu.waitUs / 1000 / (finish.lastAt - startedAt),
       loadCpuShare: finish.cpuUs / 1000 / (finish.lastAt - startedAt),
       bytesPerDelivery: target.client === 'socketio' ? null : finish.bytes / finish.received,
     }

@@ -14,6 +14,8 @@ export interface LatencyRun {
   maxMs: number
   /** Share of one CPU the server used while publishing at the fixed rate. */
   serverCpuShare: number
+  /** Share of the run the server waited for its CPU while another job held it; null if unknown. */
+  serverWaitShare: number | null
   loadCpuShare: number
   /** Largest number of events the publisher had to catch up on in one tick (timer lateness). */
   publisherMaxBehind: number
@@ -45,7 +47,7 @@ export async function latencyRun(target: Target): Promise<LatencyRun> {
       },
     )
     const finish = await pair.load.call<FinishResult>('finish', { idleMs: 3_000, timeoutMs: DRAIN_MS })
-    const cpu = await pair.server.call<{ userUs: number; systemUs: number }>('cpu')
+    const cpu = await pair.server.call<{ userUs: number; systemUs: number; waitUs: number | null }>('cpu')
     const wallMs = Math.max(finish.lastAt, published.endedAt) - published.startedAt
     return {
       expected: finish.expected,
@@ -55,6 +57,7 @@ export async function latencyRun(target: Target): Promise<LatencyRun> {
       p99Ms: finish.latency.p99,
       maxMs: finish.latency.max,
       serverCpuShare: (cpu.userUs + cpu.systemUs) / 1000 / wallMs,
+      serverWaitShare: cpu.waitUs === null ? null : cpu.waitUs / 1000 / wallMs,
       loadCpuShare: finish.cpuUs / 1000 / wallMs,
       publisherMaxBehind: published.maxBehind,
     }

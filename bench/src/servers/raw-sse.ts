@@ -3,7 +3,10 @@ import type { AddressInfo } from 'node:net'
 import { peerEventFrame } from '../lib/payload.ts'
 import type { TargetServer } from './target-server.ts'
 
-/** Baseline: node:http holding event streams open and writing one pre-built SSE frame to each. */
+/**
+ * Baseline: node:http holding event streams open and writing one pre-built SSE frame, encoded
+ * to bytes once, to each (a string would be re-encoded per stream).
+ */
 export async function startRawSse(): Promise<TargetServer> {
   const streams = new Set<ServerResponse>()
   const http = createServer((req, res) => {
@@ -21,7 +24,7 @@ export async function startRawSse(): Promise<TargetServer> {
   return {
     port: (http.address() as AddressInfo).port,
     publish(i, sentAt) {
-      const frame = `data: ${JSON.stringify(peerEventFrame(i, sentAt))}\n\n`
+      const frame = Buffer.from(`data: ${JSON.stringify(peerEventFrame(i, sentAt))}\n\n`)
       for (const stream of streams) stream.write(frame)
     },
     subscriberCount: () => streams.size,

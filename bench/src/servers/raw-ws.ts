@@ -4,7 +4,11 @@ import { WebSocket, WebSocketServer } from 'ws'
 import { peerEventFrame } from '../lib/payload.ts'
 import type { TargetServer } from './target-server.ts'
 
-/** Baseline: a bare `ws` server that serializes each event once and sends that string to all. */
+/**
+ * Baseline: a bare `ws` server that serializes each event once, to UTF-8 bytes, and sends that
+ * Buffer to every socket as a text message. (Handing ws a string would make it re-encode the
+ * text for every socket: avoidable work a floor must not carry.)
+ */
 export async function startRawWs(): Promise<TargetServer> {
   const http = createServer((_req, res) => res.writeHead(404).end())
   const wss = new WebSocketServer({ server: http, perMessageDeflate: false })
@@ -17,8 +21,9 @@ export async function startRawWs(): Promise<TargetServer> {
   return {
     port: (http.address() as AddressInfo).port,
     publish(i, sentAt) {
-      const frame = JSON.stringify(peerEventFrame(i, sentAt))
-      for (const client of clients) if (client.readyState === WebSocket.OPEN) client.send(frame)
+      const frame = Buffer.from(JSON.stringify(peerEventFrame(i, sentAt)))
+      for (const client of clients)
+        if (client.readyState === WebSocket.OPEN) client.send(frame, { binary: false })
     },
     subscriberCount: () => clients.size,
     close: () => new Promise((resolve) => http.close(() => resolve())),

@@ -7,6 +7,7 @@ import { writeHeapSnapshot } from 'node:v8'
 import { openFileLimit } from '../lib/child.ts'
 import { sleep, wallClockMs, yieldToEventLoop } from '../lib/clock.ts'
 import { serveRpc, signalReady } from '../lib/rpc.ts'
+import { runQueueWaitNs } from '../lib/schedstat.ts'
 import type { TargetOptions, TargetServer } from './target-server.ts'
 
 const [target = '', optionsJson = '{}'] = process.argv.slice(2)
@@ -33,6 +34,12 @@ async function start(name: string): Promise<TargetServer> {
 
 const server = await start(target)
 let cpuStart = process.cpuUsage()
+let waitStart = runQueueWaitNs()
+
+function startMeasuring(): void {
+  cpuStart = process.cpuUsage()
+  waitStart = runQueueWaitNs()
+}
 
 async function publishOne(i: number, sentAt?: number): Promise<void> {
   const result = server.publish(i, sentAt)
@@ -63,7 +70,7 @@ serveRpc({
     from?: number
     yieldBetween?: boolean
   }) => {
-    cpuStart = process.cpuUsage()
+    startMeasuring()
     const startedAt = wallClockMs()
     for (let i = from; i < from + events; i++) {
       await publishOne(i)
@@ -93,10 +100,15 @@ serveRpc({
     }
     return { startedAt, endedAt: wallClockMs(), published, maxBehind }
   },
-  /** CPU time (µs) this process used since the last burst/rate command began. */
+  /**
+   * CPU time (µs) this process used since the last burst/rate command began, and how long (µs)
+   * it waited for a CPU meanwhile (null where the kernel does not say).
+   */
   cpu: () => {
     const used = process.cpuUsage(cpuStart)
-    return { userUs: used.user, systemUs: used.system }
+    const wait = runQueueWaitNs()
+    const waitUs = wait === null || waitStart === null ? null : (wait - waitStart) / 1000
+    return { userUs: used.user, systemUs: used.system, waitUs }
   },
   /** Writes a V8 heap snapshot (for report/heap-summary.ts); returns its path. */
   heapSnapshot: ({ path }: { path: string }) => writeHeapSnapshot(path),
