@@ -61,6 +61,14 @@ const SLEEP_SLACK_MS = 5_000
 const TERMINAL_AT_CONNECT = new Set(['FORBIDDEN', 'PROTOCOL_VERSION', 'BAD_REQUEST'])
 const AUTH_CODES = new Set(['UNAUTHORIZED', 'TOKEN_EXPIRED'])
 
+// `expiresAt` is on the server's clock. However far the client's clock is off, a token is never
+// refreshed more often than once a second; a late refresh is safe (the server ends the
+// connection at the real expiry and the reconnect fetches a fresh token), a refresh loop is not.
+// An `expiresAt` already past on a token the server just accepted is retried from 5 s on, doubling.
+const MIN_REFRESH_MS = 1_000
+const SKEWED_REFRESH_MS = 5_000
+const MAX_SKEWED_REFRESH_MS = 60_000
+
 /** When to hand the server a fresh token: 30 s before expiry, or at 80% of a short lifetime. */
 export function refreshDelay(expiresAt: number, now: number): number {
   const remaining = expiresAt - now
@@ -92,6 +100,8 @@ export function createConnection(deps: ConnectionDeps) {
   let pingId: string | null = null
   let authId: string | null = null
   let authFailures = 0
+  let lastTokenAt = Number.NEGATIVE_INFINITY
+  let skewedExpiries = 0
   let retryAfterMs: number | undefined
 
   const outbound = createOutbound((frames) => active?.send(frames))
@@ -119,6 +129,7 @@ export function createConnection(deps: ConnectionDeps) {
     }
     if (!machine.transition('connecting', reason, { nextRetryAt: null })) return
     const current = ++generation
+    lastTokenAt = timers.now()
     let token: string | null
     try {
       token = await getToken()
@@ -324,11 +335,19 @@ export function createConnection(deps: ConnectionDeps) {
   function scheduleAuthRefresh(expiresAt: number | undefined) {
     authTimer.clear()
     if (expiresAt === undefined || !canRefreshToken) return
-    authTimer.set(refreshDelay(expiresAt, timers.now()), () => void refreshAuth())
+    const now = timers.now()
+    let delay = refreshDelay(expiresAt, now)
+    if (delay === 0) {
+      // The server has just accepted this token, so on its clock it has not expired: ours is
+      // ahead. Asking again at once would get the same answer; back off instead.
+      delay = Math.min(SKEWED_REFRESH_MS * 2 ** skewedExpiries++, MAX_SKEWED_REFRESH_MS)
+    } else skewedExpiries = 0
+    authTimer.set(Math.max(delay, lastTokenAt + MIN_REFRESH_MS - now), () => void refreshAuth())
   }
 
   async function refreshAuth() {
     const transport = active
+    lastTokenAt = timers.now()
     let token: string | null
     try {
       token = await getToken()

@@ -117,12 +117,10 @@ describe('tokens', () => {
 })
 
 describe('tokens under clock skew', () => {
-  // Known defect (see the msw test report): `expiresAt` is the server's clock, and the refresh
-  // delay is computed against the client's. A client clock ahead of the server's by more than
-  // the token lifetime sees every `expiresAt` in the past, refreshes at once, gets an ack whose
-  // `expiresAt` is past again, and so on: one getToken() and one auth frame per round trip.
-  // The bound below accepts any fix that refreshes at most about once a second.
-  test.fails('a client clock ahead of the server by more than the token lifetime does not refresh in a loop', async () => {
+  // `expiresAt` is the server's clock and the refresh delay is computed against the client's.
+  // A client clock ahead of the server's by more than the token lifetime sees every `expiresAt`
+  // in the past; refreshing at once would loop (one getToken() and auth frame per round trip).
+  test('a client clock ahead of the server by more than the token lifetime does not refresh in a loop', async () => {
     const skew = 300_000
     const serverNow = () => Date.now() - skew
     const sluice = net.sluice({ welcome: { heartbeatMs: 1_000_000, expiresAt: serverNow() + 120_000 } })
@@ -136,5 +134,35 @@ describe('tokens under clock skew', () => {
     const auths = sluice.last.frames.filter((frame) => frame.type === 'auth')
     expect(auths.length).toBeLessThanOrEqual(10)
     expect(getToken.mock.calls.length).toBeLessThanOrEqual(11)
+  })
+
+  test('an expiresAt already past on a fresh welcome or ack refreshes after 5 s, then backs off to every 60 s', async () => {
+    const expired = () => Date.now() - 1000
+    const sluice = net.sluice({ welcome: { heartbeatMs: 1_000_000, expiresAt: expired() } })
+    const times: number[] = []
+    sluice.onFrame((frame, connection) => {
+      if (frame.type !== 'auth') return
+      times.push(Date.now() - START)
+      connection.send({ type: 'ack', id: frame.id, expiresAt: expired() })
+    })
+    const getToken = counter()
+    net.client({ getToken })
+    await advance(300_000)
+    expect(times).toEqual([5_000, 15_000, 35_000, 75_000, 135_000, 195_000, 255_000])
+    expect(getToken).toHaveBeenCalledTimes(8)
+    expect(sluice.connections).toHaveLength(1)
+  })
+
+  test('a token that expires within half a second is not refreshed more often than once a second', async () => {
+    const sluice = net.sluice({ welcome: { heartbeatMs: 1_000_000, expiresAt: START + 500 } })
+    const times: number[] = []
+    sluice.onFrame((frame, connection) => {
+      if (frame.type !== 'auth') return
+      times.push(Date.now() - START)
+      connection.send({ type: 'ack', id: frame.id, expiresAt: Date.now() + 500 })
+    })
+    net.client({ getToken: counter() })
+    await advance(4_000)
+    expect(times).toEqual([1_000, 2_000, 3_000, 4_000])
   })
 })
