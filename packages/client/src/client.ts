@@ -64,6 +64,12 @@ export interface ClientOptions extends ConnectionHooks {
   lazy?: boolean
   /** A transport whose welcome takes longer fails (and the next transport is tried). @default 10_000 */
   handshakeTimeoutMs?: number
+  /**
+   * A `getToken()` that has not settled after this long fails the connect attempt with TIMEOUT
+   * (retried with backoff); a refresh over an open connection is skipped until the next one.
+   * @default 10_000
+   */
+  tokenTimeoutMs?: number
   /** While on a fallback transport, how often the preferred one is tried in the background. @default 60_000 */
   probeIntervalMs?: number
   /** After sleep or when the page becomes visible, a ping without pong in this time reconnects. @default 5_000 */
@@ -152,6 +158,7 @@ export function createClient<Schema extends TopicSchema = TopicSchema>(
     offlineQueue = {},
     lazy = true,
     handshakeTimeoutMs = 10_000,
+    tokenTimeoutMs = 10_000,
     probeIntervalMs = 60_000,
     pingTimeoutMs = 5_000,
     timers: timerProvider = defaultTimers,
@@ -183,6 +190,7 @@ export function createClient<Schema extends TopicSchema = TopicSchema>(
     environment,
     retryDelay,
     handshakeTimeoutMs,
+    tokenTimeoutMs,
     probeIntervalMs,
     pingTimeoutMs,
     nextId,

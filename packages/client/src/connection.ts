@@ -44,6 +44,8 @@ export interface ConnectionDeps extends ConnectionHooks {
   environment: ClientEnvironment
   retryDelay: (attempt: number) => number
   handshakeTimeoutMs: number
+  /** A getToken() that settles neither way within this time fails the attempt with TIMEOUT. */
+  tokenTimeoutMs: number
   probeIntervalMs: number
   pingTimeoutMs: number
   listener: ConnectionListener
@@ -64,10 +66,11 @@ const AUTH_CODES = new Set(['UNAUTHORIZED', 'TOKEN_EXPIRED'])
 // `expiresAt` is on the server's clock. However far the client's clock is off, a token is never
 // refreshed more often than once a second; a late refresh is safe (the server ends the
 // connection at the real expiry and the reconnect fetches a fresh token), a refresh loop is not.
-// An `expiresAt` already past on a token the server just accepted is retried from 5 s on, doubling.
+// A failed refresh, or an `expiresAt` already past on a token the server just accepted, is
+// retried from 5 s on (the latter doubling).
 const MIN_REFRESH_MS = 1_000
-const SKEWED_REFRESH_MS = 5_000
-const MAX_SKEWED_REFRESH_MS = 60_000
+const REFRESH_RETRY_MS = 5_000
+const MAX_REFRESH_RETRY_MS = 60_000
 
 /** When to hand the server a fresh token: 30 s before expiry, or at 80% of a short lifetime. */
 export function refreshDelay(expiresAt: number, now: number): number {
@@ -132,13 +135,28 @@ export function createConnection(deps: ConnectionDeps) {
     lastTokenAt = timers.now()
     let token: string | null
     try {
-      token = await getToken()
+      token = await fetchToken()
     } catch (cause) {
       if (current !== generation) return
-      return scheduleReconnect(new ClientError('NETWORK', 'getToken() failed', { cause }))
+      const timedOut = cause instanceof ClientError && cause.code === 'TIMEOUT'
+      return scheduleReconnect(timedOut ? cause : new ClientError('NETWORK', 'getToken() failed', { cause }))
     }
     if (current !== generation || machine.status !== 'connecting') return
     openTransport(selector.startAttempt(), token, current)
+  }
+
+  // A token endpoint that hangs would otherwise leave the client `connecting` for good.
+  function fetchToken(): Promise<string | null> {
+    const ms = deps.tokenTimeoutMs
+    return new Promise((resolve, reject) => {
+      const timer = timers.setTimeout(
+        () => reject(new ClientError('TIMEOUT', `getToken() did not settle within ${ms} ms`)),
+        ms,
+      )
+      getToken()
+        .then(resolve, reject)
+        .finally(() => timers.clearTimeout(timer))
+    })
   }
 
   /** Opens a transport whose frames and activity count while it is the active one. */
@@ -340,7 +358,7 @@ export function createConnection(deps: ConnectionDeps) {
     if (delay === 0) {
       // The server has just accepted this token, so on its clock it has not expired: ours is
       // ahead. Asking again at once would get the same answer; back off instead.
-      delay = Math.min(SKEWED_REFRESH_MS * 2 ** skewedExpiries++, MAX_SKEWED_REFRESH_MS)
+      delay = Math.min(REFRESH_RETRY_MS * 2 ** skewedExpiries++, MAX_REFRESH_RETRY_MS)
     } else skewedExpiries = 0
     authTimer.set(Math.max(delay, lastTokenAt + MIN_REFRESH_MS - now), () => void refreshAuth())
   }
@@ -350,9 +368,11 @@ export function createConnection(deps: ConnectionDeps) {
     lastTokenAt = timers.now()
     let token: string | null
     try {
-      token = await getToken()
+      token = await fetchToken()
     } catch {
-      // Keep the current token; the server ends the connection at expiry and the reconnect retries.
+      // Keep the current token and try again; at expiry the server ends the connection and the
+      // reconnect fetches a token anyway.
+      if (transport === active && isOpen()) authTimer.set(REFRESH_RETRY_MS, () => void refreshAuth())
       return
     }
     if (transport !== active || !isOpen() || token === null) return
@@ -378,7 +398,7 @@ export function createConnection(deps: ConnectionDeps) {
     const current = generation
     let token: string | null
     try {
-      token = await getToken()
+      token = await fetchToken()
     } catch {
       return scheduleProbe()
     }

@@ -116,6 +116,48 @@ describe('tokens', () => {
   })
 })
 
+describe('a hanging token endpoint', () => {
+  test('fails the attempt with TIMEOUT after tokenTimeoutMs (default 10 s) and retries with backoff', async () => {
+    const sluice = net.sluice()
+    let calls = 0
+    const getToken = vi.fn(() => (++calls === 1 ? new Promise<string>(() => {}) : Promise.resolve('t2')))
+    const client = net.client({ getToken })
+    await advance(9_999)
+    expect(client.$connection.get()).toMatchObject({ status: 'connecting', error: null })
+    await advance(1)
+    expect(client.$connection.get()).toMatchObject({
+      status: 'reconnecting',
+      attempt: 1,
+      error: { code: 'TIMEOUT', message: 'getToken() did not settle within 10000 ms' },
+    })
+    expect(sluice.connections).toEqual([])
+    await advance(250)
+    expect(getToken).toHaveBeenCalledTimes(2)
+    expect(client.$connection.get()).toMatchObject({ status: 'open', error: null })
+    expect(sluice.connections.map((c) => c.token)).toEqual(['t2'])
+  })
+
+  test('tokenTimeoutMs applies to refreshes too: a hanging refresh is given up and retried 5 s later', async () => {
+    const sluice = net.sluice({ welcome: { heartbeatMs: 1_000_000, expiresAt: START + 10_000 } })
+    sluice.onFrame((frame, connection) => {
+      if (frame.type === 'auth')
+        connection.send({ type: 'ack', id: frame.id, expiresAt: Date.now() + 10_000 })
+    })
+    let calls = 0
+    const getToken = vi.fn(() =>
+      ++calls === 2 ? new Promise<string>(() => {}) : Promise.resolve(`t${calls}`),
+    )
+    const client = net.client({ getToken, tokenTimeoutMs: 1_000 })
+    // Refresh at 8 s (80% of 10 s); its getToken() hangs and is given up at 9 s.
+    await advance(13_999)
+    expect(sluice.last.frames).toEqual([])
+    await advance(1)
+    expect(sluice.last.frames).toEqual([{ type: 'auth', id: expect.any(String), token: 't3' }])
+    expect(getToken).toHaveBeenCalledTimes(3)
+    expect(client.$connection.get().status).toBe('open')
+  })
+})
+
 describe('tokens under clock skew', () => {
   // `expiresAt` is the server's clock and the refresh delay is computed against the client's.
   // A client clock ahead of the server's by more than the token lifetime sees every `expiresAt`
