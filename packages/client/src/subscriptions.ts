@@ -24,7 +24,7 @@ import { ClientError } from './client-error'
 import { stableJson } from './stable-json'
 import type { SubscriptionStore } from './store/subscription-store'
 import type { MergeStrategy, OptimisticEvent, SubscriptionState } from './store/types'
-import type { TimerHandle, TimerProvider } from './timers'
+import type { TimerProvider } from './timers'
 
 /** Options of `client.subscribe`. */
 export interface SubscribeOptions<TData> {
@@ -111,11 +111,13 @@ interface TopicState {
   position: Position | null
   /** The filter and presence flag the server subscription has, so a change resubscribes. */
   serverKey: string | null
-  /** A snapshot frame is expected before events (first subscribe with snapshot, or after resync). */
+  /**
+   * A snapshot frame is expected: asked for on a subscribe from the head (until its
+   * `subscribed` says whether one follows), or announced by `subscribed.snapshot`.
+   */
   awaitingSnapshot: boolean
   resyncReason: ResyncReason | null
   subscribeId: string | null
-  snapshotTimer: TimerHandle | null
 }
 
 export interface SubscriptionsDeps {
@@ -127,14 +129,6 @@ export interface SubscriptionsDeps {
   demand(): void
   timers: TimerProvider
 }
-
-/**
- * How long a topic waits for the snapshot it asked for before concluding the server's provider
- * had none. The server writes `subscribed`/`resync` and `snapshot` back to back, so this only
- * bounds how long the status says `connecting`/`resyncing` when no snapshot exists; a snapshot
- * arriving later is still applied.
- */
-export const SNAPSHOT_GRACE_MS = 1000
 
 const combine = (entries: Iterable<Entry>): Filter | undefined => {
   const filters: Filter[] = []
@@ -264,7 +258,7 @@ export function createSubscriptions(deps: SubscriptionsDeps) {
     )
   }
 
-  // After a resync or a snapshot that will not come: the store keeps what it has, flagged.
+  // After a resync without snapshot: the store keeps what it has, flagged.
   const markStale = (state: TopicState) => {
     const reason = state.resyncReason
     state.resyncReason = null
@@ -280,27 +274,13 @@ export function createSubscriptions(deps: SubscriptionsDeps) {
     }
   }
 
-  const stopWaiting = (state: TopicState) => {
-    state.awaitingSnapshot = false
-    if (state.snapshotTimer !== null) deps.timers.clearTimeout(state.snapshotTimer)
-    state.snapshotTimer = null
-  }
-
-  const waitForSnapshot = (state: TopicState) => {
-    state.awaitingSnapshot = true
-    if (state.snapshotTimer !== null) deps.timers.clearTimeout(state.snapshotTimer)
-    state.snapshotTimer = deps.timers.setTimeout(() => {
-      state.snapshotTimer = null
-      if (!state.awaitingSnapshot) return
-      state.awaitingSnapshot = false
-      markStale(state)
-    }, SNAPSHOT_GRACE_MS)
-  }
-
   const onSubscribed = (state: TopicState, frame: SubscribedFrame) => {
     if (state.position === null || state.awaitingSnapshot)
       state.position = { epoch: frame.epoch, seq: frame.seq }
-    if (state.awaitingSnapshot) return waitForSnapshot(state)
+    // The server says whether a snapshot follows in this flow (its provider may have none), so
+    // there is nothing to guess: wait exactly when one is coming.
+    state.awaitingSnapshot = frame.snapshot === true
+    if (state.awaitingSnapshot) return
     for (const entry of state.entries.values()) {
       if (entry.loading) continue
       if (entry.initialLoad && entry.load) runLoad(state, entry, entry.load)
@@ -312,19 +292,13 @@ export function createSubscriptions(deps: SubscriptionsDeps) {
     const position = state.position
     if (position !== null && position.epoch === frame.epoch && frame.seq <= position.seq) return
     state.position = { epoch: frame.epoch, seq: frame.seq }
-    if (state.awaitingSnapshot) {
-      // Live events only follow the snapshot, so one arriving first means none is coming
-      // (the server's provider had nothing for this topic).
-      stopWaiting(state)
-      markStale(state)
-    }
     for (const entry of state.entries.values()) deliver(entry, frame)
   }
 
   const onSnapshot = (state: TopicState, frame: SnapshotFrame) => {
     const position = { epoch: frame.epoch, seq: frame.seq }
     state.position = position
-    stopWaiting(state)
+    state.awaitingSnapshot = false
     state.resyncReason = null
     for (const entry of state.entries.values()) {
       if (entry.loading) continue
@@ -337,18 +311,17 @@ export function createSubscriptions(deps: SubscriptionsDeps) {
   const onResync = (state: TopicState, frame: ResyncFrame) => {
     state.position = { epoch: frame.epoch, seq: frame.seq }
     state.resyncReason = frame.reason
-    const snapshot = anyWants(state, 'snapshot')
     for (const entry of state.entries.values()) {
       entry.store.setStatus('resyncing')
       for (const listener of entry.onResync) listener(frame.reason)
     }
     for (const entry of state.entries.values()) if (entry.load) runLoad(state, entry, entry.load)
-    if (snapshot) waitForSnapshot(state)
-    else markStale(state)
+    // `subscribed` (just before) said whether a snapshot follows.
+    if (!state.awaitingSnapshot) markStale(state)
   }
 
   const onError = (state: TopicState, code: ErrorCode, message: string) => {
-    stopWaiting(state)
+    state.awaitingSnapshot = false
     setAll(state, 'error', { code, message })
   }
 
@@ -380,7 +353,6 @@ export function createSubscriptions(deps: SubscriptionsDeps) {
         awaitingSnapshot: false,
         resyncReason: null,
         subscribeId: null,
-        snapshotTimer: null,
       }
       // Seeded data that knows its position resumes after it instead of starting at the head.
       if (options.initialData !== undefined && options.initialPosition)
@@ -451,7 +423,6 @@ export function createSubscriptions(deps: SubscriptionsDeps) {
         if (owner.entries.size === 0) {
           topics.delete(owner.topic)
           presenceStates.delete(owner.topic)
-          stopWaiting(owner)
           if (deps.isOpen()) deps.send({ type: 'unsubscribe', topic: owner.topic })
         } else if (subscriptionKey(owner) !== owner.serverKey) {
           sendSubscribe(owner)
@@ -487,10 +458,8 @@ export function createSubscriptions(deps: SubscriptionsDeps) {
       for (const state of topics.values()) sendSubscribe(state)
     },
     onDrop(): void {
+      // A snapshot still awaited stays wanted: the next subscribe asks for it again from the head.
       for (const state of topics.values()) {
-        // Still wanted: the next subscribe asks for it again from the head.
-        if (state.snapshotTimer !== null) deps.timers.clearTimeout(state.snapshotTimer)
-        state.snapshotTimer = null
         for (const entry of state.entries.values()) {
           const status = entry.store.$state.get().status
           if (status === 'live') entry.store.setStatus('connecting')
@@ -499,7 +468,7 @@ export function createSubscriptions(deps: SubscriptionsDeps) {
     },
     onClosed(): void {
       for (const state of topics.values()) {
-        stopWaiting(state)
+        state.awaitingSnapshot = false
         setAll(state, 'idle')
       }
     },

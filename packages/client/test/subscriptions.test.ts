@@ -7,11 +7,12 @@ afterEach(() => {
   vi.useRealTimers()
 })
 
-const subscribed = (topic: string, seq: number, epoch = 'e1') => ({
+const subscribed = (topic: string, seq: number, epoch = 'e1', snapshot?: true) => ({
   type: 'subscribed' as const,
   topic,
   epoch,
   seq,
+  ...(snapshot ? { snapshot } : {}),
 })
 
 describe('subscribe', () => {
@@ -24,7 +25,7 @@ describe('subscribe', () => {
       { type: 'subscribe', id: expect.any(String), topic: 'todos', snapshot: 'always' },
     ])
     server.last.send([
-      subscribed('todos', 7),
+      subscribed('todos', 7, 'e1', true),
       { type: 'snapshot', topic: 'todos', epoch: 'e1', seq: 7, data: ['s1', 's2'] },
       event('todos', 7),
       event('todos', 8),
@@ -175,7 +176,7 @@ describe('late joiners', () => {
       snapshot: 'always',
     })
     server.last.send([
-      subscribed('todos', 5),
+      subscribed('todos', 5, 'e1', true),
       { type: 'snapshot', topic: 'todos', epoch: 'e1', seq: 5, data: ['s'] },
     ])
     server.last.send(event('todos', 6, 'e1', { meta: { owner: 'bob' } }))
@@ -275,7 +276,7 @@ describe('resync', () => {
     const sub = client.subscribe('todos', { merge: seqLog(), snapshot: true, onResync })
     await advance(0)
     server.last.send([
-      subscribed('todos', 2),
+      subscribed('todos', 2, 'e1', true),
       { type: 'snapshot', topic: 'todos', epoch: 'e1', seq: 2, data: ['a'] },
     ])
     server.last.send(event('todos', 3))
@@ -294,6 +295,7 @@ describe('resync', () => {
       snapshot: 'resync',
     })
     server.last.send([
+      subscribed('todos', 0, 'e2', true),
       { type: 'resync', topic: 'todos', reason: 'epoch_changed', epoch: 'e2', seq: 0 },
       { type: 'snapshot', topic: 'todos', epoch: 'e2', seq: 0, data: ['fresh'] },
       event('todos', 1, 'e2'),
@@ -373,18 +375,59 @@ describe('resync', () => {
     client.close()
   })
 
-  test('a snapshot asked for but not sent (no provider data) ends the wait after the grace period', async () => {
+  test('a snapshot asked for that the server does not announce (no provider data): live at once', async () => {
     const { server, client } = setup()
     const sub = client.subscribe('todos', { merge: seqLog(), snapshot: true })
     await advance(0)
     server.last.send(subscribed('todos', 3))
-    await advance(999)
-    expect(sub.$state.get().status).toBe('connecting')
-    await advance(1)
-    expect(sub.$state.get()).toMatchObject({ status: 'live', error: null })
+    await advance(0)
+    expect(sub.$state.get()).toEqual({ data: [], status: 'live', error: null, position: null })
     server.last.send(event('todos', 4))
     await advance(0)
     expect(sub.$state.get().data).toEqual(['e1:4'])
+    client.close()
+  })
+
+  test('an announced snapshot is waited for however long it takes, with no timer', async () => {
+    const { server, client } = setup()
+    const sub = client.subscribe('todos', { merge: seqLog(), snapshot: true })
+    await advance(0)
+    server.last.send(subscribed('todos', 3, 'e1', true))
+    await advance(60_000)
+    expect(sub.$state.get()).toMatchObject({ data: [], status: 'connecting' })
+    server.last.send({ type: 'snapshot', topic: 'todos', epoch: 'e1', seq: 3, data: ['s'] })
+    await advance(0)
+    expect(sub.$state.get()).toEqual({
+      data: ['s'],
+      status: 'live',
+      error: null,
+      position: { epoch: 'e1', seq: 3 },
+    })
+    client.close()
+  })
+
+  test('a resync whose subscribed announces no snapshot is flagged STALE at once', async () => {
+    const { server, client } = setup()
+    const sub = client.subscribe('todos', { merge: seqLog(), snapshot: true })
+    await advance(0)
+    server.last.send([subscribed('todos', 2), event('todos', 3)])
+    await advance(0)
+    server.last.close(1012)
+    await advance(250)
+    server.last.send([
+      subscribed('todos', 0, 'e2'),
+      { type: 'resync', topic: 'todos', reason: 'epoch_changed', epoch: 'e2', seq: 0 },
+    ])
+    await advance(0)
+    expect(sub.$state.get()).toEqual({
+      data: ['e1:3'],
+      status: 'live',
+      error: {
+        code: 'STALE',
+        message: 'missed events could not be replayed (epoch_changed); the data may be out of date',
+      },
+      position: { epoch: 'e1', seq: 3 },
+    })
     client.close()
   })
 
@@ -392,7 +435,7 @@ describe('resync', () => {
     const { server, client } = setup()
     client.subscribe('todos', { merge: seqLog(), snapshot: true })
     await advance(0)
-    server.last.send(subscribed('todos', 9))
+    server.last.send(subscribed('todos', 9, 'e1', true))
     server.last.close(1006)
     await advance(250)
     expect(server.last.frames[0]).toEqual({
