@@ -46,7 +46,8 @@ function dechunk(body: Buffer): { chunks: string[]; rest: Buffer } {
     if (!Number.isInteger(size)) throw new Error(`bad chunk size at ${offset}`)
     const start = lineEnd + 2
     if (body.length < start + size + 2) break
-    if (body.toString('latin1', start + size, start + size + 2) !== '\r\n') throw new Error('chunk not CRLF-terminated')
+    if (body.toString('latin1', start + size, start + size + 2) !== '\r\n')
+      throw new Error('chunk not CRLF-terminated')
     chunks.push(body.toString('utf8', start, start + size))
     offset = start + size + 2
   }

@@ -154,7 +154,7 @@ export class Connection implements SubscriptionOwner, Scheduled {
       { connectionId: this.id, transport: this.transport, identity: this.#identity?.id ?? null },
       'connection open',
     )
-    runtime.runHook('onConnect', this.info())
+    if (runtime.hasHook('onConnect')) runtime.runHook('onConnect', this.info())
     for (const request of initial) this.#dispatch({ type: 'subscribe', ...request })
   }
 
@@ -266,7 +266,10 @@ export class Connection implements SubscriptionOwner, Scheduled {
     const next = previous.then(() => (this.state === 'open' ? this.#guard(frame, task) : undefined))
     chains.set(key, next)
     void next.then(() => {
-      if (chains.get(key) === next) chains.delete(key)
+      if (chains.get(key) !== next) return
+      chains.delete(key)
+      // Most connections only ever run their initial subscribes: the map goes with them.
+      if (chains.size === 0 && this.#chains === chains) this.#chains = undefined
     })
   }
 
@@ -461,7 +464,7 @@ export class Connection implements SubscriptionOwner, Scheduled {
     runtime.registry.remove(this)
     runtime.metrics.connectionClosed(this.transport)
     runtime.logger.debug({ connectionId: this.id, code, reason }, 'connection closed')
-    runtime.runHook('onDisconnect', this.info(), { code, reason })
+    if (runtime.hasHook('onDisconnect')) runtime.runHook('onDisconnect', this.info(), { code, reason })
     this.#markClosed?.()
     this.#closed ??= Promise.resolve()
   }

@@ -82,6 +82,7 @@ export function createRuntime(options: SluiceServerOptions, getServer: () => Slu
     },
     now,
     report,
+    hasHook: (name) => hooks[name] !== undefined,
     runHook(name, ...args) {
       const hook = hooks[name] as ((...a: typeof args) => unknown) | undefined
       if (!hook) return

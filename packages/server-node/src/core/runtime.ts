@@ -31,6 +31,8 @@ export interface Runtime {
   now(): number
   /** Reports an unexpected error: onError hook plus an error log line. Never throws. */
   report(error: unknown, context: ErrorContext): void
+  /** Whether the app set this hook (callers skip building its arguments otherwise). */
+  hasHook(name: keyof Hooks): boolean
   /** Runs a hook, reporting (never propagating) its failure, sync or async. */
   runHook<K extends Exclude<keyof Hooks, 'onError'>>(
     name: K,

@@ -59,7 +59,7 @@ export async function subscribe(connection: Connection, frame: SubscribeFrame): 
     throw error
   }
   if (subscription.state !== 'live') return
-  runtime.runHook('onSubscribe', connection.info(), topic)
+  if (runtime.hasHook('onSubscribe')) runtime.runHook('onSubscribe', connection.info(), topic)
 }
 
 function discard(connection: Connection, subscription: Subscription): void {
@@ -211,5 +211,5 @@ export function endSubscription(connection: Connection, topic: string, reason: s
   runtime.hub.remove(subscription)
   connection.subscriptions.delete(topic)
   connection.leavePresence(topic)
-  runtime.runHook('onUnsubscribe', connection.info(), topic, reason)
+  if (runtime.hasHook('onUnsubscribe')) runtime.runHook('onUnsubscribe', connection.info(), topic, reason)
 }

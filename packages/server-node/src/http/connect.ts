@@ -8,9 +8,10 @@ import {
 } from '@sluice/protocol'
 import type { Runtime } from '../core/runtime'
 import type { Identity } from '../identity'
+import { anonymous } from '../options'
 import { ServerError } from '../server-error'
 import { isOriginAllowed } from './cors'
-import { recordHeaderReads } from './header-reads'
+import { NO_HEADERS, recordHeaderReads } from './header-reads'
 
 /** A connect request that passed every check; `release` frees its reserved connection slot. */
 export interface Admission {
@@ -52,14 +53,15 @@ function fail(code: WireErrorCode, message: string, retryAfterMs?: number): Admi
  * sent, in the order PROTOCOL.md gives: protocol version (400), origin (403), `subscriptions`
  * (400/413), shutdown and capacity (503), then `authenticate` (401/403). They run before the upgrade, so a rejected client
  * gets a plain HTTP status it can read, not a WebSocket that opens and dies.
+ * @param url the request URL when the caller parsed it already; its `token` parameter is removed
  */
 export async function admit(
   runtime: Runtime,
   req: IncomingMessage,
   transport: 'ws' | 'sse',
+  url: URL = requestUrl(req),
 ): Promise<AdmissionResult> {
   const { options } = runtime
-  const url = requestUrl(req)
   const version = url.searchParams.get('v')
   if (version !== String(PROTOCOL_VERSION)) {
     return fail(
@@ -95,7 +97,11 @@ export async function admit(
   try {
     const token = tokenOf(req, url)
     url.searchParams.delete('token')
-    const headers = recordHeaderReads(req.headers)
+    // The built-in authenticators read no header: nothing to record, nothing to keep.
+    const headers =
+      options.authenticate === anonymous
+        ? { headers: req.headers, read: () => NO_HEADERS }
+        : recordHeaderReads(req.headers)
     const identity = await options.authenticate({
       token,
       headers: headers.headers,

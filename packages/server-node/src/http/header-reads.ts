@@ -1,6 +1,7 @@
 import type { IncomingHttpHeaders } from 'node:http'
 
-const NONE: IncomingHttpHeaders = Object.freeze({})
+/** No headers (shared, frozen). */
+export const NO_HEADERS: IncomingHttpHeaders = Object.freeze({})
 
 /**
  * Headers that remember which names were read. A connection keeps its connect request's
@@ -46,7 +47,7 @@ export function recordHeaderReads(headers: IncomingHttpHeaders): {
         kept ??= {}
         kept[name] = headers[name]
       }
-      return kept ?? NONE
+      return kept ?? NO_HEADERS
     },
   }
 }

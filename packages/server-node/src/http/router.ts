@@ -16,7 +16,8 @@ export interface RouterDeps {
 
 type Route = {
   method: 'GET' | 'POST'
-  run: (req: IncomingMessage, res: ServerResponse) => void | Promise<void>
+  /** @param url the request URL, parsed once for the router and the handler */
+  run: (req: IncomingMessage, res: ServerResponse, url: URL) => void | Promise<void>
 }
 
 /**
@@ -43,7 +44,7 @@ export function createRouter(
           ),
       },
     ],
-    [`${base}/sse`, { method: 'GET', run: (req, res) => openSseStream(runtime, req, res) }],
+    [`${base}/sse`, { method: 'GET', run: (req, res, url) => openSseStream(runtime, req, res, url) }],
     [`${base}/sse/commands`, { method: 'POST', run: (req, res) => handleSseCommands(runtime, req, res) }],
     [`${base}/publish`, { method: 'POST', run: (req, res) => handleHttpPublish(runtime, req, res) }],
     [`${base}/status`, { method: 'GET', run: (_req, res) => sendJson(res, 200, deps.stats()) }],
@@ -57,7 +58,8 @@ export function createRouter(
 
   return (req, res) => {
     try {
-      const path = requestUrl(req).pathname
+      const url = requestUrl(req)
+      const path = url.pathname
       if (path === '/healthz') {
         sendJson(res, runtime.closing ? 503 : 200, { status: runtime.closing ? 'shutting_down' : 'ok' })
         return
@@ -89,7 +91,7 @@ export function createRouter(
         sendHttpError(res, 'BAD_REQUEST', `use ${route.method} for ${path}`, {}, { allow: route.method })
         return
       }
-      const done = route.run(req, res)
+      const done = route.run(req, res, url)
       if (done instanceof Promise) done.catch((error: unknown) => fail(res, error))
     } catch (error) {
       fail(res, error)

@@ -70,8 +70,9 @@ export async function openSseStream(
   runtime: Runtime,
   req: IncomingMessage,
   res: ServerResponse,
+  url: URL = requestUrl(req),
 ): Promise<void> {
-  const result = await admit(runtime, req, 'sse')
+  const result = await admit(runtime, req, 'sse', url)
   if (!result.ok) {
     sendThrown(res, result.error)
     return
@@ -81,7 +82,6 @@ export async function openSseStream(
   if (req.destroyed || res.destroyed) return
 
   const subscriptions = admission.subscriptions
-  const url = requestUrl(req)
   // The header wins over the query parameter: EventSource sets it on its own reconnects.
   const lastEventId = req.headers['last-event-id'] ?? url.searchParams.get('lastEventId') ?? undefined
   if (typeof lastEventId === 'string' && lastEventId !== '' && subscriptions.length > 0) {
