@@ -2,7 +2,6 @@ import {
   encodeStreamCursor,
   formatPosition,
   formatSseComment,
-  formatSseEvent,
   type Position,
   type ServerFrame,
 } from '@sluice/protocol'
@@ -97,7 +96,13 @@ export class SseWriter implements FrameWriter {
     }
     const retry = this.#retry
     this.#retry = undefined
-    return formatSseEvent({ event: frame.type, id, retry, data: JSON.stringify(frame) })
+    // What formatSseEvent writes, without its line splitting and sanitizing: the type is a
+    // protocol constant, ids are positions or base64url cursors, and JSON.stringify never
+    // emits a raw newline. (Every connect sends a few of these; the garbage adds up.)
+    let text = retry === undefined ? '' : `retry: ${Math.max(0, Math.floor(retry))}\n`
+    text += `event: ${frame.type}\n`
+    if (id !== undefined) text += `id: ${id}\n`
+    return `${text}data: ${JSON.stringify(frame)}\n\n`
   }
 
   shared(shared: SharedFrame): string | Buffer {

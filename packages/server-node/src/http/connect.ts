@@ -96,7 +96,8 @@ export async function admit(
   }
   try {
     const token = tokenOf(req, url)
-    url.searchParams.delete('token')
+    // delete() re-serializes the URL even when there is nothing to delete.
+    if (url.searchParams.has('token')) url.searchParams.delete('token')
     // The built-in authenticators read no header: nothing to record, nothing to keep.
     const headers =
       options.authenticate === anonymous
