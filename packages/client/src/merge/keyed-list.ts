@@ -1,14 +1,27 @@
 import type { EventFrame } from '@sluice/protocol'
+import { type KeyIndex, KeyIndexWriter, keyIndexOf, reroot } from './key-index'
 
 /**
- * An ordered list of items with O(1) lookup by key. `items` is a new array after every batch
- * that changed something, and the same array otherwise.
+ * An ordered list of items with O(1) lookup by key. Every batch that changes something makes
+ * a new list and leaves the previous one as it was; a batch that changes nothing returns the
+ * same list.
+ *
+ * `items` is an array built on first read and cached: O(size) once per list. A big list (tens of
+ * thousands of items) that changes often is cheaper to render through `size`, `at`, `slice`
+ * (a virtualized window) or iteration, which cost nothing to prepare.
  */
-export interface KeyedList<T> {
+export interface KeyedList<T> extends Iterable<T> {
+  /** The number of items. */
+  readonly size: number
+  /** All items in order, as an array built on first read (O(size) once per list). */
   readonly items: readonly T[]
   /** The item with this key, in O(1). */
   get(key: string): T | undefined
   has(key: string): boolean
+  /** The item at `index` (negative counts from the end), in O(log(size / 64)). */
+  at(index: number): T | undefined
+  /** The items from `start` to `end` (exclusive), as `Array.prototype.slice` takes them. */
+  slice(start?: number, end?: number): T[]
 }
 
 /** What an event does to the item its key names; `null` ignores the event. */
@@ -22,86 +35,182 @@ export interface KeyedListPolicy<T> {
   prepend: boolean
   /** `update` shallow-merges the event's data into the existing item instead of replacing it. */
   patch: boolean
+  /** Items per chunk (below 65,536); small values let tests reach splits and merges. @default 64 */
+  chunkSize?: number
+  /** log2 of the chunks per group. @default 6 */
+  groupBits?: number
 }
 
-// The key → position map is the expensive part to copy (a 100k-entry Map takes milliseconds),
-// so it is not copied per batch: the newest state owns it and the next batch mutates it in
-// place, handing ownership on. A state that lost ownership (an older state applied again, as the
-// store does to re-derive optimistic changes on top of confirmed state) rebuilds its own map
-// from its `keys` on first use. Every state therefore still behaves as an immutable value.
-interface Table {
-  map: Map<string, number>
+// Why this shape: copying the whole list per batch made an update at 100k items cost 100× one at
+// 1k. Items live in chunks of at most 64, chunks in groups of 64, groups in one top array: a
+// batch copies the chunks it writes, their groups and the top array (size / 4096 pointers), each
+// once per batch, so an update costs about the same from 1k to a few 100k items. Small chunks keep
+// bursts cheap (a burst of random updates writes one chunk per update); the group level keeps a
+// single update from copying a directory of size / 64 chunks. Nothing a returned list holds is
+// ever written again: a batch writes in place only into copies it made itself.
+const CHUNK_SIZE = 64
+const GROUP_BITS = 6
+/** A location in the key index is `chunk id * SPAN + offset in the chunk`: one number, no object. */
+const SPAN = 1 << 16
+
+interface Chunk<T> {
+  /** Stays the same across copies, so the key index need not change when a chunk is copied. */
+  readonly id: number
+  items: T[]
+  /** The key of each item (items need not carry their key: an event may name it). */
+  keys: string[]
+  /** The batch that made this copy and may still write into it. */
+  owner: object | null
+  keysOwner: object | null
+}
+
+interface Group<T> {
+  chunks: Chunk<T>[]
   owner: object | null
 }
 
-interface Internal<T> {
-  /** Items in insertion order (oldest first); `items` itself unless prepending. */
-  order: readonly T[]
-  /**
-   * The key of each entry of `order` (items need not carry their key: an event may name it):
-   * its first `order.length` entries. The array may be longer, because the state after this one
-   * appended to it in place — appending at the tip of a shared array changes no one's prefix.
-   */
-  keys: string[]
-  table: Table
+let chunkIds = 0
+
+/** The chunk with flat number `c`, all groups but the last being full. */
+function chunkIn<T>(groups: readonly Group<T>[], c: number, bits: number): Chunk<T> {
+  return groups[c >> bits]!.chunks[c & ((1 << bits) - 1)]!
 }
 
-const internals = new WeakMap<object, Internal<unknown>>()
-const HOLE: unique symbol = Symbol('hole')
-type Slot<T> = T | typeof HOLE
-
-function tableOf<T>(state: KeyedList<T>, internal: Internal<T>): Table {
-  if (internal.table.owner !== state) {
-    const map = new Map<string, number>()
-    const { keys, order } = internal
-    for (let i = 0; i < order.length; i++) map.set(keys[i]!, i)
-    internal.table = { map, owner: state }
-  }
-  return internal.table
+function chunkCount(groups: readonly Group<unknown>[], bits: number): number {
+  const last = groups[groups.length - 1]
+  return last === undefined ? 0 : ((groups.length - 1) << bits) + last.chunks.length
 }
 
-function makeList<T>(
-  order: readonly T[],
-  keys: string[],
-  map: Map<string, number>,
-  prepend: boolean,
-): KeyedList<T> {
-  const items = prepend ? order.slice().reverse() : order
-  const state: KeyedList<T> = {
-    items,
-    get(key) {
-      const at = tableOf(state, internal).map.get(key)
-      return at === undefined ? undefined : internal.order[at]
-    },
-    has: (key) => tableOf(state, internal).map.has(key),
+// Internally items are kept oldest first; in prepend mode the public order is the reverse, so
+// a new item is an append either way and never shifts the others.
+class ChunkedList<T> implements KeyedList<T> {
+  private cachedItems: readonly T[] | null = null
+  /** The internal index of each chunk's first item, built on the first `at` or `slice`. */
+  private starts: number[] | null = null
+
+  constructor(
+    readonly size: number,
+    readonly groups: readonly Group<T>[],
+    /** Chunk id → flat chunk number; may also hold ids of chunks this list does not have. */
+    readonly positions: Map<number, number>,
+    readonly index: KeyIndex,
+    readonly reversed: boolean,
+    readonly groupBits: number,
+  ) {}
+
+  get items(): readonly T[] {
+    if (this.cachedItems === null) {
+      const out: T[] = []
+      for (const group of this.groups)
+        for (const chunk of group.chunks) for (const item of chunk.items) out.push(item)
+      this.cachedItems = this.reversed ? out.reverse() : out
+    }
+    return this.cachedItems
   }
-  const internal: Internal<T> = { order, keys, table: { map, owner: state } }
-  internals.set(state, internal as Internal<unknown>)
-  return state
+
+  get(key: string): T | undefined {
+    const at = reroot(this.index).get(key)
+    if (at === undefined) return undefined
+    const id = Math.floor(at / SPAN)
+    return chunkIn(this.groups, this.positions.get(id)!, this.groupBits).items[at - id * SPAN]
+  }
+
+  has(key: string): boolean {
+    return reroot(this.index).has(key)
+  }
+
+  at(index: number): T | undefined {
+    let i = Math.trunc(index) || 0
+    if (i < 0) i += this.size
+    if (i < 0 || i >= this.size) return undefined
+    const internal = this.reversed ? this.size - 1 - i : i
+    const c = this.chunkAt(internal)
+    return chunkIn(this.groups, c, this.groupBits).items[internal - this.starts![c]!]
+  }
+
+  slice(start?: number, end?: number): T[] {
+    const { size } = this
+    const from = clampIndex(start, 0, size)
+    const to = clampIndex(end, size, size)
+    if (from >= to) return []
+    // The internal range holding the public one; reversed afterwards in prepend mode.
+    const low = this.reversed ? size - to : from
+    const count = to - from
+    const out: T[] = []
+    let c = this.chunkAt(low)
+    let offset = low - this.starts![c]!
+    while (out.length < count) {
+      const items = chunkIn(this.groups, c, this.groupBits).items
+      const take = Math.min(items.length - offset, count - out.length)
+      for (let k = 0; k < take; k++) out.push(items[offset + k]!)
+      c++
+      offset = 0
+    }
+    return this.reversed ? out.reverse() : out
+  }
+
+  *[Symbol.iterator](): Iterator<T> {
+    const { groups } = this
+    if (!this.reversed) {
+      for (const group of groups) for (const chunk of group.chunks) yield* chunk.items
+      return
+    }
+    for (let g = groups.length - 1; g >= 0; g--) {
+      const chunks = groups[g]!.chunks
+      for (let c = chunks.length - 1; c >= 0; c--) {
+        const items = chunks[c]!.items
+        for (let k = items.length - 1; k >= 0; k--) yield items[k]!
+      }
+    }
+  }
+
+  /** The flat number of the chunk holding internal index `i`, by binary search over chunk starts. */
+  private chunkAt(i: number): number {
+    if (this.starts === null) {
+      const starts: number[] = []
+      let sum = 0
+      for (const group of this.groups) {
+        for (const chunk of group.chunks) {
+          starts.push(sum)
+          sum += chunk.items.length
+        }
+      }
+      this.starts = starts
+    }
+    const starts = this.starts
+    let lo = 0
+    let hi = starts.length - 1
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1
+      if (starts[mid]! <= i) lo = mid
+      else hi = mid - 1
+    }
+    return lo
+  }
 }
 
-// States made by these functions carry their internals; a list built by hand (say, restored
-// from storage) is adopted by reading keys from its items.
-function internalOf<T>(state: KeyedList<T>, policy: KeyedListPolicy<T>): Internal<T> {
-  const known = internals.get(state) as Internal<T> | undefined
-  if (known) return known
-  const adopted = keyedListFrom(policy.prepend ? state.items.slice().reverse() : state.items, {
-    ...policy,
-    prepend: false,
-  })
-  const internal = internals.get(adopted) as Internal<T>
-  const own: Internal<T> = {
-    order: internal.order,
-    keys: internal.keys,
-    table: { map: internal.table.map, owner: state },
-  }
-  internals.set(state, own as Internal<unknown>)
-  return own
+function clampIndex(value: number | undefined, fallback: number, size: number): number {
+  if (value === undefined) return fallback
+  const i = Math.trunc(value) || 0
+  return i < 0 ? Math.max(size + i, 0) : Math.min(i, size)
+}
+
+function grouped<T>(chunks: Chunk<T>[], bits: number, owner: object | null): Group<T>[] {
+  const groups: Group<T>[] = []
+  for (let c = 0; c < chunks.length; c += 1 << bits)
+    groups.push({ chunks: chunks.slice(c, c + (1 << bits)), owner })
+  return groups
+}
+
+function positionsOf(chunks: readonly Chunk<unknown>[]): Map<number, number> {
+  const positions = new Map<number, number>()
+  for (let c = 0; c < chunks.length; c++) positions.set(chunks[c]!.id, c)
+  return positions
 }
 
 /** An empty list; a fresh one per call, since states are never shared between stores. */
 export function emptyKeyedList<T>(): KeyedList<T> {
-  return makeList<T>([], [], new Map(), false)
+  return new ChunkedList<T>(0, [], new Map(), keyIndexOf(new Map()), false, GROUP_BITS)
 }
 
 /**
@@ -112,7 +221,7 @@ export function keyedListFrom<T>(source: readonly unknown[], policy: KeyedListPo
   const order: T[] = []
   const keys: string[] = []
   const map = new Map<string, number>()
-  // Prepend mode keeps insertion order oldest first, so the snapshot is read back to front.
+  // Prepend mode keeps items oldest first, so the snapshot is read back to front.
   const step = policy.prepend ? -1 : 1
   for (let i = policy.prepend ? source.length - 1 : 0; i >= 0 && i < source.length; i += step) {
     const item = source[i] as T
@@ -128,13 +237,40 @@ export function keyedListFrom<T>(source: readonly unknown[], policy: KeyedListPo
     map.set(key, order.push(item) - 1)
     keys.push(key)
   }
-  return makeList(order, keys, map, policy.prepend)
+  const chunkSize = policy.chunkSize ?? CHUNK_SIZE
+  const bits = policy.groupBits ?? GROUP_BITS
+  const chunks: Chunk<T>[] = []
+  for (let start = 0; start < order.length; start += chunkSize) {
+    const id = chunkIds++
+    const chunkKeys = keys.slice(start, start + chunkSize)
+    for (let k = 0; k < chunkKeys.length; k++) map.set(chunkKeys[k]!, id * SPAN + k)
+    chunks.push({
+      id,
+      items: order.slice(start, start + chunkSize),
+      keys: chunkKeys,
+      owner: null,
+      keysOwner: null,
+    })
+  }
+  return new ChunkedList(
+    order.length,
+    grouped(chunks, bits, null),
+    positionsOf(chunks),
+    keyIndexOf(map),
+    policy.prepend,
+    bits,
+  )
+}
+
+// A list built by hand (say, restored from storage) is adopted by reading keys from its items.
+function listOf<T>(state: KeyedList<T>, policy: KeyedListPolicy<T>): ChunkedList<T> {
+  return state instanceof ChunkedList ? state : (keyedListFrom(state.items, policy) as ChunkedList<T>)
 }
 
 /**
- * Applies a batch of events. The first change copies the items once; every event after that
- * costs O(1) (a removal leaves a hole, closed in one pass at the end of the batch), so a batch
- * of k events on n items costs O(n + k) with small constants: array copies, no Map copy.
+ * Applies a batch of events. A write copies its chunk and that chunk's group once per batch, and
+ * the batch copies the top array once; the key index is written in place (see `KeyIndex`), so
+ * an update costs O(chunk size) whatever the list's size, and never a copy of the whole list.
  */
 export function applyToKeyedList<T>(
   state: KeyedList<T>,
@@ -142,83 +278,187 @@ export function applyToKeyedList<T>(
   policy: KeyedListPolicy<T>,
 ): KeyedList<T> {
   if (events.length === 0) return state
-  const { keyOf, classify, prepend, patch } = policy
-  const internal = internalOf(state, policy)
-  const table = tableOf(state, internal)
-  const map = table.map
-  // Taken for the batch: if anything below throws, the state rebuilds a clean map on next use.
-  table.owner = null
-
-  let order: Slot<T>[] | null = null
-  let keys: string[] | null = null
-  let keysShared = false
-  let firstHole = -1
-
-  for (let e = 0; e < events.length; e++) {
-    const event = events[e]!
-    const op = classify(event.kind)
-    if (op === null) continue
-    const data = event.data as T | undefined
-    const key = event.key ?? (data === undefined ? undefined : keyOf(data))
-    if (key === undefined) continue
-    const at = map.get(key)
-
-    if (op === 'remove') {
-      if (at === undefined) continue
-      order ??= internal.order.slice()
-      // Closing holes rewrites keys in place, which a shared array must never see.
-      if (keys === null) keys = internal.keys.slice(0, internal.order.length)
-      else if (keysShared) keys = keys.slice()
-      keysShared = false
-      order[at] = HOLE
-      map.delete(key)
-      if (firstHole === -1 || at < firstHole) firstHole = at
-      continue
-    }
-
-    if (data === undefined) continue
-    if (at === undefined) {
-      order ??= internal.order.slice()
-      if (keys === null) {
-        keysShared = internal.keys.length === internal.order.length
-        keys = keysShared ? internal.keys : internal.keys.slice(0, internal.order.length)
+  const list = listOf(state, policy)
+  const batch = new Batch(list, policy.chunkSize ?? CHUNK_SIZE)
+  const { keyOf, classify, patch } = policy
+  try {
+    for (let e = 0; e < events.length; e++) {
+      const event = events[e]!
+      const op = classify(event.kind)
+      if (op === null) continue
+      const data = event.data as T | undefined
+      const key = event.key ?? (data === undefined ? undefined : keyOf(data))
+      if (key === undefined) continue
+      const at = batch.index.map.get(key)
+      if (op === 'remove') {
+        if (at !== undefined) batch.remove(key, at)
+        continue
       }
-      map.set(key, order.push(data) - 1)
-      keys.push(key)
-      continue
+      if (data === undefined) continue
+      if (at === undefined) {
+        batch.append(key, data)
+        continue
+      }
+      const current = batch.read(at)
+      const next =
+        op === 'update' && patch && isPlainObject(current) && isPlainObject(data)
+          ? ({ ...current, ...data } as T)
+          : data
+      if (!Object.is(current, next)) batch.write(at, next)
     }
+  } catch (error) {
+    batch.index.abort()
+    throw error
+  }
+  return batch.groups === null ? state : batch.finish(policy.prepend)
+}
 
-    const current = (order ?? internal.order)[at] as T
-    const next =
-      op === 'update' && patch && isPlainObject(current) && isPlainObject(data)
-        ? { ...current, ...data }
-        : data
-    if (Object.is(current, next)) continue
-    order ??= internal.order.slice()
-    order[at] = next
+/** The writes of one `applyToKeyedList` call. */
+class Batch<T> {
+  readonly index: KeyIndexWriter
+  /** The top array, copied on the first write; null while nothing changed. */
+  groups: Group<T>[] | null = null
+  /** Marks the copies this batch may write into; not the batch itself, which holds the base list. */
+  private readonly token = {}
+  private positions: Map<number, number>
+  private size: number
+  private readonly bits: number
+
+  constructor(
+    private readonly base: ChunkedList<T>,
+    private readonly chunkSize: number,
+  ) {
+    this.index = new KeyIndexWriter(base.index)
+    this.positions = base.positions
+    this.size = base.size
+    this.bits = base.groupBits
   }
 
-  if (order === null) {
-    table.owner = state
-    return state
+  read(at: number): T {
+    const id = Math.floor(at / SPAN)
+    const chunk = chunkIn(this.groups ?? this.base.groups, this.positions.get(id)!, this.bits)
+    return chunk.items[at - id * SPAN]!
   }
-  if (firstHole !== -1) {
-    // Close the holes in place; only entries behind the first hole move, so only their
-    // positions are rewritten.
-    const finalKeys = keys!
-    let write = firstHole
-    for (let read = firstHole; read < order.length; read++) {
-      const item = order[read]!
-      if (item === HOLE) continue
-      order[write] = item
-      finalKeys[write] = finalKeys[read]!
-      map.set(finalKeys[write]!, write)
-      write++
+
+  write(at: number, item: T): void {
+    const id = Math.floor(at / SPAN)
+    this.own(this.positions.get(id)!).items[at - id * SPAN] = item
+  }
+
+  append(key: string, item: T): void {
+    const groups = this.top()
+    const count = chunkCount(groups, this.bits)
+    if (count > 0 && chunkIn(groups, count - 1, this.bits).items.length < this.chunkSize) {
+      const chunk = this.ownKeys(this.own(count - 1))
+      this.index.set(key, chunk.id * SPAN + chunk.items.push(item) - 1)
+      chunk.keys.push(key)
+    } else {
+      const id = chunkIds++
+      const chunk: Chunk<T> = { id, items: [item], keys: [key], owner: this.token, keysOwner: this.token }
+      const last = groups.length - 1
+      if (last >= 0 && groups[last]!.chunks.length < 1 << this.bits) this.ownGroup(last).chunks.push(chunk)
+      else groups.push({ chunks: [chunk], owner: this.token })
+      // A fresh id cannot clash with anything older lists look up, so the shared map may grow.
+      this.positions.set(id, count)
+      this.index.set(key, id * SPAN)
     }
-    order.length = write
-    finalKeys.length = write
+    this.size++
   }
-  return makeList(order as T[], keys ?? internal.keys, map, prepend)
+
+  remove(key: string, at: number): void {
+    const id = Math.floor(at / SPAN)
+    const c = this.positions.get(id)!
+    const chunk = this.ownKeys(this.own(c))
+    const offset = at - id * SPAN
+    chunk.items.splice(offset, 1)
+    chunk.keys.splice(offset, 1)
+    this.index.delete(key)
+    for (let k = offset; k < chunk.keys.length; k++) this.index.set(chunk.keys[k]!, id * SPAN + k)
+    this.size--
+    const groups = this.groups!
+    if (chunk.items.length === 0) {
+      this.restructure(c)
+    } else if (chunk.items.length <= this.chunkSize >> 2) {
+      // Keep chunks over a quarter full, so there are at most about 4 × size / chunk size.
+      const count = chunkCount(groups, this.bits)
+      const fits = (other: number) =>
+        chunkIn(groups, other, this.bits).items.length + chunk.items.length <= this.chunkSize
+      if (c > 0 && fits(c - 1)) this.merge(c - 1)
+      else if (c + 1 < count && fits(c + 1)) this.merge(c)
+    }
+  }
+
+  // The policy, not the base, says the order: `initial()` is made before the policy is known.
+  finish(reversed: boolean): KeyedList<T> {
+    return new ChunkedList(
+      this.size,
+      this.groups!,
+      this.positions,
+      this.index.commit(),
+      reversed,
+      this.bits,
+    )
+  }
+
+  /** Moves the chunk after `left` into it. */
+  private merge(left: number): void {
+    const into = this.ownKeys(this.own(left))
+    const from = chunkIn(this.groups!, left + 1, this.bits)
+    for (let k = 0; k < from.items.length; k++) {
+      this.index.set(from.keys[k]!, into.id * SPAN + into.items.push(from.items[k]!) - 1)
+      into.keys.push(from.keys[k]!)
+    }
+    this.restructure(left + 1)
+  }
+
+  // Dropping a chunk shifts every later chunk's number and group: the one O(size / chunk size)
+  // step, taken only when a chunk empties or merges, so at most once per chunkSize / 4 removals.
+  private restructure(dropped: number): void {
+    const flat: Chunk<T>[] = []
+    for (const group of this.groups!) for (const chunk of group.chunks) flat.push(chunk)
+    flat.splice(dropped, 1)
+    this.groups = grouped(flat, this.bits, this.token)
+    this.positions = positionsOf(flat)
+  }
+
+  private top(): Group<T>[] {
+    this.groups ??= this.base.groups.slice()
+    return this.groups
+  }
+
+  private ownGroup(g: number): Group<T> {
+    const groups = this.top()
+    const group = groups[g]!
+    if (group.owner === this.token) return group
+    const copy: Group<T> = { chunks: group.chunks.slice(), owner: this.token }
+    groups[g] = copy
+    return copy
+  }
+
+  private own(c: number): Chunk<T> {
+    const group = this.ownGroup(c >> this.bits)
+    const slot = c & ((1 << this.bits) - 1)
+    const chunk = group.chunks[slot]!
+    if (chunk.owner === this.token) return chunk
+    const copy: Chunk<T> = {
+      id: chunk.id,
+      items: chunk.items.slice(),
+      keys: chunk.keys,
+      owner: this.token,
+      keysOwner: null,
+    }
+    group.chunks[slot] = copy
+    return copy
+  }
+
+  // Updates leave keys alone, so a copied chunk shares its keys array until one is added or removed.
+  private ownKeys(chunk: Chunk<T>): Chunk<T> {
+    if (chunk.keysOwner !== this.token) {
+      chunk.keys = chunk.keys.slice()
+      chunk.keysOwner = this.token
+    }
+    return chunk
+  }
 }
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {

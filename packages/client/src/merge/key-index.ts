@@ -1,0 +1,100 @@
+/**
+ * A persistent key → number map where writing costs O(1) per entry, whatever the map's size.
+ *
+ * Copying a 100k-entry Map per batch would cost milliseconds, so every version of a list's
+ * lineage shares one Map (Baker's "rerooting" trick, as in Conchon & Filliâtre's persistent
+ * arrays): the version that last wrote owns it, and every other version holds the entries it
+ * differs by and a link one step towards the owner. Reading an older version first re-points the
+ * Map at it, which costs the number of entries changed in between — so the store's pattern
+ * (confirmed state, then optimistic events on top, then the next batch on confirmed state again)
+ * costs O(batch + pending) per flush, and an old version stays correct however old it is.
+ */
+export interface KeyIndex {
+  /** The owner's Map, or null when this version is a diff away from another. */
+  map: Map<string, number> | null
+  /** Entries to write into `next`'s Map to get this version (undefined: absent). */
+  diff: Map<string, number | undefined> | null
+  next: KeyIndex | null
+}
+
+export function keyIndexOf(map: Map<string, number>): KeyIndex {
+  return { map, diff: null, next: null }
+}
+
+/** The Map as of `version`, moving ownership to it. */
+export function reroot(version: KeyIndex): Map<string, number> {
+  if (version.map !== null) return version.map
+  const path: KeyIndex[] = []
+  let owner = version
+  while (owner.map === null) {
+    path.push(owner)
+    owner = owner.next!
+  }
+  const map = owner.map
+  // Walk back from the owner, inverting each link so the previous owner becomes a diff away.
+  for (let i = path.length - 1; i >= 0; i--) {
+    const node = path[i]!
+    const inverse = new Map<string, number | undefined>()
+    for (const [key, value] of node.diff!) {
+      inverse.set(key, map.get(key))
+      if (value === undefined) map.delete(key)
+      else map.set(key, value)
+    }
+    owner.map = null
+    owner.diff = inverse
+    owner.next = node
+    node.map = map
+    node.diff = null
+    node.next = null
+    owner = node
+  }
+  return map
+}
+
+/**
+ * A batch of writes on top of `base`: `set`/`delete` go to the shared Map at once, remembering
+ * each key's value in `base`; `commit` then makes the new version and `abort` restores `base`.
+ */
+export class KeyIndexWriter {
+  readonly map: Map<string, number>
+  private undo: Map<string, number | undefined> | null = null
+
+  constructor(private readonly base: KeyIndex) {
+    this.map = reroot(base)
+  }
+
+  set(key: string, value: number): void {
+    this.remember(key)
+    this.map.set(key, value)
+  }
+
+  delete(key: string): void {
+    this.remember(key)
+    this.map.delete(key)
+  }
+
+  /** The version after the writes: `base` itself when nothing was written. */
+  commit(): KeyIndex {
+    const { base, undo } = this
+    if (undo === null) return base
+    const next = keyIndexOf(this.map)
+    base.map = null
+    base.diff = undo
+    base.next = next
+    return next
+  }
+
+  abort(): void {
+    if (this.undo === null) return
+    for (const [key, value] of this.undo) {
+      if (value === undefined) this.map.delete(key)
+      else this.map.set(key, value)
+    }
+    this.undo = null
+  }
+
+  private remember(key: string): void {
+    this.undo ??= new Map()
+    if (!this.undo.has(key)) this.undo.set(key, this.map.get(key))
+  }
+}
