@@ -30,8 +30,8 @@ export function retryDelay(
 }
 
 /**
- * The delay before the next connect: the server's `retryAfterMs` (reconnect frame, OVERLOADED,
- * RATE_LIMITED) is a floor — retrying earlier would only be refused again.
+ * The delay before the next connect: the server's `retryAfterMs` (reconnect frame, connect-time
+ * OVERLOADED or 429) is a floor — retrying earlier would only be refused again.
  */
 export function nextDelay(backoff: number, retryAfterMs: number | undefined): number {
   return retryAfterMs === undefined ? backoff : Math.max(backoff, retryAfterMs)

@@ -105,7 +105,8 @@ export function createConnection(deps: ConnectionDeps) {
   let authFailures = 0
   let lastTokenAt = Number.NEGATIVE_INFINITY
   let skewedExpiries = 0
-  let retryAfterMs: number | undefined
+  // A `reconnect` frame's hint, for the reconnect that follows it (not one much later).
+  let hint: { ms: number; at: number } | null = null
 
   const outbound = createOutbound((frames) => active?.send(frames))
   const isOpen = () => machine.status === 'open' && active !== null
@@ -222,7 +223,7 @@ export function createConnection(deps: ConnectionDeps) {
       pingTimer.clear()
     } else {
       authFailures = 0
-      retryAfterMs = undefined
+      hint = null
       machine.transition('open', kind, { transport: kind, attempt: 0, nextRetryAt: null, error: null })
       lastTick = lastActivity
       tickTimer.set(TICK_MS, tick)
@@ -238,7 +239,7 @@ export function createConnection(deps: ConnectionDeps) {
       const type = frame.type
       if (type === 'ping') continue
       if (type === 'reconnect') {
-        retryAfterMs = frame.retryAfterMs
+        hint = { ms: frame.retryAfterMs, at: timers.now() }
         continue
       }
       if (type === 'pong') {
@@ -257,8 +258,6 @@ export function createConnection(deps: ConnectionDeps) {
         // The server refused the new token: a fresh connect decides whether it is terminal.
         return drop(new ClientError(frame.code, frame.message))
       }
-      if (type === 'error' && frame.id === undefined && frame.retryAfterMs !== undefined)
-        retryAfterMs = frame.retryAfterMs
       listener.onFrame(frame)
       // A listener may have closed the client or dropped the connection.
       if (!isOpen()) return
@@ -297,11 +296,15 @@ export function createConnection(deps: ConnectionDeps) {
     }
     const attempt = machine.$state.get().attempt
     const authRetry = error !== null && AUTH_CODES.has(error.code) && authFailures === 1
-    const delay = authRetry ? 0 : nextDelay(deps.retryDelay(attempt), retryAfterMs ?? error?.retryAfterMs)
-    retryAfterMs = undefined
+    // Only a hint for this reconnect counts: a rejection answering the attempt (503, 429), or a
+    // `reconnect` frame no older than its own delay.
+    const now = timers.now()
+    const hinted = hint !== null && now - hint.at <= hint.ms ? hint.ms - (now - hint.at) : undefined
+    hint = null
+    const delay = authRetry ? 0 : nextDelay(deps.retryDelay(attempt), hinted ?? error?.retryAfterMs)
     machine.transition('reconnecting', error?.code ?? 'closed', {
       attempt: attempt + 1,
-      nextRetryAt: timers.now() + delay,
+      nextRetryAt: now + delay,
       error,
     })
     retryTimer.set(delay, () => void reconnect(attempt + 1, error))

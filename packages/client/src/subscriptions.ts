@@ -24,7 +24,7 @@ import { ClientError } from './client-error'
 import { stableJson } from './stable-json'
 import type { SubscriptionStore } from './store/subscription-store'
 import type { MergeStrategy, OptimisticEvent, SubscriptionState } from './store/types'
-import type { TimerProvider } from './timers'
+import type { TimerHandle, TimerProvider } from './timers'
 
 /** Options of `client.subscribe`. */
 export interface SubscribeOptions<TData> {
@@ -156,6 +156,39 @@ const combine = (entries: Iterable<Entry>): Filter | undefined => {
 export function createSubscriptions(deps: SubscriptionsDeps) {
   const topics = new Map<string, TopicState>()
   const presenceStates = new Map<string, JsonObject>()
+  // setPresence and unsubscribe have no caller to report to, so they carry ids: a RATE_LIMITED
+  // answer is matched to its command and the command sent again after `retryAfterMs`.
+  const commands = new Map<string, { type: 'setPresence' | 'unsubscribe'; topic: string }>()
+  const retries = new Set<TimerHandle>()
+
+  const sendCommand = (type: 'setPresence' | 'unsubscribe', topic: string) => {
+    const id = deps.nextId()
+    commands.set(id, { type, topic })
+    if (type === 'unsubscribe') deps.send({ type, id, topic })
+    else deps.send({ type, id, topic, state: presenceStates.get(topic) ?? null })
+  }
+
+  const onCommandAnswer = (frame: ServerFrame & { id?: string }): boolean => {
+    const command = frame.id === undefined ? undefined : commands.get(frame.id)
+    if (!command || frame.id === undefined) return false
+    commands.delete(frame.id)
+    if (frame.type !== 'error' || frame.code !== 'RATE_LIMITED') return frame.type !== 'unsubscribed'
+    const timer = deps.timers.setTimeout(() => {
+      retries.delete(timer)
+      // Still meant? A later setPresence or subscribe decides, and a reconnect restates presence.
+      if (!deps.isOpen()) return
+      const subscribed = topics.has(command.topic)
+      if (command.type === 'setPresence' ? subscribed : !subscribed) sendCommand(command.type, command.topic)
+    }, frame.retryAfterMs ?? 1000)
+    retries.add(timer)
+    return true
+  }
+
+  const cancelCommands = () => {
+    commands.clear()
+    for (const timer of retries) deps.timers.clearTimeout(timer)
+    retries.clear()
+  }
   // Snapshot and presence wishes are per entry, but the server keeps one mode per topic.
   const anyWants = (state: TopicState, wish: 'snapshot' | 'presence') => {
     for (const entry of state.entries.values()) if (entry[wish]) return true
@@ -183,8 +216,7 @@ export function createSubscriptions(deps: SubscriptionsDeps) {
     state.serverKey = subscriptionKey(state)
     deps.send(frame)
     // A (re)subscription starts without this connection's presence: state it again.
-    const mine = presenceStates.get(state.topic)
-    if (mine) deps.send({ type: 'setPresence', topic: state.topic, state: mine })
+    if (presenceStates.has(state.topic)) sendCommand('setPresence', state.topic)
   }
 
   // What the server subscription must look like: a change means subscribing again.
@@ -423,7 +455,7 @@ export function createSubscriptions(deps: SubscriptionsDeps) {
         if (owner.entries.size === 0) {
           topics.delete(owner.topic)
           presenceStates.delete(owner.topic)
-          if (deps.isOpen()) deps.send({ type: 'unsubscribe', topic: owner.topic })
+          if (deps.isOpen()) sendCommand('unsubscribe', owner.topic)
         } else if (subscriptionKey(owner) !== owner.serverKey) {
           sendSubscribe(owner)
         }
@@ -440,7 +472,7 @@ export function createSubscriptions(deps: SubscriptionsDeps) {
     }
     if (state === null) presenceStates.delete(topic)
     else presenceStates.set(topic, state)
-    deps.send({ type: 'setPresence', topic, state })
+    sendCommand('setPresence', topic)
   }
 
   return {
@@ -458,6 +490,8 @@ export function createSubscriptions(deps: SubscriptionsDeps) {
       for (const state of topics.values()) sendSubscribe(state)
     },
     onDrop(): void {
+      // Answers to them will not come; a reconnect restates presence and has no subscriptions to end.
+      cancelCommands()
       // A snapshot still awaited stays wanted: the next subscribe asks for it again from the head.
       for (const state of topics.values()) {
         for (const entry of state.entries.values()) {
@@ -467,6 +501,7 @@ export function createSubscriptions(deps: SubscriptionsDeps) {
       }
     },
     onClosed(): void {
+      cancelCommands()
       for (const state of topics.values()) {
         state.awaitingSnapshot = false
         setAll(state, 'idle')
@@ -474,6 +509,7 @@ export function createSubscriptions(deps: SubscriptionsDeps) {
     },
     /** Routes a topic frame; false when the frame is not for the subscriptions layer. */
     handle(frame: ServerFrame): boolean {
+      if (onCommandAnswer(frame)) return true
       if (frame.type === 'error') {
         const state = findBySubscribeId(frame)
         if (state) onError(state, frame.code, frame.message)

@@ -93,7 +93,7 @@ describe('subscribe', () => {
     expect(server.last.frames).toHaveLength(1)
     b.unsubscribe()
     await advance(0)
-    expect(server.last.frames[1]).toEqual({ type: 'unsubscribe', topic: 'todos' })
+    expect(server.last.frames[1]).toEqual({ type: 'unsubscribe', id: expect.any(String), topic: 'todos' })
     client.close()
   })
 
