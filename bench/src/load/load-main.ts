@@ -7,6 +7,7 @@ import { cpuUsage } from 'node:process'
 import { openFileLimit } from '../lib/child.ts'
 import { sleep } from '../lib/clock.ts'
 import { serveRpc, signalReady } from '../lib/rpc.ts'
+import { runQueueWaitNs } from '../lib/schedstat.ts'
 import { percentile } from '../lib/stats.ts'
 import { Recorder } from './recorder.ts'
 import { openSubscriber, type Subscriber, type SubscriberSpec } from './subscribers.ts'
@@ -15,6 +16,7 @@ const recorder = new Recorder()
 const subscribers: Subscriber[] = []
 let expected = 0
 let cpuStart = cpuUsage()
+let waitStart = runQueueWaitNs()
 
 serveRpc({
   openFiles: () => openFileLimit(),
@@ -51,6 +53,7 @@ serveRpc({
     expected = eventsPerSubscriber * subscribers.length
     recorder.arm({ latency, expected })
     cpuStart = cpuUsage()
+    waitStart = runQueueWaitNs()
     return { expected }
   },
   /**
@@ -69,6 +72,7 @@ serveRpc({
       await sleep(5)
     }
     const cpu = cpuUsage(cpuStart)
+    const wait = runQueueWaitNs()
     const result: Record<string, unknown> = {
       expected,
       received: recorder.received,
@@ -76,6 +80,7 @@ serveRpc({
       firstAt: recorder.firstAt,
       lastAt: recorder.lastAt,
       cpuUs: cpu.user + cpu.system,
+      waitUs: wait === null || waitStart === null ? null : (wait - waitStart) / 1000,
     }
     if (recorder.latencyMode) {
       const samples = recorder.sortedSamples()

@@ -17,6 +17,8 @@ export interface FanoutRun {
   serverWaitShare: number | null
   /** Share of one CPU the load generator used; near 1 means the client side was the limit. */
   loadCpuShare: number
+  /** Share of the run the load generator waited for its CPU while another job held it. */
+  loadWaitShare: number | null
   /** Bytes the subscriber read per delivered event (transport framing excluded); null if unknown. */
   bytesPerDelivery: number | null
 }
@@ -27,6 +29,7 @@ interface FinishResult {
   bytes: number
   lastAt: number
   cpuUs: number
+  waitUs: number | null
 }
 
 /**
@@ -55,6 +58,7 @@ export async function fanoutRun(target: Target): Promise<FanoutRun> {
       serverCpuShare: (cpu.userUs + cpu.systemUs) / 1000 / (finish.lastAt - startedAt),
       serverWaitShare: cpu.waitUs === null ? null : cpu.waitUs / 1000 / (finish.lastAt - startedAt),
       loadCpuShare: finish.cpuUs / 1000 / (finish.lastAt - startedAt),
+      loadWaitShare: finish.waitUs === null ? null : finish.waitUs / 1000 / (finish.lastAt - startedAt),
       bytesPerDelivery: target.client === 'socketio' ? null : finish.bytes / finish.received,
     }
   })

@@ -17,6 +17,8 @@ export interface LatencyRun {
   /** Share of the run the server waited for its CPU while another job held it; null if unknown. */
   serverWaitShare: number | null
   loadCpuShare: number
+  /** Share of the run the load generator waited for its CPU while another job held it. */
+  loadWaitShare: number | null
   /** Largest number of events the publisher had to catch up on in one tick (timer lateness). */
   publisherMaxBehind: number
 }
@@ -26,6 +28,7 @@ interface FinishResult {
   received: number
   lastAt: number
   cpuUs: number
+  waitUs: number | null
   latency: { count: number; p50: number; p99: number; max: number }
 }
 
@@ -59,6 +62,7 @@ export async function latencyRun(target: Target): Promise<LatencyRun> {
       serverCpuShare: (cpu.userUs + cpu.systemUs) / 1000 / wallMs,
       serverWaitShare: cpu.waitUs === null ? null : cpu.waitUs / 1000 / wallMs,
       loadCpuShare: finish.cpuUs / 1000 / wallMs,
+      loadWaitShare: finish.waitUs === null ? null : finish.waitUs / 1000 / wallMs,
       publisherMaxBehind: published.maxBehind,
     }
   })
