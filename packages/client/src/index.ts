@@ -5,6 +5,7 @@ export { ClientError, type ClientErrorOptions } from './client-error'
 export type { ConnectionHooks } from './connection'
 export type { ConnectionState, ConnectionStatus, Transition, TransportKind } from './connection-state'
 export { browserEnvironment, type ClientEnvironment } from './environment'
+export { initialSubscriptionState } from './initial-subscription-state'
 export {
   type CrudOptions,
   type CrudState,

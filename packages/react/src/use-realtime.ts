@@ -5,8 +5,8 @@ import type {
   SubscriptionState,
   TopicSchema,
 } from '@sluice/client'
+import { initialSubscriptionState } from '@sluice/client'
 import { useMemo, useSyncExternalStore } from 'react'
-import { initialState } from './initial-state'
 import type { RealtimeClient, StructuralClient, TopicData } from './realtime-client'
 import { useClient } from './sluice-provider'
 
@@ -30,7 +30,7 @@ function createSource<TData>(
   let active: Subscription<TData> | null = null
   let initial: SubscriptionState<TData> | undefined
   const getInitial = () => {
-    initial ??= initialState(options)
+    initial ??= initialSubscriptionState(options)
     return initial
   }
   return {

@@ -1,6 +1,6 @@
 import type { SluiceClient, SubscribeOptions, SubscriptionState, TopicSchema } from '@sluice/client'
+import { initialSubscriptionState } from '@sluice/client'
 import { type MaybeRefOrGetter, onScopeDispose, type ShallowRef, shallowRef, toValue, watch } from 'vue'
-import { initialState } from './initial-state'
 import { onClient } from './on-client'
 import type { RealtimeClient, StructuralClient, TopicData } from './realtime-client'
 import { useClient } from './sluice-plugin'
@@ -51,7 +51,7 @@ export function useRealtime<TData>(
           MaybeRefOrGetter<string>,
           MaybeRefOrGetter<SubscribeOptions<TData>>,
         ])
-  const state = shallowRef(initialState(toValue(options)))
+  const state = shallowRef(initialSubscriptionState(toValue(options)))
   let stop: (() => void) | null = null
 
   const start = () => {

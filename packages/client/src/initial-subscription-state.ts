@@ -1,0 +1,21 @@
+import { initialSubscriptionState as fromParts } from './store/subscription-store'
+import type { SubscriptionState } from './store/types'
+import type { SubscribeOptions } from './subscriptions'
+
+/**
+ * What a subscription with these options shows before anything arrives: `initialData` (at
+ * `initialPosition`) if given, else the merge strategy's empty state, with status `idle`.
+ * Bindings render it on the server and before the first subscribe, so it matches the store's
+ * own starting state exactly.
+ *
+ * @example
+ * const state = initialSubscriptionState({ merge: crud<Todo>(), initialData })
+ * // { data: initialData, status: 'idle', error: null, position: null }
+ * @param options - the options later passed to `client.subscribe`
+ * @returns the state `sub.$state` starts with
+ */
+export function initialSubscriptionState<TData>(
+  options: Pick<SubscribeOptions<TData>, 'merge' | 'initialData' | 'initialPosition'>,
+): SubscriptionState<TData> {
+  return fromParts(options.merge, options.initialData, options.initialPosition ?? null)
+}
