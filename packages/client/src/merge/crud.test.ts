@@ -2,6 +2,7 @@ import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { type CrudState, crud } from './crud'
 import { ev, snap } from './test-events'
+import { expectListToMatch } from './test-list'
 
 interface Todo {
   id: string
@@ -188,8 +189,13 @@ describe('crud', () => {
               else if (o.kind !== 'other') model.set(o.id, { id: o.id, title: o.title })
             }
             const expected = prepend ? [...model.values()].reverse() : [...model.values()]
-            expect(state.items).toEqual(expected)
-            for (const id of ['a', 'b', 'c', 'd', 'e', 'f']) expect(state.get(id)).toEqual(model.get(id))
+            expectListToMatch(
+              state,
+              expected,
+              (id) => model.get(id),
+              ['a', 'b', 'c', 'd', 'e', 'f'],
+              [[1, -1]],
+            )
             if (batch.every((o) => o.kind === 'other')) {
               expect(state).toBe(previous)
             }
@@ -197,6 +203,59 @@ describe('crud', () => {
         },
       ),
       { numRuns: 300 },
+    )
+  })
+  it('matches the model at scale: thousands of items, deletes and prepends, older states intact', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 0, max: 5000 }),
+        fc.array(
+          fc.array(
+            fc.record({
+              kind: fc.constantFrom('created', 'updated', 'deleted'),
+              // Keys past the snapshot's are new items; a run of deletes empties whole chunks.
+              id: fc.nat({ max: 6000 }),
+              run: fc.integer({ min: 1, max: 200 }),
+            }),
+            { maxLength: 30 },
+          ),
+          { minLength: 1, maxLength: 6 },
+        ),
+        fc.boolean(),
+        (size, batches, prepend) => {
+          const merge = crud<Todo>({ prepend })
+          const snapshot = Array.from({ length: size }, (_, i) => t(`k${i}`, `s${i}`))
+          const model = new Map(snapshot.map((todo) => [todo.id, todo]))
+          const ordered = () => (prepend ? [...model.values()].reverse() : [...model.values()])
+          let state = snap(merge, prepend ? [...snapshot].reverse() : snapshot)
+          const first = { state, items: ordered() }
+          let title = 0
+          for (const batch of batches) {
+            const events = batch.flatMap(({ kind, id, run }) =>
+              Array.from({ length: kind === 'deleted' ? run : 1 }, (_, r) => {
+                const key = `k${id + r}`
+                if (kind === 'deleted') {
+                  model.delete(key)
+                  return ev('deleted', undefined, key)
+                }
+                const todo = t(key, `t${title++}`)
+                model.set(key, todo)
+                return ev(kind, todo)
+              }),
+            )
+            state = merge.apply(state, events)
+            const expected = ordered()
+            const keys = batch.map(({ id }) => `k${id}`)
+            expectListToMatch(state, expected, (key) => model.get(key), keys, [
+              [-70, -3],
+              [size >> 1, (size >> 1) + 130],
+            ])
+          }
+          expect(first.state.items).toEqual(first.items)
+          expect(first.state.get('k0')).toEqual(first.items.find((todo) => todo.id === 'k0'))
+        },
+      ),
+      { numRuns: 40 },
     )
   })
 })

@@ -390,14 +390,7 @@ class Batch<T> {
 
   // The policy, not the base, says the order: `initial()` is made before the policy is known.
   finish(reversed: boolean): KeyedList<T> {
-    return new ChunkedList(
-      this.size,
-      this.groups!,
-      this.positions,
-      this.index.commit(),
-      reversed,
-      this.bits,
-    )
+    return new ChunkedList(this.size, this.groups!, this.positions, this.index.commit(), reversed, this.bits)
   }
 
   /** Moves the chunk after `left` into it. */

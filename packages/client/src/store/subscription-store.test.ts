@@ -1,6 +1,6 @@
 import type { EventFrame, Json } from '@sluice/protocol'
 import { describe, expect, it, vi } from 'vitest'
-import { crud } from '../merge/crud'
+import { type CrudState, crud } from '../merge/crud'
 import { custom } from '../merge/custom'
 import { createSubscriptionStore } from './subscription-store'
 import type { Scheduler } from './types'
@@ -233,6 +233,48 @@ describe('createSubscriptionStore', () => {
     store.pushEvents([at('e1', 2, event('created', { id: 'a', title: 'ours' }, { publishId: 'p1' }))])
     manual.run()
     expect(titles(store.$state.get().data.items)).toEqual(['a:ours'])
+  })
+
+  it('layers optimistic changes over a large list, leaving confirmed and earlier states intact', () => {
+    const manual = manualScheduler()
+    const todos = Array.from({ length: 5000 }, (_, i) => ({ id: `k${i}`, title: `T${i}` }))
+    const store = createSubscriptionStore({
+      merge: crud<Todo>(),
+      scheduler: manual.scheduler,
+      initialData: list(todos),
+    })
+    const published: Array<{ data: CrudState<Todo>; items: string[] }> = []
+    store.$state.listen((state) => published.push({ data: state.data, items: titles(state.data.items) }))
+    const confirmed = new Map(todos.map((todo) => [todo.id, todo]))
+    const rollback = store.optimistic({ kind: 'deleted', key: 'k10' })
+    store.optimistic({ kind: 'created', key: 'draft', data: { id: 'draft', title: 'mine' } })
+    const visible = () => {
+      const items = [...confirmed.values()].filter((todo) => todo.id !== 'k10')
+      return titles(confirmed.has('draft') ? items : [...items, { id: 'draft', title: 'mine' }])
+    }
+    let n = 0
+    for (const batch of [
+      // Updates all over the list, a run of deletes that empties chunks, new items.
+      Array.from({ length: 50 }, (_, i) => event('updated', { id: `k${i * 97}`, title: `u${i}` })),
+      Array.from({ length: 300 }, (_, i) => event('deleted', { id: `k${1000 + i}`, title: '' })),
+      Array.from({ length: 100 }, (_, i) => event('created', { id: `n${i}`, title: `N${i}` })),
+    ]) {
+      for (const frame of batch) {
+        if (frame.kind === 'deleted') confirmed.delete(frame.key!)
+        else confirmed.set(frame.key!, frame.data as unknown as Todo)
+      }
+      store.pushEvents(batch.map((frame) => at('e1', ++n, frame)))
+      manual.run()
+      expect(titles(store.$state.get().data.items)).toEqual(visible())
+    }
+    rollback()
+    expect(store.$state.get().data.get('k10')).toEqual({ id: 'k10', title: 'T10' })
+    expect(store.$state.get().data.size).toBe(confirmed.size + 1)
+    expect(published).toHaveLength(6)
+    for (const { data, items } of published) {
+      expect(titles(data.slice())).toEqual(items)
+      expect(data.has('k10')).toBe(items.includes('k10:T10'))
+    }
   })
 
   it('rolls back an optimistic event, and rollback after confirmation is a no-op', () => {

@@ -1,0 +1,48 @@
+import { describe, expect, it } from 'vitest'
+import { type KeyIndex, KeyIndexWriter, keyIndexOf, reroot } from './key-index'
+
+function write(base: KeyIndex, entries: Array<[string, number | null]>): KeyIndex {
+  const writer = new KeyIndexWriter(base)
+  for (const [key, value] of entries) {
+    if (value === null) writer.delete(key)
+    else writer.set(key, value)
+  }
+  return writer.commit()
+}
+
+const view = (version: KeyIndex) =>
+  Object.fromEntries([...reroot(version)].sort(([a], [b]) => a.localeCompare(b)))
+
+describe('key index', () => {
+  it('keeps every version readable, moving the one shared Map between branches', () => {
+    const v0 = keyIndexOf(new Map([['a', 1]]))
+    const v1 = write(v0, [
+      ['b', 2],
+      ['a', 3],
+      ['a', 4],
+    ])
+    const branch = write(v0, [['a', null]])
+    const v2 = write(v1, [
+      ['b', null],
+      ['c', 5],
+    ])
+    expect(view(v2)).toEqual({ a: 4, c: 5 })
+    expect(view(v0)).toEqual({ a: 1 })
+    expect(view(branch)).toEqual({})
+    expect(view(v1)).toEqual({ a: 4, b: 2 })
+    expect(view(v2)).toEqual({ a: 4, c: 5 })
+    // One Map for all: only the version read last owns it.
+    expect([v0.map, v1.map, branch.map, v2.map === reroot(v0)]).toEqual([null, null, null, true])
+  })
+
+  it('returns the base when nothing was written, and abort restores it', () => {
+    const v0 = keyIndexOf(new Map([['a', 1]]))
+    expect(new KeyIndexWriter(v0).commit()).toBe(v0)
+    const writer = new KeyIndexWriter(v0)
+    writer.set('a', 2)
+    writer.set('b', 3)
+    writer.delete('a')
+    writer.abort()
+    expect(view(v0)).toEqual({ a: 1 })
+  })
+})

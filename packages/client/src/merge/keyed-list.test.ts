@@ -1,0 +1,196 @@
+import fc from 'fast-check'
+import { describe, expect, it } from 'vitest'
+import {
+  applyToKeyedList,
+  emptyKeyedList,
+  type KeyedList,
+  type KeyedListPolicy,
+  keyedListFrom,
+} from './keyed-list'
+import { ev } from './test-events'
+import { expectListToMatch } from './test-list'
+
+interface Item {
+  id: string
+  v: number
+  w?: number
+}
+
+const classify = (kind: string) =>
+  kind === 'created' ? 'create' : kind === 'updated' ? 'update' : kind === 'deleted' ? 'remove' : null
+
+// Chunks of 4 in groups of 2 chunks: a few dozen items reach new groups, chunk merges and
+// emptied chunks, which the default sizes only reach with thousands.
+const policy = (prepend: boolean, patch: boolean): KeyedListPolicy<Item> => ({
+  keyOf: (item) => item.id,
+  classify,
+  prepend,
+  patch,
+  chunkSize: 4,
+  groupBits: 1,
+})
+
+/** What the list must hold: upserts in a Map, whose insertion order is the list's order. */
+class Model {
+  readonly map = new Map<string, Item>()
+  constructor(
+    private readonly prepend: boolean,
+    private readonly patch: boolean,
+  ) {}
+
+  apply(op: Op): void {
+    const current = this.map.get(op.id)
+    if (op.kind === 'deleted') this.map.delete(op.id)
+    else if (op.kind === 'updated' && this.patch && current) this.map.set(op.id, { ...current, ...op.data() })
+    else if (op.kind !== 'other') this.map.set(op.id, op.data())
+  }
+
+  items(): Item[] {
+    const items = [...this.map.values()]
+    return this.prepend ? items.reverse() : items
+  }
+}
+
+interface Op {
+  kind: string
+  id: string
+  data: () => Item
+}
+
+const KEYS = Array.from({ length: 24 }, (_, i) => `k${i}`)
+
+const op = fc
+  .record({
+    kind: fc.constantFrom('created', 'created', 'updated', 'deleted', 'deleted', 'other'),
+    id: fc.constantFrom(...KEYS),
+    v: fc.integer({ min: 0, max: 3 }),
+    partial: fc.boolean(),
+  })
+  .map(
+    ({ kind, id, v, partial }): Op => ({
+      kind,
+      id,
+      // A partial item (no v) shows whether patch merged it into the old one.
+      data: () => (partial ? ({ id, w: v } as Item) : { id, v }),
+    }),
+  )
+
+const toEvent = (o: Op) => (o.kind === 'deleted' ? ev('deleted', undefined, o.id) : ev(o.kind, o.data()))
+
+const ranges = fc.array(
+  fc.tuple(
+    fc.option(fc.integer({ min: -30, max: 30 }), { nil: undefined }),
+    fc.option(fc.integer({ min: -30, max: 30 }), { nil: undefined }),
+  ),
+  { maxLength: 4 },
+)
+
+describe('keyed list', () => {
+  it('matches a Map model through every accessor, and every earlier state stays as it was', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.constantFrom(...KEYS), { maxLength: 20 }),
+        fc.array(
+          fc.record({
+            ops: fc.array(op, { maxLength: 16 }),
+            branch: fc.array(op, { maxLength: 6 }),
+            fromOlder: fc.boolean(),
+          }),
+          { maxLength: 10 },
+        ),
+        fc.boolean(),
+        fc.boolean(),
+        ranges,
+        (snapshotKeys, steps, prepend, patch, sliceRanges) => {
+          const p = policy(prepend, patch)
+          const model = new Model(prepend, patch)
+          // The snapshot is given in display order; a Model fed oldest first must end up the same.
+          const snapshot = snapshotKeys.map((id, i) => ({ id, v: i }))
+          const seen = new Map<string, Item>()
+          for (const item of snapshot) seen.set(item.id, item)
+          const oldestFirst = prepend ? [...snapshot].reverse() : snapshot
+          for (const item of oldestFirst) {
+            // A later duplicate wins; prepending it also keeps the later one's place.
+            if (!model.map.has(item.id)) model.map.set(item.id, seen.get(item.id)!)
+          }
+          let state: KeyedList<Item> = keyedListFrom(snapshot, p)
+          const history: Array<{ state: KeyedList<Item>; items: Item[]; map: Map<string, Item> }> = []
+          for (const { ops, branch, fromOlder } of steps) {
+            history.push({ state, items: model.items(), map: new Map(model.map) })
+            // A discarded batch on an older state first, as the store re-derives optimistic
+            // changes: it must change neither that state nor the lineage's later ones.
+            const older = history[fromOlder ? 0 : history.length - 1]!.state
+            applyToKeyedList(older, branch.map(toEvent), p)
+            const previous = state
+            state = applyToKeyedList(state, ops.map(toEvent), p)
+            for (const o of ops) model.apply(o)
+            if (ops.every((o) => o.kind === 'other')) expect(state).toBe(previous)
+            expectListToMatch(state, model.items(), (key) => model.map.get(key), KEYS, sliceRanges)
+          }
+          for (const entry of history) {
+            expectListToMatch(entry.state, entry.items, (key) => entry.map.get(key), KEYS, sliceRanges)
+          }
+        },
+      ),
+      { numRuns: 400 },
+    )
+  })
+
+  it('returns the same list when a batch changes nothing, even after a newer one was derived', () => {
+    const p = policy(false, false)
+    const start = keyedListFrom([{ id: 'a', v: 1 }], p)
+    const newer = applyToKeyedList(start, [ev('created', { id: 'b', v: 2 })], p)
+    const item = start.get('a')!
+    expect(applyToKeyedList(start, [ev('updated', item), ev('deleted', undefined, 'zz')], p)).toBe(start)
+    expect(newer.items).toEqual([
+      { id: 'a', v: 1 },
+      { id: 'b', v: 2 },
+    ])
+  })
+
+  it('leaves the list and its key index untouched when a batch throws halfway', () => {
+    const p: KeyedListPolicy<Item> = {
+      ...policy(false, false),
+      keyOf: (item) => {
+        if (item.v < 0) throw new Error('bad key')
+        return item.id
+      },
+    }
+    let start = emptyKeyedList<Item>()
+    start = applyToKeyedList(
+      start,
+      Array.from({ length: 10 }, (_, i) => ev('created', { id: `k${i}`, v: i })),
+      p,
+    )
+    const before = start.items
+    expect(() =>
+      applyToKeyedList(
+        start,
+        [ev('deleted', undefined, 'k0'), ev('created', { id: 'n', v: 1 }), ev('created', { id: 'x', v: -1 })],
+        p,
+      ),
+    ).toThrow('bad key')
+    expect(start.items).toBe(before)
+    expect([start.has('k0'), start.has('n'), start.get('k9')]).toEqual([true, false, { id: 'k9', v: 9 }])
+    const next = applyToKeyedList(start, [ev('deleted', undefined, 'k0')], p)
+    expect(next.items.map((item) => item.id)).toEqual(['k1', 'k2', 'k3', 'k4', 'k5', 'k6', 'k7', 'k8', 'k9'])
+    expect([next.get('k1'), next.get('k4'), next.has('k0')]).toEqual([
+      { id: 'k1', v: 1 },
+      { id: 'k4', v: 4 },
+      false,
+    ])
+  })
+
+  it('builds items once per list and caches them', () => {
+    const p = policy(true, false)
+    const list = keyedListFrom(
+      Array.from({ length: 9 }, (_, i) => ({ id: `k${i}`, v: i })),
+      p,
+    )
+    expect(list.items).toBe(list.items)
+    expect(list.slice(2, 4)).toEqual([
+      { id: 'k2', v: 2 },
+      { id: 'k3', v: 3 },
+    ])
+  })
+})
