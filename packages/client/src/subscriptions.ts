@@ -118,6 +118,8 @@ interface TopicState {
   awaitingSnapshot: boolean
   resyncReason: ResyncReason | null
   subscribeId: string | null
+  /** The last subscribe resumed from a position: a `resync` may follow its `subscribed`. */
+  resumed: boolean
 }
 
 export interface SubscriptionsDeps {
@@ -213,6 +215,7 @@ export function createSubscriptions(deps: SubscriptionsDeps) {
       if (snapshot) frame.snapshot = 'resync'
     }
     state.subscribeId = frame.id ?? null
+    state.resumed = frame.from !== undefined
     state.serverKey = subscriptionKey(state)
     deps.send(frame)
     // A (re)subscription starts without this connection's presence: state it again.
@@ -306,6 +309,26 @@ export function createSubscriptions(deps: SubscriptionsDeps) {
     }
   }
 
+  const goLive = (state: TopicState) => {
+    for (const entry of state.entries.values()) {
+      if (entry.loading) continue
+      if (entry.initialLoad && entry.load) runLoad(state, entry, entry.load)
+      else entry.store.setStatus('live', null)
+    }
+  }
+
+  // Resumed topics whose `subscribed` goes `live` once the frames of the same message or tick
+  // are handled: a `resync` of the same flow comes right after it, and `live` in between would
+  // flash (connecting → live → resyncing). The server writes the flow's frames back to back,
+  // so they arrive together unless the network splits them.
+  let settling: Set<TopicState> | null = null
+  const settle = () => {
+    const pending = settling ?? []
+    settling = null
+    for (const state of pending) if (topics.get(state.topic) === state) goLive(state)
+  }
+  const unsettle = (state: TopicState) => settling?.delete(state)
+
   const onSubscribed = (state: TopicState, frame: SubscribedFrame) => {
     if (state.position === null || state.awaitingSnapshot)
       state.position = { epoch: frame.epoch, seq: frame.seq }
@@ -313,11 +336,12 @@ export function createSubscriptions(deps: SubscriptionsDeps) {
     // there is nothing to guess: wait exactly when one is coming.
     state.awaitingSnapshot = frame.snapshot === true
     if (state.awaitingSnapshot) return
-    for (const entry of state.entries.values()) {
-      if (entry.loading) continue
-      if (entry.initialLoad && entry.load) runLoad(state, entry, entry.load)
-      else entry.store.setStatus('live', null)
+    if (!state.resumed) return goLive(state)
+    if (settling === null) {
+      settling = new Set()
+      queueMicrotask(settle)
     }
+    settling.add(state)
   }
 
   const onEvent = (state: TopicState, frame: EventFrame) => {
@@ -343,6 +367,7 @@ export function createSubscriptions(deps: SubscriptionsDeps) {
   const onResync = (state: TopicState, frame: ResyncFrame) => {
     state.position = { epoch: frame.epoch, seq: frame.seq }
     state.resyncReason = frame.reason
+    unsettle(state)
     for (const entry of state.entries.values()) {
       entry.store.setStatus('resyncing')
       for (const listener of entry.onResync) listener(frame.reason)
@@ -354,6 +379,7 @@ export function createSubscriptions(deps: SubscriptionsDeps) {
 
   const onError = (state: TopicState, code: ErrorCode, message: string) => {
     state.awaitingSnapshot = false
+    unsettle(state)
     setAll(state, 'error', { code, message })
   }
 
@@ -385,6 +411,7 @@ export function createSubscriptions(deps: SubscriptionsDeps) {
         awaitingSnapshot: false,
         resyncReason: null,
         subscribeId: null,
+        resumed: false,
       }
       // Seeded data that knows its position resumes after it instead of starting at the head.
       if (options.initialData !== undefined && options.initialPosition)
@@ -494,6 +521,7 @@ export function createSubscriptions(deps: SubscriptionsDeps) {
       cancelCommands()
       // A snapshot still awaited stays wanted: the next subscribe asks for it again from the head.
       for (const state of topics.values()) {
+        unsettle(state)
         for (const entry of state.entries.values()) {
           const status = entry.store.$state.get().status
           if (status === 'live') entry.store.setStatus('connecting')
@@ -502,6 +530,7 @@ export function createSubscriptions(deps: SubscriptionsDeps) {
     },
     onClosed(): void {
       cancelCommands()
+      settling = null
       for (const state of topics.values()) {
         state.awaitingSnapshot = false
         setAll(state, 'idle')

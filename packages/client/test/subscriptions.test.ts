@@ -270,6 +270,24 @@ describe('resume and dedup', () => {
 })
 
 describe('resync', () => {
+  test('a resumed subscription dropped right after its subscribed does not show live', async () => {
+    const { server, client } = setup()
+    const sub = client.subscribe('todos', { merge: seqLog() })
+    await advance(0)
+    server.last.send([subscribed('todos', 2), event('todos', 3)])
+    await advance(0)
+    server.last.close(1006)
+    await advance(250)
+    const statuses: string[] = []
+    sub.$state.listen((state) => statuses.push(state.status))
+    server.last.send(subscribed('todos', 3))
+    server.last.close(1006)
+    await advance(0)
+    expect(statuses).toEqual([])
+    expect(sub.$state.get().status).toBe('connecting')
+    client.close()
+  })
+
   test('epoch_changed with a snapshot: status resyncing, onResync(reason), then the snapshot and live events', async () => {
     const onResync = vi.fn()
     const { server, client } = setup()
