@@ -19,7 +19,7 @@ import {
   type SubscribeFrame,
   type UnsubscribedFrame,
 } from '@sluice/protocol'
-import type { ReadableAtom } from 'nanostores'
+import { batch, type ReadableAtom } from 'nanostores'
 import { ClientError } from './client-error'
 import { stableJson } from './stable-json'
 import type { SubscriptionStore } from './store/subscription-store'
@@ -275,9 +275,12 @@ export function createSubscriptions(deps: SubscriptionsDeps) {
         if (entry.loadGeneration !== generation || state.entries.get(entry.filterKey) !== entry) return
         const held = entry.loading ?? []
         entry.loading = null
-        entry.store.setSnapshot(data, at)
+        // One notification for the new data and `live`, not the data under the old status first.
+        batch(() => {
+          entry.store.setSnapshot(data, at)
+          entry.store.setStatus('live', null)
+        })
         if (held.length > 0) entry.store.pushEvents(held)
-        entry.store.setStatus('live', null)
       },
       (cause: unknown) => {
         if (entry.loadGeneration !== generation) return
@@ -359,8 +362,10 @@ export function createSubscriptions(deps: SubscriptionsDeps) {
     for (const entry of state.entries.values()) {
       if (entry.loading) continue
       entry.initialLoad = false
-      entry.store.setSnapshot(frame.data, position)
-      entry.store.setStatus('live', null)
+      batch(() => {
+        entry.store.setSnapshot(frame.data, position)
+        entry.store.setStatus('live', null)
+      })
     }
   }
 

@@ -40,6 +40,36 @@ describe('subscribe', () => {
     client.close()
   })
 
+  test('a snapshot notifies once: its data and live together', async () => {
+    const { server, client } = setup()
+    const sub = client.subscribe('todos', { merge: seqLog(), snapshot: true })
+    await advance(0)
+    const seen: Array<[string[], string]> = []
+    sub.$state.listen((state) => seen.push([state.data as string[], state.status]))
+    server.last.send([
+      subscribed('todos', 7, 'e1', true),
+      { type: 'snapshot', topic: 'todos', epoch: 'e1', seq: 7, data: ['s1'] },
+    ])
+    await advance(0)
+    expect(seen).toEqual([[['s1'], 'live']])
+    client.close()
+  })
+
+  test('a load() result notifies once: its data and live together', async () => {
+    const { server, client } = setup()
+    const sub = client.subscribe('todos', { merge: seqLog(), load: async () => ['l1'] })
+    await advance(0)
+    const seen: Array<[string[], string]> = []
+    sub.$state.listen((state) => seen.push([state.data as string[], state.status]))
+    server.last.send(subscribed('todos', 7))
+    await advance(0)
+    expect(seen).toEqual([
+      [[], 'resyncing'],
+      [['l1'], 'live'],
+    ])
+    client.close()
+  })
+
   test('an unusable frame in a batch is dropped alone and warned about in development', async () => {
     const warn = vi.spyOn(console, 'warn').mockImplementation(() => {})
     const { server, client } = setup()
