@@ -1,16 +1,25 @@
 // The SSE stream's bytes on the wire, read from a raw TCP socket: an HTTP/1.1 stream is a
 // valid chunked body whatever path wrote each chunk, and an HTTP/1.0 stream is plain text.
+import { createServer, type Server } from 'node:http'
+import type { AddressInfo } from 'node:net'
 import { connect, type Socket } from 'node:net'
 import { afterEach, describe, expect, it } from 'vitest'
+import { createSluiceServer, type SluiceServer } from '../src/index'
 import { createTestServer, type TestServer } from '../src/testing'
 
 let t: TestServer | undefined
 let socket: Socket | undefined
+let embedded: { http: Server; sluice: SluiceServer } | undefined
 
 afterEach(async () => {
   socket?.destroy()
   await t?.close()
   t = undefined
+  if (embedded) {
+    await embedded.sluice.close({ retryAfterMs: 0 })
+    await new Promise((resolve) => embedded?.http.close(resolve))
+    embedded = undefined
+  }
 })
 
 const SUBSCRIPTIONS = Buffer.from(JSON.stringify([{ topic: 'room' }])).toString('base64url')
@@ -100,5 +109,27 @@ describe('SSE stream on the wire', () => {
     expect(head.toLowerCase()).not.toContain('transfer-encoding')
     expect(body.toString('utf8')).toMatch(/^retry: \d+\nevent: welcome\n/)
     expect(body.toString('utf8')).toMatch(/\nid: [^:\n]+:1\ndata: \{"type":"event".*"key":"k1".*\}\n\n$/)
+  })
+
+  it('sends every byte through res.write when a middleware wrapped it (e.g. compression)', async () => {
+    const sluice = createSluiceServer({ logger: false })
+    const seen: string[] = []
+    const http = createServer((req, res) => {
+      const write = res.write.bind(res) as (chunk: string | Buffer) => boolean
+      // What a compression middleware does: every body byte must pass through its write.
+      res.write = ((chunk: string | Buffer) => {
+        seen.push(chunk.toString())
+        return write(chunk)
+      }) as typeof res.write
+      sluice.handler(req, res)
+    })
+    embedded = { http, sluice }
+    await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve))
+    const stream = await rawStream((http.address() as AddressInfo).port, '1.1')
+    await until(() => stream.received().includes('event: subscribed'))
+    await sluice.publish('room', { kind: 'created', key: 'k1' })
+    await until(() => stream.received().includes('"key":"k1"'))
+    const event = seen.find((text) => text.includes('"key":"k1"'))
+    expect(event).toMatch(/^id: [^:\n]+:1\ndata: \{"type":"event".*\}\n\n$/)
   })
 })

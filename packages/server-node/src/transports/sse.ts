@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto'
-import type { IncomingMessage, ServerResponse } from 'node:http'
+import { type IncomingMessage, ServerResponse } from 'node:http'
 import type { Socket } from 'node:net'
 import { decodeLastEventId } from '@sluice/protocol'
 import { Connection } from '../core/connection'
@@ -107,9 +107,17 @@ export async function openSseStream(
   req.socket.setNoDelay(true)
   // Headers go out now, so that bytes written to the socket directly come after them.
   res.flushHeaders()
-  // A socket is only assigned to the response being served (a pipelined one waits for it), and
-  // an HTTP/1.0 client gets no chunked framing: both keep to res.write.
-  const direct = res.chunkedEncoding && res.socket !== null ? res.socket : null
+  // Writing to the socket directly is only sound on a plain chunked response that owns it: a
+  // socket is only assigned to the response being served (a pipelined one waits for it), an
+  // HTTP/1.0 client gets no chunked framing, and a middleware that wrapped res.write (gzip
+  // compression) or set a content encoding must see every byte. Otherwise all goes through res.write.
+  const direct =
+    res.chunkedEncoding &&
+    res.socket !== null &&
+    res.write === ServerResponse.prototype.write &&
+    res.getHeader('content-encoding') === undefined
+      ? res.socket
+      : null
 
   const sink = new SseSink(res, direct)
   const connection = new Connection({
