@@ -118,8 +118,8 @@ interface TopicState {
   awaitingSnapshot: boolean
   resyncReason: ResyncReason | null
   subscribeId: string | null
-  /** The last subscribe resumed from a position: a `resync` may follow its `subscribed`. */
-  resumed: boolean
+  /** Where the last subscribe resumed from: a `resync` may follow its `subscribed`. */
+  resumedFrom: Position | null
 }
 
 export interface SubscriptionsDeps {
@@ -215,7 +215,7 @@ export function createSubscriptions(deps: SubscriptionsDeps) {
       if (snapshot) frame.snapshot = 'resync'
     }
     state.subscribeId = frame.id ?? null
-    state.resumed = frame.from !== undefined
+    state.resumedFrom = frame.from ?? null
     state.serverKey = subscriptionKey(state)
     deps.send(frame)
     // A (re)subscription starts without this connection's presence: state it again.
@@ -321,9 +321,9 @@ export function createSubscriptions(deps: SubscriptionsDeps) {
   }
 
   // Resumed topics whose `subscribed` goes `live` once the frames of the same message or tick
-  // are handled: a `resync` of the same flow comes right after it, and `live` in between would
-  // flash (connecting → live → resyncing). The server writes the flow's frames back to back,
-  // so they arrive together unless the network splits them.
+  // are handled: a `resync` (too_old) of the same flow may come right after it, and `live` in
+  // between would flash (connecting → live → resyncing). The server writes the flow's frames
+  // back to back, so they arrive together unless the network splits them.
   let settling: Set<TopicState> | null = null
   const settle = () => {
     const pending = settling ?? []
@@ -339,7 +339,12 @@ export function createSubscriptions(deps: SubscriptionsDeps) {
     // there is nothing to guess: wait exactly when one is coming.
     state.awaitingSnapshot = frame.snapshot === true
     if (state.awaitingSnapshot) return
-    if (!state.resumed) return goLive(state)
+    const from = state.resumedFrom
+    // Fresh, or resumed at the head: nothing to replay and no resync possible.
+    if (!from || (from.epoch === frame.epoch && from.seq === frame.seq)) return goLive(state)
+    // Another epoch, or past the head: the resync (epoch_changed, ahead) follows for certain.
+    if (from.epoch !== frame.epoch || from.seq > frame.seq) return
+    // A replay or a too_old resync: only the frames after this one tell.
     if (settling === null) {
       settling = new Set()
       queueMicrotask(settle)
@@ -416,7 +421,7 @@ export function createSubscriptions(deps: SubscriptionsDeps) {
         awaitingSnapshot: false,
         resyncReason: null,
         subscribeId: null,
-        resumed: false,
+        resumedFrom: null,
       }
       // Seeded data that knows its position resumes after it instead of starting at the head.
       if (options.initialData !== undefined && options.initialPosition)

@@ -300,6 +300,39 @@ describe('resume and dedup', () => {
 })
 
 describe('resync', () => {
+  test('a resume whose subscribed names another epoch shows no live before the resync, however late it comes', async () => {
+    const { server, client } = setup()
+    const sub = client.subscribe('todos', { merge: seqLog() })
+    await advance(0)
+    server.last.send([subscribed('todos', 2), event('todos', 3)])
+    await advance(0)
+    server.last.close(1006)
+    await advance(250)
+    const statuses: string[] = []
+    sub.$state.listen((state) => statuses.push(state.status))
+    server.last.send(subscribed('todos', 0, 'e2'))
+    await advance(1000)
+    expect(statuses).toEqual([])
+    server.last.send({ type: 'resync', topic: 'todos', reason: 'epoch_changed', epoch: 'e2', seq: 0 })
+    await advance(0)
+    expect(statuses).toEqual(['resyncing', 'live'])
+    expect(sub.$state.get().error).toMatchObject({ code: 'STALE' })
+    client.close()
+  })
+
+  test('a resume at the head goes live with its subscribed: no replay and no resync can follow', async () => {
+    const { server, client } = setup()
+    const sub = client.subscribe('todos', { merge: seqLog() })
+    await advance(0)
+    server.last.send([subscribed('todos', 2), event('todos', 3)])
+    await advance(0)
+    server.last.close(1006)
+    await advance(250)
+    server.last.send(subscribed('todos', 3))
+    expect(sub.$state.get().status).toBe('live')
+    client.close()
+  })
+
   test('a resumed subscription dropped right after its subscribed does not show live', async () => {
     const { server, client } = setup()
     const sub = client.subscribe('todos', { merge: seqLog() })
@@ -310,7 +343,7 @@ describe('resync', () => {
     await advance(250)
     const statuses: string[] = []
     sub.$state.listen((state) => statuses.push(state.status))
-    server.last.send(subscribed('todos', 3))
+    server.last.send(subscribed('todos', 9))
     server.last.close(1006)
     await advance(0)
     expect(statuses).toEqual([])
