@@ -181,13 +181,17 @@ describe('keyed list', () => {
     ])
   })
 
-  it('builds items once per list and caches them', () => {
+  it('builds items once per list, caches them, and serializes as them', () => {
     const p = policy(true, false)
     const list = keyedListFrom(
       Array.from({ length: 9 }, (_, i) => ({ id: `k${i}`, v: i })),
       p,
     )
     expect(list.items).toBe(list.items)
+    // Serialized, a list is its items: what fromSnapshot reads back, in the same order.
+    const json = JSON.parse(JSON.stringify({ data: list })) as { data: Item[] }
+    expect(json.data.map((item) => item.id)).toEqual(['k0', 'k1', 'k2', 'k3', 'k4', 'k5', 'k6', 'k7', 'k8'])
+    expect(keyedListFrom(json.data, p).items).toEqual(list.items)
     expect(list.slice(2, 4)).toEqual([
       { id: 'k2', v: 2 },
       { id: 'k3', v: 3 },

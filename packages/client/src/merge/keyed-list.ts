@@ -22,6 +22,8 @@ export interface KeyedList<T> extends Iterable<T> {
   at(index: number): T | undefined
   /** The items from `start` to `end` (exclusive), as `Array.prototype.slice` takes them. */
   slice(start?: number, end?: number): T[]
+  /** `JSON.stringify` writes the items array, which the strategy's `fromSnapshot` reads back. */
+  toJSON(): readonly T[]
 }
 
 /** What an event does to the item its key names; `null` ignores the event. */
@@ -106,6 +108,10 @@ class ChunkedList<T> implements KeyedList<T> {
       this.cachedItems = this.reversed ? out.reverse() : out
     }
     return this.cachedItems
+  }
+
+  toJSON(): readonly T[] {
+    return this.items
   }
 
   get(key: string): T | undefined {
