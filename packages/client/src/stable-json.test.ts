@@ -6,3 +6,9 @@ test('sorts keys at every level, keeps array order', () => {
   expect(stableJson({ a: 1, b: 2 })).toBe(stableJson({ b: 2, a: 1 }))
   expect(stableJson(undefined)).toBe('')
 })
+
+test('keeps a __proto__ key, so two different call arguments never share one identity', () => {
+  const args = JSON.parse('{"__proto__":{"x":1},"a":2}')
+  expect(stableJson(args)).toBe('{"__proto__":{"x":1},"a":2}')
+  expect(stableJson(args)).not.toBe(stableJson({ a: 2 }))
+})

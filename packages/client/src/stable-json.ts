@@ -6,7 +6,8 @@ export function stableJson(value: unknown): string {
   if (value === undefined) return ''
   return JSON.stringify(value, (_key, inner: unknown) => {
     if (inner === null || typeof inner !== 'object' || Array.isArray(inner)) return inner
-    const sorted: Record<string, unknown> = {}
+    // No prototype, so a `__proto__` key (legal in JSON args) is kept instead of dropped.
+    const sorted: Record<string, unknown> = Object.create(null)
     for (const key of Object.keys(inner).sort()) sorted[key] = (inner as Record<string, unknown>)[key]
     return sorted
   })

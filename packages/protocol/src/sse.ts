@@ -50,7 +50,8 @@ const CURSOR_PREFIX = 'm.'
  * @example encodeStreamCursor(new Map([['a', { epoch: 'e1', seq: 3 }]])) // 'm.eyJhIjoiZTE6MyJ9'
  */
 export function encodeStreamCursor(positions: ReadonlyMap<string, Position>): string {
-  const object: Record<string, string> = {}
+  // No prototype: a topic named `__proto__` must become a key, not replace the prototype.
+  const object: Record<string, string> = Object.create(null)
   for (const [topic, position] of positions) object[topic] = formatPosition(position)
   return CURSOR_PREFIX + encodeBase64Url(JSON.stringify(object))
 }

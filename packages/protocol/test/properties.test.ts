@@ -86,6 +86,11 @@ describe('round trips', () => {
     )
   })
 
+  test('stream cursor keeps a topic named __proto__ (found by the property below)', () => {
+    const positions = new Map([['__proto__', { epoch: 'A', seq: 0 }]])
+    expect(decodeLastEventId(encodeStreamCursor(positions), ['__proto__'])).toEqual(positions)
+  })
+
   test('stream cursor', () => {
     fc.assert(
       fc.property(
