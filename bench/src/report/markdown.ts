@@ -176,6 +176,7 @@ function latencySection(results: BenchResults): string {
           'server CPU',
           'server waiting for CPU',
           'load-gen CPU',
+          'load-gen waiting for CPU',
         ],
         rows,
       ),
