@@ -258,4 +258,32 @@ describe('crud', () => {
       { numRuns: 40 },
     )
   })
+  it('keeps every held state whole through a long churn of creates and deletes', () => {
+    const merge = crud<Todo>()
+    let state = snap(
+      merge,
+      Array.from({ length: 100 }, (_, i) => t(`k${i}`)),
+    )
+    const model = new Map(state.items.map((todo) => [todo.id, todo]))
+    const held: Array<{ state: CrudState<Todo>; items: Todo[] }> = [{ state, items: [...model.values()] }]
+    // 40 batches each adding 100 keys and deleting the 100 oldest: far past the writes after
+    // which the key index starts a new Map (see key-index.ts), with states held across it.
+    for (let batch = 1; batch <= 40; batch++) {
+      const events = []
+      for (let i = 0; i < 100; i++) {
+        const added = t(`k${batch * 100 + i}`)
+        model.set(added.id, added)
+        events.push(ev('created', added))
+        model.delete(`k${(batch - 1) * 100 + i}`)
+        events.push(ev('deleted', undefined, `k${(batch - 1) * 100 + i}`))
+      }
+      state = merge.apply(state, events)
+      if (batch % 7 === 0) held.push({ state, items: [...model.values()] })
+    }
+    expectListToMatch(state, [...model.values()], (key) => model.get(key), ['k0', 'k3999', 'k4000', 'k4099'])
+    for (const { state: old, items } of held) {
+      const byKey = new Map(items.map((todo) => [todo.id, todo]))
+      expectListToMatch(old, items, (key) => byKey.get(key), [items[0]!.id, items[99]!.id, 'k4050'])
+    }
+  })
 })

@@ -45,4 +45,24 @@ describe('key index', () => {
     writer.abort()
     expect(view(v0)).toEqual({ a: 1 })
   })
+  it('hands a new Map to the version after a lineage wrote over twice its size, leaving older versions whole', () => {
+    const start = keyIndexOf(new Map(Array.from({ length: 600 }, (_, i) => [`k${i}`, i] as [string, number])))
+    let version = start
+    const versions: KeyIndex[] = []
+    // Each batch rewrites 300 keys: the fifth passes max(1024, 2 × 600) written entries.
+    for (let batch = 1; batch <= 6; batch++) {
+      version = write(
+        version,
+        Array.from({ length: 300 }, (_, i): [string, number] => [`k${i}`, batch * 1000 + i]),
+      )
+      versions.push(version)
+    }
+    const maps = versions.map((v) => reroot(v))
+    expect(maps[0]).toBe(maps[3])
+    expect(maps[4]).not.toBe(maps[3])
+    expect(maps[5]).toBe(maps[4])
+    expect(reroot(start).get('k5')).toBe(5)
+    expect(versions.map((v) => reroot(v).get('k5'))).toEqual([1005, 2005, 3005, 4005, 5005, 6005])
+    expect(versions.map((v) => reroot(v).get('k599'))).toEqual([599, 599, 599, 599, 599, 599])
+  })
 })

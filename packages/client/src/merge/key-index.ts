@@ -8,6 +8,11 @@
  * Map at it, which costs the number of entries changed in between — so the store's pattern
  * (confirmed state, then optimistic events on top, then the next batch on confirmed state again)
  * costs O(batch + pending) per flush, and an old version stays correct however old it is.
+ *
+ * A version someone keeps (a list held by a component, SSR `initialData`) keeps alive every
+ * diff between it and the owner. So that this stays O(size), a lineage that has written more
+ * than twice its size in entries hands the next version a copy of the Map and stops growing:
+ * the copy costs O(size) once per 2 × size writes, O(1) per write.
  */
 export interface KeyIndex {
   /** The owner's Map, or null when this version is a diff away from another. */
@@ -15,10 +20,15 @@ export interface KeyIndex {
   /** Entries to write into `next`'s Map to get this version (undefined: absent). */
   diff: Map<string, number | undefined> | null
   next: KeyIndex | null
+  /** Entries written by all versions sharing this Map. */
+  readonly lineage: { writes: number }
 }
 
+/** Minimum writes before a lineage is cut, so small lists do not copy their Map often. */
+const MIN_LINEAGE_WRITES = 1024
+
 export function keyIndexOf(map: Map<string, number>): KeyIndex {
-  return { map, diff: null, next: null }
+  return { map, diff: null, next: null, lineage: { writes: 0 } }
 }
 
 /** The Map as of `version`, moving ownership to it. */
@@ -75,9 +85,19 @@ export class KeyIndexWriter {
 
   /** The version after the writes: `base` itself when nothing was written. */
   commit(): KeyIndex {
-    const { base, undo } = this
+    const { base, undo, map } = this
     if (undo === null) return base
-    const next = keyIndexOf(this.map)
+    const lineage = base.lineage
+    lineage.writes += undo.size
+    if (lineage.writes > Math.max(MIN_LINEAGE_WRITES, 2 * map.size)) {
+      const copy = keyIndexOf(new Map(map))
+      this.abort()
+      // The old lineage counts afresh, or every later write on one of its versions (the store
+      // re-deriving optimistic changes from confirmed state) would copy the Map again.
+      lineage.writes = 0
+      return copy
+    }
+    const next: KeyIndex = { map, diff: null, next: null, lineage }
     base.map = null
     base.diff = undo
     base.next = next
