@@ -79,12 +79,15 @@ export const ofType =
 /** A WebSocket peer speaking the protocol. */
 export class WsPeer extends FrameQueue {
   readonly closed: Promise<{ code: number; reason: string }>
+  /** Every message as received, to check what the server sends together. */
+  readonly messages: string[] = []
 
   private constructor(readonly ws: WebSocket) {
     super()
     ws.on('message', (data) => {
       const text = data.toString()
-      // The server never batches, but a peer must accept both shapes.
+      this.messages.push(text)
+      // The server batches the opening frames of a subscribe flow; everything else is single.
       const parsed = JSON.parse(text) as ServerFrame | ServerFrame[]
       for (const frame of Array.isArray(parsed) ? parsed : [parsed]) this.push(frame)
     })

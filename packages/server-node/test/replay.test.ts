@@ -175,6 +175,35 @@ describe('snapshot flag on subscribed', () => {
   })
 })
 
+describe('opening frames of a flow', () => {
+  it('sends subscribed, resync and snapshot as one WebSocket batch, so a client never goes live in between', async () => {
+    t = await createTestServer({ snapshot: () => ['fresh'] })
+    const { epoch } = await publishMany(t.server, 'b', 2)
+    const peer = await open()
+    peer.send({ type: 'subscribe', id: 'r', topic: 'b', from: { epoch: 'gone', seq: 9 }, snapshot: 'resync' })
+    await peer.next(ofType('snapshot'))
+    expect(JSON.parse(peer.messages.at(-1) as string)).toEqual([
+      { type: 'subscribed', id: 'r', topic: 'b', epoch, seq: 2, snapshot: true },
+      { type: 'resync', topic: 'b', reason: 'epoch_changed', epoch, seq: 2 },
+      { type: 'snapshot', topic: 'b', epoch, seq: 2, data: ['fresh'] },
+    ])
+  })
+
+  it('sends a lone subscribed as a plain frame', async () => {
+    t = await createTestServer()
+    const { epoch } = await publishMany(t.server, 'c', 1)
+    const peer = await open()
+    peer.send({ type: 'subscribe', topic: 'c' })
+    await peer.next(ofType('subscribed'))
+    expect(JSON.parse(peer.messages.at(-1) as string)).toEqual({
+      type: 'subscribed',
+      topic: 'c',
+      epoch,
+      seq: 1,
+    })
+  })
+})
+
 describe('snapshot consistency', () => {
   it('holds publishes while an async provider runs: snapshot at H, then exactly the events after H', async () => {
     const items: string[] = []

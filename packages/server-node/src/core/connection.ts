@@ -304,6 +304,15 @@ export class Connection implements SubscriptionOwner, Scheduled {
     return this.#write(this.writer.frame(frame))
   }
 
+  /**
+   * Sends the frames that open a subscribe flow as one message, so a client never acts on
+   * `subscribed` (going live) before the `resync` or `snapshot` that follows it.
+   */
+  sendFrames(frames: readonly ServerFrame[]): boolean {
+    if (this.state !== 'open') return false
+    return this.#write(this.writer.frames(frames))
+  }
+
   /** Sends a frame shared between connections. Events are counted by the caller, in bulk. */
   sendShared(frame: SharedFrame): boolean {
     if (this.state !== 'open') return false

@@ -32,6 +32,8 @@ export interface Sink {
 /** Turns frames into a transport's messages. */
 export interface FrameWriter {
   frame(frame: ServerFrame): string
+  /** Several frames as one message, so the client handles them in one go (WebSocket: a batch). */
+  frames(frames: readonly ServerFrame[]): string
   /** A shared frame: a Buffer in wire form where every connection writes the same bytes. */
   shared(frame: SharedFrame): string | Buffer
   /** Announces that the next `subscribed` of the topic is where the client's state stands (nothing follows it). */
@@ -41,6 +43,7 @@ export interface FrameWriter {
 /** WebSocket: one JSON text message per frame; shared frames as ready-made WebSocket frames. */
 export const wsWriter: FrameWriter = {
   frame: (frame) => JSON.stringify(frame),
+  frames: (frames) => (frames.length === 1 ? JSON.stringify(frames[0]) : JSON.stringify(frames)),
   shared: (frame) => frame.wsFrame,
 }
 
@@ -77,6 +80,13 @@ export class SseWriter implements FrameWriter {
   /** A subscription was added or replaced through the command channel: ids become cursors from now on. */
   markCommandSubscriptions(): void {
     this.#viaCommands = true
+  }
+
+  /** SSE has no batches: consecutive events written in one chunk, which a reader parses in one go. */
+  frames(frames: readonly ServerFrame[]): string {
+    let text = ''
+    for (const frame of frames) text += this.frame(frame)
+    return text
   }
 
   frame(frame: ServerFrame): string {

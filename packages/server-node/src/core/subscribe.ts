@@ -3,6 +3,7 @@ import {
   type Json,
   type PresenceMember,
   type ResyncReason,
+  type ServerFrame,
   type SubscribedFrame,
   type SubscribeFrame,
   type UnsubscribeFrame,
@@ -111,9 +112,14 @@ async function start(
     if (subscription.state === 'closed') return
     // Only here does `subscribed` alone say where the client stands: nothing else follows it.
     if (!resync) connection.writer.position?.(topic, head)
-    connection.sendFrame(subscribed(frame, head.epoch, head.seq))
-    if (resync)
-      connection.sendFrame({ type: 'resync', topic, reason: resync, epoch: head.epoch, seq: head.seq })
+    connection.sendFrames(
+      resync
+        ? [
+            subscribed(frame, head.epoch, head.seq),
+            { type: 'resync', topic, reason: resync, epoch: head.epoch, seq: head.seq },
+          ]
+        : [subscribed(frame, head.epoch, head.seq)],
+    )
     await goLive(connection, subscription, head.epoch, head.seq)
     return
   }
@@ -126,12 +132,10 @@ async function start(
     const data = await runProvider(connection, topic)
     if (subscription.state === 'closed') return
     const hasSnapshot = data !== null && data !== undefined
-    connection.sendFrame(subscribed(frame, head.epoch, head.seq, hasSnapshot))
-    if (resync)
-      connection.sendFrame({ type: 'resync', topic, reason: resync, epoch: head.epoch, seq: head.seq })
-    if (hasSnapshot) {
-      connection.sendFrame({ type: 'snapshot', topic, epoch: head.epoch, seq: head.seq, data })
-    }
+    const frames: ServerFrame[] = [subscribed(frame, head.epoch, head.seq, hasSnapshot)]
+    if (resync) frames.push({ type: 'resync', topic, reason: resync, epoch: head.epoch, seq: head.seq })
+    if (hasSnapshot) frames.push({ type: 'snapshot', topic, epoch: head.epoch, seq: head.seq, data })
+    connection.sendFrames(frames)
     await goLive(connection, subscription, head.epoch, head.seq)
   } finally {
     release()
