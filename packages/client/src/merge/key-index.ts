@@ -66,10 +66,13 @@ export function reroot(version: KeyIndex): Map<string, number> {
  * each key's value in `base`; `commit` then makes the new version and `abort` restores `base`.
  */
 export class KeyIndexWriter {
-  readonly map: Map<string, number>
+  // `declare`: no class-field declarations in the bundle for fields the constructor sets.
+  declare readonly map: Map<string, number>
+  declare private readonly base: KeyIndex
   private undo: Map<string, number | undefined> | null = null
 
-  constructor(private readonly base: KeyIndex) {
+  constructor(base: KeyIndex) {
+    this.base = base
     this.map = reroot(base)
   }
 

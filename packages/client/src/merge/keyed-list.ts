@@ -90,20 +90,35 @@ function chunkCount(groups: readonly Group<unknown>[], bits: number): number {
 
 // Internally items are kept oldest first; in prepend mode the public order is the reverse, so
 // a new item is an append either way and never shifts the others.
+// Fields set in constructors are `declare`d: as parameter properties or plain fields they would
+// also be emitted as class-field declarations, bytes in every client bundle.
 class ChunkedList<T> implements KeyedList<T> {
+  declare readonly size: number
+  declare readonly groups: readonly Group<T>[]
+  /** Chunk id → flat chunk number; may also hold ids of chunks this list does not have. */
+  declare readonly positions: Map<number, number>
+  declare readonly index: KeyIndex
+  declare readonly reversed: boolean
+  declare readonly groupBits: number
   private cachedItems: readonly T[] | null = null
   /** The internal index of each chunk's first item, built on the first `at` or `slice`. */
   private starts: number[] | null = null
 
   constructor(
-    readonly size: number,
-    readonly groups: readonly Group<T>[],
-    /** Chunk id → flat chunk number; may also hold ids of chunks this list does not have. */
-    readonly positions: Map<number, number>,
-    readonly index: KeyIndex,
-    readonly reversed: boolean,
-    readonly groupBits: number,
-  ) {}
+    size: number,
+    groups: readonly Group<T>[],
+    positions: Map<number, number>,
+    index: KeyIndex,
+    reversed: boolean,
+    groupBits: number,
+  ) {
+    this.size = size
+    this.groups = groups
+    this.positions = positions
+    this.index = index
+    this.reversed = reversed
+    this.groupBits = groupBits
+  }
 
   get items(): readonly T[] {
     if (this.cachedItems === null) {
@@ -326,19 +341,20 @@ export function applyToKeyedList<T>(
 
 /** The writes of one `applyToKeyedList` call. */
 class Batch<T> {
-  readonly index: KeyIndexWriter
+  declare readonly index: KeyIndexWriter
   /** The top array, copied on the first write; null while nothing changed. */
   groups: Group<T>[] | null = null
   /** Marks the copies this batch may write into; not the batch itself, which holds the base list. */
   private readonly token = {}
-  private positions: Map<number, number>
-  private size: number
-  private readonly bits: number
+  declare private positions: Map<number, number>
+  declare private size: number
+  declare private readonly bits: number
+  declare private readonly base: ChunkedList<T>
+  declare private readonly chunkSize: number
 
-  constructor(
-    private readonly base: ChunkedList<T>,
-    private readonly chunkSize: number,
-  ) {
+  constructor(base: ChunkedList<T>, chunkSize: number) {
+    this.base = base
+    this.chunkSize = chunkSize
     this.index = new KeyIndexWriter(base.index)
     this.positions = base.positions
     this.size = base.size
