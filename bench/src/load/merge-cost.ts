@@ -64,11 +64,19 @@ function rate(updatesPerStep: number, step: (stepIndex: number) => void): number
 
 /**
  * Updates/s of the `crud` strategy on lists of each size, applied one event at a time (every
- * event flushed on its own) and in batches of 100 (a burst), against a naive immutable list
+ * event flushed on its own), the same with the `items` array read after each (as a component
+ * rendering `data.items` does), and in batches of 100 (a burst), against a naive immutable list
  * that finds the item and copies the array on every update.
  */
 export function measureMerge(sizes: number[], updates: number, runs: number): MergeRun[] {
-  const results: MergeRun[] = sizes.map((size) => ({ size, crudSingle: [], crudBatch100: [], naive: [] }))
+  const results: MergeRun[] = sizes.map((size) => ({
+    size,
+    crudSingle: [],
+    crudSingleRead: [],
+    crudBatch100: [],
+    naive: [],
+  }))
+  let sink = 0
   const strategy = crud<Item>()
   for (let run = 0; run < runs; run++) {
     for (const result of results) {
@@ -78,6 +86,14 @@ export function measureMerge(sizes: number[], updates: number, runs: number): Me
 
       let state = strategy.fromSnapshot!(items)
       result.crudSingle.push(rate(1, (u) => (state = strategy.apply(state, [event(u)]))))
+
+      state = strategy.fromSnapshot!(items)
+      result.crudSingleRead!.push(
+        rate(1, (u) => {
+          state = strategy.apply(state, [event(u)])
+          sink += state.items.length
+        }),
+      )
 
       state = strategy.fromSnapshot!(items)
       const batches = Array.from({ length: Math.floor(events.length / BATCH) }, (_, b) =>
@@ -99,5 +115,6 @@ export function measureMerge(sizes: number[], updates: number, runs: number): Me
       )
     }
   }
+  if (sink < 0) throw new Error('unreachable: keeps the items reads from being optimised away')
   return results
 }

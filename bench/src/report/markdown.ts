@@ -274,13 +274,16 @@ function clientSection(results: BenchResults): string {
       '',
       'Updates/s applying `updated` events to random keys of a keyed list, in a pinned child process',
       '(each figure runs ≥ 250 ms). "One event per flush" is `apply(state, [event])` per update, the',
-      'worst case (events arriving one per tick); "bursts of 100" is one `apply` per 100 events. The',
-      'naive baseline finds the item with `findIndex` and copies the array per update.',
+      'worst case (events arriving one per tick); "+ read `items`" also reads `state.items` after',
+      'each, as a component rendering `data.items` does (`crud` builds that array lazily, so',
+      'rendering through `at`/`slice`/iteration avoids it); "bursts of 100" is one `apply` per 100',
+      'events. The naive baseline finds the item with `findIndex` and copies the array per update.',
       '',
       table(
         [
           'items',
           'crud, one event per flush',
+          'crud, one event per flush + read `items`',
           'crud, bursts of 100',
           'naive copy-the-array',
           'crud (single) / naive',
@@ -288,6 +291,7 @@ function clientSection(results: BenchResults): string {
         results.merge.map((run) => [
           formatNumber(run.size),
           formatSpread(run.crudSingle),
+          formatSpread(run.crudSingleRead ?? []),
           formatSpread(run.crudBatch100),
           formatSpread(run.naive),
           formatSpread(pairedRatios(run.crudSingle, run.naive), 1, '×'),

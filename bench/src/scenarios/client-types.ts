@@ -16,6 +16,11 @@ export interface MergeRun {
   size: number
   /** updates/s, one `apply` per update (each event flushed on its own). */
   crudSingle: number[]
+  /**
+   * updates/s, one `apply` per update followed by reading `items` (what a component rendering
+   * `data.items` does after every flush; `crud` builds that array lazily). Absent in old results.
+   */
+  crudSingleRead?: number[]
   /** updates/s, events applied in batches of 100 (a burst flushed once). */
   crudBatch100: number[]
   /** updates/s of the naive baseline: find the item and copy the array per update. */
