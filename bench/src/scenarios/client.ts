@@ -12,7 +12,8 @@ async function withClientChild<T>(
   server: string | null,
   body: (client: Child, server: Child | null, port: number) => Promise<T>,
 ): Promise<T> {
-  const client = new Child(CLIENT_MAIN, [], { cpu: LOAD_CPU })
+  // --expose-gc: the merge scenario collects before each measurement (see merge-cost.ts).
+  const client = new Child(CLIENT_MAIN, [], { cpu: LOAD_CPU, nodeArgs: ['--expose-gc'] })
   const serverChild =
     server === null
       ? null
