@@ -19,6 +19,10 @@ export const sharedConfig = defineConfig({
         replacement: src(pkg),
       })),
       {
+        find: /^@sluice\/client\/testing$/,
+        replacement: fileURLToPath(new URL('./packages/client/src/testing.ts', import.meta.url)),
+      },
+      {
         find: /^@sluice\/server-node\/testing$/,
         replacement: fileURLToPath(new URL('./packages/server-node/src/testing.ts', import.meta.url)),
       },

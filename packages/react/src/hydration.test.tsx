@@ -1,9 +1,9 @@
 import { crud } from '@sluice/client'
+import { created, createFakeClient, type FakeClient } from '@sluice/client/testing'
 import { act } from '@testing-library/react'
 import { hydrateRoot } from 'react-dom/client'
 import { renderToString } from 'react-dom/server'
 import { describe, expect, it, vi } from 'vitest'
-import { created, createFakeClient, type FakeClient } from '../test/fake-client'
 import { useRealtime } from './use-realtime'
 
 interface Todo {

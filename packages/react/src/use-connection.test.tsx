@@ -1,7 +1,7 @@
+import { createFakeClient, type FakeClient } from '@sluice/client/testing'
 import { act, cleanup, render, screen } from '@testing-library/react'
 import { renderToString } from 'react-dom/server'
 import { afterEach, describe, expect, it } from 'vitest'
-import { createFakeClient, type FakeClient } from '../test/fake-client'
 import { SluiceProvider } from './sluice-provider'
 import { useConnection } from './use-connection'
 

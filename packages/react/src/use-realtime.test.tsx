@@ -1,9 +1,9 @@
 import { type CrudState, crud } from '@sluice/client'
+import { created, createFakeClient, type FakeClient } from '@sluice/client/testing'
 import { act, cleanup, render, screen } from '@testing-library/react'
 import { StrictMode, useState } from 'react'
 import { renderToString } from 'react-dom/server'
 import { afterEach, describe, expect, it } from 'vitest'
-import { created, createFakeClient, type FakeClient } from '../test/fake-client'
 import { SluiceProvider } from './sluice-provider'
 import { useRealtime } from './use-realtime'
 

@@ -1,8 +1,8 @@
 import { type CrudState, crud } from '@sluice/client'
+import { created, createFakeClient, type FakeClient } from '@sluice/client/testing'
 import { describe, expect, it, vi } from 'vitest'
 import { createSSRApp, defineComponent, h, nextTick } from 'vue'
 import { renderToString } from 'vue/server-renderer'
-import { created, createFakeClient, type FakeClient } from '../test/fake-client'
 import { useRealtime } from './use-realtime'
 
 interface Todo {

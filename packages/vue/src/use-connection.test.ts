@@ -1,7 +1,7 @@
+import { createFakeClient } from '@sluice/client/testing'
 import { describe, expect, it } from 'vitest'
 import { createSSRApp, defineComponent, effectScope, h } from 'vue'
 import { renderToString } from 'vue/server-renderer'
-import { createFakeClient } from '../test/fake-client'
 import { sluicePlugin } from './sluice-plugin'
 import { useConnection } from './use-connection'
 

@@ -1,8 +1,8 @@
 import { type CrudState, crud } from '@sluice/client'
+import { created, createFakeClient, type FakeClient } from '@sluice/client/testing'
 import { describe, expect, it } from 'vitest'
 import { createApp, createSSRApp, defineComponent, effectScope, h, nextTick, ref, watch } from 'vue'
 import { renderToString } from 'vue/server-renderer'
-import { created, createFakeClient, type FakeClient } from '../test/fake-client'
 import { provideClient, sluicePlugin } from './sluice-plugin'
 import { useRealtime } from './use-realtime'
 

@@ -1,17 +1,16 @@
-// A stand-in for createClient() built on the real store (createSubscriptionStore) and a real
-// nanostores atom. The hooks only see the structural RealtimeClient interface, so this is
-// enough to drive them exactly as the connection layer would: the test pushes events into the
-// sink of a topic and watches what components render. It counts subscribe/unsubscribe calls
-// and shares one store per topic + filter with a reference count, as the real client does.
-import {
-  type ConnectionState,
-  createSubscriptionStore,
-  type SubscribeOptions,
-  type Subscription,
-  type SubscriptionSink,
-} from '@sluice/client'
+// Test helpers for apps and bindings: a stand-in for createClient() built on the real store
+// (createSubscriptionStore) and a real nanostores atom, so components that use useRealtime can
+// be tested without a server. Framework bindings only see the structural client interface
+// (`subscribe` + `$connection`), so this drives them exactly as the connection layer would:
+// the test pushes events into the sink of a topic and watches what components render. It
+// counts subscribe/unsubscribe calls and shares one store per topic + filter with a reference
+// count, as the real client does.
 import type { EventFrame } from '@sluice/protocol'
 import { atom } from 'nanostores'
+import type { ConnectionState } from './connection-state'
+import { createSubscriptionStore } from './store/subscription-store'
+import type { SubscriptionSink } from './store/types'
+import type { SubscribeOptions, Subscription } from './subscriptions'
 
 interface Entry {
   // biome-ignore lint/suspicious/noExplicitAny: one map holds stores of every data type
@@ -19,6 +18,16 @@ interface Entry {
   refs: number
 }
 
+/**
+ * A client double for component tests: real stores, no network. Push events with
+ * `sink(topic).pushEvents([...])`, change the connection with `setConnection(...)`.
+ *
+ * @example
+ * import { createFakeClient, created } from '@sluice/client/testing'
+ * const fake = createFakeClient()
+ * render(<Todos client={fake.client} />)
+ * fake.sink('todos').pushEvents([created('todos', { id: 't1', title: 'Bread' })])
+ */
 export function createFakeClient() {
   const entries = new Map<string, Entry>()
   const $connection = atom<ConnectionState>({
@@ -86,7 +95,7 @@ export function createFakeClient() {
 
 let seq = 0
 
-/** A `created` event for `topic`, at the next position of epoch e1. */
+/** A `created` event for `topic`, at the next position of epoch `e1` (positions increase across calls). */
 export function created(
   topic: string,
   data: { id: string; [key: string]: string | number | boolean },
