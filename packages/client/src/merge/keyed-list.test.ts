@@ -136,6 +136,104 @@ describe('keyed list', () => {
     )
   })
 
+  it('matches the model when items is read at random points of a branching lineage', () => {
+    // Batches without removes are what `items` derives from the parent's array, so most here
+    // are updates and creates; states branch (a parent with several children, as optimistic
+    // layering makes) and items is read on some states only, before or after their children.
+    const noRemove = fc
+      .record({
+        kind: fc.constantFrom('created', 'updated', 'updated', 'other'),
+        id: fc.constantFrom(...KEYS),
+        v: fc.integer({ min: 0, max: 3 }),
+        partial: fc.boolean(),
+      })
+      .map(
+        ({ kind, id, v, partial }): Op => ({
+          kind,
+          id,
+          data: () => (partial ? ({ id, w: v } as Item) : { id, v }),
+        }),
+      )
+    fc.assert(
+      fc.property(
+        fc.array(fc.constantFrom(...KEYS), { maxLength: 24 }),
+        fc.array(
+          fc.record({
+            ops: fc.oneof(
+              fc.array(noRemove, { maxLength: 8 }),
+              fc.array(fc.oneof(op, noRemove), { maxLength: 8 }),
+            ),
+            from: fc.nat(),
+            branch: fc.boolean(),
+            read: fc.array(fc.nat(), { maxLength: 3 }),
+          }),
+          { maxLength: 16 },
+        ),
+        fc.boolean(),
+        fc.boolean(),
+        (snapshotKeys, steps, prepend, patch) => {
+          const p = policy(prepend, patch)
+          const first = new Model(prepend, patch)
+          const snapshot = [...new Set(snapshotKeys)].map((id, i) => ({ id, v: i }))
+          for (const item of prepend ? [...snapshot].reverse() : snapshot) first.map.set(item.id, item)
+          type Node = { state: KeyedList<Item>; model: Model; read: readonly Item[] | null; copy: Item[] }
+          const nodes: Node[] = [{ state: keyedListFrom(snapshot, p), model: first, read: null, copy: [] }]
+          const readNode = (node: Node) => {
+            const items = node.state.items
+            expect(items).toEqual(node.model.items())
+            if (node.read === null) {
+              node.read = items
+              node.copy = [...items]
+            }
+            expect(items).toBe(node.read)
+          }
+          for (const { ops, from, branch, read } of steps) {
+            const base = branch ? nodes[from % nodes.length]! : nodes[nodes.length - 1]!
+            const model = new Model(prepend, patch)
+            for (const [key, item] of base.model.map) model.map.set(key, item)
+            for (const o of ops) model.apply(o)
+            const state = applyToKeyedList(base.state, ops.map(toEvent), p)
+            nodes.push({ state, model, read: null, copy: [] })
+            for (const r of read) readNode(nodes[r % nodes.length]!)
+          }
+          for (const node of nodes) {
+            // A read array never changes afterwards, whatever was derived from its list since.
+            if (node.read !== null) expect(node.read).toEqual(node.copy)
+            readNode(node)
+            expect(node.state.size).toBe(node.model.map.size)
+          }
+        },
+      ),
+      { numRuns: 500 },
+    )
+  })
+
+  it('holds its parent only until its items are read or a batch is applied on it', () => {
+    // Internal, but the memory bound depends on it: no list keeps more than its parent (and its
+    // parent's array) alive, so an unread lineage never pins a chain of older arrays.
+    const parentOf = (list: KeyedList<Item>) => (list as unknown as { parent: unknown }).parent
+    const p = policy(false, false)
+    const root = keyedListFrom([{ id: 'a', v: 1 }], p)
+    const readRoot = root.items
+    const child = applyToKeyedList(root, [ev('updated', { id: 'a', v: 2 })], p)
+    const sibling = applyToKeyedList(root, [ev('created', { id: 'b', v: 3 })], p)
+    expect([parentOf(child), parentOf(sibling)]).toEqual([root, root])
+    const grandchild = applyToKeyedList(child, [ev('updated', { id: 'a', v: 4 })], p)
+    expect([parentOf(child), parentOf(grandchild)]).toEqual([null, child])
+    expect(sibling.items).toEqual([
+      { id: 'a', v: 1 },
+      { id: 'b', v: 3 },
+    ])
+    expect(parentOf(sibling)).toBe(null)
+    // A removal shifts items: the list builds its array from the chunks and holds no parent.
+    expect(parentOf(applyToKeyedList(sibling, [ev('deleted', undefined, 'a')], p))).toBe(null)
+    expect([root.items, child.items, grandchild.items]).toEqual([
+      readRoot,
+      [{ id: 'a', v: 2 }],
+      [{ id: 'a', v: 4 }],
+    ])
+  })
+
   it('returns the same list when a batch changes nothing, even after a newer one was derived', () => {
     const p = policy(false, false)
     const start = keyedListFrom([{ id: 'a', v: 1 }], p)

@@ -6,10 +6,13 @@ import { type KeyIndex, KeyIndexWriter, keyIndexOf, reroot } from './key-index'
  * a new list and leaves the previous one as it was; a batch that changes nothing returns the
  * same list.
  *
- * `items` is an array built on first read and cached: O(size) once per list. A big list (tens of
- * thousands of items) that changes often is cheaper to render through `size`, `at`, `slice`
- * (a virtualized window) or iteration: iteration needs no preparation, `at` and `slice` an
- * O(size / 64) table on first use.
+ * `items` is an array built on first read and cached. When the list before the batch had its
+ * `items` read and the batch only replaced or added items, it is that array copied (a native
+ * copy, several times cheaper) with the changed chunks written over it; otherwise it is built
+ * from the chunks: O(size) once per list either way. A big list (tens of thousands of items)
+ * that changes often is cheaper still to render through `size`, `at`, `slice` (a virtualized
+ * window) or iteration: iteration needs no preparation, `at` and `slice` an O(size / 64) table
+ * on first use.
  *
  * `get` and `has` are O(1) on the newest list; on an older one (the confirmed state under
  * optimistic changes, a list a component kept) the first lookup after a newer list was used
@@ -18,7 +21,7 @@ import { type KeyIndex, KeyIndexWriter, keyIndexOf, reroot } from './key-index'
 export interface KeyedList<T> extends Iterable<T> {
   /** The number of items. */
   readonly size: number
-  /** All items in order, as an array built on first read (O(size) once per list). */
+  /** All items in order, as an array built on first read (O(size) once per list, see above). */
   readonly items: readonly T[]
   /** The item with this key, in O(1). */
   get(key: string): T | undefined
@@ -103,6 +106,14 @@ class ChunkedList<T> implements KeyedList<T> {
   private cachedItems: readonly T[] | null = null
   /** The internal index of each chunk's first item, built on the first `at` or `slice`. */
   private starts: number[] | null = null
+  /**
+   * The list this one was made from and the flat numbers of the chunks the batch wrote, when the
+   * batch only replaced and appended items: `items` is then the parent's copied, if the parent's
+   * was read. Dropped at the first read of `items` or the first batch on this list, so an unread
+   * list never keeps a chain of older arrays alive (at most its parent's, until its next batch).
+   */
+  parent: ChunkedList<T> | null = null
+  touched: number[] | null = null
 
   constructor(
     size: number,
@@ -120,12 +131,32 @@ class ChunkedList<T> implements KeyedList<T> {
     this.groupBits = groupBits
   }
 
+  // With a parent's array: chunks before the parent's end kept their places (no item was
+  // removed or moved) and every item past it is in a touched chunk, so copying the parent's
+  // array and writing the touched chunks over it gives this list's order.
   get items(): readonly T[] {
     if (this.cachedItems === null) {
-      const out: T[] = []
-      for (const group of this.groups)
-        for (const chunk of group.chunks) for (const item of chunk.items) out.push(item)
-      this.cachedItems = this.reversed ? out.reverse() : out
+      const { size, reversed, groups, groupBits } = this
+      const from = this.parent?.cachedItems
+      let out: T[] = []
+      if (from) {
+        const added = size - from.length
+        // Prepending, added items come first: this list's own head, then the parent's array.
+        out = reversed && added > 0 ? this.slice(0, added).concat(from) : from.slice()
+        const starts = this.chunkStarts()
+        // Ascending, so an appended item lands at index `out.length` and the array stays packed.
+        for (const c of this.touched!.sort((a, b) => a - b)) {
+          const items = chunkIn(groups, c, groupBits).items
+          for (let k = 0, i = starts[c]!; k < items.length; k++, i++)
+            out[reversed ? size - 1 - i : i] = items[k]!
+        }
+      } else {
+        for (const group of groups)
+          for (const chunk of group.chunks) for (const item of chunk.items) out.push(item)
+        if (reversed) out.reverse()
+      }
+      this.cachedItems = out
+      this.parent = this.touched = null
     }
     return this.cachedItems
   }
@@ -190,8 +221,7 @@ class ChunkedList<T> implements KeyedList<T> {
     }
   }
 
-  /** The flat number of the chunk holding internal index `i`, by binary search over chunk starts. */
-  private chunkAt(i: number): number {
+  private chunkStarts(): number[] {
     if (this.starts === null) {
       const starts: number[] = []
       let sum = 0
@@ -203,7 +233,12 @@ class ChunkedList<T> implements KeyedList<T> {
       }
       this.starts = starts
     }
-    const starts = this.starts
+    return this.starts
+  }
+
+  /** The flat number of the chunk holding internal index `i`, by binary search over chunk starts. */
+  private chunkAt(i: number): number {
+    const starts = this.chunkStarts()
     let lo = 0
     let hi = starts.length - 1
     while (lo < hi) {
@@ -346,6 +381,8 @@ class Batch<T> {
   groups: Group<T>[] | null = null
   /** Marks the copies this batch may write into; not the batch itself, which holds the base list. */
   private readonly token = {}
+  /** Flat numbers of the chunks this batch copied or made; null once an item was removed. */
+  private touched: number[] | null = []
   declare private positions: Map<number, number>
   declare private size: number
   declare private readonly bits: number
@@ -387,6 +424,7 @@ class Batch<T> {
       else groups.push({ chunks: [chunk], owner: this.token })
       // A fresh id cannot clash with anything older lists look up, so the shared map may grow.
       this.positions.set(id, count)
+      this.touched?.push(count)
       this.index.set(key, id * SPAN)
     }
     this.size++
@@ -400,6 +438,8 @@ class Batch<T> {
     chunk.items.splice(offset, 1)
     chunk.keys.splice(offset, 1)
     this.index.delete(key)
+    // Later items shift, and chunks may merge or go: `items` is then built from the chunks.
+    this.touched = null
     for (let k = offset; k < chunk.keys.length; k++) this.index.set(chunk.keys[k]!, id * SPAN + k)
     this.size--
     const groups = this.groups!
@@ -417,7 +457,24 @@ class Batch<T> {
 
   // The policy, not the base, says the order: `initial()` is made before the policy is known.
   finish(reversed: boolean): KeyedList<T> {
-    return new ChunkedList(this.size, this.groups!, this.positions, this.index.commit(), reversed, this.bits)
+    const { base, touched } = this
+    const list = new ChunkedList(
+      this.size,
+      this.groups!,
+      this.positions,
+      this.index.commit(),
+      reversed,
+      this.bits,
+    )
+    // What bounds memory: a list that has a child lets go of its parent, so no chain of unread
+    // lists keeps older arrays alive; the base then builds its own `items` if ever read.
+    base.parent = base.touched = null
+    // Only worth holding when the order is unchanged (a list adopted from `initial()` may differ).
+    if (touched !== null && reversed === base.reversed) {
+      list.parent = base
+      list.touched = touched
+    }
+    return list
   }
 
   /** Moves the chunk after `left` into it. */
@@ -460,6 +517,7 @@ class Batch<T> {
     const slot = c & ((1 << this.bits) - 1)
     const chunk = group.chunks[slot]!
     if (chunk.owner === this.token) return chunk
+    this.touched?.push(c)
     const copy: Chunk<T> = {
       id: chunk.id,
       items: chunk.items.slice(),
