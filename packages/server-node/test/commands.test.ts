@@ -1,22 +1,12 @@
-import { afterEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { defineProcedure, type ErrorContext, type StandardSchemaV1 } from '../src/options'
 import { ServerError } from '../src/server-error'
-import { createTestServer, type TestServer } from '../src/testing'
-import { ofType, WsPeer } from './helpers'
+import type { TestServer } from '../src/testing'
+import { ofType, serverPerTest } from './helpers'
 
+const fixture = serverPerTest()
+const open = fixture.open
 let t: TestServer | undefined
-const peers: WsPeer[] = []
-afterEach(async () => {
-  for (const peer of peers.splice(0)) peer.ws.terminate()
-  await t?.close()
-  t = undefined
-})
-
-async function open(query = 'v=1') {
-  const opened = await WsPeer.open((t as TestServer).url, query)
-  peers.push(opened.peer)
-  return opened
-}
 
 // A hand-written Standard Schema: { title: non-empty string, tags?: string[] }.
 const todoInput: StandardSchemaV1<unknown, { title: string }> = {
@@ -44,7 +34,7 @@ const todoInput: StandardSchemaV1<unknown, { title: string }> = {
 describe('calls', () => {
   it('answers results, NOT_FOUND, VALIDATION, ServerError codes and INTERNAL without details', async () => {
     const errors: Array<{ error: unknown; context: ErrorContext }> = []
-    t = await createTestServer({
+    t = await fixture.start({
       authenticate: () => ({ id: 'alice' }),
       procedures: {
         add: (args: { a: number; b: number }) => args.a + args.b,
@@ -122,7 +112,7 @@ describe('calls', () => {
 
 describe('client publish', () => {
   it('acks with the position, tags the event with publishId, and dedups a retry', async () => {
-    t = await createTestServer()
+    t = await fixture.start()
     const { peer: publisher } = await open()
     const { peer: watcher } = await open()
     watcher.send({ type: 'subscribe', topic: 'todos' })
@@ -151,7 +141,7 @@ describe('client publish', () => {
   })
 
   it('answers FORBIDDEN when authorize denies publishing', async () => {
-    t = await createTestServer({ authorize: (_identity, _topic, action) => action === 'subscribe' })
+    t = await fixture.start({ authorize: (_identity, _topic, action) => action === 'subscribe' })
     const { peer } = await open()
     peer.send({ type: 'publish', id: 'p', topic: 'ro', kind: 'created' })
     expect(await peer.next(ofType('error'))).toEqual({
@@ -165,7 +155,7 @@ describe('client publish', () => {
 
   it('counts a throwing authorize as a denial and reports it', async () => {
     const errors: string[] = []
-    t = await createTestServer({
+    t = await fixture.start({
       authorize: () => {
         throw new Error('rules bug')
       },
@@ -180,7 +170,7 @@ describe('client publish', () => {
 
 describe('HTTP publish endpoint', () => {
   it('publishes with a publish key, idempotently with an id', async () => {
-    t = await createTestServer({ publishKeys: ['key-1'] })
+    t = await fixture.start({ publishKeys: ['key-1'] })
     const { peer } = await open()
     peer.send({ type: 'subscribe', topic: 'orders' })
     await peer.next(ofType('subscribed'))
@@ -221,7 +211,7 @@ describe('HTTP publish endpoint', () => {
   })
 
   it('publishes with a token whose identity has a publish claim for the topic', async () => {
-    t = await createTestServer({
+    t = await fixture.start({
       authenticate: ({ token }) => (token === 'svc' ? { id: 'svc', claims: { publish: ['metrics'] } } : null),
     })
     const post = (topic: string, token?: string) =>
@@ -241,7 +231,7 @@ describe('HTTP publish endpoint', () => {
 
 describe('server publish', () => {
   it('validates its arguments and coalesces by key', async () => {
-    t = await createTestServer({ coalesceMs: 20 })
+    t = await fixture.start({ coalesceMs: 20 })
     await expect(t.server.publish('bad topic', { kind: 'created' })).rejects.toMatchObject({
       name: 'ServerError',
       code: 'BAD_REQUEST',

@@ -2,7 +2,10 @@
 // frames in order and let a test await the next frame of a given shape, with a deadline so a
 // missing frame fails the test with what did arrive instead of hanging.
 import type { ClientFrame, ServerFrame } from '@sluice/protocol'
+import { afterEach } from 'vitest'
 import WebSocket from 'ws'
+import type { SluiceServerOptions } from '../src/options'
+import { createTestServer, type TestServer } from '../src/testing'
 
 type Predicate = (frame: ServerFrame) => boolean
 
@@ -239,4 +242,31 @@ export async function postCommands(
     body: typeof body === 'string' ? body : JSON.stringify(body),
   })
   return { status: response.status, body: await response.json() }
+}
+
+/**
+ * A test server and its WebSocket peers per test, all closed after each test. Call once at the
+ * top of a file; `start` creates the test's server, `open` connects a peer to it.
+ */
+export function serverPerTest() {
+  let current: TestServer | undefined
+  const peers: WsPeer[] = []
+  afterEach(async () => {
+    for (const peer of peers.splice(0)) peer.ws.terminate()
+    await current?.close()
+    current = undefined
+  })
+  return {
+    async start(options?: SluiceServerOptions): Promise<TestServer> {
+      current = await createTestServer(options)
+      return current
+    },
+    /** Opens a WebSocket peer to the test's server; resolves with it and its welcome. */
+    async open(query = 'v=1', options: WebSocket.ClientOptions = {}) {
+      if (!current) throw new Error('start() the test server before opening peers')
+      const opened = await WsPeer.open(current.url, query, options)
+      peers.push(opened.peer)
+      return opened
+    },
+  }
 }

@@ -1,26 +1,16 @@
-import { afterEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import type { Identity } from '../src/identity'
 import { ServerError } from '../src/server-error'
-import { createTestServer, type TestServer } from '../src/testing'
-import { ofType, postCommands, SsePeer, WsPeer } from './helpers'
+import type { TestServer } from '../src/testing'
+import { ofType, postCommands, SsePeer, serverPerTest, WsPeer } from './helpers'
 
+const fixture = serverPerTest()
+const open = fixture.open
 let t: TestServer | undefined
-const peers: WsPeer[] = []
-afterEach(async () => {
-  for (const peer of peers.splice(0)) peer.ws.terminate()
-  await t?.close()
-  t = undefined
-})
-
-async function open(query = 'v=1') {
-  const opened = await WsPeer.open((t as TestServer).url, query)
-  peers.push(opened.peer)
-  return opened
-}
 
 describe('presence', () => {
   it('syncs members, then sends join, update and leave (by null state and by disconnect)', async () => {
-    t = await createTestServer({ authenticate: ({ token }) => (token ? { id: token } : null) })
+    t = await fixture.start({ authenticate: ({ token }) => (token ? { id: token } : null) })
     const { peer: alice, welcome: aliceWelcome } = await open('v=1&token=alice')
     const { peer: bob, welcome: bobWelcome } = await open('v=1&token=bob')
     alice.send({ type: 'subscribe', topic: 'room', presence: true })
@@ -87,7 +77,7 @@ describe('presence', () => {
   })
 
   it('answers NOT_FOUND for presence on a topic not subscribed, and leaves on unsubscribe', async () => {
-    t = await createTestServer()
+    t = await fixture.start()
     const { peer } = await open()
     const { peer: watcher } = await open()
     peer.send({ type: 'setPresence', id: 'x', topic: 'room', state: {} })
@@ -126,7 +116,7 @@ describe('auth refresh', () => {
   }
 
   it('accepts a token for the same identity, re-authorizes subscriptions, and refuses another identity', async () => {
-    t = await createTestServer(options)
+    t = await fixture.start(options)
     const { peer } = await open('v=1&token=alice-1')
     peer.send([
       { type: 'subscribe', topic: 'a' },
@@ -165,7 +155,7 @@ describe('auth refresh', () => {
 
   it('shows authenticate on refresh the headers it read at connect and the URL without the token', async () => {
     const seen: Array<{ headers: Record<string, unknown>; url: string; refresh: boolean }> = []
-    t = await createTestServer({
+    t = await fixture.start({
       authenticate: ({ headers, url, refresh }) => {
         // Reads one header at connect; the others must not be kept for the refresh.
         const tenant = headers['x-tenant']
@@ -185,7 +175,7 @@ describe('auth refresh', () => {
   })
 
   it('ends a connection whose token expires with TOKEN_EXPIRED and 4401, and an SSE stream likewise', async () => {
-    t = await createTestServer({ authenticate: () => ({ id: 'carol', expiresAt: Date.now() + 300 }) })
+    t = await fixture.start({ authenticate: () => ({ id: 'carol', expiresAt: Date.now() + 300 }) })
     const { peer } = await open()
     const sse = await SsePeer.open(t.url)
     expect(await peer.next(ofType('error'), 3_000)).toEqual({
@@ -199,7 +189,7 @@ describe('auth refresh', () => {
   })
 
   it('lets an SSE connection refresh through the command channel', async () => {
-    t = await createTestServer(options)
+    t = await fixture.start(options)
     const opened = await SsePeer.open(t.url, 'v=1&token=alice-1')
     const peer = opened.peer as SsePeer
     const welcome = opened.welcome as { connectionId: string; commandKey?: string }

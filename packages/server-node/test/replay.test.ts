@@ -1,21 +1,14 @@
 import type { ServerFrame } from '@sluice/protocol'
-import { afterEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { createMemoryEngine } from '../src/engine/memory'
-import { createTestServer, type TestServer } from '../src/testing'
-import { ofType, WsPeer } from './helpers'
+import type { TestServer } from '../src/testing'
+import { ofType, serverPerTest } from './helpers'
 
+const fixture = serverPerTest()
 let t: TestServer | undefined
-const peers: WsPeer[] = []
-afterEach(async () => {
-  for (const peer of peers.splice(0)) peer.ws.terminate()
-  await t?.close()
-  t = undefined
-})
 
 async function open() {
-  const opened = await WsPeer.open((t as TestServer).url)
-  peers.push(opened.peer)
-  return opened.peer
+  return (await fixture.open()).peer
 }
 
 async function publishMany(server: TestServer['server'], topic: string, count: number) {
@@ -30,7 +23,7 @@ const kinds = (frames: ServerFrame[]) => frames.filter((f) => f.type !== 'welcom
 
 describe('replay', () => {
   it('replays from a position with no gap and no duplicate while publishes race the resume', async () => {
-    t = await createTestServer()
+    t = await fixture.start()
     const { epoch } = await publishMany(t.server, 'feed', 20)
     const server = t.server
     let publishing = true
@@ -57,7 +50,7 @@ describe('replay', () => {
   })
 
   it('replays with the filter applied and an empty replay when up to date', async () => {
-    t = await createTestServer()
+    t = await fixture.start()
     for (const region of ['eu', 'us', 'eu', 'us'])
       await t.server.publish('r', { kind: 'created', meta: { region } })
     const { epoch } = (await t.server.publish('r', { kind: 'created', meta: { region: 'eu' } })) as {
@@ -81,7 +74,7 @@ describe('replay', () => {
   })
 
   it('resyncs with too_old when the position was evicted, with a snapshot when asked', async () => {
-    t = await createTestServer({
+    t = await fixture.start({
       engine: createMemoryEngine({ maxEvents: 5 }),
       snapshot: (topic) => (topic === 'list' ? { items: 10 } : null),
     })
@@ -118,7 +111,7 @@ describe('replay', () => {
   })
 
   it('resyncs with epoch_changed and ahead, carrying the current epoch and head', async () => {
-    t = await createTestServer()
+    t = await fixture.start()
     const { epoch } = await publishMany(t.server, 'x', 3)
     const peer = await open()
     peer.send({ type: 'subscribe', id: 'e', topic: 'x', from: { epoch: 'previous-life', seq: 3 } })
@@ -141,7 +134,7 @@ describe('replay', () => {
   })
 
   it("replays rather than sending a snapshot when the position is replayable, even with snapshot 'always'", async () => {
-    t = await createTestServer({ snapshot: () => ['a', 'b'] })
+    t = await fixture.start({ snapshot: () => ['a', 'b'] })
     const { epoch } = await publishMany(t.server, 's', 2)
     const peer = await open()
     peer.send({ type: 'subscribe', topic: 's', from: { epoch, seq: 1 }, snapshot: 'always' })
@@ -163,7 +156,7 @@ describe('replay', () => {
 
 describe('snapshot flag on subscribed', () => {
   it('is absent when the provider has no value, so the client does not wait for a snapshot', async () => {
-    t = await createTestServer({ snapshot: (topic) => (topic === 'with' ? ['x'] : null) })
+    t = await fixture.start({ snapshot: (topic) => (topic === 'with' ? ['x'] : null) })
     const { epoch } = await publishMany(t.server, 'without', 1)
     const peer = await open()
     peer.send({ type: 'subscribe', id: 'n', topic: 'without', snapshot: 'always', presence: true })
@@ -177,7 +170,7 @@ describe('snapshot flag on subscribed', () => {
 
 describe('opening frames of a flow', () => {
   it('sends subscribed, resync and snapshot as one WebSocket batch, so a client never goes live in between', async () => {
-    t = await createTestServer({ snapshot: () => ['fresh'] })
+    t = await fixture.start({ snapshot: () => ['fresh'] })
     const { epoch } = await publishMany(t.server, 'b', 2)
     const peer = await open()
     peer.send({ type: 'subscribe', id: 'r', topic: 'b', from: { epoch: 'gone', seq: 9 }, snapshot: 'resync' })
@@ -190,7 +183,7 @@ describe('opening frames of a flow', () => {
   })
 
   it('sends a lone subscribed as a plain frame', async () => {
-    t = await createTestServer()
+    t = await fixture.start()
     const { epoch } = await publishMany(t.server, 'c', 1)
     const peer = await open()
     peer.send({ type: 'subscribe', topic: 'c' })
@@ -215,7 +208,7 @@ describe('snapshot consistency', () => {
     const started = new Promise<void>((resolve) => {
       providerStarted = resolve
     })
-    t = await createTestServer({
+    t = await fixture.start({
       snapshot: async () => {
         const state = [...items]
         providerStarted()
@@ -252,7 +245,7 @@ describe('snapshot consistency', () => {
 
   it('fails the subscribe with INTERNAL when the provider throws, reports it, and releases the topic', async () => {
     const errors: unknown[] = []
-    t = await createTestServer({
+    t = await fixture.start({
       snapshot: () => {
         throw new Error('db down')
       },

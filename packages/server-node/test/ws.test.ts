@@ -1,23 +1,13 @@
 import { connect } from 'node:net'
 import { DEFAULT_LIMITS, type ServerFrame } from '@sluice/protocol'
-import { afterEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { ServerError } from '../src/server-error'
-import { createTestServer, type TestServer } from '../src/testing'
-import { ofType, WsPeer } from './helpers'
+import type { TestServer } from '../src/testing'
+import { ofType, serverPerTest, WsPeer } from './helpers'
 
+const fixture = serverPerTest()
+const open = fixture.open
 let t: TestServer | undefined
-const peers: WsPeer[] = []
-afterEach(async () => {
-  for (const peer of peers.splice(0)) peer.ws.terminate()
-  await t?.close()
-  t = undefined
-})
-
-async function open(query = 'v=1', options = {}) {
-  const opened = await WsPeer.open((t as TestServer).url, query, options)
-  peers.push(opened.peer)
-  return opened
-}
 
 /** Resolves once every frame the server sent before the pong has arrived. */
 async function barrier(peer: WsPeer, id = `b${Math.random()}`) {
@@ -32,7 +22,7 @@ const eventSeqs = (frames: ServerFrame[], topic?: string) =>
 
 describe('WebSocket handshake', () => {
   it('welcomes with the protocol, connection id, heartbeat, limits and identity', async () => {
-    t = await createTestServer()
+    t = await fixture.start()
     const { welcome } = await open()
     expect(welcome).toEqual({
       type: 'welcome',
@@ -53,7 +43,7 @@ describe('WebSocket handshake', () => {
   })
 
   it('refuses a missing or unknown protocol version with 400 PROTOCOL_VERSION', async () => {
-    t = await createTestServer()
+    t = await fixture.start()
     await expect(WsPeer.connect(t.url, '')).rejects.toMatchObject({
       status: 400,
       body: expect.stringContaining('"code":"PROTOCOL_VERSION"'),
@@ -68,7 +58,7 @@ describe('WebSocket handshake', () => {
   })
 
   it('refuses a disallowed origin with 403 before upgrading and accepts a listed one', async () => {
-    t = await createTestServer({ allowedOrigins: ['https://app.example.com'] })
+    t = await fixture.start({ allowedOrigins: ['https://app.example.com'] })
     const error = await WsPeer.connect(t.url, 'v=1', { origin: 'https://evil.example.com' }).catch((e) => e)
     expect(error.status).toBe(403)
     expect(JSON.parse(error.body)).toEqual({
@@ -81,7 +71,7 @@ describe('WebSocket handshake', () => {
   })
 
   it('authenticates before the upgrade: 401 with the thrown code, identity in welcome otherwise', async () => {
-    t = await createTestServer({
+    t = await fixture.start({
       authenticate: ({ token }) => {
         if (token === 'expired') throw new ServerError('TOKEN_EXPIRED', 'the token has expired')
         if (token !== 'good') throw new ServerError('UNAUTHORIZED', 'a valid token is required')
@@ -105,7 +95,7 @@ describe('WebSocket handshake', () => {
   })
 
   it('refuses connections past maxConnections with 503 OVERLOADED', async () => {
-    t = await createTestServer({ maxConnections: 1 })
+    t = await fixture.start({ maxConnections: 1 })
     await open()
     const error = await WsPeer.connect(t.url).catch((e) => e)
     expect(error.status).toBe(503)
@@ -113,7 +103,7 @@ describe('WebSocket handshake', () => {
   })
 
   it('frees the connection slot of a handshake that ws refuses', async () => {
-    t = await createTestServer({ maxConnections: 1 })
+    t = await fixture.start({ maxConnections: 1 })
     const answer = await new Promise<string>((resolve, reject) => {
       const socket = connect(t?.port as number, '127.0.0.1', () => {
         // An upgrade without Sec-WebSocket-Key: ws answers 400 itself, without calling back.
@@ -134,7 +124,7 @@ describe('WebSocket handshake', () => {
   })
 
   it('answers a plain GET on the ws endpoint with 426', async () => {
-    t = await createTestServer()
+    t = await fixture.start()
     const response = await fetch(`${t.url}/ws?v=1`)
     expect(response.status).toBe(426)
     expect(response.headers.get('upgrade')).toBe('websocket')
@@ -148,7 +138,7 @@ describe('WebSocket handshake', () => {
 
 describe('WebSocket subscriptions', () => {
   it('subscribes, receives events in order, unsubscribes', async () => {
-    t = await createTestServer()
+    t = await fixture.start()
     const { peer } = await open()
     peer.send({ type: 'subscribe', id: 's1', topic: 'todos' })
     const subscribed = await peer.next(ofType('subscribed'))
@@ -190,14 +180,14 @@ describe('WebSocket subscriptions', () => {
   })
 
   it('answers unsubscribed for a topic not subscribed (unsubscribe is idempotent)', async () => {
-    t = await createTestServer()
+    t = await fixture.start()
     const { peer } = await open()
     peer.send({ type: 'unsubscribe', id: 'u1', topic: 'nope' })
     expect(await peer.next(ofType('unsubscribed'))).toEqual({ type: 'unsubscribed', id: 'u1', topic: 'nope' })
   })
 
   it('applies filters per subscriber and replaces options on re-subscribe', async () => {
-    t = await createTestServer()
+    t = await fixture.start()
     const { peer } = await open()
     peer.send({ type: 'subscribe', id: 's1', topic: 'jobs', filter: { field: 'priority', gte: 3 } })
     await peer.next(ofType('subscribed'))
@@ -214,7 +204,7 @@ describe('WebSocket subscriptions', () => {
   })
 
   it('subscribes from ?subscriptions= at connect', async () => {
-    t = await createTestServer()
+    t = await fixture.start()
     const param = Buffer.from(JSON.stringify([{ topic: 'a' }, { topic: 'b' }])).toString('base64url')
     const { peer } = await open(`v=1&subscriptions=${param}`)
     const frames = await peer.collect(ofType('subscribed'), 2)
@@ -224,7 +214,7 @@ describe('WebSocket subscriptions', () => {
   })
 
   it('refuses an invalid ?subscriptions= with 400 naming the field', async () => {
-    t = await createTestServer()
+    t = await fixture.start()
     const param = Buffer.from(JSON.stringify([{ topic: 'bad topic' }])).toString('base64url')
     const error = await WsPeer.connect(t.url, `v=1&subscriptions=${param}`).catch((e) => e)
     expect(error.status).toBe(400)
@@ -232,7 +222,7 @@ describe('WebSocket subscriptions', () => {
   })
 
   it('answers FORBIDDEN when authorize denies and LIMIT_EXCEEDED past maxSubscriptions', async () => {
-    t = await createTestServer({
+    t = await fixture.start({
       authorize: (_identity, topic) => topic !== 'secret',
       limits: { maxSubscriptions: 2 },
     })
@@ -260,7 +250,7 @@ describe('WebSocket subscriptions', () => {
 
 describe('WebSocket malformed input', () => {
   it('answers each bad frame with its code and keeps both connections working', async () => {
-    t = await createTestServer()
+    t = await fixture.start()
     const { peer: bad } = await open()
     const { peer: good } = await open()
     good.send({ type: 'subscribe', topic: 't' })
@@ -304,7 +294,7 @@ describe('WebSocket malformed input', () => {
   })
 
   it('closes a binary message with 4400 and an oversized one with 1009, without touching others', async () => {
-    t = await createTestServer({ limits: { maxFrameBytes: 1024 } })
+    t = await fixture.start({ limits: { maxFrameBytes: 1024 } })
     const { peer: binary } = await open()
     const { peer: big } = await open()
     const { peer: good } = await open()
@@ -328,7 +318,7 @@ describe('WebSocket malformed input', () => {
   })
 
   it('rate limits commands per connection with RATE_LIMITED and retryAfterMs', async () => {
-    t = await createTestServer({ rateLimit: { perSecond: 1, burst: 2 } })
+    t = await fixture.start({ rateLimit: { perSecond: 1, burst: 2 } })
     const { peer } = await open()
     const { peer: other } = await open()
     peer.send([
@@ -351,7 +341,7 @@ describe('WebSocket malformed input', () => {
 
 describe('WebSocket slow consumer', () => {
   it('closes a stalled client with 4507 while another keeps receiving', async () => {
-    t = await createTestServer({ maxBufferedBytes: 64 * 1024 })
+    t = await fixture.start({ maxBufferedBytes: 64 * 1024 })
     const { peer: stalled } = await open()
     const { peer: healthy } = await open()
     for (const peer of [stalled, healthy]) {
@@ -383,7 +373,7 @@ describe('WebSocket slow consumer', () => {
 
 describe('WebSocket server operations', () => {
   it('sends to and closes by identity', async () => {
-    t = await createTestServer({ authenticate: ({ token }) => (token ? { id: token } : null) })
+    t = await fixture.start({ authenticate: ({ token }) => (token ? { id: token } : null) })
     const { peer: alice1 } = await open('v=1&token=alice')
     const { peer: alice2 } = await open('v=1&token=alice')
     const { peer: bob } = await open('v=1&token=bob')
@@ -413,7 +403,7 @@ describe('WebSocket server operations', () => {
 
   it('shuts down gracefully: reconnect frame, close 1012, hooks, then refuses connects', async () => {
     const disconnects: Array<{ code: number; reason: string }> = []
-    t = await createTestServer({ onDisconnect: (_c, close) => void disconnects.push(close) })
+    t = await fixture.start({ onDisconnect: (_c, close) => void disconnects.push(close) })
     const { peer } = await open()
     peer.send({ type: 'subscribe', topic: 't' })
     await peer.next(ofType('subscribed'))
@@ -429,12 +419,11 @@ describe('WebSocket server operations', () => {
     expect(disconnects).toEqual([{ code: 1012, reason: 'SHUTTING_DOWN' }])
     expect(server.stats()).toMatchObject({ connections: 0, subscriptions: 0, closing: true })
     await expect(WsPeer.connect(url)).rejects.toBeDefined()
-    t = undefined
   })
 
   it('calls onConnect, onSubscribe, onUnsubscribe and onDisconnect with the connection', async () => {
     const calls: string[] = []
-    t = await createTestServer({
+    t = await fixture.start({
       onConnect: (c) => void calls.push(`connect:${c.transport}`),
       onSubscribe: (c, topic) => void calls.push(`subscribe:${topic}:${c.subscriptions.join(',')}`),
       onUnsubscribe: (_c, topic, reason) => void calls.push(`unsubscribe:${topic}:${reason}`),
@@ -460,7 +449,7 @@ describe('WebSocket server operations', () => {
   })
 
   it('releases subscriptions, presence and slots when many connections come and go', async () => {
-    t = await createTestServer({ maxConnections: 50 })
+    t = await fixture.start({ maxConnections: 50 })
     for (let round = 0; round < 3; round++) {
       const opened = await Promise.all(Array.from({ length: 50 }, () => open()))
       for (const [i, { peer }] of opened.entries()) {
@@ -480,7 +469,7 @@ describe('WebSocket server operations', () => {
   })
 
   it('serves /healthz, <base>/status and 404 as error frames', async () => {
-    t = await createTestServer()
+    t = await fixture.start()
     await open()
     const origin = t.url.replace('/realtime', '')
     expect(await (await fetch(`${origin}/healthz`)).json()).toEqual({ status: 'ok' })
