@@ -23,7 +23,7 @@ test('10,000 events across 5 topics, ≥ 50 real connection drops on both transp
   const seed = Number(process.env.SLUICE_HISTORY_SEED ?? 20_261_125)
   const random = seededRandom(seed)
   // The ring must hold a whole topic's history: this test is about replay, not about resync.
-  const server = await startDroppableServer({ engine: createMemoryEngine({ maxEvents: EVENTS }) })
+  const server = await startDroppableServer({ engine: createMemoryEngine({ maxEvents: EVENTS + 1 }) })
   const client = createClient({
     url: server.url,
     WebSocket,
@@ -78,20 +78,21 @@ test('10,000 events across 5 topics, ≥ 50 real connection drops on both transp
       }
     }
 
+    // A last event per topic closes its stream: a lost, repeated or reordered event would stand
+    // before it, so once it has arrived the store can be compared whole, with no waiting on luck.
     await Promise.all(
-      subs.map((sub, i) => {
+      subs.map(async (sub, i) => {
         const topic = TOPICS[i] as string
-        const count = published.get(topic) ?? 0
-        return until(sub.$state, (s) => s.data.length >= count, `${topic} to hold ${count} events`, 30_000)
+        const last = (published.get(topic) ?? 0) + 1
+        await server.sluice.publish(topic, { kind: 'created', key: String(last), data: last })
+        return until(sub.$state, (s) => s.data.at(-1) === last, `${topic} to reach event ${last}`, 30_000)
       }),
     )
-    // Anything still in flight would show up as extra events: give it a moment to arrive.
-    await sleep(200)
     let checked = 0
     for (const [i, sub] of subs.entries()) {
       const topic = TOPICS[i] as string
       const count = published.get(topic) ?? 0
-      const expected = Array.from({ length: count }, (_, k) => k + 1)
+      const expected = Array.from({ length: count + 1 }, (_, k) => k + 1)
       expect(sub.$state.get().data).toEqual(expected)
       checked += count
     }
@@ -117,7 +118,7 @@ test('publishes from a client across 20 real drops: every publish acknowledged, 
   const total = 2000
   // Rate limiting is the subject of its own tests; here it would only slow the run down.
   const server = await startDroppableServer({
-    engine: createMemoryEngine({ maxEvents: total }),
+    engine: createMemoryEngine({ maxEvents: total + 1 }),
     rateLimit: false,
   })
   const options = {
@@ -148,9 +149,10 @@ test('publishes from a client across 20 real drops: every publish acknowledged, 
       }
     }
     const results = await Promise.all(acks)
-    const final = await until(sub.$state, (s) => s.data.length >= total, `${total} events`, 30_000)
-    await sleep(200)
-    expect(sub.$state.get().data).toEqual(Array.from({ length: total }, (_, k) => k + 1))
+    // A closing event from the server: anything repeated or out of order would precede it.
+    await server.sluice.publish('pub', { kind: 'created', data: total + 1 })
+    const final = await until(sub.$state, (s) => s.data.at(-1) === total + 1, `event ${total + 1}`, 30_000)
+    expect(final.data).toEqual(Array.from({ length: total + 1 }, (_, k) => k + 1))
     // Each publish landed once: the acknowledged positions are exactly 1..total.
     expect(results.map((r) => r.seq).sort((a, b) => a - b)).toEqual(
       Array.from({ length: total }, (_, k) => k + 1),
@@ -158,7 +160,7 @@ test('publishes from a client across 20 real drops: every publish acknowledged, 
     const duplicates = results.filter((r) => r.duplicate).length
     console.log(
       `publish check (seed ${seed}): ${total} publishes acknowledged (${duplicates} as duplicates of a resend), ` +
-        `${final.data.length} events received in order, ${drops} drops`,
+        `${final.data.length - 1} events received in order, ${drops} drops`,
     )
     expect(drops).toBeGreaterThanOrEqual(15)
   } finally {
