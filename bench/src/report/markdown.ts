@@ -34,6 +34,29 @@ function ratioLines<T>(
   return lines.join('\n')
 }
 
+/** A round's CPU columns: server busy and waiting for its core, load generator busy and waiting. */
+function cpuColumns(
+  list: Array<{
+    serverCpuShare: number
+    serverWaitShare: number | null
+    loadCpuShare: number
+    loadWaitShare: number | null
+  }>,
+): string[] {
+  const percent = (share: (run: (typeof list)[number]) => number | null) =>
+    formatSpread(
+      list.map((run) => (share(run) ?? Number.NaN) * 100),
+      0,
+      ' %',
+    )
+  return [
+    percent((run) => run.serverCpuShare),
+    percent((run) => run.serverWaitShare),
+    percent((run) => run.loadCpuShare),
+    percent((run) => run.loadWaitShare),
+  ]
+}
+
 function fanoutSection(results: BenchResults): string {
   if (!results.fanout) return ''
   const { subscribers, events } = (results.config as typeof CONFIG).fanout
@@ -48,26 +71,7 @@ function fanoutSection(results: BenchResults): string {
       list[0]?.bytesPerDelivery == null
         ? 'n/a'
         : formatNumber(medianOf(list.map((run) => run.bytesPerDelivery ?? 0))),
-      formatSpread(
-        list.map((run) => (run.serverCpuShare ?? Number.NaN) * 100),
-        0,
-        ' %',
-      ),
-      formatSpread(
-        list.map((run) => (run.serverWaitShare ?? Number.NaN) * 100),
-        0,
-        ' %',
-      ),
-      formatSpread(
-        list.map((run) => run.loadCpuShare * 100),
-        0,
-        ' %',
-      ),
-      formatSpread(
-        list.map((run) => (run.loadWaitShare ?? Number.NaN) * 100),
-        0,
-        ' %',
-      ),
+      ...cpuColumns(list),
       `${formatNumber(list.reduce((sum, run) => sum + run.delivered, 0))} / ${formatNumber(
         list.reduce((sum, run) => sum + run.expected, 0),
       )}`,
@@ -137,26 +141,7 @@ function latencySection(results: BenchResults): string {
       `${formatNumber(list.reduce((sum, run) => sum + run.lost, 0))} of ${formatNumber(
         list.reduce((sum, run) => sum + run.expected, 0),
       )}`,
-      formatSpread(
-        list.map((run) => run.serverCpuShare * 100),
-        0,
-        ' %',
-      ),
-      formatSpread(
-        list.map((run) => (run.serverWaitShare ?? Number.NaN) * 100),
-        0,
-        ' %',
-      ),
-      formatSpread(
-        list.map((run) => run.loadCpuShare * 100),
-        0,
-        ' %',
-      ),
-      formatSpread(
-        list.map((run) => (run.loadWaitShare ?? Number.NaN) * 100),
-        0,
-        ' %',
-      ),
+      ...cpuColumns(list),
     ])
     parts.push(
       `### ${level.label} (${formatNumber(demanded)} deliveries/s asked)`,
