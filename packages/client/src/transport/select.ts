@@ -8,30 +8,24 @@ import type { TransportKind } from '../connection-state'
  * memory is cleared and the next attempt starts from the top again.
  */
 export function createTransportSelector(preference: readonly TransportKind[]) {
-  let remembered = 0
-  let order: TransportKind[] = []
+  // The remembered transport first, then the rest in preference order.
+  let order = preference
 
   return {
-    /** The order for a new connect attempt: the remembered transport first, then the rest. */
-    startAttempt(): TransportKind {
-      const first = preference[remembered] as TransportKind
-      order = [first, ...preference.filter((kind) => kind !== first)]
-      return first
-    },
+    /** The transport a new connect attempt starts with. */
+    startAttempt: (): TransportKind => order[0]!,
     /** After `kind` failed to open: the transport to try now, or null when the attempt is exhausted. */
     failed(kind: TransportKind): TransportKind | null {
-      const next = order[order.indexOf(kind) + 1] ?? null
-      if (next === null) remembered = 0
-      return next
+      const next = order[order.indexOf(kind) + 1]
+      if (!next) order = preference
+      return next ?? null
     },
     opened(kind: TransportKind): void {
-      remembered = Math.max(0, preference.indexOf(kind))
+      order = [kind, ...preference.filter((other) => other !== kind)]
     },
     /** A transport preferred over the one in use, worth probing in the background. */
-    preferred(current: TransportKind): TransportKind | null {
-      const first = preference[0] as TransportKind
-      return first !== current ? first : null
-    },
+    preferred: (current: TransportKind): TransportKind | null =>
+      preference[0] !== current ? preference[0]! : null,
   }
 }
 

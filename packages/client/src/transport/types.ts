@@ -39,11 +39,3 @@ export interface Transport {
 
 /** Opens a transport. Errors are reported through `handlers.onClose`, never thrown. */
 export type TransportFactory = (options: TransportConnectOptions) => Transport
-
-/** Appends `v=1` and the token to an endpoint URL. */
-export function endpointUrl(base: string, path: string, token: string | null, protocolVersion: number): URL {
-  const url = new URL(base.replace(/\/+$/, '') + path)
-  url.searchParams.set('v', String(protocolVersion))
-  if (token !== null) url.searchParams.set('token', token)
-  return url
-}
