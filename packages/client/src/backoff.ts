@@ -21,18 +21,15 @@ export interface BackoffOptions {
  */
 export function retryDelay(
   attempt: number,
-  options: BackoffOptions = {},
+  { baseMs = 500, factor = 2, maxMs = 30_000 }: BackoffOptions = {},
   random: () => number = Math.random,
 ): number {
-  const { baseMs = 500, factor = 2, maxMs = 30_000 } = options
-  const ceiling = Math.min(maxMs, baseMs * factor ** Math.max(0, attempt))
-  return Math.floor(random() * ceiling)
+  return Math.floor(random() * Math.min(maxMs, baseMs * factor ** Math.max(0, attempt)))
 }
 
 /**
  * The delay before the next connect: the server's `retryAfterMs` (reconnect frame, connect-time
  * OVERLOADED or 429) is a floor — retrying earlier would only be refused again.
  */
-export function nextDelay(backoff: number, retryAfterMs: number | undefined): number {
-  return retryAfterMs === undefined ? backoff : Math.max(backoff, retryAfterMs)
-}
+export const nextDelay = (backoff: number, retryAfterMs: number | undefined): number =>
+  Math.max(backoff, retryAfterMs ?? 0)

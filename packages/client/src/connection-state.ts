@@ -40,9 +40,8 @@ const TRANSITIONS: Record<ConnectionStatus, readonly ConnectionStatus[]> = {
 }
 
 /** True when the table allows `from → to`. */
-export function canTransition(from: ConnectionStatus, to: ConnectionStatus): boolean {
-  return TRANSITIONS[from].includes(to)
-}
+export const canTransition = (from: ConnectionStatus, to: ConnectionStatus): boolean =>
+  TRANSITIONS[from].includes(to)
 
 export const INITIAL_CONNECTION_STATE: ConnectionState = {
   status: 'idle',
@@ -55,37 +54,31 @@ export const INITIAL_CONNECTION_STATE: ConnectionState = {
 /**
  * The connection's state machine: every status change goes through `transition`, which checks
  * the table, stores the new state and tells listeners `{from, to, reason}`. Field updates that
- * keep the status (attempt counter, transport switch) go through `patch`.
+ * keep the status (transport switch) go through `patch`.
  */
 export function createConnectionState() {
   const $state = atom<ConnectionState>(INITIAL_CONNECTION_STATE)
   const listeners = new Set<(transition: Transition, state: ConnectionState) => void>()
-
-  function transition(
-    to: ConnectionStatus,
-    reason: string,
-    fields: Partial<Omit<ConnectionState, 'status'>> = {},
-  ): boolean {
-    const current = $state.get()
-    if (!canTransition(current.status, to)) return false
-    const next: ConnectionState = { ...current, ...fields, status: to }
-    $state.set(next)
-    const change = { from: current.status, to, reason }
-    for (const listener of listeners) listener(change, next)
-    return true
-  }
-
-  function patch(fields: Partial<Omit<ConnectionState, 'status'>>): void {
-    $state.set({ ...$state.get(), ...fields })
-  }
+  const patch = (fields: Partial<ConnectionState>) => $state.set({ ...$state.get(), ...fields })
 
   return {
     $state: $state as ReadableAtom<ConnectionState>,
     get status(): ConnectionStatus {
       return $state.get().status
     },
-    transition,
-    patch,
+    /** `nextRetryAt` only means something while reconnecting: a transition clears it unless `fields` set it. */
+    transition(
+      to: ConnectionStatus,
+      reason: string,
+      fields: Partial<Omit<ConnectionState, 'status'>> = {},
+    ): boolean {
+      const from = $state.get().status
+      if (!canTransition(from, to)) return false
+      patch({ nextRetryAt: null, ...fields, status: to })
+      for (const listener of listeners) listener({ from, to, reason }, $state.get())
+      return true
+    },
+    patch: patch as (fields: Partial<Omit<ConnectionState, 'status'>>) => void,
     onTransition(listener: (transition: Transition, state: ConnectionState) => void): () => void {
       listeners.add(listener)
       return () => listeners.delete(listener)

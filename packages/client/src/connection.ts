@@ -1,7 +1,12 @@
 import type { ClientFrame, ServerFrame, WelcomeFrame } from '@sluice/protocol'
 import { nextDelay } from './backoff'
 import { ClientError } from './client-error'
-import { type ConnectionStateMachine, createConnectionState, type TransportKind } from './connection-state'
+import {
+  type ConnectionState,
+  type ConnectionStatus,
+  createConnectionState,
+  type TransportKind,
+} from './connection-state'
 import type { ClientEnvironment } from './environment'
 import { createOutbound } from './outbound'
 import { createTimer, type TimerProvider } from './timers'
@@ -60,8 +65,7 @@ const TICK_MS = 5_000
 const SLEEP_SLACK_MS = 5_000
 
 // Codes after which retrying with the same credentials and client cannot succeed.
-const TERMINAL_AT_CONNECT = new Set(['FORBIDDEN', 'PROTOCOL_VERSION', 'BAD_REQUEST'])
-const AUTH_CODES = new Set(['UNAUTHORIZED', 'TOKEN_EXPIRED'])
+const TERMINAL_AT_CONNECT = ['FORBIDDEN', 'PROTOCOL_VERSION', 'BAD_REQUEST']
 
 // `expiresAt` is on the server's clock. However far the client's clock is off, a token is never
 // refreshed more often than once a second; a late refresh is safe (the server ends the
@@ -72,13 +76,6 @@ const MIN_REFRESH_MS = 1_000
 const REFRESH_RETRY_MS = 5_000
 const MAX_REFRESH_RETRY_MS = 60_000
 
-/** When to hand the server a fresh token: 30 s before expiry, or at 80% of a short lifetime. */
-export function refreshDelay(expiresAt: number, now: number): number {
-  const remaining = expiresAt - now
-  if (remaining <= 0) return 0
-  return remaining > 60_000 ? remaining - 30_000 : Math.floor(remaining * 0.8)
-}
-
 /**
  * The connection loop: connect (token first, then transports in preference order with
  * fallback), keep it alive (heartbeat deadline, liveness pings after sleep or when the page
@@ -86,8 +83,28 @@ export function refreshDelay(expiresAt: number, now: number): number {
  * transport) and reconnect with backoff, or stop for good on a terminal error.
  */
 export function createConnection(deps: ConnectionDeps) {
-  const machine: ConnectionStateMachine = createConnectionState()
-  const { timers, selector, listener, environment, getToken, nextId, canRefreshToken, probeIntervalMs } = deps
+  const {
+    url,
+    factories,
+    selector,
+    getToken,
+    canRefreshToken,
+    timers,
+    environment,
+    retryDelay,
+    handshakeTimeoutMs,
+    tokenTimeoutMs,
+    probeIntervalMs,
+    pingTimeoutMs,
+    listener,
+    nextId,
+    busy,
+    onConnect,
+    onDisconnect,
+    beforeReconnect,
+  } = deps
+  const machine = createConnectionState()
+  const { $state, transition } = machine
   const retryTimer = createTimer(timers)
   const tickTimer = createTimer(timers)
   const pingTimer = createTimer(timers)
@@ -96,8 +113,9 @@ export function createConnection(deps: ConnectionDeps) {
 
   let active: Transport | null = null
   let probe: Transport | null = null
-  let welcome: WelcomeFrame | null = null
+  // Bumped whenever a connection ends: async work begun for it (token fetch, hook) is dropped.
   let generation = 0
+  let heartbeatMs = 0
   let lastActivity = 0
   let lastTick = 0
   let pingId: string | null = null
@@ -105,393 +123,303 @@ export function createConnection(deps: ConnectionDeps) {
   let authFailures = 0
   let lastTokenAt = Number.NEGATIVE_INFINITY
   let skewedExpiries = 0
-  // A `reconnect` frame's hint, for the reconnect that follows it (not one much later).
-  let hint: { ms: number; at: number } | null = null
+  // Until when a `reconnect` frame's retryAfterMs holds, for the reconnect that follows it.
+  let hintUntil = Number.NEGATIVE_INFINITY
 
   const outbound = createOutbound((frames) => active?.send(frames))
-  const isOpen = () => machine.status === 'open' && active !== null
+  const isOpen = () => machine.status === 'open'
+  const send = (frame: ClientFrame) => isOpen() && outbound.send(frame)
   const network = (message: string) => new ClientError('NETWORK', message)
 
-  function stopTimers() {
-    tickTimer.clear()
-    pingTimer.clear()
-    authTimer.clear()
-    probeTimer.clear()
-    pingId = null
-    authId = null
-  }
-
-  function start(reason = 'start'): void {
-    if (machine.status === 'idle') void connect(reason)
-  }
-
-  async function connect(reason: string): Promise<void> {
-    retryTimer.clear()
-    if (!environment.isOnline()) {
-      machine.transition('offline', 'offline', { nextRetryAt: null })
-      return
-    }
-    if (!machine.transition('connecting', reason, { nextRetryAt: null })) return
-    const current = ++generation
-    lastTokenAt = timers.now()
-    let token: string | null
+  async function connect(reason: string) {
+    retryTimer()
+    if (!environment.isOnline()) return void transition('offline', 'offline')
+    if (!transition('connecting', reason)) return
+    const current = generation
     try {
-      token = await fetchToken()
-    } catch (cause) {
-      if (current !== generation) return
-      const timedOut = cause instanceof ClientError && cause.code === 'TIMEOUT'
-      return scheduleReconnect(timedOut ? cause : new ClientError('NETWORK', 'getToken() failed', { cause }))
+      const token = await fetchToken()
+      if (current === generation) open(selector.startAttempt(), token)
+    } catch (error) {
+      if (current === generation) retryLater(error as ClientError)
     }
-    if (current !== generation || machine.status !== 'connecting') return
-    openTransport(selector.startAttempt(), token, current)
   }
 
   // A token endpoint that hangs would otherwise leave the client `connecting` for good.
   function fetchToken(): Promise<string | null> {
-    const ms = deps.tokenTimeoutMs
+    lastTokenAt = timers.now()
     return new Promise((resolve, reject) => {
       const timer = timers.setTimeout(
-        () => reject(new ClientError('TIMEOUT', `getToken() did not settle within ${ms} ms`)),
-        ms,
+        () => reject(new ClientError('TIMEOUT', `getToken() did not settle within ${tokenTimeoutMs} ms`)),
+        tokenTimeoutMs,
       )
       getToken()
-        .then(resolve, reject)
+        .then(resolve, (cause) => reject(new ClientError('NETWORK', 'getToken() failed', { cause })))
         .finally(() => timers.clearTimeout(timer))
     })
   }
 
-  /** Opens a transport whose frames and activity count while it is the active one. */
-  function createTransport(
-    kind: TransportKind,
-    token: string | null,
-    onOpen: (transport: Transport, welcome: WelcomeFrame) => void,
-    onClose: (transport: Transport, info: { opened: boolean; error: ClientError | null }) => void,
-  ): Transport {
-    const transport: Transport = deps.factories[kind]({
-      url: deps.url,
+  /**
+   * Opens a transport: the connection's (with fallback to the next kind when it cannot open), or
+   * a probe of the preferred kind beside the live one. Once the probe is welcomed the connection
+   * moves over: resubscribe from positions on the new one, then close the old one. Events seen on
+   * both during the overlap are dropped by dedup.
+   */
+  function open(kind: TransportKind, token: string | null, probing?: boolean) {
+    const transport = factories[kind]({
+      url,
       token,
       timers,
-      handshakeTimeoutMs: deps.handshakeTimeoutMs,
+      handshakeTimeoutMs,
       handlers: {
-        onOpen: (frame) => onOpen(transport, frame),
-        onFrames: (frames) => {
+        onOpen(frame) {
+          const switched = probe === transport
+          if (switched) {
+            probe = null
+            // Calls in flight would lose their results with the old transport: the switch
+            // waits for a moment without any.
+            if (busy()) {
+              transport.close()
+              return scheduleProbe()
+            }
+            const old = active
+            active = transport
+            old?.close()
+          }
+          if (active === transport) welcomed(kind, frame, switched)
+        },
+        onFrames(frames) {
           if (active === transport) route(frames)
         },
-        onActivity: () => {
+        onActivity() {
           if (active === transport) lastActivity = timers.now()
         },
-        onClose: (info) => onClose(transport, info),
+        onClose({ opened, error }) {
+          if (probe === transport) {
+            probe = null
+            return scheduleProbe()
+          }
+          if (active !== transport) return
+          active = null
+          const next = !opened && error?.code === 'NETWORK' && selector.failed(kind)
+          if (next) open(next, token)
+          else lost(error, opened)
+        },
       },
     })
-    return transport
-  }
-
-  function openTransport(kind: TransportKind, token: string | null, current: number) {
-    machine.patch({ transport: kind })
-    active = createTransport(
-      kind,
-      token,
-      (transport, frame) => {
-        if (active === transport) welcomed(transport, frame, false)
-      },
-      (transport, { opened, error }) => {
-        if (active !== transport) return
-        active = null
-        if (!opened && error?.code === 'NETWORK' && current === generation) {
-          const next = selector.failed(kind)
-          if (next) return openTransport(next, token, current)
-        }
-        onLost(error, opened)
-      },
-    )
+    if (probing) probe = transport
+    else {
+      active = transport
+      machine.patch({ transport: kind })
+    }
   }
 
   /**
    * A transport's welcome. `switched`: it replaced a live transport (probe), so the status
    * stays open and what was in flight on the old one is sent again by the listener.
    */
-  function welcomed(transport: Transport, frame: WelcomeFrame, switched: boolean) {
-    const kind = transport.kind
-    welcome = frame
+  function welcomed(kind: TransportKind, frame: WelcomeFrame, switched: boolean) {
     selector.opened(kind)
     outbound.discard()
     outbound.setLimits(frame.limits)
+    heartbeatMs = frame.heartbeatMs
     lastActivity = timers.now()
     if (switched) {
       machine.patch({ transport: kind })
       pingId = null
-      pingTimer.clear()
+      pingTimer()
     } else {
       authFailures = 0
-      hint = null
-      machine.transition('open', kind, { transport: kind, attempt: 0, nextRetryAt: null, error: null })
+      hintUntil = Number.NEGATIVE_INFINITY
+      transition('open', kind, { attempt: 0, error: null })
       lastTick = lastActivity
-      tickTimer.set(TICK_MS, tick)
+      tickTimer(TICK_MS, tick)
     }
     scheduleAuthRefresh(frame.expiresAt)
     scheduleProbe()
     listener.onOpen(switched)
-    deps.onConnect?.({ transport: kind, welcome: frame })
+    onConnect?.({ transport: kind, welcome: frame })
   }
 
   function route(frames: ServerFrame[]) {
     for (const frame of frames) {
-      const type = frame.type
-      if (type === 'ping') continue
-      if (type === 'reconnect') {
-        hint = { ms: frame.retryAfterMs, at: timers.now() }
-        continue
-      }
-      if (type === 'pong') {
-        if (frame.id !== undefined && frame.id === pingId) {
-          pingId = null
-          pingTimer.clear()
-        }
-        continue
-      }
-      if ((type === 'ack' || type === 'error') && frame.id !== undefined && frame.id === authId) {
+      // Ids are unique: one matching the ping or the token refresh answers it.
+      const id = (frame as { id?: string }).id
+      if (frame.type === 'reconnect') hintUntil = timers.now() + frame.retryAfterMs
+      else if (id && id === pingId) {
+        pingId = null
+        pingTimer()
+      } else if (id && id === authId) {
         authId = null
-        if (type === 'ack') {
-          scheduleAuthRefresh(frame.expiresAt)
-          continue
-        }
         // The server refused the new token: a fresh connect decides whether it is terminal.
-        return drop(new ClientError(frame.code, frame.message))
+        if (frame.type === 'error') return drop(new ClientError(frame.code, frame.message))
+        scheduleAuthRefresh((frame as { expiresAt?: number }).expiresAt)
+      } else {
+        listener.onFrame(frame)
+        // A listener may have closed the client or dropped the connection.
+        if (!isOpen()) return
       }
-      listener.onFrame(frame)
-      // A listener may have closed the client or dropped the connection.
-      if (!isOpen()) return
     }
   }
 
-  function onLost(error: ClientError | null, opened: boolean) {
-    const wasOpen = machine.status === 'open'
-    stopTimers()
-    closeProbe()
+  /**
+   * Ends the current connection (transports, timers, queued frames, work in flight) and moves to
+   * `to` with `error` (unless `fields` set another). When it was open, the layers above and
+   * onDisconnect hear of it; a close() without error settles them through onClosed instead of onDrop.
+   */
+  function end(
+    to: ConnectionStatus,
+    reason: string,
+    error: ClientError | null,
+    fields?: Partial<ConnectionState>,
+  ) {
+    const wasOpen = isOpen()
+    const transports = [active, probe]
+    active = probe = pingId = authId = null
+    generation++
+    retryTimer()
+    tickTimer()
+    pingTimer()
+    authTimer()
+    probeTimer()
     outbound.discard()
+    for (const transport of transports) transport?.close()
+    transition(to, reason, { error, ...fields })
     if (wasOpen) {
-      listener.onDrop()
-      deps.onDisconnect?.({ error })
+      if (error || to !== 'closed') listener.onDrop()
+      onDisconnect?.({ error })
     }
-    if (machine.status === 'closed') return
-    if (error && isTerminal(error, opened)) return close(error)
-    if (error && AUTH_CODES.has(error.code) && !opened) authFailures++
-    scheduleReconnect(error)
   }
 
-  function isTerminal(error: ClientError, opened: boolean): boolean {
-    if (error.closeCode === 4400 || error.closeCode === 4403) return true
-    if (opened) return false
-    if (TERMINAL_AT_CONNECT.has(error.code)) return true
-    // One retry with a freshly fetched token; a second rejection means the token source is bad.
-    if (AUTH_CODES.has(error.code)) return !canRefreshToken || authFailures >= 1
-    return false
+  /** The connection's transport is gone: stop for good on a terminal error, else reconnect. */
+  function lost(error: ClientError | null, opened: boolean) {
+    const code = error?.code
+    const auth = !opened && (code === 'UNAUTHORIZED' || code === 'TOKEN_EXPIRED')
+    if (auth) authFailures++
+    if (
+      error?.closeCode === 4400 ||
+      error?.closeCode === 4403 ||
+      (!opened && TERMINAL_AT_CONNECT.includes(code as string)) ||
+      // One retry with a freshly fetched token, at once; a second rejection means the token source is bad.
+      (auth && (!canRefreshToken || authFailures > 1))
+    )
+      return close(error)
+    retryLater(error, auth)
   }
 
-  function scheduleReconnect(error: ClientError | null) {
-    if (machine.status === 'closed') return
-    if (!environment.isOnline()) {
-      machine.transition('offline', 'offline', { nextRetryAt: null, error })
-      return
-    }
-    const attempt = machine.$state.get().attempt
-    const authRetry = error !== null && AUTH_CODES.has(error.code) && authFailures === 1
+  function retryLater(error: ClientError | null, immediate?: boolean) {
+    if (!environment.isOnline()) return end('offline', 'offline', error)
+    const attempt = $state.get().attempt + 1
+    const now = timers.now()
     // Only a hint for this reconnect counts: a rejection answering the attempt (503, 429), or a
     // `reconnect` frame no older than its own delay.
-    const now = timers.now()
-    const hinted = hint !== null && now - hint.at <= hint.ms ? hint.ms - (now - hint.at) : undefined
-    hint = null
-    const delay = authRetry ? 0 : nextDelay(deps.retryDelay(attempt), hinted ?? error?.retryAfterMs)
-    machine.transition('reconnecting', error?.code ?? 'closed', {
-      attempt: attempt + 1,
-      nextRetryAt: now + delay,
-      error,
+    const delay = immediate
+      ? 0
+      : nextDelay(retryDelay(attempt - 1), hintUntil >= now ? hintUntil - now : error?.retryAfterMs)
+    hintUntil = Number.NEGATIVE_INFINITY
+    end('reconnecting', error?.code ?? 'closed', error, { attempt, nextRetryAt: now + delay })
+    retryTimer(delay, async () => {
+      const current = generation
+      try {
+        await beforeReconnect?.({ attempt, error })
+      } catch {
+        // A failing hook must not stop reconnecting; it runs again before the next attempt.
+      }
+      if (current === generation && machine.status === 'reconnecting') connect('retry')
     })
-    retryTimer.set(delay, () => void reconnect(attempt + 1, error))
   }
 
-  async function reconnect(attempt: number, error: ClientError | null) {
-    if (machine.status !== 'reconnecting') return
-    const current = generation
-    try {
-      await deps.beforeReconnect?.({ attempt, error })
-    } catch {
-      // A failing hook must not stop reconnecting; it runs again before the next attempt.
-    }
-    if (current === generation && machine.status === 'reconnecting') void connect('retry')
-  }
-
-  /** Ends the current transport and reconnects: the connection is presumed dead. */
-  function drop(error: ClientError) {
-    const transport = active
-    if (!transport) return
-    active = null
-    transport.close()
-    onLost(error, true)
-  }
+  /** Ends the open connection and reconnects: it is presumed dead. */
+  const drop = (error: ClientError) => lost(error, true)
 
   function tick() {
     const now = timers.now()
     const late = now - lastTick - TICK_MS
     lastTick = now
-    tickTimer.set(TICK_MS, tick)
-    if (late > SLEEP_SLACK_MS) return checkLiveness('timers fired late: the host slept')
-    const heartbeatMs = welcome?.heartbeatMs ?? 0
-    if (heartbeatMs > 0 && pingId === null && now - lastActivity > 2 * heartbeatMs) {
+    tickTimer(TICK_MS, tick)
+    if (late > SLEEP_SLACK_MS) checkLiveness('timers fired late: the host slept')
+    else if (heartbeatMs && !pingId && now - lastActivity > 2 * heartbeatMs)
       drop(network(`no data from the server for ${now - lastActivity} ms`))
-    }
   }
 
   /** Sends ping{id} and reconnects unless the pong arrives within pingTimeoutMs. */
   function checkLiveness(reason: string) {
-    if (!isOpen() || pingId !== null) return
+    if (!isOpen() || pingId) return
     pingId = nextId()
-    outbound.send({ type: 'ping', id: pingId })
-    pingTimer.set(deps.pingTimeoutMs, () => {
-      pingId = null
-      drop(network(`no pong within ${deps.pingTimeoutMs} ms (${reason})`))
-    })
+    send({ type: 'ping', id: pingId })
+    pingTimer(pingTimeoutMs, () => drop(network(`no pong within ${pingTimeoutMs} ms (${reason})`)))
   }
 
+  /** Hands the server a fresh token 30 s before expiry, or at 80% of a short lifetime. */
   function scheduleAuthRefresh(expiresAt: number | undefined) {
-    authTimer.clear()
-    if (expiresAt === undefined || !canRefreshToken) return
+    if (expiresAt === undefined || !canRefreshToken) return authTimer()
     const now = timers.now()
-    let delay = refreshDelay(expiresAt, now)
-    if (delay === 0) {
-      // The server has just accepted this token, so on its clock it has not expired: ours is
-      // ahead. Asking again at once would get the same answer; back off instead.
-      delay = Math.min(REFRESH_RETRY_MS * 2 ** skewedExpiries++, MAX_REFRESH_RETRY_MS)
-    } else skewedExpiries = 0
-    authTimer.set(Math.max(delay, lastTokenAt + MIN_REFRESH_MS - now), () => void refreshAuth())
+    const remaining = expiresAt - now
+    let delay = remaining > 60_000 ? remaining - 30_000 : Math.floor(remaining * 0.8)
+    if (delay > 0) skewedExpiries = 0
+    // The server has just accepted this token, so on its clock it has not expired: ours is
+    // ahead. Asking again at once would get the same answer; back off instead.
+    else delay = Math.min(REFRESH_RETRY_MS * 2 ** skewedExpiries++, MAX_REFRESH_RETRY_MS)
+    authTimer(Math.max(delay, lastTokenAt + MIN_REFRESH_MS - now), refreshAuth)
   }
 
   async function refreshAuth() {
     const transport = active
-    lastTokenAt = timers.now()
-    let token: string | null
     try {
-      token = await fetchToken()
+      const token = await fetchToken()
+      if (transport === active && token !== null) {
+        authId = nextId()
+        send({ type: 'auth', id: authId, token })
+      }
     } catch {
       // Keep the current token and try again; at expiry the server ends the connection and the
       // reconnect fetches a token anyway.
-      if (transport === active && isOpen()) authTimer.set(REFRESH_RETRY_MS, () => void refreshAuth())
-      return
+      if (transport === active) authTimer(REFRESH_RETRY_MS, refreshAuth)
     }
-    if (transport !== active || !isOpen() || token === null) return
-    authId = nextId()
-    outbound.send({ type: 'auth', id: authId, token })
   }
 
   function scheduleProbe() {
-    probeTimer.clear()
-    const kind = active ? selector.preferred(active.kind) : null
-    if (kind === null || probeIntervalMs <= 0) return
-    probeTimer.set(probeIntervalMs, () => void runProbe(kind))
-  }
-
-  /**
-   * Opens the preferred transport beside the current one and, once it is welcomed, moves the
-   * connection over: resubscribe from positions on the new one, then close the old one. Events
-   * seen on both during the overlap are dropped by dedup. Calls in flight would lose their
-   * results with the old transport, so the switch waits for a moment without any.
-   */
-  async function runProbe(kind: TransportKind) {
-    if (!isOpen() || probe) return
-    const current = generation
-    let token: string | null
-    try {
-      token = await fetchToken()
-    } catch {
-      return scheduleProbe()
-    }
-    if (current !== generation || !isOpen()) return
-    probe = createTransport(
-      kind,
-      token,
-      (candidate, frame) => {
-        if (probe !== candidate) return
-        probe = null
-        if (!isOpen() || current !== generation || deps.busy()) {
-          candidate.close()
-          return scheduleProbe()
+    const kind = selector.preferred((active as Transport).kind)
+    if (kind && probeIntervalMs > 0)
+      probeTimer(probeIntervalMs, async () => {
+        const current = generation
+        try {
+          const token = await fetchToken()
+          if (current === generation) open(kind, token, true)
+        } catch {
+          if (current === generation) scheduleProbe()
         }
-        const old = active
-        active = candidate
-        old?.close()
-        welcomed(candidate, frame, true)
-      },
-      (candidate, { opened, error }) => {
-        if (probe === candidate) {
-          probe = null
-          return scheduleProbe()
-        }
-        if (active !== candidate) return
-        active = null
-        onLost(error, opened)
-      },
-    )
-  }
-
-  function closeProbe() {
-    const candidate = probe
-    probe = null
-    candidate?.close()
-  }
-
-  /** Stops everything of the current connection without reporting it; returns whether it was open. */
-  function halt(): boolean {
-    const wasOpen = machine.status === 'open'
-    generation++
-    retryTimer.clear()
-    stopTimers()
-    closeProbe()
-    outbound.discard()
-    const transport = active
-    active = null
-    transport?.close()
-    return wasOpen
+      })
   }
 
   function close(error: ClientError | null = null) {
     if (machine.status === 'closed') return
-    const wasOpen = halt()
-    machine.transition('closed', error ? error.code : 'close()', { nextRetryAt: null, error })
-    if (wasOpen) deps.onDisconnect?.({ error })
+    end('closed', error?.code ?? 'close()', error)
     for (const off of unlisten) off()
     listener.onClosed(error ?? new ClientError('CLOSED', 'the client was closed'))
   }
 
   const unlisten = [
     environment.onOffline(() => {
-      const status = machine.status
-      if (status === 'closed' || status === 'offline' || status === 'idle') return
-      const wasOpen = halt()
-      machine.transition('offline', 'went offline', {
-        nextRetryAt: null,
-        error: network('the device is offline'),
-      })
-      if (wasOpen) {
-        listener.onDrop()
-        deps.onDisconnect?.({ error: null })
-      }
+      if (['connecting', 'open', 'reconnecting'].includes(machine.status))
+        // The state tells why; for onDisconnect going offline is no error of the connection's.
+        end('offline', 'went offline', null, { error: network('the device is offline') })
     }),
     environment.onOnline(() => {
       const status = machine.status
-      if (status === 'offline' || status === 'reconnecting') void connect('online')
+      if (status === 'offline' || status === 'reconnecting') connect('online')
     }),
     environment.onVisible(() => checkLiveness('page became visible')),
   ]
 
   return {
-    $state: machine.$state,
+    $state,
     machine,
-    start,
+    start(reason = 'start'): void {
+      if (machine.status === 'idle') connect(reason)
+    },
     close,
     isOpen,
-    send(frame: ClientFrame): void {
-      if (isOpen()) outbound.send(frame)
-    },
+    send,
   }
 }
 

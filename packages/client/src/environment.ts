@@ -17,17 +17,16 @@ type Listenable = {
   removeEventListener?: (type: string, listener: () => void) => void
 }
 
-const listen = (target: Listenable | undefined, type: string, listener: () => void): (() => void) => {
-  if (!target || typeof target.addEventListener !== 'function') return () => {}
-  target.addEventListener(type, listener)
-  return () => target.removeEventListener?.(type, listener)
-}
-
 /** The environment of a browser (or of nothing, on Node): window events and `document.visibilityState`. */
 export function browserEnvironment(): ClientEnvironment {
   const host = globalThis as unknown as Listenable & {
     navigator?: { onLine?: boolean }
     document?: Listenable & { visibilityState?: string }
+  }
+  const listen = (target: Listenable | undefined, type: string, listener: () => void) => {
+    if (typeof target?.addEventListener !== 'function') return () => {}
+    target.addEventListener(type, listener)
+    return () => target.removeEventListener?.(type, listener)
   }
   return {
     isOnline: () => host.navigator?.onLine !== false,

@@ -1,4 +1,4 @@
-import { type ClientFrame, DEFAULT_LIMITS, encodeMessage, type Limits } from '@sluice/protocol'
+import { type ClientFrame, DEFAULT_LIMITS, encodeMessage } from '@sluice/protocol'
 
 /**
  * Frames written in the same tick leave as one message: a microtask gathers them and sends
@@ -8,48 +8,39 @@ import { type ClientFrame, DEFAULT_LIMITS, encodeMessage, type Limits } from '@s
  */
 export function createOutbound(write: (frames: readonly ClientFrame[]) => void) {
   let queue: ClientFrame[] = []
-  let scheduled = false
-  let limits: Limits = DEFAULT_LIMITS
-  let generation = 0
-
-  const flush = (scheduledIn: number) => {
-    scheduled = false
-    if (scheduledIn !== generation || queue.length === 0) return
-    const frames = queue
-    queue = []
-    let batch: ClientFrame[] = []
-    let bytes = 2
-    for (const frame of frames) {
-      // Byte size estimated from UTF-16 length ×3, the UTF-8 worst case, so a batch never
-      // goes over the server's limit; a single oversized frame is still sent and refused alone.
-      const size = encodeMessage(frame).length * 3 + 1
-      if (batch.length > 0 && (batch.length >= limits.maxBatch || bytes + size > limits.maxFrameBytes)) {
-        write(batch)
-        batch = []
-        bytes = 2
-      }
-      batch.push(frame)
-      bytes += size
-    }
-    if (batch.length > 0) write(batch)
-  }
+  let limits = DEFAULT_LIMITS
 
   return {
     send(frame: ClientFrame): void {
-      queue.push(frame)
-      if (scheduled) return
-      scheduled = true
-      const scheduledIn = generation
-      queueMicrotask(() => flush(scheduledIn))
+      // The first frame of a tick schedules the flush of this queue; a discard replaces the queue.
+      if (queue.push(frame) > 1) return
+      const frames = queue
+      queueMicrotask(() => {
+        if (frames !== queue) return
+        queue = []
+        let batch: ClientFrame[] = []
+        let bytes = 2
+        for (const frame of frames) {
+          // Byte size estimated from UTF-16 length ×3, the UTF-8 worst case, so a batch never
+          // goes over the server's limit; a single oversized frame is still sent and refused alone.
+          const size = encodeMessage(frame).length * 3 + 1
+          if (batch.length > 0 && (batch.length >= limits.maxBatch || bytes + size > limits.maxFrameBytes)) {
+            write(batch)
+            batch = []
+            bytes = 2
+          }
+          batch.push(frame)
+          bytes += size
+        }
+        write(batch)
+      })
     },
-    setLimits(next: Limits): void {
+    setLimits(next: typeof limits): void {
       limits = next
     },
     /** Drops queued frames: the transport they were meant for is gone. */
     discard(): void {
       queue = []
-      generation++
-      scheduled = false
     },
   }
 }

@@ -28,44 +28,38 @@ export const MAX_TIMER_MS = 2 ** 31 - 1
  * Wraps a provider so that any delay works: one beyond {@link MAX_TIMER_MS} (a token valid
  * for 30 days, an offline queue that keeps publishes for weeks) is waited out in steps of at
  * most that, and `Infinity` never fires. Without it such delays fire at once.
+ *
+ * Its handles are cancel functions; clearing `undefined` or `null` (a timer never set) is a no-op.
  */
 export function unlimitedTimers(base: TimerProvider): TimerProvider {
   return {
     setTimeout(callback, ms) {
-      const slot: { handle: TimerHandle } = { handle: null }
+      let handle: TimerHandle
       const arm = (left: number) => {
-        slot.handle =
+        handle =
           left > MAX_TIMER_MS
             ? base.setTimeout(() => arm(left - MAX_TIMER_MS), MAX_TIMER_MS)
             : base.setTimeout(callback, left)
       }
-      if (ms !== Number.POSITIVE_INFINITY) arm(ms)
-      return slot
+      if (ms < Number.POSITIVE_INFINITY) arm(ms)
+      return () => handle !== undefined && base.clearTimeout(handle)
     },
-    clearTimeout(slot) {
-      const { handle } = slot as { handle: TimerHandle }
-      if (handle !== null) base.clearTimeout(handle)
-    },
+    clearTimeout: (cancel) => (cancel as (() => void) | null | undefined)?.(),
     now: () => base.now(),
   }
 }
 
-/** One re-armable timer slot: arming it again cancels the previous timer. */
-export function createTimer(timers: TimerProvider) {
-  let handle: TimerHandle | null = null
-  return {
-    set(ms: number, callback: () => void): void {
-      if (handle !== null) timers.clearTimeout(handle)
-      handle = timers.setTimeout(() => {
-        handle = null
-        callback()
-      }, ms)
-    },
-    clear(): void {
-      if (handle !== null) timers.clearTimeout(handle)
-      handle = null
-    },
-  }
+/** A re-armable timer: `timer(ms, callback)` cancels the previous one and arms it, `timer()` only cancels. */
+export interface Timer {
+  (): void
+  (ms: number, callback: () => void): void
 }
 
-export type Timer = ReturnType<typeof createTimer>
+/** One {@link Timer} slot on a provider from {@link unlimitedTimers} (which accepts clearing nothing). */
+export function createTimer(timers: TimerProvider): Timer {
+  let handle: TimerHandle
+  return (ms?: number, callback?: () => void) => {
+    timers.clearTimeout(handle)
+    handle = callback && timers.setTimeout(callback, ms as number)
+  }
+}
