@@ -1,74 +1,112 @@
-import { readServerMessage, type WelcomeFrame } from '@sluice/protocol'
+import { type ClientFrame, encodeMessage, readServerMessage, type WelcomeFrame } from '@sluice/protocol'
 import { ClientError } from '../client-error'
-import type { TransportConnectOptions } from './types'
+import type { TransportKind } from '../connection-state'
+import type { Transport, TransportConnectOptions } from './types'
+
+/**
+ * Sends one encoded message (a single frame unwrapped, several as a batch array). Only called
+ * once welcomed: an SSE command POST is bound to the stream by its welcome, and the connection
+ * sends nothing before the welcome on WebSocket either.
+ */
+export type Write = (text: string, frames: readonly ClientFrame[], welcome: WelcomeFrame) => void
+
+/**
+ * Opens the wire of one transport. `signal` aborts when the attempt ends, for whatever reason:
+ * the wire is released then (socket closed, requests aborted).
+ */
+export type Connect = (
+  /**
+   * One inbound message. Anything counts as activity; only text carries frames (an SSE
+   * comment or a binary WebSocket message is just a sign of life).
+   */
+  receive: (data?: unknown) => void,
+  /**
+   * Ends the attempt, once. Anything but a ClientError (a failed fetch, a WebSocket that could
+   * not be created) becomes NETWORK.
+   */
+  finish: (cause: unknown) => void,
+  /**
+   * The last error frame without an id: why the server ended the connection (TOKEN_EXPIRED,
+   * SLOW_CONSUMER...) where the wire cannot say it.
+   */
+  lastError: () => ClientError | null,
+  signal: AbortSignal,
+) => Write
 
 /**
  * What every transport does the same way for one connection attempt: the handshake timeout,
  * the welcome that opens it, frames and activity reported while it lives, and exactly one
- * `onClose` at its end. A transport only feeds it messages and says when the wire is gone.
+ * `onClose` at its end. A transport only opens its wire ({@link Connect}).
  *
- * @param stop releases the wire (closes the socket, aborts the requests); called once, by `finish`.
+ * Frames before the welcome are not delivered: the welcome must come first. An error frame
+ * in its place is the server's refusal and ends the attempt with that error at once. The
+ * compact reader drops a frame whose fields have the wrong type, or of a type this client does
+ * not know (a newer server); development builds say so on the console.
  */
 export function openAttempt(
   { handlers, timers, handshakeTimeoutMs }: TransportConnectOptions,
-  stop: () => void,
-) {
+  kind: TransportKind,
+  connect: Connect,
+): Transport {
+  const abort = new AbortController()
+  let welcome: WelcomeFrame | undefined
+  let lastError: ClientError | null = null
   let done = false
+
+  const finish = (cause: unknown) => {
+    if (done) return
+    done = true
+    timers.clearTimeout(timer)
+    abort.abort()
+    handlers.onClose({
+      opened: !!welcome,
+      error:
+        cause === null || cause instanceof ClientError
+          ? cause
+          : new ClientError('NETWORK', String(cause), { cause }),
+    })
+  }
+
+  const receive = (data?: unknown) => {
+    if (done) return
+    handlers.onActivity()
+    if (typeof data !== 'string') return
+    const frames = readServerMessage(
+      data,
+      typeof process !== 'undefined' && process.env.NODE_ENV !== 'production'
+        ? (value) => console.warn('[sluice] dropped a server frame the client cannot use:', value)
+        : undefined,
+    )
+    for (const frame of frames) {
+      if (frame.type === 'error' && !frame.id) {
+        lastError = new ClientError(frame.code, frame.message, { retryAfterMs: frame.retryAfterMs })
+      }
+    }
+    if (!welcome) {
+      const first = frames.shift()
+      if (first?.type !== 'welcome') {
+        // An error frame in the welcome's place is the server's refusal.
+        if (lastError) finish(lastError)
+        return
+      }
+      welcome = first
+      timers.clearTimeout(timer)
+      handlers.onOpen(first)
+    }
+    if (frames[0] && !done) handlers.onFrames(frames)
+  }
+
   const timer = timers.setTimeout(
-    () => attempt.finish(new ClientError('NETWORK', `no welcome in ${handshakeTimeoutMs} ms`)),
+    () => finish(new ClientError('NETWORK', `no welcome in ${handshakeTimeoutMs} ms`)),
     handshakeTimeoutMs,
   )
+  const write = connect(receive, finish, () => lastError, abort.signal)
 
-  const attempt = {
-    /** The server's welcome, once the handshake is done. */
-    welcome: undefined as WelcomeFrame | undefined,
-    /**
-     * The last error frame without an id: why the server is about to end the connection
-     * (UNAUTHORIZED before the welcome; TOKEN_EXPIRED, SLOW_CONSUMER... after it).
-     */
-    error: null as ClientError | null,
-
-    /**
-     * One inbound message. Anything counts as activity; only text carries frames (an SSE
-     * comment or a binary WebSocket message is just a sign of life). Frames before the
-     * welcome are not delivered: the welcome must come first.
-     *
-     * The compact reader drops a frame whose fields have the wrong type, or of a type this
-     * client does not know (a newer server); development builds say so on the console.
-     */
-    receive(data?: unknown): void {
-      if (done) return
-      handlers.onActivity()
-      if (typeof data !== 'string') return
-      const frames = readServerMessage(
-        data,
-        typeof process !== 'undefined' && process.env.NODE_ENV !== 'production'
-          ? (value) => console.warn('[sluice] dropped a server frame the client cannot use:', value)
-          : undefined,
-      )
-      for (const frame of frames) {
-        if (frame.type === 'error' && frame.id === undefined) {
-          attempt.error = new ClientError(frame.code, frame.message, { retryAfterMs: frame.retryAfterMs })
-        }
-      }
-      if (!attempt.welcome) {
-        const first = frames.shift()
-        if (first?.type !== 'welcome') return
-        attempt.welcome = first
-        timers.clearTimeout(timer)
-        handlers.onOpen(first)
-      }
-      if (frames[0] && !done) handlers.onFrames(frames)
+  return {
+    kind,
+    send(frames) {
+      if (welcome) write(encodeMessage(frames[1] ? frames : frames[0]!), frames, welcome)
     },
-
-    /** Ends the attempt, once: `error` is null after a local `close()`. */
-    finish(error: ClientError | null): void {
-      if (done) return
-      done = true
-      timers.clearTimeout(timer)
-      stop()
-      handlers.onClose({ opened: !!attempt.welcome, error })
-    },
+    close: () => finish(null),
   }
-  return attempt
 }

@@ -1,7 +1,7 @@
-import { encodeMessage, isErrorCode, PROTOCOL_VERSION } from '@sluice/protocol'
+import { isErrorCode, PROTOCOL_VERSION } from '@sluice/protocol'
 import { ClientError } from '../client-error'
 import { openAttempt } from './attempt'
-import type { Transport, TransportConnectOptions, TransportFactory } from './types'
+import type { TransportConnectOptions, TransportFactory } from './types'
 
 /** The part of the WebSocket API the client uses: the browser's, Node 22's global, or `ws`. */
 export interface WebSocketLike {
@@ -22,35 +22,32 @@ export type WebSocketConstructor = new (url: string) => WebSocketLike
  *   connect, and a missing one fails the connect with NETWORK so the client falls back to SSE.
  */
 export function createWebSocketTransport(WebSocketImpl?: WebSocketConstructor): TransportFactory {
-  return (options: TransportConnectOptions): Transport => {
-    const { token } = options
-    let socket: WebSocketLike | undefined
-    const attempt = openAttempt(options, () => {
+  return (options: TransportConnectOptions) =>
+    openAttempt(options, 'ws', (receive, finish, _lastError, signal) => {
+      const { url, token } = options
+      let socket: WebSocketLike
       try {
-        socket?.close(1000)
-      } catch {
-        // Closing a socket that is still connecting throws in some implementations.
+        const Ctor = WebSocketImpl ?? (globalThis as { WebSocket?: WebSocketConstructor }).WebSocket
+        socket = new Ctor!(
+          `${url.replace(/^http/, 'ws').replace(/\/+$/, '')}/ws?v=${PROTOCOL_VERSION}` +
+            (token === null ? '' : `&token=${encodeURIComponent(token)}`),
+        )
+      } catch (cause) {
+        // No implementation, or a bad URL. Reported asynchronously like any other connect
+        // failure: the caller holds no reference to this transport yet.
+        queueMicrotask(() => finish(cause))
+        return () => {}
       }
-    })
-    try {
-      const Ctor = WebSocketImpl ?? (globalThis as { WebSocket?: WebSocketConstructor }).WebSocket
-      socket = new Ctor!(
-        `${options.url.replace(/^http/, 'ws').replace(/\/+$/, '')}/ws?v=${PROTOCOL_VERSION}` +
-          (token === null ? '' : `&token=${encodeURIComponent(token)}`),
-      )
-    } catch (cause) {
-      // No implementation, or a bad URL. Reported asynchronously like any other connect
-      // failure: the caller holds no reference to this transport yet.
-      queueMicrotask(() =>
-        attempt.finish(new ClientError('NETWORK', 'WebSocket could not be created', { cause })),
-      )
-    }
-
-    socket?.addEventListener('message', ((event: { data: unknown }) => attempt.receive(event.data)) as never)
-    socket?.addEventListener('close', (({ code, reason }: { code: number; reason?: string }) =>
-      attempt.finish(
-        // An error frame before the welcome says more than the close that follows it.
-        (!attempt.welcome && attempt.error) ||
+      signal.addEventListener('abort', () => {
+        try {
+          socket.close(1000)
+        } catch {
+          // Closing a socket that is still connecting throws in some implementations.
+        }
+      })
+      socket.addEventListener('message', ((event: { data: unknown }) => receive(event.data)) as never)
+      socket.addEventListener('close', (({ code, reason }: { code: number; reason?: string }) =>
+        finish(
           new ClientError(
             isErrorCode(reason) ? reason : 'NETWORK',
             `closed with ${code}${reason ? ` ${reason}` : ''}`,
@@ -58,18 +55,11 @@ export function createWebSocketTransport(WebSocketImpl?: WebSocketConstructor): 
               closeCode: code,
             },
           ),
-      )) as never)
-    // Node's `ws` throws on an 'error' nobody listens to; the 'close' that always follows
-    // carries the code (browsers give no detail on 'error' anyway).
-    socket?.addEventListener('error', (() => {}) as never)
-
-    return {
-      kind: 'ws',
-      send(frames) {
-        // 1 = OPEN: nothing is sent while connecting or after a close.
-        if (socket?.readyState === 1) socket.send(encodeMessage(frames[1] ? frames : frames[0]!))
-      },
-      close: () => attempt.finish(null),
-    }
-  }
+        )) as never)
+      // Node's `ws` throws on an 'error' nobody listens to; the 'close' that always follows
+      // carries the code (browsers give no detail on 'error' anyway).
+      socket.addEventListener('error', (() => {}) as never)
+      // 1 = OPEN: nothing is sent after a close.
+      return (text) => socket.readyState === 1 && socket.send(text)
+    })
 }
