@@ -25,18 +25,16 @@ export interface ClientErrorOptions {
  */
 export class ClientError extends Error {
   override readonly name = 'ClientError'
-  readonly code: ErrorCode
-  readonly issues: ValidationIssue[] | undefined
-  readonly retryAfterMs: number | undefined
-  readonly closeCode: number | undefined
-  readonly topic: string | undefined
+  declare readonly code: ErrorCode
+  declare readonly issues: ValidationIssue[] | undefined
+  declare readonly retryAfterMs: number | undefined
+  declare readonly closeCode: number | undefined
+  declare readonly topic: string | undefined
 
   constructor(code: ErrorCode, message: string, options: ClientErrorOptions = {}) {
-    super(message, options.cause === undefined ? undefined : { cause: options.cause })
-    this.code = code
-    this.issues = options.issues
-    this.retryAfterMs = options.retryAfterMs
-    this.closeCode = options.closeCode
-    this.topic = options.topic
+    // Error takes `cause` from the options when they have one. They may be an error frame.
+    super(message, options)
+    const { issues, retryAfterMs, closeCode, topic } = options
+    Object.assign(this, { code, issues, retryAfterMs, closeCode, topic })
   }
 }

@@ -1,4 +1,4 @@
-import type { Json, JsonObject } from '@sluice/protocol'
+import type { AckFrame, ErrorFrame, Json, JsonObject, ResultFrame } from '@sluice/protocol'
 import type { ReadableAtom } from 'nanostores'
 import { type BackoffOptions, retryDelay as fullJitterDelay } from './backoff'
 import { type CallOptions, createCalls } from './calls'
@@ -28,6 +28,26 @@ import { defaultTimers, type TimerProvider, unlimitedTimers } from './timers'
 import { createTransportSelector } from './transport/select'
 import { createSseTransport, type FetchLike } from './transport/sse'
 import { createWebSocketTransport, type WebSocketConstructor } from './transport/websocket'
+
+/** What answers a call (result, error) or a publish (ack, error). */
+export type AnswerFrame = AckFrame | ResultFrame | ErrorFrame
+
+/**
+ * A call or publish awaiting its answer. The client keeps them by id and tells them what the
+ * connection does; each kind decides what that means for it.
+ */
+export interface Pending {
+  /** On the wire since the connection opened. */
+  sent?: boolean
+  /** Sends it; called when it is not on the wire and the connection is open. */
+  send(): void
+  /** The connection was lost. */
+  drop(): void
+  /** The frame with its id arrived. */
+  answer(frame: AnswerFrame): void
+  /** Settles it with this error (the client was closed). */
+  fail(error: ClientError): void
+}
 
 /** Options of {@link createClient}. */
 export interface ClientOptions extends ConnectionHooks {
@@ -163,7 +183,7 @@ export function createClient<Schema extends TopicSchema = TopicSchema>(
     pingTimeoutMs = 5_000,
     timers: timerProvider = defaultTimers,
   } = options
-  if (typeof process !== 'undefined' && process.env?.NODE_ENV !== 'production')
+  if (typeof process !== 'undefined' && process.env.NODE_ENV !== 'production')
     checkOptions(options, transports)
   const timers = unlimitedTimers(timerProvider)
   const httpUrl = url.replace(/^ws(s?):/, 'http$1:')
@@ -171,6 +191,16 @@ export function createClient<Schema extends TopicSchema = TopicSchema>(
   const scheduler = resolveScheduler(schedulerOption)
   const environment = options.environment ?? browserEnvironment()
   const retryDelay = options.retryDelay ?? ((attempt: number) => fullJitterDelay(attempt, backoff, random))
+
+  // Calls and publishes awaiting their answer, by id. Calls go first, each in the order issued:
+  // the order in which they are (re)sent on open.
+  const calls = new Map<string, Pending>()
+  const publishes = new Map<string, Pending>()
+  const eachPending = (run: (entry: Pending) => unknown) => {
+    calls.forEach(run)
+    publishes.forEach(run)
+  }
+  const dropPending = () => eachPending((entry) => entry.drop())
 
   const createStore: StoreFactory = (storeOptions) =>
     createSubscriptionStore({ ...storeOptions, scheduler, now: () => timers.now() })
@@ -194,7 +224,7 @@ export function createClient<Schema extends TopicSchema = TopicSchema>(
     probeIntervalMs,
     pingTimeoutMs,
     nextId,
-    busy: () => calls.inFlight > 0,
+    busy: () => [...calls.values()].some((call) => call.sent),
     onConnect: options.onConnect,
     onDisconnect: options.onDisconnect,
     beforeReconnect: options.beforeReconnect,
@@ -202,36 +232,45 @@ export function createClient<Schema extends TopicSchema = TopicSchema>(
       onOpen(switched) {
         // Acks of publishes sent on the replaced connection would arrive there: send them again
         // (same ids) here. No call is in flight during a switch (see `busy`).
-        if (switched) publisher.onDrop()
+        if (switched) dropPending()
         subscriptions.onOpen()
-        calls.onOpen()
-        publisher.onOpen()
+        eachPending((entry) => entry.sent || entry.send())
       },
       onFrame(frame) {
         if (subscriptions.handle(frame)) return
-        if (frame.type === 'result') calls.handle(frame)
-        else if (frame.type === 'ack') publisher.handle(frame)
-        else if (frame.type === 'error') calls.handle(frame) || publisher.handle(frame)
+        // Left: the result, ack and error frames of calls and publishes (auth and presence answers
+        // were taken before). Ids are unique per client, so the id alone finds what one answers.
+        const { id } = frame as AnswerFrame
+        ;(calls.get(id as string) ?? publishes.get(id as string))?.answer(frame as AnswerFrame)
       },
       onDrop() {
         subscriptions.onDrop()
-        calls.onDrop()
-        publisher.onDrop()
+        dropPending()
       },
       onClosed(error) {
         subscriptions.onClosed()
-        calls.onClosed(error)
-        publisher.onClosed(error)
+        eachPending((entry) => entry.fail(error))
       },
     },
   })
 
-  const demand = () => {
-    if (connection.machine.status === 'idle') connection.start('first use')
-  }
+  // start() starts only an idle connection: the first use of a lazy client connects it.
+  const demand = () => connection.start('first use')
   const ensureUsable = () => {
     if (connection.machine.status === 'closed') throw new ClientError('CLOSED', 'the client was closed')
   }
+  // After close() calls and publishes reject with CLOSED; before, they connect a lazy client.
+  const command =
+    <A extends unknown[], R>(run: (...args: A) => Promise<R>) =>
+    (...args: A): Promise<R> => {
+      try {
+        ensureUsable()
+      } catch (error) {
+        return Promise.reject(error)
+      }
+      demand()
+      return run(...args)
+    }
 
   const subscriptions = createSubscriptions({
     send: connection.send,
@@ -241,21 +280,8 @@ export function createClient<Schema extends TopicSchema = TopicSchema>(
     demand,
     timers,
   })
-  const calls = createCalls({
-    send: connection.send,
-    isOpen: connection.isOpen,
-    nextId,
-    timers,
-    defaultTimeoutMs: callTimeoutMs,
-  })
-  const publisher = createPublisher({
-    send: connection.send,
-    isOpen: connection.isOpen,
-    nextId,
-    timers,
-    defaultTimeoutMs: publishTimeoutMs,
-    queue: { maxSize: offlineQueue.maxSize ?? 100, maxAgeMs: offlineQueue.maxAgeMs ?? 60_000 },
-  })
+  const call = createCalls(calls, connection, nextId, timers, callTimeoutMs)
+  const publish = createPublisher(publishes, connection, nextId, timers, publishTimeoutMs, offlineQueue)
 
   if (!lazy) connection.start('created')
 
@@ -265,20 +291,8 @@ export function createClient<Schema extends TopicSchema = TopicSchema>(
       ensureUsable()
       return subscriptions.subscribe(topic, subscribeOptions)
     },
-    call(name, args, callOptions) {
-      if (connection.machine.status === 'closed')
-        return Promise.reject(new ClientError('CLOSED', 'the client was closed'))
-      const result = calls.call(name, args, callOptions)
-      demand()
-      return result
-    },
-    publish(topic, event, publishOptions) {
-      if (connection.machine.status === 'closed')
-        return Promise.reject(new ClientError('CLOSED', 'the client was closed'))
-      const result = publisher.publish(topic, event, publishOptions)
-      demand()
-      return result
-    },
+    call: command(call),
+    publish: command(publish),
     setPresence(topic, state) {
       ensureUsable()
       subscriptions.setPresence(topic, state)

@@ -4,7 +4,7 @@
  */
 export function createIdGenerator(random: () => number) {
   let prefix = ''
-  for (let i = 0; i < 10; i++) prefix += Math.floor(random() * 36).toString(36)
+  for (let i = 0; i < 10; i++) prefix += ((random() * 36) | 0).toString(36)
   let counter = 0
   return (): string => `${prefix}-${(++counter).toString(36)}`
 }

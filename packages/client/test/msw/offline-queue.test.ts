@@ -84,7 +84,7 @@ describe('offline queue', () => {
     const error = await rejection(client.publish('t', { kind: 'x' }, { id: 'p3' }))
     expect(error).toMatchObject({
       code: 'QUEUE_FULL',
-      message: 'offline queue holds 2 publishes already',
+      message: '2 already queued',
       topic: 't',
     })
     network.set(true)
@@ -124,7 +124,7 @@ describe('offline queue', () => {
     await advance(1)
     expect(await old).toMatchObject({
       code: 'STALE',
-      message: 'publish old waited 1000 ms for a connection',
+      message: 'not sent in 1000 ms',
       topic: 't',
     })
     network.set(true)
@@ -150,7 +150,7 @@ describe('offline queue', () => {
     expect(error).toBeNull()
     expect(sluice.attempts.ws).toBe(4)
     await advance(1)
-    expect(error).toMatchObject({ code: 'STALE', message: 'publish p waited 2000 ms for a connection' })
+    expect(error).toMatchObject({ code: 'STALE', message: 'not sent in 2000 ms' })
   })
 
   test('close() rejects queued publishes with CLOSED', async () => {
