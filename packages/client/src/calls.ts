@@ -52,7 +52,7 @@ export function createCalls(
           connection.send(frame)
         },
         drop() {
-          if (call.sent) call.fail(new ClientError('NETWORK', 'connection lost; the call may have run'))
+          if (call.sent) call.fail(new ClientError('NETWORK', 'it may have run'))
         },
         answer(answer) {
           if (answer.type === 'error') call.fail(new ClientError(answer.code, answer.message, answer))

@@ -34,7 +34,10 @@ export class ClientError extends Error {
   constructor(code: ErrorCode, message: string, options: ClientErrorOptions = {}) {
     // Error takes `cause` from the options when they have one. They may be an error frame.
     super(message, options)
-    const { issues, retryAfterMs, closeCode, topic } = options
-    Object.assign(this, { code, issues, retryAfterMs, closeCode, topic })
+    this.code = code
+    this.issues = options.issues
+    this.retryAfterMs = options.retryAfterMs
+    this.closeCode = options.closeCode
+    this.topic = options.topic
   }
 }

@@ -84,9 +84,9 @@ export function createPublisher(
         },
         answer(answer) {
           if (answer.type !== 'error') {
-            const { epoch = '', seq = 0, duplicate = false } = answer as AckFrame
+            const ack = answer as AckFrame
             settle()
-            resolve({ epoch, seq, duplicate })
+            resolve({ epoch: ack.epoch ?? '', seq: ack.seq ?? 0, duplicate: !!ack.duplicate })
           } else if (answer.code === 'RATE_LIMITED' && publish.sent) {
             // Not published: send it again (same id) once the server's bucket has room. A drop
             // in between clears this timer; the reconnect resends it.
