@@ -84,24 +84,14 @@ const MAX_REFRESH_RETRY_MS = 60_000
  */
 export function createConnection(deps: ConnectionDeps) {
   const {
-    url,
-    factories,
     selector,
-    getToken,
     canRefreshToken,
     timers,
     environment,
-    retryDelay,
-    handshakeTimeoutMs,
     tokenTimeoutMs,
     probeIntervalMs,
-    pingTimeoutMs,
     listener,
     nextId,
-    busy,
-    onConnect,
-    onDisconnect,
-    beforeReconnect,
   } = deps
   const machine = createConnectionState()
   const { $state, transition } = machine
@@ -113,7 +103,8 @@ export function createConnection(deps: ConnectionDeps) {
 
   let active: Transport | null = null
   let probe: Transport | null = null
-  // Bumped whenever a connection ends: async work begun for it (token fetch, hook) is dropped.
+  // Bumped whenever the live transport ends or is replaced: work begun for it (a token fetch, a
+  // reconnect hook) is dropped when it finishes.
   let generation = 0
   let heartbeatMs = 0
   let lastActivity = 0
@@ -121,41 +112,44 @@ export function createConnection(deps: ConnectionDeps) {
   let pingId: string | null = null
   let authId: string | null = null
   let authFailures = 0
-  let lastTokenAt = Number.NEGATIVE_INFINITY
+  let lastTokenAt = 0
   let skewedExpiries = 0
   // Until when a `reconnect` frame's retryAfterMs holds, for the reconnect that follows it.
-  let hintUntil = Number.NEGATIVE_INFINITY
+  let hintUntil = 0
 
   const outbound = createOutbound((frames) => active?.send(frames))
   const isOpen = () => machine.status === 'open'
   const send = (frame: ClientFrame) => isOpen() && outbound.send(frame)
   const network = (message: string) => new ClientError('NETWORK', message)
 
-  async function connect(reason: string) {
+  function connect(reason: string) {
     retryTimer()
-    if (!environment.isOnline()) return void transition('offline', 'offline')
-    if (!transition('connecting', reason)) return
-    const current = generation
-    try {
-      const token = await fetchToken()
-      if (current === generation) open(selector.startAttempt(), token)
-    } catch (error) {
-      if (current === generation) retryLater(error as ClientError)
-    }
+    if (!environment.isOnline()) transition('offline', 'offline')
+    else if (transition('connecting', reason))
+      withToken((token) => open(selector.startAttempt(), token), retryLater)
   }
 
-  // A token endpoint that hangs would otherwise leave the client `connecting` for good.
-  function fetchToken(): Promise<string | null> {
+  /**
+   * Fetches a token and hands it to `use`, or a TIMEOUT or NETWORK error to `fail`, unless the
+   * transport it was for ended meanwhile. A token endpoint that hangs would otherwise leave the
+   * client `connecting` for good.
+   */
+  function withToken(use: (token: string | null) => void, fail: (error: ClientError) => void) {
+    const current = generation
     lastTokenAt = timers.now()
-    return new Promise((resolve, reject) => {
+    new Promise<string | null>((resolve, reject) => {
       const timer = timers.setTimeout(
         () => reject(new ClientError('TIMEOUT', `getToken() did not settle within ${tokenTimeoutMs} ms`)),
         tokenTimeoutMs,
       )
-      getToken()
+      deps
+        .getToken()
         .then(resolve, (cause) => reject(new ClientError('NETWORK', 'getToken() failed', { cause })))
         .finally(() => timers.clearTimeout(timer))
-    })
+    }).then(
+      (token) => current === generation && use(token),
+      (error) => current === generation && fail(error),
+    )
   }
 
   /**
@@ -165,27 +159,48 @@ export function createConnection(deps: ConnectionDeps) {
    * both during the overlap are dropped by dedup.
    */
   function open(kind: TransportKind, token: string | null, probing?: boolean) {
-    const transport = factories[kind]({
-      url,
+    const transport = deps.factories[kind]({
+      url: deps.url,
       token,
       timers,
-      handshakeTimeoutMs,
+      handshakeTimeoutMs: deps.handshakeTimeoutMs,
       handlers: {
+        // `switched`: it replaced a live transport (probe), so the status stays open and what
+        // was in flight on the old one is sent again by the listener.
         onOpen(frame) {
           const switched = probe === transport
           if (switched) {
             probe = null
             // Calls in flight would lose their results with the old transport: the switch
             // waits for a moment without any.
-            if (busy()) {
+            if (deps.busy()) {
               transport.close()
               return scheduleProbe()
             }
             const old = active
             active = transport
             old?.close()
+            generation++
+            machine.patch({ transport: kind })
           }
-          if (active === transport) welcomed(kind, frame, switched)
+          if (active !== transport) return
+          selector.opened(kind)
+          outbound.discard()
+          outbound.setLimits(frame.limits)
+          heartbeatMs = frame.heartbeatMs
+          lastActivity = timers.now()
+          pingId = null
+          pingTimer()
+          if (!switched) {
+            authFailures = hintUntil = 0
+            transition('open', kind, { attempt: 0, error: null })
+            lastTick = lastActivity
+            tickTimer(TICK_MS, tick)
+          }
+          scheduleAuthRefresh(frame.expiresAt)
+          scheduleProbe()
+          listener.onOpen(switched)
+          deps.onConnect?.({ transport: kind, welcome: frame })
         },
         onFrames(frames) {
           if (active === transport) route(frames)
@@ -213,33 +228,6 @@ export function createConnection(deps: ConnectionDeps) {
     }
   }
 
-  /**
-   * A transport's welcome. `switched`: it replaced a live transport (probe), so the status
-   * stays open and what was in flight on the old one is sent again by the listener.
-   */
-  function welcomed(kind: TransportKind, frame: WelcomeFrame, switched: boolean) {
-    selector.opened(kind)
-    outbound.discard()
-    outbound.setLimits(frame.limits)
-    heartbeatMs = frame.heartbeatMs
-    lastActivity = timers.now()
-    if (switched) {
-      machine.patch({ transport: kind })
-      pingId = null
-      pingTimer()
-    } else {
-      authFailures = 0
-      hintUntil = Number.NEGATIVE_INFINITY
-      transition('open', kind, { attempt: 0, error: null })
-      lastTick = lastActivity
-      tickTimer(TICK_MS, tick)
-    }
-    scheduleAuthRefresh(frame.expiresAt)
-    scheduleProbe()
-    listener.onOpen(switched)
-    onConnect?.({ transport: kind, welcome: frame })
-  }
-
   function route(frames: ServerFrame[]) {
     for (const frame of frames) {
       // Ids are unique: one matching the ping or the token refresh answers it.
@@ -251,7 +239,7 @@ export function createConnection(deps: ConnectionDeps) {
       } else if (id && id === authId) {
         authId = null
         // The server refused the new token: a fresh connect decides whether it is terminal.
-        if (frame.type === 'error') return drop(new ClientError(frame.code, frame.message))
+        if (frame.type === 'error') return lost(new ClientError(frame.code, frame.message), true)
         scheduleAuthRefresh((frame as { expiresAt?: number }).expiresAt)
       } else {
         listener.onFrame(frame)
@@ -263,8 +251,9 @@ export function createConnection(deps: ConnectionDeps) {
 
   /**
    * Ends the current connection (transports, timers, queued frames, work in flight) and moves to
-   * `to` with `error` (unless `fields` set another). When it was open, the layers above and
-   * onDisconnect hear of it; a close() without error settles them through onClosed instead of onDrop.
+   * `to` with `error` (unless `fields` set another); where the table refuses the move (already
+   * offline or closed) nothing else changes. When it was open, the layers above and onDisconnect
+   * hear of it; a close() without error settles them through onClosed instead of onDrop.
    */
   function end(
     to: ConnectionStatus,
@@ -286,11 +275,11 @@ export function createConnection(deps: ConnectionDeps) {
     transition(to, reason, { error, ...fields })
     if (wasOpen) {
       if (error || to !== 'closed') listener.onDrop()
-      onDisconnect?.({ error })
+      deps.onDisconnect?.({ error })
     }
   }
 
-  /** The connection's transport is gone: stop for good on a terminal error, else reconnect. */
+  /** The connection's transport is gone (or presumed dead): stop for good on a terminal error, else reconnect. */
   function lost(error: ClientError | null, opened: boolean) {
     const code = error?.code
     const auth = !opened && (code === 'UNAUTHORIZED' || code === 'TOKEN_EXPIRED')
@@ -314,22 +303,19 @@ export function createConnection(deps: ConnectionDeps) {
     // `reconnect` frame no older than its own delay.
     const delay = immediate
       ? 0
-      : nextDelay(retryDelay(attempt - 1), hintUntil >= now ? hintUntil - now : error?.retryAfterMs)
-    hintUntil = Number.NEGATIVE_INFINITY
+      : nextDelay(deps.retryDelay(attempt - 1), hintUntil > now ? hintUntil - now : error?.retryAfterMs)
+    hintUntil = 0
     end('reconnecting', error?.code ?? 'closed', error, { attempt, nextRetryAt: now + delay })
     retryTimer(delay, async () => {
       const current = generation
       try {
-        await beforeReconnect?.({ attempt, error })
+        await deps.beforeReconnect?.({ attempt, error })
       } catch {
         // A failing hook must not stop reconnecting; it runs again before the next attempt.
       }
-      if (current === generation && machine.status === 'reconnecting') connect('retry')
+      if (current === generation) connect('retry')
     })
   }
-
-  /** Ends the open connection and reconnects: it is presumed dead. */
-  const drop = (error: ClientError) => lost(error, true)
 
   function tick() {
     const now = timers.now()
@@ -338,15 +324,16 @@ export function createConnection(deps: ConnectionDeps) {
     tickTimer(TICK_MS, tick)
     if (late > SLEEP_SLACK_MS) checkLiveness('timers fired late: the host slept')
     else if (heartbeatMs && !pingId && now - lastActivity > 2 * heartbeatMs)
-      drop(network(`no data from the server for ${now - lastActivity} ms`))
+      lost(network(`no data from the server for ${now - lastActivity} ms`), true)
   }
 
   /** Sends ping{id} and reconnects unless the pong arrives within pingTimeoutMs. */
   function checkLiveness(reason: string) {
+    const ms = deps.pingTimeoutMs
     if (!isOpen() || pingId) return
     pingId = nextId()
     send({ type: 'ping', id: pingId })
-    pingTimer(pingTimeoutMs, () => drop(network(`no pong within ${pingTimeoutMs} ms (${reason})`)))
+    pingTimer(ms, () => lost(network(`no pong within ${ms} ms (${reason})`), true))
   }
 
   /** Hands the server a fresh token 30 s before expiry, or at 80% of a short lifetime. */
@@ -362,33 +349,23 @@ export function createConnection(deps: ConnectionDeps) {
     authTimer(Math.max(delay, lastTokenAt + MIN_REFRESH_MS - now), refreshAuth)
   }
 
-  async function refreshAuth() {
-    const transport = active
-    try {
-      const token = await fetchToken()
-      if (transport === active && token !== null) {
+  function refreshAuth() {
+    withToken(
+      (token) => {
+        if (token === null) return
         authId = nextId()
         send({ type: 'auth', id: authId, token })
-      }
-    } catch {
+      },
       // Keep the current token and try again; at expiry the server ends the connection and the
       // reconnect fetches a token anyway.
-      if (transport === active) authTimer(REFRESH_RETRY_MS, refreshAuth)
-    }
+      () => authTimer(REFRESH_RETRY_MS, refreshAuth),
+    )
   }
 
   function scheduleProbe() {
     const kind = selector.preferred((active as Transport).kind)
     if (kind && probeIntervalMs > 0)
-      probeTimer(probeIntervalMs, async () => {
-        const current = generation
-        try {
-          const token = await fetchToken()
-          if (current === generation) open(kind, token, true)
-        } catch {
-          if (current === generation) scheduleProbe()
-        }
-      })
+      probeTimer(probeIntervalMs, () => withToken((token) => open(kind, token, true), scheduleProbe))
   }
 
   function close(error: ClientError | null = null) {
@@ -400,21 +377,19 @@ export function createConnection(deps: ConnectionDeps) {
 
   const unlisten = [
     environment.onOffline(() => {
-      if (['connecting', 'open', 'reconnecting'].includes(machine.status))
-        // The state tells why; for onDisconnect going offline is no error of the connection's.
+      // The state tells why; for onDisconnect going offline is no error of the connection's.
+      if (machine.status !== 'idle')
         end('offline', 'went offline', null, { error: network('the device is offline') })
     }),
-    environment.onOnline(() => {
-      const status = machine.status
-      if (status === 'offline' || status === 'reconnecting') connect('online')
-    }),
+    // Reconnects at once from `offline` or `reconnecting`; the table refuses it from anywhere else.
+    environment.onOnline(() => machine.status !== 'idle' && connect('online')),
     environment.onVisible(() => checkLiveness('page became visible')),
   ]
 
   return {
     $state,
     machine,
-    start(reason = 'start'): void {
+    start(reason: string): void {
       if (machine.status === 'idle') connect(reason)
     },
     close,
