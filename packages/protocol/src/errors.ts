@@ -1,7 +1,39 @@
 /**
+ * The error codes a server may send: in an `error` frame, a close reason or an HTTP body.
+ * Kept apart from {@link ERROR_CODES} so that a client, which only asks whether a string is a
+ * code, does not bundle the status table.
+ */
+const WIRE_CODES = [
+  'BAD_REQUEST',
+  'UNKNOWN_FRAME',
+  'PROTOCOL_VERSION',
+  'UNAUTHORIZED',
+  'TOKEN_EXPIRED',
+  'FORBIDDEN',
+  'NOT_FOUND',
+  'IDLE_TIMEOUT',
+  'LIMIT_EXCEEDED',
+  'VALIDATION',
+  'RATE_LIMITED',
+  'SLOW_CONSUMER',
+  'INTERNAL',
+  'OVERLOADED',
+  'SHUTTING_DOWN',
+] as const
+
+/** The codes a client raises locally and a server never sends. */
+const LOCAL_CODES = ['TIMEOUT', 'QUEUE_FULL', 'STALE', 'CLOSED', 'NETWORK'] as const
+
+/** Error codes a server may put in an `error` frame, a close reason or an HTTP body. */
+export type WireErrorCode = (typeof WIRE_CODES)[number]
+
+/** A stable error code. Match on it, never on a message. */
+export type ErrorCode = WireErrorCode | (typeof LOCAL_CODES)[number]
+
+/**
  * Every error code Sluice uses, on the wire and locally, with the HTTP status and the
  * WebSocket close code it maps to. docs/PROTOCOL.md § Errors is the normative copy of
- * this table; `errors.test.ts` keeps the two in sync.
+ * this table; `docs-sync.test.ts` keeps the two in sync.
  */
 export const ERROR_CODES = {
   /** A frame, query parameter or body that cannot be decoded or fails validation. */
@@ -44,15 +76,14 @@ export const ERROR_CODES = {
   CLOSED: { http: null, close: null, wire: false },
   /** Local: the transport failed (network error, refused, dropped). */
   NETWORK: { http: null, close: null, wire: false },
-} as const satisfies Record<string, { http: number | null; close: number | null; wire: boolean }>
-
-/** A stable error code. Match on it, never on a message. */
-export type ErrorCode = keyof typeof ERROR_CODES
-
-/** Error codes a server may put in an `error` frame, a close reason or an HTTP body. */
-export type WireErrorCode = {
-  [K in ErrorCode]: (typeof ERROR_CODES)[K]['wire'] extends true ? K : never
-}[ErrorCode]
+} as const satisfies {
+  // Every code exactly once, and `wire` agreeing with WIRE_CODES.
+  [K in ErrorCode]: {
+    http: number | null
+    close: number | null
+    wire: K extends WireErrorCode ? true : false
+  }
+}
 
 /** WebSocket close codes used by the protocol (see docs/PROTOCOL.md § Close codes). */
 export const CloseCode = {
@@ -77,14 +108,17 @@ export const CloseCode = {
 
 export type CloseCode = (typeof CloseCode)[keyof typeof CloseCode]
 
+const wireCodes = new Set<unknown>(WIRE_CODES)
+const allCodes = new Set<unknown>([...WIRE_CODES, ...LOCAL_CODES])
+
 /** True for a string that is one of the protocol's error codes. */
 export function isErrorCode(value: unknown): value is ErrorCode {
-  return typeof value === 'string' && Object.hasOwn(ERROR_CODES, value)
+  return allCodes.has(value)
 }
 
 /** True for an error code a server may send: in an `error` frame, a close reason or an HTTP body. */
 export function isWireErrorCode(value: unknown): value is WireErrorCode {
-  return isErrorCode(value) && ERROR_CODES[value].wire
+  return wireCodes.has(value)
 }
 
 /** The HTTP status for a code, or 500 for a local-only code that reached HTTP by mistake. */

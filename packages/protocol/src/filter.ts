@@ -177,11 +177,16 @@ function readPath(meta: JsonObject | undefined, path: string[]): Json | undefine
   return current
 }
 
-function compare(value: Json | undefined, operand: number | string): number | null {
-  if (typeof value === 'number' && typeof operand === 'number') return value - operand
-  if (typeof value === 'string' && typeof operand === 'string')
-    return value < operand ? -1 : value > operand ? 1 : 0
-  return null
+/**
+ * Orders a number against a number or a string against a string. Anything else (and NaN) is
+ * NaN, which every `<`, `<=`, `>`, `>=` against 0 rejects.
+ */
+function compare(value: Json | undefined, operand: number | string): number {
+  if (typeof value !== typeof operand) return Number.NaN
+  const same = value as number | string
+  if (same < operand) return -1
+  if (same > operand) return 1
+  return same === operand ? 0 : Number.NaN
 }
 
 /**
@@ -194,63 +199,51 @@ function compare(value: Json | undefined, operand: number | string): number | nu
  * match(undefined) // false
  */
 export function compileFilter(filter: Filter): FilterPredicate {
-  const node = filter as Record<string, unknown>
-  if ('and' in node) {
-    const parts = (node.and as Filter[]).map(compileFilter)
-    return (meta) => parts.every((part) => part(meta))
+  // A validated node has one key besides `field`: the operator.
+  const [op, operand] = Object.entries(filter).find(([key]) => key !== 'field') ?? []
+  if (op === 'and' || op === 'or') {
+    const parts = (operand as Filter[]).map(compileFilter)
+    return op === 'and'
+      ? (meta) => parts.every((part) => part(meta))
+      : (meta) => parts.some((part) => part(meta))
   }
-  if ('or' in node) {
-    const parts = (node.or as Filter[]).map(compileFilter)
-    return (meta) => parts.some((part) => part(meta))
-  }
-  if ('not' in node) {
-    const inner = compileFilter(node.not as Filter)
+  if (op === 'not') {
+    const inner = compileFilter(operand as Filter)
     return (meta) => !inner(meta)
   }
-  if (typeof node.field !== 'string') return () => false
-  const path = node.field.split('.')
-  if ('equals' in node) {
-    const operand = node.equals
-    return (meta) => readPath(meta, path) === operand
-  }
-  if ('notEquals' in node) {
-    const operand = node.notEquals
-    return (meta) => readPath(meta, path) !== operand
-  }
-  if ('in' in node) {
-    const set = new Set(node.in as FilterScalar[])
-    return (meta) => {
-      const value = readPath(meta, path)
-      return value !== undefined && set.has(value as FilterScalar)
-    }
-  }
-  if ('notIn' in node) {
-    const set = new Set(node.notIn as FilterScalar[])
-    return (meta) => !set.has(readPath(meta, path) as FilterScalar)
-  }
-  if ('exists' in node) {
-    const want = node.exists as boolean
-    return (meta) => (readPath(meta, path) !== undefined) === want
-  }
-  if ('contains' in node) {
-    const operand = node.contains as FilterScalar
-    return (meta) => {
-      const value = readPath(meta, path)
-      if (Array.isArray(value)) return value.includes(operand)
-      return typeof value === 'string' && typeof operand === 'string' && value.includes(operand)
-    }
-  }
-  for (const op of ['gt', 'gte', 'lt', 'lte'] as const) {
-    if (op in node) {
-      const operand = node[op] as number | string
-      return (meta) => {
-        const order = compare(readPath(meta, path), operand)
-        if (order === null) return false
-        return op === 'gt' ? order > 0 : op === 'gte' ? order >= 0 : op === 'lt' ? order < 0 : order <= 0
-      }
-    }
-  }
+  const { field } = filter as { field?: unknown }
+  const path = typeof field === 'string' ? field.split('.') : null
   // validateFilter rejects anything else; an unvalidated filter matches nothing rather than throwing.
+  if (!path) return () => false
+  switch (op) {
+    case 'equals':
+      return (meta) => readPath(meta, path) === operand
+    case 'notEquals':
+      return (meta) => readPath(meta, path) !== operand
+    case 'in':
+    case 'notIn': {
+      // Holds scalars only, so a missing field (undefined) is never in it.
+      const set = new Set(operand as FilterScalar[])
+      const want = op === 'in'
+      return (meta) => set.has(readPath(meta, path) as FilterScalar) === want
+    }
+    case 'exists':
+      return (meta) => (readPath(meta, path) !== undefined) === operand
+    case 'contains':
+      return (meta) => {
+        const value = readPath(meta, path)
+        if (Array.isArray(value)) return value.includes(operand as FilterScalar)
+        return typeof value === 'string' && typeof operand === 'string' && value.includes(operand)
+      }
+    case 'gt':
+      return (meta) => compare(readPath(meta, path), operand as number | string) > 0
+    case 'gte':
+      return (meta) => compare(readPath(meta, path), operand as number | string) >= 0
+    case 'lt':
+      return (meta) => compare(readPath(meta, path), operand as number | string) < 0
+    case 'lte':
+      return (meta) => compare(readPath(meta, path), operand as number | string) <= 0
+  }
   return () => false
 }
 

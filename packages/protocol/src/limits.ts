@@ -31,12 +31,8 @@ export function isValidTopic(
   topic: unknown,
   maxTopicLength = DEFAULT_LIMITS.maxTopicLength,
 ): topic is string {
-  return (
-    typeof topic === 'string' &&
-    topic.length > 0 &&
-    topic.length <= maxTopicLength &&
-    TOPIC_PATTERN.test(topic)
-  )
+  // The pattern also rules out the empty string; the typeof check keeps test() from stringifying.
+  return typeof topic === 'string' && topic.length <= maxTopicLength && TOPIC_PATTERN.test(topic)
 }
 
 /** UTF-8 byte length of a string, without Buffer or TextEncoder allocations. */

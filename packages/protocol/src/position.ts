@@ -51,5 +51,5 @@ export function parsePosition(text: string): Position | null {
 
 /** True for a `seq` the protocol accepts: a safe non-negative integer. */
 export function isSeq(value: unknown): value is number {
-  return typeof value === 'number' && Number.isSafeInteger(value) && value >= 0
+  return Number.isSafeInteger(value) && (value as number) >= 0
 }

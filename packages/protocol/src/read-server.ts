@@ -8,116 +8,96 @@ import { isSeq } from './position'
  * patterns, no error messages. A browser bundle pays a few hundred bytes for it instead of the
  * decoder's field-by-field diagnostics, which only a server or a conformance test needs.
  *
- * A spec maps field names (a trailing `?` marks an optional one) to: a check letter, a RegExp
- * the string must match, a nested spec (an object with those fields) or `[spec]` (an array of
- * such objects).
+ * Each frame type has one rule, built at import from the small combinators below: `object`
+ * checks the listed fields (a missing field fails every rule but an `optional` one) and keeps
+ * any others; the per-frame work is then one call per field, no string handling.
  */
-type Spec = { [field: string]: string | RegExp | Spec | [Spec] }
+type Rule = (value: unknown) => boolean
 
 const isObject = (value: unknown): value is Record<string, unknown> =>
   typeof value === 'object' && value !== null && !Array.isArray(value)
+const isString: Rule = (value) => typeof value === 'string'
+const isStringOrNull: Rule = (value) => value === null || typeof value === 'string'
+/** A finite non-negative number: times and durations. Counts and limits use {@link isSeq}. */
+const isTime: Rule = (value) => Number.isFinite(value) && (value as number) >= 0
+const isBoolean: Rule = (value) => typeof value === 'boolean'
 
-const CHECKS: Record<string, (value: unknown) => boolean> = {
-  /** any string */
-  s: (value) => typeof value === 'string',
-  /** a string or null */
-  u: (value) => value === null || typeof value === 'string',
-  /** a non-negative safe integer (seq, limits) */
-  i: isSeq,
-  /** a finite non-negative number (times, durations) */
-  n: (value) => Number.isFinite(value) && (value as number) >= 0,
-  b: (value) => typeof value === 'boolean',
-  /** a JSON object */
-  o: isObject,
-  /** a protocol error code a server may send */
-  e: isWireErrorCode,
+const optional =
+  (rule: Rule): Rule =>
+  (value) =>
+    value === undefined || rule(value)
+const oneOf =
+  (...values: unknown[]): Rule =>
+  (value) =>
+    values.includes(value)
+const arrayOf =
+  (rule: Rule): Rule =>
+  (value) =>
+    Array.isArray(value) && value.every(rule)
+const object = (fields: Record<string, Rule>): Rule => {
+  const entries = Object.entries(fields)
+  return (value) => isObject(value) && entries.every(([name, rule]) => rule(value[name]))
 }
 
-const MEMBER: Spec = { connectionId: 's', identity: 'u', 'state?': 'o' }
+const optionalString = optional(isString)
+const POSITION = { topic: isString, epoch: isString, seq: isSeq }
+const MEMBER = object({ connectionId: isString, identity: isStringOrNull, state: optional(isObject) })
+const SYNC = object({ topic: isString, members: arrayOf(MEMBER) })
+const PRESENCE = object({ topic: isString, action: oneOf('join', 'update', 'leave'), member: MEMBER })
 
-// `sync` stands for a presence frame with action 'sync': its fields differ from the others'.
-const SPECS: Record<string, Spec> = {
-  welcome: {
-    protocol: 'i',
-    connectionId: 's',
-    heartbeatMs: 'i',
-    limits: { maxFrameBytes: 'i', maxSubscriptions: 'i', maxTopicLength: 'i', maxBatch: 'i' },
-    'commandKey?': 's',
-    identity: 'u',
-    'expiresAt?': 'n',
-  },
-  subscribed: { 'id?': 's', topic: 's', epoch: 's', seq: 'i', 'snapshot?': 'b' },
-  unsubscribed: { 'id?': 's', topic: 's', 'reason?': 'e' },
-  event: {
-    topic: 's',
-    epoch: 's',
-    seq: 'i',
-    kind: 's',
-    'key?': 's',
-    'meta?': 'o',
-    ts: 'n',
-    'publishId?': 's',
-  },
-  snapshot: { topic: 's', epoch: 's', seq: 'i' },
-  resync: { topic: 's', reason: /^(too_old|epoch_changed|ahead)$/, epoch: 's', seq: 'i' },
-  sync: { topic: 's', members: [MEMBER] },
-  presence: { topic: 's', action: /^(join|update|leave)$/, member: MEMBER },
-  ack: {
-    id: 's',
-    'topic?': 's',
-    'epoch?': 's',
-    'seq?': 'i',
-    'duplicate?': 'b',
-    'expiresAt?': 'n',
-  },
-  result: { id: 's' },
-  error: {
-    'id?': 's',
-    code: 'e',
-    'message?': 's',
-    'topic?': 's',
-    'field?': 's',
-    'issues?': [{ message: 's' }],
-    'retryAfterMs?': 'n',
-  },
-  ping: {},
-  pong: { 'id?': 's' },
-  reconnect: { reason: 'e', retryAfterMs: 'n' },
-}
-
-type Rule = (value: unknown) => boolean
-
-// Specs are turned into closures once per frame type, on first use: the per-frame work is then
-// one property read and one call per field, no string handling.
-function compile(spec: Spec | [Spec]): Rule {
-  if (Array.isArray(spec)) {
-    const item = compile(spec[0])
-    return (value) => Array.isArray(value) && value.every(item)
-  }
-  const fields = Object.keys(spec).map((name): [string, boolean, Rule] => {
-    const rule = spec[name] as Spec[string]
-    const optional = name.endsWith('?')
-    return [
-      optional ? name.slice(0, -1) : name,
-      optional,
-      typeof rule === 'string'
-        ? (CHECKS[rule] as Rule)
-        : rule instanceof RegExp
-          ? (value) => typeof value === 'string' && rule.test(value)
-          : compile(rule),
-    ]
-  })
-  return (value) => {
-    if (!isObject(value)) return false
-    for (const [field, optional, rule] of fields) {
-      const inner = value[field]
-      if (inner === undefined ? !optional : !rule(inner)) return false
-    }
-    return true
-  }
-}
-
-const compiled: Record<string, Rule> = {}
+const FRAMES = new Map<unknown, Rule>(
+  Object.entries({
+    welcome: object({
+      protocol: isSeq,
+      connectionId: isString,
+      heartbeatMs: isSeq,
+      limits: object({
+        maxFrameBytes: isSeq,
+        maxSubscriptions: isSeq,
+        maxTopicLength: isSeq,
+        maxBatch: isSeq,
+      }),
+      commandKey: optionalString,
+      identity: isStringOrNull,
+      expiresAt: optional(isTime),
+    }),
+    subscribed: object({ id: optionalString, ...POSITION, snapshot: optional(isBoolean) }),
+    unsubscribed: object({ id: optionalString, topic: isString, reason: optional(isWireErrorCode) }),
+    event: object({
+      ...POSITION,
+      kind: isString,
+      key: optionalString,
+      meta: optional(isObject),
+      ts: isTime,
+      publishId: optionalString,
+    }),
+    snapshot: object(POSITION),
+    resync: object({ ...POSITION, reason: oneOf('too_old', 'epoch_changed', 'ahead') }),
+    // A presence frame with action 'sync' lists every member instead of naming one.
+    presence: (value) => ((value as { action?: unknown }).action === 'sync' ? SYNC : PRESENCE)(value),
+    ack: object({
+      id: isString,
+      topic: optionalString,
+      epoch: optionalString,
+      seq: optional(isSeq),
+      duplicate: optional(isBoolean),
+      expiresAt: optional(isTime),
+    }),
+    result: object({ id: isString }),
+    error: object({
+      id: optionalString,
+      code: isWireErrorCode,
+      message: optionalString,
+      topic: optionalString,
+      field: optionalString,
+      issues: optional(arrayOf(object({ message: isString }))),
+      retryAfterMs: optional(isTime),
+    }),
+    ping: isObject,
+    pong: object({ id: optionalString }),
+    reconnect: object({ reason: isWireErrorCode, retryAfterMs: isTime }),
+  } satisfies Record<ServerFrame['type'], Rule>),
+)
 
 /**
  * Reads one parsed server frame the way a client needs it: every field a client acts on has
@@ -131,13 +111,10 @@ const compiled: Record<string, Rule> = {}
  * if (frame?.type === 'event') apply(frame)
  */
 export function readServerFrame(value: unknown): ServerFrame | null {
-  if (!isObject(value) || typeof value.type !== 'string') return null
-  const key = value.type === 'presence' && value.action === 'sync' ? 'sync' : value.type
-  if (!Object.hasOwn(SPECS, key)) return null
-  compiled[key] ??= compile(SPECS[key] as Spec)
-  if (!(compiled[key] as Rule)(value)) return null
-  if (key === 'snapshot' && value.data === undefined) return { ...value, data: null } as ServerFrame
-  if (key === 'error' && value.message === undefined) return { ...value, message: '' } as ServerFrame
+  // A Map, not an object: a `type` of 'toString' or ['ping'] must find nothing.
+  if (!isObject(value) || !FRAMES.get(value.type)?.(value)) return null
+  if (value.type === 'snapshot' && value.data === undefined) return { ...value, data: null } as ServerFrame
+  if (value.type === 'error' && value.message === undefined) return { ...value, message: '' } as ServerFrame
   return value as unknown as ServerFrame
 }
 
