@@ -18,8 +18,9 @@ export type FetchLike = (input: string, init: RequestInit) => Promise<Response>
  * (a proxy's HTML page, say). `retry-after` is in seconds.
  */
 async function httpError(response: Response): Promise<ClientError> {
-  const frame = readServerFrame(await response.json().catch(() => null))
-  const body = frame?.type === 'error' ? frame : undefined
+  // Read as a frame: a body that is not one (HTML, say) is null, and no other frame type has
+  // these fields.
+  const body = readServerFrame(await response.json().catch(() => null)) as ErrorFrame | null
   const seconds = Number(response.headers.get('retry-after'))
   return new ClientError(body?.code ?? 'NETWORK', body?.message || `HTTP ${response.status}`, {
     retryAfterMs: body?.retryAfterMs ?? (seconds > 0 ? seconds * 1000 : undefined),
@@ -42,10 +43,7 @@ export function createSseTransport(
     openAttempt(options, 'sse', (receive, finish, lastError, signal) => {
       const { token, handlers } = options
       const base = options.url.replace(/\/+$/, '')
-      const parser = createParser({
-        onEvent: (message) => receive(message.data),
-        onComment: () => receive(),
-      })
+      const parser = createParser({ onEvent: (message) => receive(message.data) })
 
       const read = async () => {
         const response = await doFetch(`${base}/sse?v=${PROTOCOL_VERSION}`, {
@@ -57,9 +55,15 @@ export function createSseTransport(
           cache: 'no-store',
         })
         if (!response.ok) throw await httpError(response)
-        await response
-          .body!.pipeThrough(new TextDecoderStream())
-          .pipeTo(new WritableStream({ write: (text) => parser.feed(text) }))
+        await response.body!.pipeThrough(new TextDecoderStream()).pipeTo(
+          new WritableStream({
+            write(text) {
+              // Any bytes, heartbeat comments included, show the connection is alive.
+              receive()
+              parser.feed(text)
+            },
+          }),
+        )
         throw lastError() ?? new ClientError('NETWORK', 'SSE stream ended')
       }
       read().catch(finish)
@@ -92,7 +96,7 @@ export function createSseTransport(
               message: error.message,
             }),
           )
-        if (replies[0] && !signal.aborted) handlers.onFrames(replies)
+        if (!signal.aborted) handlers.onFrames(replies)
       }
 
       let posted: Promise<unknown> = Promise.resolve()

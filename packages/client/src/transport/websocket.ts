@@ -27,8 +27,7 @@ export function createWebSocketTransport(WebSocketImpl?: WebSocketConstructor): 
       const { url, token } = options
       let socket: WebSocketLike
       try {
-        const Ctor = WebSocketImpl ?? (globalThis as { WebSocket?: WebSocketConstructor }).WebSocket
-        socket = new Ctor!(
+        socket = new (WebSocketImpl ?? (globalThis as { WebSocket?: WebSocketConstructor }).WebSocket)!(
           `${url.replace(/^http/, 'ws').replace(/\/+$/, '')}/ws?v=${PROTOCOL_VERSION}` +
             (token === null ? '' : `&token=${encodeURIComponent(token)}`),
         )
