@@ -101,18 +101,19 @@ export function createConnection(deps: ConnectionDeps) {
   const authTimer = createTimer(timers)
   const probeTimer = createTimer(timers)
 
-  let active: Transport | null = null
-  let probe: Transport | null = null
+  let active: Transport | undefined
+  let probe: Transport | undefined
   // Bumped whenever the live transport ends or is replaced: work begun for it (a token fetch, a
   // reconnect hook) is dropped when it finishes.
   let generation = 0
-  let heartbeatMs = 0
-  let lastActivity = 0
-  let lastTick = 0
-  let pingId: string | null = null
-  let authId: string | null = null
+  // Set by the welcome (or the token fetch before it) before anything reads them.
+  let heartbeatMs: number
+  let lastActivity: number
+  let lastTick: number
+  let lastTokenAt: number
+  let pingId: string | undefined
+  let authId: string | undefined
   let authFailures = 0
-  let lastTokenAt = 0
   let skewedExpiries = 0
   // Until when a `reconnect` frame's retryAfterMs holds, for the reconnect that follows it.
   let hintUntil = 0
@@ -139,7 +140,7 @@ export function createConnection(deps: ConnectionDeps) {
     lastTokenAt = timers.now()
     new Promise<string | null>((resolve, reject) => {
       const timer = timers.setTimeout(
-        () => reject(new ClientError('TIMEOUT', `getToken() did not settle within ${tokenTimeoutMs} ms`)),
+        () => reject(new ClientError('TIMEOUT', `getToken() took over ${tokenTimeoutMs} ms`)),
         tokenTimeoutMs,
       )
       deps
@@ -170,7 +171,7 @@ export function createConnection(deps: ConnectionDeps) {
         onOpen(frame) {
           const switched = probe === transport
           if (switched) {
-            probe = null
+            probe = undefined
             // Calls in flight would lose their results with the old transport: the switch
             // waits for a moment without any.
             if (deps.busy()) {
@@ -189,7 +190,7 @@ export function createConnection(deps: ConnectionDeps) {
           outbound.setLimits(frame.limits)
           heartbeatMs = frame.heartbeatMs
           lastActivity = timers.now()
-          pingId = null
+          pingId = undefined
           pingTimer()
           if (!switched) {
             authFailures = hintUntil = 0
@@ -210,11 +211,11 @@ export function createConnection(deps: ConnectionDeps) {
         },
         onClose({ opened, error }) {
           if (probe === transport) {
-            probe = null
+            probe = undefined
             return scheduleProbe()
           }
           if (active !== transport) return
-          active = null
+          active = undefined
           const next = !opened && error?.code === 'NETWORK' && selector.failed(kind)
           if (next) open(next, token)
           else lost(error, opened)
@@ -234,10 +235,10 @@ export function createConnection(deps: ConnectionDeps) {
       const id = (frame as { id?: string }).id
       if (frame.type === 'reconnect') hintUntil = timers.now() + frame.retryAfterMs
       else if (id && id === pingId) {
-        pingId = null
+        pingId = undefined
         pingTimer()
       } else if (id && id === authId) {
-        authId = null
+        authId = undefined
         // The server refused the new token: a fresh connect decides whether it is terminal.
         if (frame.type === 'error') return lost(new ClientError(frame.code, frame.message), true)
         scheduleAuthRefresh((frame as { expiresAt?: number }).expiresAt)
@@ -263,7 +264,7 @@ export function createConnection(deps: ConnectionDeps) {
   ) {
     const wasOpen = isOpen()
     const transports = [active, probe]
-    active = probe = pingId = authId = null
+    active = probe = pingId = authId = undefined
     generation++
     retryTimer()
     tickTimer()
@@ -283,13 +284,13 @@ export function createConnection(deps: ConnectionDeps) {
   function lost(error: ClientError | null, opened: boolean) {
     const code = error?.code
     const auth = !opened && (code === 'UNAUTHORIZED' || code === 'TOKEN_EXPIRED')
-    if (auth) authFailures++
     if (
       error?.closeCode === 4400 ||
       error?.closeCode === 4403 ||
       (!opened && TERMINAL_AT_CONNECT.includes(code as string)) ||
-      // One retry with a freshly fetched token, at once; a second rejection means the token source is bad.
-      (auth && (!canRefreshToken || authFailures > 1))
+      // One retry with a freshly fetched token, at once (counted here); a second rejection means
+      // the token source is bad.
+      (auth && (!canRefreshToken || authFailures++ > 0))
     )
       return close(error)
     retryLater(error, auth)
@@ -322,9 +323,9 @@ export function createConnection(deps: ConnectionDeps) {
     const late = now - lastTick - TICK_MS
     lastTick = now
     tickTimer(TICK_MS, tick)
-    if (late > SLEEP_SLACK_MS) checkLiveness('timers fired late: the host slept')
+    if (late > SLEEP_SLACK_MS) checkLiveness('host slept')
     else if (heartbeatMs && !pingId && now - lastActivity > 2 * heartbeatMs)
-      lost(network(`no data from the server for ${now - lastActivity} ms`), true)
+      lost(network(`no data for ${now - lastActivity} ms`), true)
   }
 
   /** Sends ping{id} and reconnects unless the pong arrives within pingTimeoutMs. */
@@ -333,7 +334,7 @@ export function createConnection(deps: ConnectionDeps) {
     if (!isOpen() || pingId) return
     pingId = nextId()
     send({ type: 'ping', id: pingId })
-    pingTimer(ms, () => lost(network(`no pong within ${ms} ms (${reason})`), true))
+    pingTimer(ms, () => lost(network(`no pong in ${ms} ms (${reason})`), true))
   }
 
   /** Hands the server a fresh token 30 s before expiry, or at 80% of a short lifetime. */
@@ -378,12 +379,11 @@ export function createConnection(deps: ConnectionDeps) {
   const unlisten = [
     environment.onOffline(() => {
       // The state tells why; for onDisconnect going offline is no error of the connection's.
-      if (machine.status !== 'idle')
-        end('offline', 'went offline', null, { error: network('the device is offline') })
+      if (machine.status !== 'idle') end('offline', 'offline', null, { error: network('offline') })
     }),
     // Reconnects at once from `offline` or `reconnecting`; the table refuses it from anywhere else.
     environment.onOnline(() => machine.status !== 'idle' && connect('online')),
-    environment.onVisible(() => checkLiveness('page became visible')),
+    environment.onVisible(() => checkLiveness('page shown')),
   ]
 
   return {

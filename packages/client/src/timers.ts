@@ -41,7 +41,7 @@ export function unlimitedTimers(base: TimerProvider): TimerProvider {
             ? base.setTimeout(() => arm(left - MAX_TIMER_MS), MAX_TIMER_MS)
             : base.setTimeout(callback, left)
       }
-      if (ms < Number.POSITIVE_INFINITY) arm(ms)
+      if (ms < Infinity) arm(ms)
       return () => handle !== undefined && base.clearTimeout(handle)
     },
     clearTimeout: (cancel) => (cancel as (() => void) | null | undefined)?.(),

@@ -262,7 +262,7 @@ describe('liveness', () => {
     // Checked on a 5 s tick, so detection lands within one tick of the deadline.
     await advance(5000)
     expect(first.closed).toBe(true)
-    expect(client.$connection.get().error?.message).toMatch(/^no data from the server for 2\d{4} ms$/)
+    expect(client.$connection.get().error?.message).toMatch(/^no data for 2\d{4} ms$/)
     client.close()
   })
 
@@ -289,9 +289,7 @@ describe('liveness', () => {
     expect(first.closed).toBe(false)
     await advance(1)
     expect(first.closed).toBe(true)
-    expect(client.$connection.get().error?.message).toBe(
-      'no pong within 3000 ms (timers fired late: the host slept)',
-    )
+    expect(client.$connection.get().error?.message).toBe('no pong in 3000 ms (host slept)')
     client.close()
   })
 

@@ -38,7 +38,7 @@ describe('liveness', () => {
     expect(first.closed).toBe(true)
     expect(client.$connection.get()).toMatchObject({
       status: 'reconnecting',
-      error: { code: 'NETWORK', message: 'no data from the server for 21000 ms' },
+      error: { code: 'NETWORK', message: 'no data for 21000 ms' },
     })
   })
 })
