@@ -55,11 +55,9 @@ export function createCalls(
           if (call.sent) call.fail(new ClientError('NETWORK', 'it may have run'))
         },
         answer(answer) {
-          if (answer.type === 'error') call.fail(new ClientError(answer.code, answer.message, answer))
-          else {
-            settle()
-            resolve((answer as ResultFrame).result ?? null)
-          }
+          settle()
+          if (answer.type === 'error') reject(new ClientError(answer.code, answer.message, answer))
+          else resolve((answer as ResultFrame).result ?? null)
         },
         fail(error) {
           settle()
