@@ -59,7 +59,14 @@ describe('dedup (property)', () => {
           head = Math.max(head, from + length - 1)
         }
         expect(pushed).toEqual(Array.from({ length: head }, (_, i) => i + 1))
-        expect(subs.positions().get('t')).toEqual({ epoch: 'e1', seq: head })
+        // The position reached is where the next connection resumes.
+        subs.onOpen()
+        expect(sent.at(-1)).toEqual({
+          type: 'subscribe',
+          id: 'id',
+          topic: 't',
+          from: { epoch: 'e1', seq: head },
+        })
       }),
     )
   })

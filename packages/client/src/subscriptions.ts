@@ -84,44 +84,6 @@ export type StoreFactory = <TData>(options: {
   initialPosition?: Position | null
 }) => SubscriptionStore<TData>
 
-interface Entry {
-  filterKey: string
-  filter: Filter | undefined
-  predicate: FilterPredicate | null
-  // biome-ignore lint/suspicious/noExplicitAny: one entry serves any data type; the handle restores it
-  store: SubscriptionStore<any>
-  refs: number
-  load: (() => Promise<Json>) | undefined
-  onResync: Set<(reason: ResyncReason) => void>
-  /** Events held back while `load()` runs, applied on top of its result. */
-  loading: EventFrame[] | null
-  /** Invalidates a load that was overtaken by a newer one. */
-  loadGeneration: number
-  /** `load()` has not run yet: it runs when the subscription is first confirmed. */
-  initialLoad: boolean
-  /** Asked for server snapshots (first subscribe and resyncs). */
-  snapshot: boolean
-  presence: boolean
-}
-
-interface TopicState {
-  topic: string
-  entries: Map<string, Entry>
-  /** The last event applied (or snapshot/resync point). Events at or before it are duplicates. */
-  position: Position | null
-  /** The filter and presence flag the server subscription has, so a change resubscribes. */
-  serverKey: string | null
-  /**
-   * A snapshot frame is expected: asked for on a subscribe from the head (until its
-   * `subscribed` says whether one follows), or announced by `subscribed.snapshot`.
-   */
-  awaitingSnapshot: boolean
-  resyncReason: ResyncReason | null
-  subscribeId: string | null
-  /** Where the last subscribe resumed from: a `resync` may follow its `subscribed`. */
-  resumedFrom: Position | null
-}
-
 export interface SubscriptionsDeps {
   send(frame: ClientFrame): void
   isOpen(): boolean
@@ -132,18 +94,33 @@ export interface SubscriptionsDeps {
   timers: TimerProvider
 }
 
-const combine = (entries: Iterable<Entry>): Filter | undefined => {
-  const filters: Filter[] = []
-  const seen = new Set<string>()
-  for (const entry of entries) {
-    if (entry.filter === undefined) return undefined
-    if (seen.has(entry.filterKey)) continue
-    seen.add(entry.filterKey)
-    filters.push(entry.filter)
-  }
-  if (filters.length === 0) return undefined
-  return filters.length === 1 ? filters[0] : { or: filters }
+/**
+ * One store of a topic, shared by the subscriptions with the same filter: the options of the
+ * subscribe that created it (its filter, loader and presence flag) plus the store's state.
+ */
+// biome-ignore lint/suspicious/noExplicitAny: one entry serves any data type; the handle restores it
+interface Entry extends SubscribeOptions<any> {
+  // biome-ignore lint/suspicious/noExplicitAny: as above
+  store: SubscriptionStore<any>
+  /** The options of every open handle (their `onResync` and `snapshot` wishes); the last one leaving ends the store. */
+  // biome-ignore lint/suspicious/noExplicitAny: as above
+  handles: SubscribeOptions<any>[]
+  match: FilterPredicate | undefined
+  /** Events held back while `load()` runs, applied on top of its result; a newer load replaces the array. */
+  held: EventFrame[] | null
+  /** `load()` has not run yet: it runs when the subscription is first confirmed. */
+  initial: boolean
 }
+
+type TopicFrame =
+  | EventFrame
+  | SnapshotFrame
+  | ResyncFrame
+  | SubscribedFrame
+  | UnsubscribedFrame
+  | PresenceFrame
+
+const positionOf = ({ epoch, seq }: Position): Position => ({ epoch, seq })
 
 /**
  * The client's subscriptions: one server subscription per topic, ref-counted stores per
@@ -155,425 +132,361 @@ const combine = (entries: Iterable<Entry>): Filter | undefined => {
  * store from the server snapshot or `load()`. With neither, the store keeps its data, goes
  * `live` again with `error: { code: 'STALE' }` so the app can show or fix the gap.
  */
-export function createSubscriptions(deps: SubscriptionsDeps) {
-  const topics = new Map<string, TopicState>()
+export function createSubscriptions({
+  send,
+  isOpen,
+  nextId,
+  createStore,
+  demand,
+  timers,
+}: SubscriptionsDeps) {
+  const topics = new Map<string, ReturnType<typeof createTopic>>()
   const presenceStates = new Map<string, JsonObject>()
-  // setPresence and unsubscribe have no caller to report to, so they carry ids: a RATE_LIMITED
-  // answer is matched to its command and the command sent again after `retryAfterMs`.
-  const commands = new Map<string, { type: 'setPresence' | 'unsubscribe'; topic: string }>()
+  // Commands awaiting their answer, by id: what an error answer does. A RATE_LIMITED answer
+  // sends the command again after `retryAfterMs` (when still meant and the connection is open),
+  // so subscribe, setPresence and unsubscribe are not lost to a burst.
+  const sent = new Map<string, (error: ErrorFrame) => void>()
   const retries = new Set<TimerHandle>()
 
-  const sendCommand = (type: 'setPresence' | 'unsubscribe', topic: string) => {
-    const id = deps.nextId()
-    commands.set(id, { type, topic })
-    if (type === 'unsubscribe') deps.send({ type, id, topic })
-    else deps.send({ type, id, topic, state: presenceStates.get(topic) ?? null })
+  const command = (
+    frame: ClientFrame & { id: string },
+    retry: () => unknown,
+    fail?: (error: ErrorFrame) => void,
+  ) => {
+    sent.set(frame.id, (error) => {
+      if (error.code !== 'RATE_LIMITED') return fail?.(error)
+      const timer = timers.setTimeout(() => {
+        retries.delete(timer)
+        if (isOpen()) retry()
+      }, error.retryAfterMs ?? 1000)
+      retries.add(timer)
+    })
+    send(frame)
   }
+  // Still meant when retried: a later setPresence or subscribe decides, and a reconnect restates presence.
+  const sendPresence = (topic: string): void =>
+    command(
+      { type: 'setPresence', id: nextId(), topic, state: presenceStates.get(topic) ?? null },
+      () => topics.has(topic) && sendPresence(topic),
+    )
+  const sendUnsubscribe = (topic: string): void =>
+    command({ type: 'unsubscribe', id: nextId(), topic }, () => topics.has(topic) || sendUnsubscribe(topic))
 
-  const onCommandAnswer = (frame: ServerFrame & { id?: string }): boolean => {
-    const command = frame.id === undefined ? undefined : commands.get(frame.id)
-    if (!command || frame.id === undefined) return false
-    commands.delete(frame.id)
-    if (frame.type !== 'error' || frame.code !== 'RATE_LIMITED') return frame.type !== 'unsubscribed'
-    const timer = deps.timers.setTimeout(() => {
-      retries.delete(timer)
-      // Still meant? A later setPresence or subscribe decides, and a reconnect restates presence.
-      if (!deps.isOpen()) return
-      const subscribed = topics.has(command.topic)
-      if (command.type === 'setPresence' ? subscribed : !subscribed) sendCommand(command.type, command.topic)
-    }, frame.retryAfterMs ?? 1000)
-    retries.add(timer)
-    return true
+  function createTopic(topic: string, initialPosition: Position | null | undefined) {
+    const entries = new Map<string, Entry>()
+    /** The last event applied (or snapshot/resync point). Events at or before it are duplicates. */
+    let position = initialPosition ?? null
+    /** The filter and presence flag the server subscription has, so a change resubscribes. */
+    let serverKey: string | undefined
+    /**
+     * A snapshot frame is expected: asked for on a subscribe from the head (until its
+     * `subscribed` says whether one follows), or announced by `subscribed.snapshot`.
+     */
+    let awaitingSnapshot = false
+    let subscribeId: string | undefined
+    /** Where the last subscribe resumed from: a `resync` may follow its `subscribed`. */
+    let resumedFrom: Position | undefined
+    let settling = false
+
+    const each = () => [...entries.values()]
+    // Filters and wishes are per store, but the server keeps one subscription per topic: the OR
+    // of the filters (each store filters again locally), snapshot and presence if any wants them.
+    const combinedFilter = () => {
+      const filters = each().map((entry) => entry.filter)
+      return filters.includes(undefined) ? undefined : filters[1] ? { or: filters as Filter[] } : filters[0]
+    }
+    const wantsPresence = () => each().some((entry) => entry.presence)
+    // What the server subscription must look like: a change means subscribing again.
+    const key = () => stableJson(combinedFilter()) + wantsPresence()
+
+    const sendSubscribe = (fresh?: boolean) => {
+      if (!isOpen()) return
+      const snapshot = each().some((entry) => entry.handles.some((handle) => handle.snapshot))
+      const frame: SubscribeFrame & { id: string } = {
+        type: 'subscribe',
+        id: nextId(),
+        topic,
+        filter: combinedFilter(),
+        presence: wantsPresence() || undefined,
+      }
+      if (position && !awaitingSnapshot && !fresh) {
+        frame.from = position
+        if (snapshot) frame.snapshot = 'resync'
+      } else if (snapshot) {
+        // No usable position: start at the head, with the snapshot that makes the store whole.
+        frame.snapshot = 'always'
+        awaitingSnapshot = true
+      }
+      subscribeId = frame.id
+      resumedFrom = frame.from
+      serverKey = key()
+      command(
+        frame,
+        () => entries.size && subscribeId === frame.id && sendSubscribe(),
+        (error) => fail(error.code, error.message),
+      )
+      // A (re)subscription starts without this connection's presence: state it again.
+      if (presenceStates.has(topic)) sendPresence(topic)
+    }
+
+    const fail = (code: ErrorCode, message: string) => {
+      awaitingSnapshot = settling = false
+      for (const { store } of each()) store.setStatus('error', { code, message })
+    }
+
+    // One notification for the new data and `live`, not the data under the old status first.
+    const reload = (entry: Entry, data: Json, at: Position | null) =>
+      batch(() => {
+        entry.store.setSnapshot(data, at)
+        entry.store.setStatus('live')
+      })
+
+    const runLoad = (entry: Entry) => {
+      const at = position
+      const held: EventFrame[] = []
+      const finish = (apply: () => void) => {
+        // Overtaken by a newer load.
+        if (entry.held !== held) return
+        entry.held = null
+        apply()
+        entry.store.pushEvents(held)
+      }
+      entry.held = held
+      entry.initial = false
+      entry.store.setStatus('resyncing')
+      entry.load!().then(
+        (data) => finish(() => reload(entry, data, at)),
+        (cause: unknown) =>
+          finish(() =>
+            entry.store.setStatus('error', {
+              code: cause instanceof ClientError ? cause.code : 'STALE',
+              message: `load() failed: ${String(cause)}`,
+            }),
+          ),
+      )
+    }
+
+    const goLive = () => {
+      settling = false
+      for (const entry of each()) {
+        if (entry.held) continue
+        if (entry.initial) runLoad(entry)
+        else entry.store.setStatus('live')
+      }
+    }
+
+    const handle = (frame: TopicFrame) => {
+      if (frame.type === 'event') {
+        if (position?.epoch === frame.epoch && frame.seq <= position.seq) return
+        position = positionOf(frame)
+        for (const entry of each()) {
+          if (entry.presence || entry.match?.(frame.meta) === false) continue
+          if (entry.held) entry.held.push(frame)
+          else entry.store.pushEvents([frame])
+        }
+      } else if (frame.type === 'subscribed') {
+        if (!position || awaitingSnapshot) position = positionOf(frame)
+        // The server says whether a snapshot follows in this flow (its provider may have none), so
+        // there is nothing to guess: wait exactly when one is coming.
+        awaitingSnapshot = !!frame.snapshot
+        const from = resumedFrom
+        if (awaitingSnapshot) return
+        // Fresh, or resumed at the head: nothing to replay and no resync possible.
+        if (!from || (from.epoch === frame.epoch && from.seq === frame.seq)) goLive()
+        // A replay or a too_old resync: only the frames after this one tell. `live` at once would
+        // flash (connecting → live → resyncing) when a resync follows; the server writes the flow's
+        // frames back to back, so they arrive in the same message or tick unless the network splits
+        // them. Another epoch, or past the head: the resync (epoch_changed, ahead) follows for certain.
+        else if (from.epoch === frame.epoch && from.seq < frame.seq) {
+          settling = true
+          queueMicrotask(() => settling && goLive())
+        }
+      } else if (frame.type === 'snapshot') {
+        position = positionOf(frame)
+        awaitingSnapshot = false
+        for (const entry of each()) {
+          if (entry.held) continue
+          entry.initial = false
+          reload(entry, frame.data, position)
+        }
+      } else if (frame.type === 'resync') {
+        position = positionOf(frame)
+        settling = false
+        for (const entry of each()) {
+          entry.store.setStatus('resyncing')
+          for (const { onResync } of entry.handles) onResync?.(frame.reason)
+          if (entry.load) runLoad(entry)
+          // `subscribed` (just before) said whether a snapshot follows; without one the store
+          // keeps what it has, flagged.
+          else if (!awaitingSnapshot) {
+            entry.store.setStatus('live', {
+              code: 'STALE',
+              message: `could not replay missed events (${frame.reason})`,
+            })
+          }
+        }
+      } else if (frame.type === 'unsubscribed') {
+        // Without a reason this answers our own unsubscribe of a topic used again since: ignore.
+        if (frame.reason) fail(frame.reason, `the server ended the subscription (${frame.reason})`)
+      } else {
+        for (const entry of each()) {
+          if (!entry.presence) continue
+          if (frame.action === 'sync') {
+            entry.store.setSnapshot(frame.members as unknown as Json, entry.store.$state.get().position)
+          } else {
+            entry.store.pushEvents([
+              {
+                type: 'event',
+                topic,
+                ...(position ?? { epoch: '0', seq: 0 }),
+                kind: frame.action,
+                key: frame.member.connectionId,
+                data: frame.member as unknown as Json,
+                ts: timers.now(),
+              },
+            ])
+          }
+        }
+      }
+    }
+
+    function join<TData>(options: SubscribeOptions<TData>): Subscription<TData> {
+      const filterKey = stableJson(options.filter)
+      const first = !entries.size
+      let entry = entries.get(filterKey)
+      if (entry) entry.handles.push(options)
+      else {
+        entry = {
+          ...options,
+          store: createStore({ ...options, topic }),
+          handles: [options],
+          match: options.filter && compileFilter(options.filter),
+          held: null,
+          initial: !!options.load,
+        }
+        entries.set(filterKey, entry)
+        entry.store.setStatus('connecting')
+        if (first) sendSubscribe()
+        else if (options.snapshot) sendSubscribe(true)
+        else {
+          // A second filter on a live topic: widen the server filter, and bring the new store up to date.
+          if (key() !== serverKey) sendSubscribe()
+          // Confirmed and not waiting for anything: the new store can start now; otherwise the
+          // coming `subscribed` (on this connection or the next) starts it.
+          if (isOpen() && position && !awaitingSnapshot) {
+            if (entry.initial) runLoad(entry)
+            else entry.store.setStatus('live')
+          }
+        }
+      }
+      const { store, handles } = entry
+      let active = true
+      return {
+        $state: store.$state,
+        optimistic: store.optimistic,
+        unsubscribe() {
+          if (!active) return
+          active = false
+          handles.splice(handles.indexOf(options), 1)
+          if (handles.length) return
+          entries.delete(filterKey)
+          if (!entries.size) {
+            topics.delete(topic)
+            presenceStates.delete(topic)
+            if (isOpen()) sendUnsubscribe(topic)
+          } else if (key() !== serverKey) sendSubscribe()
+        },
+      }
+    }
+
+    return {
+      join,
+      sendSubscribe,
+      handle,
+      /** The connection dropped (or with `closed`, the client closed): nothing is live any more. */
+      stop(closed?: boolean) {
+        settling = false
+        // A snapshot still awaited stays wanted: the next subscribe asks for it again from the head.
+        if (closed) awaitingSnapshot = false
+        for (const { store } of each()) {
+          if (closed || store.$state.get().status === 'live') store.setStatus(closed ? 'idle' : 'connecting')
+        }
+      },
+    }
   }
 
   const cancelCommands = () => {
-    commands.clear()
-    for (const timer of retries) deps.timers.clearTimeout(timer)
+    // Answers to them will not come; a reconnect restates presence and has no subscriptions to end.
+    sent.clear()
+    for (const timer of retries) timers.clearTimeout(timer)
     retries.clear()
-  }
-  // Snapshot and presence wishes are per entry, but the server keeps one mode per topic.
-  const anyWants = (state: TopicState, wish: 'snapshot' | 'presence') => {
-    for (const entry of state.entries.values()) if (entry[wish]) return true
-    return false
-  }
-
-  const sendSubscribe = (state: TopicState, fresh = false) => {
-    if (!deps.isOpen()) return
-    const filter = combine(state.entries.values())
-    const snapshot = anyWants(state, 'snapshot')
-    const frame: SubscribeFrame = { type: 'subscribe', id: deps.nextId(), topic: state.topic }
-    if (filter !== undefined) frame.filter = filter
-    if (anyWants(state, 'presence')) frame.presence = true
-    if (state.position === null || state.awaitingSnapshot || fresh) {
-      // No usable position: start at the head, with the snapshot that makes the store whole.
-      if (snapshot) {
-        frame.snapshot = 'always'
-        state.awaitingSnapshot = true
-      }
-    } else {
-      frame.from = state.position
-      if (snapshot) frame.snapshot = 'resync'
-    }
-    state.subscribeId = frame.id ?? null
-    state.resumedFrom = frame.from ?? null
-    state.serverKey = subscriptionKey(state)
-    deps.send(frame)
-    // A (re)subscription starts without this connection's presence: state it again.
-    if (presenceStates.has(state.topic)) sendCommand('setPresence', state.topic)
-  }
-
-  // What the server subscription must look like: a change means subscribing again.
-  const subscriptionKey = (state: TopicState) =>
-    `${stableJson(combine(state.entries.values()))}|${anyWants(state, 'presence')}`
-
-  const onPresence = (state: TopicState, frame: PresenceFrame) => {
-    for (const entry of state.entries.values()) {
-      if (!entry.presence) continue
-      if (frame.action === 'sync') {
-        entry.store.setSnapshot(frame.members as unknown as Json, entry.store.$state.get().position)
-        continue
-      }
-      const position = state.position ?? { epoch: '0', seq: 0 }
-      entry.store.pushEvents([
-        {
-          type: 'event',
-          topic: state.topic,
-          epoch: position.epoch,
-          seq: position.seq,
-          kind: frame.action,
-          key: frame.member.connectionId,
-          data: frame.member as unknown as Json,
-          ts: deps.timers.now(),
-        },
-      ])
-    }
-  }
-
-  const setAll = (
-    state: TopicState,
-    status: SubscriptionState<unknown>['status'],
-    error?: SubscriptionState<unknown>['error'],
-  ) => {
-    for (const entry of state.entries.values()) entry.store.setStatus(status, error)
-  }
-
-  const deliver = (entry: Entry, event: EventFrame) => {
-    if (entry.presence) return
-    if (entry.predicate && !entry.predicate(event.meta)) return
-    if (entry.loading) entry.loading.push(event)
-    else entry.store.pushEvents([event])
-  }
-
-  const runLoad = (state: TopicState, entry: Entry, load: () => Promise<Json>) => {
-    entry.initialLoad = false
-    const at = state.position
-    const generation = ++entry.loadGeneration
-    entry.loading = []
-    entry.store.setStatus('resyncing')
-    load().then(
-      (data) => {
-        if (entry.loadGeneration !== generation || state.entries.get(entry.filterKey) !== entry) return
-        const held = entry.loading ?? []
-        entry.loading = null
-        // One notification for the new data and `live`, not the data under the old status first.
-        batch(() => {
-          entry.store.setSnapshot(data, at)
-          entry.store.setStatus('live', null)
-        })
-        if (held.length > 0) entry.store.pushEvents(held)
-      },
-      (cause: unknown) => {
-        if (entry.loadGeneration !== generation) return
-        const held = entry.loading ?? []
-        entry.loading = null
-        if (held.length > 0) entry.store.pushEvents(held)
-        const message = cause instanceof Error ? cause.message : String(cause)
-        entry.store.setStatus('error', {
-          code: cause instanceof ClientError ? cause.code : 'STALE',
-          message: `load() failed: ${message}`,
-        })
-      },
-    )
-  }
-
-  // After a resync without snapshot: the store keeps what it has, flagged.
-  const markStale = (state: TopicState) => {
-    const reason = state.resyncReason
-    state.resyncReason = null
-    for (const entry of state.entries.values()) {
-      if (entry.loading) continue
-      if (reason === null) entry.store.setStatus('live', null)
-      else {
-        entry.store.setStatus('live', {
-          code: 'STALE',
-          message: `missed events could not be replayed (${reason}); the data may be out of date`,
-        })
-      }
-    }
-  }
-
-  const goLive = (state: TopicState) => {
-    for (const entry of state.entries.values()) {
-      if (entry.loading) continue
-      if (entry.initialLoad && entry.load) runLoad(state, entry, entry.load)
-      else entry.store.setStatus('live', null)
-    }
-  }
-
-  // Resumed topics whose `subscribed` goes `live` once the frames of the same message or tick
-  // are handled: a `resync` (too_old) of the same flow may come right after it, and `live` in
-  // between would flash (connecting → live → resyncing). The server writes the flow's frames
-  // back to back, so they arrive together unless the network splits them.
-  let settling: Set<TopicState> | null = null
-  const settle = () => {
-    const pending = settling ?? []
-    settling = null
-    for (const state of pending) if (topics.get(state.topic) === state) goLive(state)
-  }
-  const unsettle = (state: TopicState) => settling?.delete(state)
-
-  const onSubscribed = (state: TopicState, frame: SubscribedFrame) => {
-    if (state.position === null || state.awaitingSnapshot)
-      state.position = { epoch: frame.epoch, seq: frame.seq }
-    // The server says whether a snapshot follows in this flow (its provider may have none), so
-    // there is nothing to guess: wait exactly when one is coming.
-    state.awaitingSnapshot = frame.snapshot === true
-    if (state.awaitingSnapshot) return
-    const from = state.resumedFrom
-    // Fresh, or resumed at the head: nothing to replay and no resync possible.
-    if (!from || (from.epoch === frame.epoch && from.seq === frame.seq)) return goLive(state)
-    // Another epoch, or past the head: the resync (epoch_changed, ahead) follows for certain.
-    if (from.epoch !== frame.epoch || from.seq > frame.seq) return
-    // A replay or a too_old resync: only the frames after this one tell.
-    if (settling === null) {
-      settling = new Set()
-      queueMicrotask(settle)
-    }
-    settling.add(state)
-  }
-
-  const onEvent = (state: TopicState, frame: EventFrame) => {
-    const position = state.position
-    if (position !== null && position.epoch === frame.epoch && frame.seq <= position.seq) return
-    state.position = { epoch: frame.epoch, seq: frame.seq }
-    for (const entry of state.entries.values()) deliver(entry, frame)
-  }
-
-  const onSnapshot = (state: TopicState, frame: SnapshotFrame) => {
-    const position = { epoch: frame.epoch, seq: frame.seq }
-    state.position = position
-    state.awaitingSnapshot = false
-    state.resyncReason = null
-    for (const entry of state.entries.values()) {
-      if (entry.loading) continue
-      entry.initialLoad = false
-      batch(() => {
-        entry.store.setSnapshot(frame.data, position)
-        entry.store.setStatus('live', null)
-      })
-    }
-  }
-
-  const onResync = (state: TopicState, frame: ResyncFrame) => {
-    state.position = { epoch: frame.epoch, seq: frame.seq }
-    state.resyncReason = frame.reason
-    unsettle(state)
-    for (const entry of state.entries.values()) {
-      entry.store.setStatus('resyncing')
-      for (const listener of entry.onResync) listener(frame.reason)
-    }
-    for (const entry of state.entries.values()) if (entry.load) runLoad(state, entry, entry.load)
-    // `subscribed` (just before) said whether a snapshot follows.
-    if (!state.awaitingSnapshot) markStale(state)
-  }
-
-  const onError = (state: TopicState, code: ErrorCode, message: string) => {
-    state.awaitingSnapshot = false
-    unsettle(state)
-    setAll(state, 'error', { code, message })
-  }
-
-  const TOPIC_HANDLERS: { [T in ServerFrame['type']]?: (state: TopicState, frame: never) => void } = {
-    event: onEvent,
-    snapshot: onSnapshot,
-    resync: onResync,
-    subscribed: onSubscribed,
-    unsubscribed: onUnsubscribed,
-    presence: onPresence,
-  }
-
-  function subscribe<TData>(topic: string, options: SubscribeOptions<TData>): Subscription<TData> {
-    if (!isValidTopic(topic, Number.MAX_SAFE_INTEGER)) {
-      throw new ClientError(
-        'BAD_REQUEST',
-        `subscribe: topic must be a non-empty string of [A-Za-z0-9._~:@/+=-], received ${JSON.stringify(topic)}`,
-      )
-    }
-    const filterKey = stableJson(options.filter)
-    let state = topics.get(topic)
-    const newTopic = state === undefined
-    if (!state) {
-      state = {
-        topic,
-        entries: new Map(),
-        position: null,
-        serverKey: null,
-        awaitingSnapshot: false,
-        resyncReason: null,
-        subscribeId: null,
-        resumedFrom: null,
-      }
-      // Seeded data that knows its position resumes after it instead of starting at the head.
-      if (options.initialData !== undefined && options.initialPosition)
-        state.position = options.initialPosition
-      topics.set(topic, state)
-    }
-    let entry = state.entries.get(filterKey)
-    const newEntry = entry === undefined
-    if (!entry) {
-      entry = {
-        filterKey,
-        filter: options.filter,
-        predicate: options.filter === undefined ? null : compileFilter(options.filter),
-        store: deps.createStore({
-          merge: options.merge,
-          topic,
-          initialData: options.initialData,
-          initialPosition: options.initialPosition ?? null,
-        }),
-        refs: 0,
-        load: options.load,
-        onResync: new Set(),
-        loading: null,
-        loadGeneration: 0,
-        initialLoad: options.load !== undefined,
-        snapshot: options.snapshot === true,
-        presence: options.presence === true,
-      }
-      state.entries.set(filterKey, entry)
-      entry.store.setStatus('connecting')
-    } else if (options.snapshot) {
-      entry.snapshot = true
-    }
-    entry.refs++
-    const listener = options.onResync
-    // A wrapper per handle, so the same function passed twice is still removed once per unsubscribe.
-    const resyncListener = listener ? (reason: ResyncReason) => listener(reason) : null
-    if (resyncListener) entry.onResync.add(resyncListener)
-
-    if (newTopic) sendSubscribe(state)
-    else if (newEntry) {
-      // A second filter on a live topic: widen the server filter, and bring the new store up to date.
-      // Confirmed and not waiting for anything: the new store can start now; otherwise the
-      // coming `subscribed` (on this connection or the next) starts it.
-      const live = deps.isOpen() && state.position !== null && !state.awaitingSnapshot
-      if (options.snapshot) sendSubscribe(state, true)
-      else {
-        if (subscriptionKey(state) !== state.serverKey) sendSubscribe(state)
-        if (live && entry.load) runLoad(state, entry, entry.load)
-        else if (live) entry.store.setStatus('live', null)
-      }
-    }
-    deps.demand()
-
-    const owner = state
-    const shared = entry
-    let active = true
-    return {
-      $state: shared.store.$state,
-      optimistic: (event) => shared.store.optimistic(event),
-      unsubscribe() {
-        if (!active) return
-        active = false
-        if (resyncListener) shared.onResync.delete(resyncListener)
-        if (--shared.refs > 0) return
-        owner.entries.delete(shared.filterKey)
-        shared.loadGeneration++
-        if (owner.entries.size === 0) {
-          topics.delete(owner.topic)
-          presenceStates.delete(owner.topic)
-          if (deps.isOpen()) sendCommand('unsubscribe', owner.topic)
-        } else if (subscriptionKey(owner) !== owner.serverKey) {
-          sendSubscribe(owner)
-        }
-      },
-    } as Subscription<TData>
-  }
-
-  /** Sets (or with null clears) this client's presence state on a subscribed topic; restated after reconnects. */
-  function setPresence(topic: string, state: JsonObject | null): void {
-    if (!topics.has(topic)) {
-      throw new ClientError('NOT_FOUND', `setPresence: subscribe to ${topic} before setting presence on it`, {
-        topic,
-      })
-    }
-    if (state === null) presenceStates.delete(topic)
-    else presenceStates.set(topic, state)
-    sendCommand('setPresence', topic)
   }
 
   return {
-    subscribe,
-    setPresence,
-    get size(): number {
-      return topics.size
+    subscribe<TData>(topic: string, options: SubscribeOptions<TData>): Subscription<TData> {
+      if (
+        typeof process !== 'undefined' &&
+        process.env.NODE_ENV !== 'production' &&
+        !isValidTopic(topic, Number.MAX_SAFE_INTEGER)
+      ) {
+        throw new ClientError(
+          'BAD_REQUEST',
+          `subscribe: topic must be a non-empty string of [A-Za-z0-9._~:@/+=-], received ${JSON.stringify(topic)}`,
+        )
+      }
+      let state = topics.get(topic)
+      // Seeded data that knows its position resumes after it instead of starting at the head.
+      if (!state) {
+        state = createTopic(topic, options.initialData !== undefined ? options.initialPosition : null)
+        topics.set(topic, state)
+      }
+      const subscription = state.join(options)
+      demand()
+      return subscription
     },
-    /** Positions per topic, for tests and debugging. */
-    positions(): Map<string, Position | null> {
-      return new Map([...topics].map(([topic, state]) => [topic, state.position]))
+
+    /** Sets (or with null clears) this client's presence state on a subscribed topic; restated after reconnects. */
+    setPresence(topic: string, state: JsonObject | null): void {
+      if (typeof process !== 'undefined' && process.env.NODE_ENV !== 'production' && !topics.has(topic)) {
+        throw new ClientError(
+          'NOT_FOUND',
+          `setPresence: subscribe to ${topic} before setting presence on it`,
+          {
+            topic,
+          },
+        )
+      }
+      if (state) presenceStates.set(topic, state)
+      else presenceStates.delete(topic)
+      sendPresence(topic)
     },
+
     /** Resubscribes every topic from its position, on a new or switched connection. */
     onOpen(): void {
-      for (const state of topics.values()) sendSubscribe(state)
+      for (const state of topics.values()) state.sendSubscribe()
     },
     onDrop(): void {
-      // Answers to them will not come; a reconnect restates presence and has no subscriptions to end.
       cancelCommands()
-      // A snapshot still awaited stays wanted: the next subscribe asks for it again from the head.
-      for (const state of topics.values()) {
-        unsettle(state)
-        for (const entry of state.entries.values()) {
-          const status = entry.store.$state.get().status
-          if (status === 'live') entry.store.setStatus('connecting')
-        }
-      }
+      for (const state of topics.values()) state.stop()
     },
     onClosed(): void {
       cancelCommands()
-      settling = null
-      for (const state of topics.values()) {
-        state.awaitingSnapshot = false
-        setAll(state, 'idle')
-      }
+      for (const state of topics.values()) state.stop(true)
     },
-    /** Routes a topic frame; false when the frame is not for the subscriptions layer. */
+
+    /** Routes a topic frame or the answer to a command; false when the frame is not for this layer. */
     handle(frame: ServerFrame): boolean {
-      if (onCommandAnswer(frame)) return true
-      if (frame.type === 'error') {
-        const state = findBySubscribeId(frame)
-        if (state) onError(state, frame.code, frame.message)
-        return state !== undefined
+      const id = (frame as { id?: string }).id as string
+      const answer = sent.get(id)
+      sent.delete(id)
+      if (frame.type === 'error' || frame.type === 'ack') {
+        if (answer && frame.type === 'error') answer(frame)
+        return !!answer
       }
-      const handler = TOPIC_HANDLERS[frame.type] as
-        | ((state: TopicState, frame: ServerFrame) => void)
-        | undefined
-      if (!handler) return false
-      const state = topics.get((frame as { topic: string }).topic)
-      if (state) handler(state, frame)
+      if (!('topic' in frame)) return false
+      topics.get(frame.topic)?.handle(frame as TopicFrame)
       return true
     },
-  }
-
-  function onUnsubscribed(state: TopicState, frame: UnsubscribedFrame) {
-    // Without a reason this answers our own unsubscribe of a topic used again since: ignore.
-    if (frame.reason !== undefined)
-      onError(state, frame.reason, `the server ended the subscription (${frame.reason})`)
-  }
-
-  function findBySubscribeId(frame: ErrorFrame): TopicState | undefined {
-    if (frame.id === undefined) return undefined
-    for (const state of topics.values()) if (state.subscribeId === frame.id) return state
-    return undefined
   }
 }
 

@@ -449,7 +449,7 @@ describe('resync', () => {
       status: 'live',
       error: {
         code: 'STALE',
-        message: 'missed events could not be replayed (too_old); the data may be out of date',
+        message: 'could not replay missed events (too_old)',
       },
       position: { epoch: 'e1', seq: 51 },
     })
@@ -505,7 +505,7 @@ describe('resync', () => {
       status: 'live',
       error: {
         code: 'STALE',
-        message: 'missed events could not be replayed (epoch_changed); the data may be out of date',
+        message: 'could not replay missed events (epoch_changed)',
       },
       position: { epoch: 'e1', seq: 3 },
     })

@@ -7,7 +7,6 @@ export {
 } from './scheduler'
 export {
   createSubscriptionStore,
-  initialSubscriptionState,
   type SubscriptionStore,
   type SubscriptionStoreOptions,
 } from './subscription-store'

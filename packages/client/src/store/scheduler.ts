@@ -11,11 +11,6 @@ export const microtaskScheduler: Scheduler = {
   schedule: (flush) => queueMicrotask(flush),
 }
 
-// How long a hidden tab may hold events before they are applied anyway. Browsers stop
-// firing requestAnimationFrame in background tabs; without this fallback the queue would grow
-// for as long as the tab stays hidden and be applied in one huge batch on return.
-const HIDDEN_TAB_FALLBACK_MS = 250
-
 // The package compiles without the DOM lib; these are the only browser globals it touches.
 interface FrameGlobals {
   requestAnimationFrame?: (callback: () => void) => number
@@ -26,30 +21,31 @@ interface FrameGlobals {
  * Flushes right before the next paint, at most once per frame: cheapest for UIs that
  * receive many events per second. Where `requestAnimationFrame` does not exist (Node, web
  * workers, SSR) it falls back to a macrotask. In a background tab, where frames stop, a
- * timer flushes within {@link HIDDEN_TAB_FALLBACK_MS} (or the browser's timer throttling).
+ * timer flushes within 250 ms (or the browser's timer throttling).
  *
  * @example createClient({ url, scheduler: 'animationFrame' })
  */
 export const animationFrameScheduler: Scheduler = {
   schedule(flush) {
     const host = globalThis as FrameGlobals
-    if (typeof host.requestAnimationFrame !== 'function') {
-      setTimeout(flush, 0)
-      return
-    }
+    if (typeof host.requestAnimationFrame !== 'function') return void setTimeout(flush, 0)
     let done = false
     let frame: number | undefined
     let timer: ReturnType<typeof setTimeout> | undefined
     const run = () => {
       if (done) return
       done = true
-      if (frame !== undefined) host.cancelAnimationFrame?.(frame)
+      host.cancelAnimationFrame?.(frame!)
       clearTimeout(timer)
       flush()
     }
-    // Called as a method: an unbound requestAnimationFrame throws 'Illegal invocation'.
+    // Called as a method: an unbound requestAnimationFrame throws 'Illegal invocation'. A frame
+    // that runs at once (some polyfills) leaves a timer that finds the flush done.
     frame = host.requestAnimationFrame(run)
-    if (!done) timer = setTimeout(run, HIDDEN_TAB_FALLBACK_MS)
+    // How long a hidden tab may hold events before they are applied anyway. Browsers stop
+    // firing requestAnimationFrame in background tabs; without this fallback the queue would
+    // grow for as long as the tab stays hidden and be applied in one huge batch on return.
+    timer = setTimeout(run, 250)
   },
 }
 
@@ -63,12 +59,21 @@ export type SchedulerOption = 'microtask' | 'animationFrame' | Scheduler
  * @returns {@link microtaskScheduler}, {@link animationFrameScheduler} or `option` itself.
  */
 export function resolveScheduler(option: SchedulerOption = 'microtask'): Scheduler {
-  if (option === 'microtask') return microtaskScheduler
-  if (option === 'animationFrame') return animationFrameScheduler
+  const scheduler =
+    option === 'microtask'
+      ? microtaskScheduler
+      : option === 'animationFrame'
+        ? animationFrameScheduler
+        : option
   // Misuse is reported in development only; production bundles skip the check and its message.
-  if ((option && typeof option.schedule === 'function') || typeof process === 'undefined') return option
-  if (process.env?.NODE_ENV === 'production') return option
-  throw new TypeError(
-    `scheduler must be 'microtask', 'animationFrame' or an object with a schedule(flush) method; received ${String(option)}`,
-  )
+  if (
+    typeof process !== 'undefined' &&
+    process.env.NODE_ENV !== 'production' &&
+    typeof scheduler?.schedule !== 'function'
+  ) {
+    throw new TypeError(
+      `scheduler must be 'microtask', 'animationFrame' or an object with a schedule(flush) method; received ${String(option)}`,
+    )
+  }
+  return scheduler
 }

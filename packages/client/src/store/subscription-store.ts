@@ -1,13 +1,7 @@
-import type { ErrorCode, EventFrame, Json, Position } from '@sluice/protocol'
+import type { EventFrame, Position } from '@sluice/protocol'
 import { atom } from 'nanostores'
-import type {
-  MergeStrategy,
-  OptimisticEvent,
-  Scheduler,
-  SubscriptionSink,
-  SubscriptionState,
-  SubscriptionStatus,
-} from './types'
+import { initialSubscriptionState } from '../initial-subscription-state'
+import type { MergeStrategy, OptimisticEvent, Scheduler, SubscriptionSink } from './types'
 
 /** Options of {@link createSubscriptionStore}. */
 export interface SubscriptionStoreOptions<TData> {
@@ -40,33 +34,6 @@ export interface SubscriptionStore<TData> extends SubscriptionSink<TData> {
   reset(): void
 }
 
-interface Pending {
-  frame: EventFrame
-  confirmed: boolean
-}
-
-/**
- * The state before anything arrives: `initialData` if given, else `merge.initial()`. Bindings
- * use it to render on the server, where nothing subscribes.
- */
-export function initialSubscriptionState<TData>(
-  merge: MergeStrategy<TData>,
-  initialData?: TData,
-  initialPosition: Position | null = null,
-): SubscriptionState<TData> {
-  const seeded = initialData !== undefined
-  return {
-    data: seeded ? initialData : merge.initial(),
-    status: 'idle',
-    error: null,
-    position: seeded ? initialPosition : null,
-  }
-}
-
-function fromSnapshot<TData>(merge: MergeStrategy<TData>, data: Json): TData {
-  return merge.fromSnapshot ? merge.fromSnapshot(data) : (data as TData)
-}
-
 /**
  * Creates the store of one subscription on a nanostores atom. Events pushed in one tick are
  * applied by one `merge.apply` call and one `set`, so a burst of a thousand events notifies
@@ -82,168 +49,101 @@ export function createSubscriptionStore<TData>(
   options: SubscriptionStoreOptions<TData>,
 ): SubscriptionStore<TData> {
   const { merge, scheduler, topic = '', now = Date.now } = options
-  const start = initialSubscriptionState(merge, options.initialData, options.initialPosition ?? null)
-  const $state = atom<SubscriptionState<TData>>(start)
-
-  let confirmed = start.data
-  let position = start.position
-  // Two arrays swapped on each flush, so a steady stream of events allocates no queue arrays.
+  const $state = atom(initialSubscriptionState(options))
+  let { data: confirmed, position } = $state.get()
+  // Reused across flushes, so a steady stream of events allocates no queue arrays.
   let queue: EventFrame[] = []
-  let spare: EventFrame[] = []
+  // Optimistic events not confirmed yet, oldest first.
+  const pending: EventFrame[] = []
   let scheduled = false
-  let pending: Pending[] = []
 
-  const visible = (): TData => {
-    if (pending.length === 0) return confirmed
-    const frames = new Array<EventFrame>(pending.length)
-    for (let i = 0; i < pending.length; i++) frames[i] = pending[i]!.frame
-    return merge.apply(confirmed, frames)
-  }
-
-  const publish = (status: SubscriptionStatus, error: SubscriptionState<TData>['error']) => {
+  // Applies the queue (after `change`, if any) and shows the result with the optimistic events on
+  // top; notifies only when something changed.
+  const update = (change?: () => void) => {
     const current = $state.get()
-    let data: TData
     try {
-      data = visible()
-    } catch (failure) {
-      // An optimistic event the strategy cannot apply: show the confirmed state and say why.
-      data = confirmed
-      status = 'error'
-      error = { code: 'INTERNAL', message: mergeFailure(failure) }
-    }
-    if (
-      data === current.data &&
-      position === current.position &&
-      status === current.status &&
-      error === current.error
-    )
-      return
-    $state.set({ data, status, error, position })
-  }
-
-  const confirms = (optimistic: EventFrame, event: EventFrame): boolean => {
-    if (optimistic.publishId !== undefined) return optimistic.publishId === event.publishId
-    return optimistic.key !== undefined && optimistic.key === event.key && optimistic.kind === event.kind
-  }
-
-  // Each server event confirms at most one optimistic event: the oldest one it matches.
-  const settle = (events: readonly EventFrame[]) => {
-    if (pending.length === 0) return
-    let removed = false
-    for (const event of events) {
-      for (const entry of pending) {
-        if (!entry.confirmed && confirms(entry.frame, event)) {
-          entry.confirmed = true
-          removed = true
-          break
+      change?.()
+      const last = queue[queue.length - 1]
+      if (last) {
+        confirmed = merge.apply(confirmed, queue)
+        position = { epoch: last.epoch, seq: last.seq }
+        // Each server event confirms at most one optimistic event: the oldest one it matches.
+        for (const event of queue) {
+          const index = pending.findIndex((optimistic) =>
+            optimistic.publishId !== undefined
+              ? optimistic.publishId === event.publishId
+              : optimistic.key !== undefined &&
+                optimistic.key === event.key &&
+                optimistic.kind === event.kind,
+          )
+          if (index >= 0) pending.splice(index, 1)
         }
       }
-    }
-    if (removed) pending = pending.filter((entry) => !entry.confirmed)
-  }
-
-  const applyQueue = (): boolean => {
-    if (queue.length === 0) return false
-    const events = queue
-    queue = spare
-    spare = events
-    const last = events[events.length - 1]!
-    try {
-      confirmed = merge.apply(confirmed, events)
+      const data = pending.length ? merge.apply(confirmed, pending) : confirmed
+      if (data !== current.data || position !== current.position) $state.set({ ...current, data, position })
     } catch (error) {
-      events.length = 0
-      // A throwing reducer is a bug in application code; surface it on the subscription
-      // instead of losing it in a scheduler callback, and keep the last good state.
-      const current = $state.get()
-      $state.set({ ...current, status: 'error', error: { code: 'INTERNAL', message: mergeFailure(error) } })
-      return false
+      // A throwing reducer (or snapshot parser) is a bug in application code; surface it on the
+      // subscription instead of losing it in a scheduler callback, and keep the last good state.
+      $state.set({
+        data: confirmed,
+        status: 'error',
+        error: {
+          code: 'INTERNAL',
+          message: `merge strategy threw: ${error instanceof Error ? error.message : String(error)}`,
+        },
+        position,
+      })
     }
-    position = { epoch: last.epoch, seq: last.seq }
-    settle(events)
-    events.length = 0
-    return true
-  }
-
-  const flush = () => {
-    scheduled = false
-    if (!applyQueue()) return
-    const current = $state.get()
-    publish(current.status, current.error)
+    queue.length = 0
   }
 
   return {
     $state,
 
     pushEvents(events) {
-      if (events.length === 0) return
-      for (let i = 0; i < events.length; i++) queue.push(events[i]!)
-      if (!scheduled) {
-        scheduled = true
-        scheduler.schedule(flush)
-      }
+      queue.push(...events)
+      if (scheduled || !events.length) return
+      scheduled = true
+      scheduler.schedule(() => {
+        scheduled = false
+        update()
+      })
     },
 
     setSnapshot(data, at) {
-      try {
-        confirmed = fromSnapshot(merge, data)
-      } catch (error) {
-        const current = $state.get()
-        $state.set({ ...current, status: 'error', error: { code: 'INTERNAL', message: mergeFailure(error) } })
-        return
-      }
-      position = at
-      if (at !== null && queue.length > 0) {
-        // A snapshot supersedes what it already contains, and everything from another log.
-        queue = queue.filter((event) => event.epoch === at.epoch && event.seq > at.seq)
-      }
       // Events already queued after the snapshot go out with it: one notification, no
       // intermediate state where the snapshot shows without them.
-      applyQueue()
-      const current = $state.get()
-      publish(current.status, current.error)
+      update(() => {
+        confirmed = merge.fromSnapshot ? merge.fromSnapshot(data) : (data as TData)
+        position = at
+        // A snapshot supersedes what it already contains, and everything from another log.
+        if (at) queue = queue.filter((event) => event.epoch === at.epoch && event.seq > at.seq)
+      })
     },
 
     setStatus(status, error = null) {
       const current = $state.get()
-      if (status === current.status && sameError(error, current.error)) return
-      $state.set({ ...current, status, error })
+      if (status !== current.status || JSON.stringify(error) !== JSON.stringify(current.error))
+        $state.set({ ...current, status, error })
     },
 
     optimistic(event) {
-      const entry: Pending = {
-        frame: { ...event, type: 'event', topic, epoch: '', seq: 0, ts: now() },
-        confirmed: false,
-      }
-      pending = [...pending, entry]
-      const current = $state.get()
-      publish(current.status, current.error)
+      const frame: EventFrame = { ...event, type: 'event', topic, epoch: '', seq: 0, ts: now() }
+      pending.push(frame)
+      update()
       return () => {
-        const index = pending.indexOf(entry)
-        if (index === -1) return
-        pending = pending.filter((other) => other !== entry)
-        const latest = $state.get()
-        publish(latest.status, latest.error)
+        const index = pending.indexOf(frame)
+        if (index < 0) return
+        pending.splice(index, 1)
+        update()
       }
     },
 
     reset() {
       confirmed = merge.initial()
       position = null
-      queue.length = 0
-      pending = []
-      const current = $state.get()
-      publish(current.status, current.error)
+      queue.length = pending.length = 0
+      update()
     },
   }
-}
-
-function sameError(
-  a: { code: ErrorCode; message: string } | null,
-  b: { code: ErrorCode; message: string } | null,
-): boolean {
-  return a === b || (a !== null && b !== null && a.code === b.code && a.message === b.message)
-}
-
-function mergeFailure(error: unknown): string {
-  return `merge strategy threw: ${error instanceof Error ? error.message : String(error)}`
 }

@@ -134,7 +134,7 @@ describe('resync', () => {
       status: 'live',
       error: {
         code: 'STALE',
-        message: 'missed events could not be replayed (epoch_changed); the data may be out of date',
+        message: 'could not replay missed events (epoch_changed)',
       },
       position: { epoch: 'e2', seq: 5 },
     })
