@@ -204,7 +204,23 @@ export function createConnection(deps: ConnectionDeps) {
           deps.onConnect?.({ transport: kind, welcome: frame })
         },
         onFrames(frames) {
-          if (active === transport) route(frames)
+          for (const frame of frames) {
+            // Only while it is the live transport: a listener (or a refused token) may have
+            // closed the client or dropped the connection.
+            if (active !== transport) return
+            // Ids are unique: one matching the ping or the token refresh answers it.
+            const id = (frame as { id?: string }).id
+            if (frame.type === 'reconnect') hintUntil = timers.now() + frame.retryAfterMs
+            else if (id && id === pingId) {
+              pingId = undefined
+              pingTimer()
+            } else if (id && id === authId) {
+              authId = undefined
+              // The server refused the new token: a fresh connect decides whether it is terminal.
+              if (frame.type === 'error') lost(new ClientError(frame.code, frame.message), true)
+              else scheduleAuthRefresh((frame as { expiresAt?: number }).expiresAt)
+            } else listener.onFrame(frame)
+          }
         },
         onActivity() {
           if (active === transport) lastActivity = timers.now()
@@ -226,27 +242,6 @@ export function createConnection(deps: ConnectionDeps) {
     else {
       active = transport
       machine.patch({ transport: kind })
-    }
-  }
-
-  function route(frames: ServerFrame[]) {
-    for (const frame of frames) {
-      // Ids are unique: one matching the ping or the token refresh answers it.
-      const id = (frame as { id?: string }).id
-      if (frame.type === 'reconnect') hintUntil = timers.now() + frame.retryAfterMs
-      else if (id && id === pingId) {
-        pingId = undefined
-        pingTimer()
-      } else if (id && id === authId) {
-        authId = undefined
-        // The server refused the new token: a fresh connect decides whether it is terminal.
-        if (frame.type === 'error') return lost(new ClientError(frame.code, frame.message), true)
-        scheduleAuthRefresh((frame as { expiresAt?: number }).expiresAt)
-      } else {
-        listener.onFrame(frame)
-        // A listener may have closed the client or dropped the connection.
-        if (!isOpen()) return
-      }
     }
   }
 
@@ -339,7 +334,7 @@ export function createConnection(deps: ConnectionDeps) {
 
   /** Hands the server a fresh token 30 s before expiry, or at 80% of a short lifetime. */
   function scheduleAuthRefresh(expiresAt: number | undefined) {
-    if (expiresAt === undefined || !canRefreshToken) return authTimer()
+    if (!canRefreshToken || !expiresAt) return authTimer()
     const now = timers.now()
     const remaining = expiresAt - now
     let delay = remaining > 60_000 ? remaining - 30_000 : Math.floor(remaining * 0.8)

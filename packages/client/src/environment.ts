@@ -23,17 +23,19 @@ export function browserEnvironment(): ClientEnvironment {
     navigator?: { onLine?: boolean }
     document?: Listenable & { visibilityState?: string }
   }
-  const listen = (target: Listenable | undefined, type: string, listener: () => void) => {
+  // Subscribes `listener` to `type` events of `target`, if it has events at all; returns the unsubscribe.
+  const on = (target: Listenable | undefined, type: string) => (listener: () => void) => {
     if (typeof target?.addEventListener !== 'function') return () => {}
     target.addEventListener(type, listener)
     return () => target.removeEventListener?.(type, listener)
   }
+  const onVisibilityChange = on(host.document, 'visibilitychange')
   return {
     isOnline: () => host.navigator?.onLine !== false,
-    onOnline: (listener) => listen(host, 'online', listener),
-    onOffline: (listener) => listen(host, 'offline', listener),
+    onOnline: on(host, 'online'),
+    onOffline: on(host, 'offline'),
     onVisible: (listener) =>
-      listen(host.document, 'visibilitychange', () => {
+      onVisibilityChange(() => {
         if (host.document?.visibilityState === 'visible') listener()
       }),
   }
