@@ -11,8 +11,9 @@ import type { Transport, TransportConnectOptions } from './types'
 export type Write = (text: string, frames: readonly ClientFrame[], welcome: WelcomeFrame) => void
 
 /**
- * Opens the wire of one transport. `signal` aborts when the attempt ends, for whatever reason:
- * the wire is released then (socket closed, requests aborted).
+ * Opens the wire of one transport; what it throws ends the attempt (NETWORK). `signal` aborts
+ * when the attempt ends, for whatever reason: the wire is released then (socket closed,
+ * requests aborted).
  */
 export type Connect = (
   /**
@@ -100,12 +101,20 @@ export function openAttempt(
     () => finish(new ClientError('NETWORK', `no welcome in ${handshakeTimeoutMs} ms`)),
     handshakeTimeoutMs,
   )
-  const write = connect(receive, finish, () => lastError, abort.signal)
+  let write: Write | undefined
+  try {
+    write = connect(receive, finish, () => lastError, abort.signal)
+  } catch (cause) {
+    // No WebSocket implementation, a bad URL... Reported asynchronously like any other connect
+    // failure: the caller holds no reference to this transport yet.
+    queueMicrotask(() => finish(cause))
+  }
 
   return {
     kind,
     send(frames) {
-      if (welcome) write(encodeMessage(frames[1] ? frames : frames[0]!), frames, welcome)
+      // Without a wire there is no welcome either.
+      if (welcome) write!(encodeMessage(frames[1] ? frames : frames[0]!), frames, welcome)
     },
     close: () => finish(null),
   }

@@ -69,7 +69,7 @@ export function createSseTransport(
       read().catch(finish)
 
       const post = async (body: string, frames: readonly ClientFrame[], welcome: WelcomeFrame) => {
-        if (signal.aborted) return
+        // Once the attempt is over, a POST still queued fails at once on the aborted signal.
         const response = await doFetch(`${base}/sse/commands`, {
           method: 'POST',
           headers: {

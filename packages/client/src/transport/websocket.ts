@@ -19,24 +19,17 @@ export type WebSocketConstructor = new (url: string) => WebSocketLike
  * endpoint is `ws(s)://host/base/ws?v=1&token=…`: browsers cannot set headers on a WebSocket.
  *
  * @param WebSocketImpl the constructor to use; when undefined the global one is looked up on each
- *   connect, and a missing one fails the connect with NETWORK so the client falls back to SSE.
+ *   connect, and a missing one fails the connect with NETWORK (the constructor call throws) so
+ *   the client falls back to SSE.
  */
 export function createWebSocketTransport(WebSocketImpl?: WebSocketConstructor): TransportFactory {
   return (options: TransportConnectOptions) =>
     openAttempt(options, 'ws', (receive, finish, _lastError, signal) => {
       const { url, token } = options
-      let socket: WebSocketLike
-      try {
-        socket = new (WebSocketImpl ?? (globalThis as { WebSocket?: WebSocketConstructor }).WebSocket)!(
-          `${url.replace(/^http/, 'ws').replace(/\/+$/, '')}/ws?v=${PROTOCOL_VERSION}` +
-            (token === null ? '' : `&token=${encodeURIComponent(token)}`),
-        )
-      } catch (cause) {
-        // No implementation, or a bad URL. Reported asynchronously like any other connect
-        // failure: the caller holds no reference to this transport yet.
-        queueMicrotask(() => finish(cause))
-        return () => {}
-      }
+      const socket = new (WebSocketImpl ?? (globalThis as { WebSocket?: WebSocketConstructor }).WebSocket)!(
+        `${url.replace(/^http/, 'ws').replace(/\/+$/, '')}/ws?v=${PROTOCOL_VERSION}` +
+          (token === null ? '' : `&token=${encodeURIComponent(token)}`),
+      )
       signal.addEventListener('abort', () => {
         try {
           socket.close(1000)
