@@ -212,9 +212,9 @@ export function compileFilter(filter: Filter): FilterPredicate {
     return (meta) => !inner(meta)
   }
   const { field } = filter as { field?: unknown }
-  const path = typeof field === 'string' ? field.split('.') : null
   // validateFilter rejects anything else; an unvalidated filter matches nothing rather than throwing.
-  if (!path) return () => false
+  if (typeof field !== 'string') return () => false
+  const path = field.split('.')
   switch (op) {
     case 'equals':
       return (meta) => readPath(meta, path) === operand
