@@ -211,6 +211,8 @@ export function createClient<Schema extends TopicSchema = TopicSchema>(
   }
 
   const connection = createConnection({
+    // The hooks (onConnect, onDisconnect, beforeReconnect) as given; everything below is resolved here.
+    ...options,
     url: httpUrl,
     factories,
     selector: createTransportSelector(transports),
@@ -225,9 +227,6 @@ export function createClient<Schema extends TopicSchema = TopicSchema>(
     pingTimeoutMs,
     nextId,
     busy: () => [...calls.values()].some((call) => call.sent),
-    onConnect: options.onConnect,
-    onDisconnect: options.onDisconnect,
-    beforeReconnect: options.beforeReconnect,
     listener: {
       onOpen(switched) {
         // Acks of publishes sent on the replaced connection would arrive there: send them again
