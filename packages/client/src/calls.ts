@@ -3,7 +3,7 @@ import type { Pending } from './client'
 import { ClientError } from './client-error'
 import type { Connection } from './connection'
 import { stableJson } from './stable-json'
-import type { TimerProvider } from './timers'
+import { createTimer, type TimerProvider } from './timers'
 
 /** Per-call options of `client.call`. */
 export interface CallOptions {
@@ -40,11 +40,12 @@ export function createCalls(
     // `args: undefined` is left out by JSON.
     const frame: CallFrame = { type: 'call', id, name, args }
     promise = new Promise<unknown>((resolve, reject) => {
+      const timer = createTimer(timers)
       const settle = () => {
         pending.delete(id)
         // Only a call without `fresh` is shared, and no other is while it is pending.
         if (!fresh) shared.delete(key)
-        timers.clearTimeout(timer)
+        timer()
       }
       const call: Pending = {
         send() {
@@ -64,10 +65,7 @@ export function createCalls(
           reject(error)
         },
       }
-      const timer = timers.setTimeout(
-        () => call.fail(new ClientError('TIMEOUT', `no result in ${timeoutMs} ms`)),
-        timeoutMs,
-      )
+      timer(timeoutMs, () => call.fail(new ClientError('TIMEOUT', `no result in ${timeoutMs} ms`)))
       pending.set(id, call)
       if (connection.isOpen()) call.send()
     })
