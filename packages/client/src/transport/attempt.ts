@@ -94,7 +94,7 @@ export function openAttempt(
       timers.clearTimeout(timer)
       handlers.onOpen(first)
     }
-    if (frames[0] && !done) handlers.onFrames(frames)
+    if (!done) handlers.onFrames(frames)
   }
 
   const timer = timers.setTimeout(

@@ -16,9 +16,9 @@ export function createTransportSelector(preference: readonly TransportKind[]) {
     startAttempt: (): TransportKind => order[0]!,
     /** After `kind` failed to open: the transport to try now, or null when the attempt is exhausted. */
     failed(kind: TransportKind): TransportKind | null {
-      const next = order[order.indexOf(kind) + 1]
+      const next = order[order.indexOf(kind) + 1] ?? null
       if (!next) order = preference
-      return next ?? null
+      return next
     },
     opened(kind: TransportKind): void {
       order = [kind, ...preference.filter((other) => other !== kind)]

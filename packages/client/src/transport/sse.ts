@@ -1,10 +1,4 @@
-import {
-  type ClientFrame,
-  type ErrorFrame,
-  PROTOCOL_VERSION,
-  readServerFrame,
-  type WelcomeFrame,
-} from '@sluice/protocol'
+import { type ErrorFrame, PROTOCOL_VERSION, readServerFrame } from '@sluice/protocol'
 import { createParser } from 'eventsource-parser'
 import { ClientError } from '../client-error'
 import { openAttempt } from './attempt'
@@ -68,40 +62,40 @@ export function createSseTransport(
       }
       read().catch(finish)
 
-      const post = async (body: string, frames: readonly ClientFrame[], welcome: WelcomeFrame) => {
-        // Once the attempt is over, a POST still queued fails at once on the aborted signal.
-        const response = await doFetch(`${base}/sse/commands`, {
-          method: 'POST',
-          headers: {
-            'content-type': 'application/json',
-            'sluice-connection': welcome.connectionId,
-            'sluice-key': welcome.commandKey ?? '',
-          },
-          body,
-          signal,
-        })
-        if (response.ok) return response.body?.cancel()
-        const error = await httpError(response)
-        // The stream this POST was bound to is gone or not ours: reconnecting is the only fix.
-        if (response.status === 404 || response.status === 403) return finish(error)
-        // Otherwise each command gets the error as an error frame, as it would over WebSocket,
-        // so calls and publishes settle instead of waiting for their timeout.
-        const replies = frames
-          .filter((frame) => frame.id && frame.type !== 'ping')
-          .map(
-            ({ id }): ErrorFrame => ({
-              type: 'error',
-              id,
-              code: error.code as ErrorFrame['code'],
-              message: error.message,
-            }),
-          )
-        if (!signal.aborted) handlers.onFrames(replies)
-      }
-
       let posted: Promise<unknown> = Promise.resolve()
-      return (...message) => {
-        posted = posted.then(() => post(...message)).catch(finish)
+      return (body, frames, { connectionId, commandKey = '' }) => {
+        posted = posted
+          .then(async () => {
+            // Once the attempt is over, a POST still queued fails at once on the aborted signal.
+            const response = await doFetch(`${base}/sse/commands`, {
+              method: 'POST',
+              headers: {
+                'content-type': 'application/json',
+                'sluice-connection': connectionId,
+                'sluice-key': commandKey,
+              },
+              body,
+              signal,
+            })
+            if (response.ok) return response.body?.cancel()
+            const error = await httpError(response)
+            // The stream this POST was bound to is gone or not ours: reconnecting is the only fix.
+            if (response.status === 404 || response.status === 403) return finish(error)
+            // Otherwise each command gets the error as an error frame, as it would over WebSocket,
+            // so calls and publishes settle instead of waiting for their timeout.
+            const replies = frames
+              .filter((frame) => frame.id && frame.type !== 'ping')
+              .map(
+                ({ id }): ErrorFrame => ({
+                  type: 'error',
+                  id,
+                  code: error.code as ErrorFrame['code'],
+                  message: error.message,
+                }),
+              )
+            if (!signal.aborted) handlers.onFrames(replies)
+          })
+          .catch(finish)
       }
     })
 }

@@ -7,7 +7,7 @@ import type { TimerProvider } from '../timers'
 export interface TransportHandlers {
   /** The handshake finished: the server's welcome frame. */
   onOpen(welcome: WelcomeFrame): void
-  /** Decoded frames of one inbound message (a batch arrives as one call). */
+  /** Decoded frames of one inbound message (a batch arrives as one call); empty when none was usable. */
   onFrames(frames: ServerFrame[]): void
   /** Anything arrived, frames or heartbeat comments: the connection is alive. */
   onActivity(): void
