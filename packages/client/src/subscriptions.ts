@@ -95,13 +95,12 @@ export interface SubscriptionsDeps {
 }
 
 /**
- * One store of a topic, shared by the subscriptions with the same filter: the options of the
- * subscribe that created it (its filter, loader and presence flag) plus the store's state.
+ * One store of a topic, shared by the subscriptions with the same filter: the store's methods
+ * (they are closures, so they work copied), the options of the subscribe that created it (its
+ * filter, loader and presence flag) and what this layer tracks for it.
  */
 // biome-ignore lint/suspicious/noExplicitAny: one entry serves any data type; the handle restores it
-interface Entry extends SubscribeOptions<any> {
-  // biome-ignore lint/suspicious/noExplicitAny: as above
-  store: SubscriptionStore<any>
+interface Entry extends SubscribeOptions<any>, SubscriptionStore<any> {
   /** The options of every open handle (their `onResync` and `snapshot` wishes); the last one leaving ends the store. */
   // biome-ignore lint/suspicious/noExplicitAny: as above
   handles: SubscribeOptions<any>[]
@@ -172,10 +171,10 @@ export function createSubscriptions({
   const sendUnsubscribe = (topic: string): void =>
     command({ type: 'unsubscribe', id: nextId(), topic }, () => topics.has(topic) || sendUnsubscribe(topic))
 
-  function createTopic(topic: string, initialPosition: Position | null | undefined) {
+  function createTopic(topic: string) {
     const entries = new Map<string, Entry>()
     /** The last event applied (or snapshot/resync point). Events at or before it are duplicates. */
-    let position = initialPosition ?? null
+    let position: Position | null = null
     /** The filter and presence flag the server subscription has, so a change resubscribes. */
     let serverKey: string | undefined
     /**
@@ -183,9 +182,8 @@ export function createSubscriptions({
      * `subscribed` says whether one follows), or announced by `subscribed.snapshot`.
      */
     let awaitingSnapshot = false
-    let subscribeId: string | undefined
-    /** Where the last subscribe resumed from: a `resync` may follow its `subscribed`. */
-    let resumedFrom: Position | undefined
+    /** The last subscribe sent: where it resumed from (a `resync` may follow its `subscribed`), and its id. */
+    let lastSubscribe: SubscribeFrame | undefined
     let settling = false
 
     const each = () => [...entries.values()]
@@ -217,12 +215,11 @@ export function createSubscriptions({
         frame.snapshot = 'always'
         awaitingSnapshot = true
       }
-      subscribeId = frame.id
-      resumedFrom = frame.from
+      lastSubscribe = frame
       serverKey = key()
       command(
         frame,
-        () => entries.size && subscribeId === frame.id && sendSubscribe(),
+        () => entries.size && lastSubscribe === frame && sendSubscribe(),
         (error) => fail(error.code, error.message),
       )
       // A (re)subscription starts without this connection's presence: state it again.
@@ -231,14 +228,14 @@ export function createSubscriptions({
 
     const fail = (code: ErrorCode, message: string) => {
       awaitingSnapshot = settling = false
-      for (const { store } of each()) store.setStatus('error', { code, message })
+      for (const entry of each()) entry.setStatus('error', { code, message })
     }
 
     // One notification for the new data and `live`, not the data under the old status first.
     const reload = (entry: Entry, data: Json, at: Position | null) =>
       batch(() => {
-        entry.store.setSnapshot(data, at)
-        entry.store.setStatus('live')
+        entry.setSnapshot(data, at)
+        entry.setStatus('live')
       })
 
     const runLoad = (entry: Entry) => {
@@ -249,16 +246,16 @@ export function createSubscriptions({
         if (entry.held !== held) return
         entry.held = null
         apply()
-        entry.store.pushEvents(held)
+        entry.pushEvents(held)
       }
       entry.held = held
       entry.initial = false
-      entry.store.setStatus('resyncing')
+      entry.setStatus('resyncing')
       entry.load!().then(
         (data) => finish(() => reload(entry, data, at)),
         (cause: unknown) =>
           finish(() =>
-            entry.store.setStatus('error', {
+            entry.setStatus('error', {
               code: cause instanceof ClientError ? cause.code : 'STALE',
               message: `load() failed: ${String(cause)}`,
             }),
@@ -266,13 +263,15 @@ export function createSubscriptions({
       )
     }
 
+    // Confirmed: a store shows `live`, after its first `load()` if it has one.
+    const start = (entry: Entry) => {
+      if (entry.held) return
+      if (entry.initial) runLoad(entry)
+      else entry.setStatus('live')
+    }
     const goLive = () => {
       settling = false
-      for (const entry of each()) {
-        if (entry.held) continue
-        if (entry.initial) runLoad(entry)
-        else entry.store.setStatus('live')
-      }
+      each().forEach(start)
     }
 
     const handle = (frame: TopicFrame) => {
@@ -282,14 +281,14 @@ export function createSubscriptions({
         for (const entry of each()) {
           if (entry.presence || entry.match?.(frame.meta) === false) continue
           if (entry.held) entry.held.push(frame)
-          else entry.store.pushEvents([frame])
+          else entry.pushEvents([frame])
         }
       } else if (frame.type === 'subscribed') {
         if (!position || awaitingSnapshot) position = positionOf(frame)
         // The server says whether a snapshot follows in this flow (its provider may have none), so
         // there is nothing to guess: wait exactly when one is coming.
         awaitingSnapshot = !!frame.snapshot
-        const from = resumedFrom
+        const from = lastSubscribe?.from
         if (awaitingSnapshot) return
         // Fresh, or resumed at the head: nothing to replay and no resync possible.
         if (!from || (from.epoch === frame.epoch && from.seq === frame.seq)) goLive()
@@ -313,13 +312,13 @@ export function createSubscriptions({
         position = positionOf(frame)
         settling = false
         for (const entry of each()) {
-          entry.store.setStatus('resyncing')
+          entry.setStatus('resyncing')
           for (const { onResync } of entry.handles) onResync?.(frame.reason)
           if (entry.load) runLoad(entry)
           // `subscribed` (just before) said whether a snapshot follows; without one the store
           // keeps what it has, flagged.
           else if (!awaitingSnapshot) {
-            entry.store.setStatus('live', {
+            entry.setStatus('live', {
               code: 'STALE',
               message: `could not replay missed events (${frame.reason})`,
             })
@@ -327,18 +326,20 @@ export function createSubscriptions({
         }
       } else if (frame.type === 'unsubscribed') {
         // Without a reason this answers our own unsubscribe of a topic used again since: ignore.
-        if (frame.reason) fail(frame.reason, `the server ended the subscription (${frame.reason})`)
+        if (frame.reason) fail(frame.reason, 'ended by the server')
       } else {
+        // Presence has no log position of its own: its frames are stamped with the topic's, so a
+        // sync supersedes the join/update/leave events still queued before it.
+        const at = position ?? { epoch: '0', seq: 0 }
         for (const entry of each()) {
           if (!entry.presence) continue
-          if (frame.action === 'sync') {
-            entry.store.setSnapshot(frame.members as unknown as Json, entry.store.$state.get().position)
-          } else {
-            entry.store.pushEvents([
+          if (frame.action === 'sync') entry.setSnapshot(frame.members as unknown as Json, at)
+          else {
+            entry.pushEvents([
               {
                 type: 'event',
                 topic,
-                ...(position ?? { epoch: '0', seq: 0 }),
+                ...at,
                 kind: frame.action,
                 key: frame.member.connectionId,
                 data: frame.member as unknown as Json,
@@ -358,14 +359,16 @@ export function createSubscriptions({
       else {
         entry = {
           ...options,
-          store: createStore({ ...options, topic }),
+          ...createStore({ ...options, topic }),
           handles: [options],
           match: options.filter && compileFilter(options.filter),
           held: null,
           initial: !!options.load,
         }
         entries.set(filterKey, entry)
-        entry.store.setStatus('connecting')
+        // Seeded data that knows its position resumes after it instead of starting at the head.
+        if (first) position = entry.$state.get().position
+        entry.setStatus('connecting')
         if (first) sendSubscribe()
         else if (options.snapshot) sendSubscribe(true)
         else {
@@ -373,17 +376,14 @@ export function createSubscriptions({
           if (key() !== serverKey) sendSubscribe()
           // Confirmed and not waiting for anything: the new store can start now; otherwise the
           // coming `subscribed` (on this connection or the next) starts it.
-          if (isOpen() && position && !awaitingSnapshot) {
-            if (entry.initial) runLoad(entry)
-            else entry.store.setStatus('live')
-          }
+          if (isOpen() && position && !awaitingSnapshot) start(entry)
         }
       }
-      const { store, handles } = entry
+      const { $state, optimistic, handles } = entry
       let active = true
       return {
-        $state: store.$state,
-        optimistic: store.optimistic,
+        $state,
+        optimistic,
         unsubscribe() {
           if (!active) return
           active = false
@@ -408,18 +408,20 @@ export function createSubscriptions({
         settling = false
         // A snapshot still awaited stays wanted: the next subscribe asks for it again from the head.
         if (closed) awaitingSnapshot = false
-        for (const { store } of each()) {
-          if (closed || store.$state.get().status === 'live') store.setStatus(closed ? 'idle' : 'connecting')
+        for (const entry of each()) {
+          if (closed || entry.$state.get().status === 'live') entry.setStatus(closed ? 'idle' : 'connecting')
         }
       },
     }
   }
 
-  const cancelCommands = () => {
-    // Answers to them will not come; a reconnect restates presence and has no subscriptions to end.
+  // The connection is gone (or with `closed`, the client): answers to the commands sent will not
+  // come; a reconnect restates presence and has no subscriptions to end.
+  const stop = (closed?: boolean) => {
     sent.clear()
     for (const timer of retries) timers.clearTimeout(timer)
     retries.clear()
+    for (const state of topics.values()) state.stop(closed)
   }
 
   return {
@@ -435,11 +437,7 @@ export function createSubscriptions({
         )
       }
       let state = topics.get(topic)
-      // Seeded data that knows its position resumes after it instead of starting at the head.
-      if (!state) {
-        state = createTopic(topic, options.initialData !== undefined ? options.initialPosition : null)
-        topics.set(topic, state)
-      }
+      if (!state) topics.set(topic, (state = createTopic(topic)))
       const subscription = state.join(options)
       demand()
       return subscription
@@ -465,14 +463,8 @@ export function createSubscriptions({
     onOpen(): void {
       for (const state of topics.values()) state.sendSubscribe()
     },
-    onDrop(): void {
-      cancelCommands()
-      for (const state of topics.values()) state.stop()
-    },
-    onClosed(): void {
-      cancelCommands()
-      for (const state of topics.values()) state.stop(true)
-    },
+    onDrop: () => stop(),
+    onClosed: () => stop(true),
 
     /** Routes a topic frame or the answer to a command; false when the frame is not for this layer. */
     handle(frame: ServerFrame): boolean {

@@ -103,6 +103,66 @@ describe('subscribe', () => {
     client.close()
   })
 
+  test('a subscribe answered RATE_LIMITED stays connecting and is sent again after retryAfterMs', async () => {
+    const { server, client } = setup()
+    const sub = client.subscribe('todos', { merge: seqLog(), snapshot: true })
+    await advance(0)
+    const statuses: string[] = []
+    sub.$state.listen((state) => statuses.push(state.status))
+    const first = server.last.frames[0] as SubscribeFrame
+    server.last.send({
+      type: 'error',
+      id: first.id,
+      code: 'RATE_LIMITED',
+      message: 'slow down',
+      retryAfterMs: 5000,
+    })
+    await advance(4999)
+    expect(server.last.frames).toEqual([first])
+    expect(sub.$state.get()).toMatchObject({ status: 'connecting', error: null })
+    await advance(1)
+    expect(server.last.frames).toEqual([
+      first,
+      { type: 'subscribe', id: expect.any(String), topic: 'todos', snapshot: 'always' },
+    ])
+    const second = server.last.frames[1] as SubscribeFrame
+    expect(second.id).not.toBe(first.id)
+    server.last.send([
+      { ...subscribed('todos', 4, 'e1', true), id: second.id },
+      { type: 'snapshot', topic: 'todos', epoch: 'e1', seq: 4, data: ['s'] },
+    ])
+    await advance(10_000)
+    expect(server.last.frames).toHaveLength(2)
+    expect(statuses).toEqual(['live'])
+    expect(sub.$state.get()).toMatchObject({ data: ['s'], status: 'live', error: null })
+    client.close()
+  })
+
+  test('a RATE_LIMITED subscribe is not sent again once nobody wants it, nor over a new connection', async () => {
+    const { server, client } = setup()
+    const gone = client.subscribe('gone', { merge: seqLog() })
+    client.subscribe('kept', { merge: seqLog() })
+    await advance(0)
+    const [forGone, forKept] = server.last.frames as SubscribeFrame[]
+    server.last.send([
+      { type: 'error', id: forGone!.id, code: 'RATE_LIMITED', message: 'slow down', retryAfterMs: 1000 },
+      { type: 'error', id: forKept!.id, code: 'RATE_LIMITED', message: 'slow down', retryAfterMs: 1000 },
+    ])
+    gone.unsubscribe()
+    await advance(0)
+    // Never confirmed, but the server may have it by now: ended like any other.
+    expect(server.last.frames.slice(2)).toEqual([
+      { type: 'unsubscribe', id: expect.any(String), topic: 'gone' },
+    ])
+    server.last.close(1006)
+    await advance(250)
+    // The new connection subscribes to what is still wanted; the old retry timer is gone with the old connection.
+    expect(server.last.frames).toEqual([{ type: 'subscribe', id: expect.any(String), topic: 'kept' }])
+    await advance(10_000)
+    expect(server.last.frames).toHaveLength(1)
+    client.close()
+  })
+
   test('an invalid topic throws BAD_REQUEST at once', () => {
     const { client } = setup({ lazy: true })
     expect(() => client.subscribe('bad topic', { merge: seqLog() })).toThrow(
