@@ -376,8 +376,10 @@ export function createConnection(deps: ConnectionDeps) {
       // The state tells why; for onDisconnect going offline is no error of the connection's.
       if (machine.status !== 'idle') end('offline', 'offline', null, { error: network('offline') })
     }),
-    // Reconnects at once from `offline` or `reconnecting`; the table refuses it from anywhere else.
-    environment.onOnline(() => machine.status !== 'idle' && connect('online')),
+    environment.onOnline(() => {
+      const status = machine.status
+      if (status === 'offline' || status === 'reconnecting') connect('online')
+    }),
     environment.onVisible(() => checkLiveness('page shown')),
   ]
 
