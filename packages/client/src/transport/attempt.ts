@@ -17,8 +17,8 @@ export type Write = (text: string, frames: readonly ClientFrame[], welcome: Welc
  */
 export type Connect = (
   /**
-   * One inbound message. Anything counts as activity; only text carries frames (an SSE
-   * comment or a binary WebSocket message is just a sign of life).
+   * One inbound message. Anything counts as activity; only text carries frames. Called without
+   * text for a mere sign of life (bytes on an SSE stream, a binary WebSocket message).
    */
   receive: (data?: unknown) => void,
   /**
