@@ -33,18 +33,18 @@ export function createCalls(
   const shared = new Map<string, Promise<unknown>>()
 
   return (name: string, args?: Json, { fresh, timeoutMs = defaultTimeoutMs }: CallOptions = {}) => {
-    const key = `${name}\u0000${stableJson(args)}`
-    let promise = fresh ? undefined : shared.get(key)
-    if (promise) return promise
     const id = nextId()
+    // A fresh call is keyed by its own id (no NUL in it), so it shares with nothing.
+    const key = fresh ? id : `${name}\u0000${stableJson(args)}`
+    let promise = shared.get(key)
+    if (promise) return promise
     // `args: undefined` is left out by JSON.
     const frame: CallFrame = { type: 'call', id, name, args }
     promise = new Promise<unknown>((resolve, reject) => {
       const timer = createTimer(timers)
       const settle = () => {
         pending.delete(id)
-        // Only a call without `fresh` is shared, and no other is while it is pending.
-        if (!fresh) shared.delete(key)
+        shared.delete(key)
         timer()
       }
       const call: Pending = {
@@ -69,7 +69,7 @@ export function createCalls(
       pending.set(id, call)
       if (connection.isOpen()) call.send()
     })
-    if (!fresh) shared.set(key, promise)
+    shared.set(key, promise)
     return promise
   }
 }

@@ -60,12 +60,12 @@ export function createPublisher(
   ): Promise<PublishResult> => {
     const error = (code: ErrorCode, message: string) => new ClientError(code, message, { topic })
     const open = connection.isOpen()
-    // The unacknowledged publishes of a lost connection count as waiting too.
-    if (!open && [...pending.values()].filter((entry) => !entry.sent).length >= maxSize)
-      return Promise.reject(error('QUEUE_FULL', `${maxSize} already queued`))
     // Undefined fields are left out by JSON.
     const frame: PublishFrame = { type: 'publish', id, topic, kind, key, data, meta }
     return new Promise((resolve, reject) => {
+      // The unacknowledged publishes of a lost connection count as waiting too.
+      if (!open && [...pending.values()].filter((entry) => !entry.sent).length >= maxSize)
+        return reject(error('QUEUE_FULL', `${maxSize} already queued`))
       // The ack timeout while sent, the retry after RATE_LIMITED, or STALE while never sent.
       const timer = createTimer(timers)
       const settle = () => {
