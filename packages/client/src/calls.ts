@@ -1,4 +1,4 @@
-import type { CallFrame, Json, ResultFrame } from '@sluice/protocol'
+import type { ErrorFrame, Json, ResultFrame } from '@sluice/protocol'
 import type { Pending } from './client'
 import { ClientError } from './client-error'
 import type { Connection } from './connection'
@@ -38,8 +38,6 @@ export function createCalls(
     const key = fresh ? id : `${name}\u0000${stableJson(args)}`
     let promise = shared.get(key)
     if (promise) return promise
-    // `args: undefined` is left out by JSON.
-    const frame: CallFrame = { type: 'call', id, name, args }
     promise = new Promise<unknown>((resolve, reject) => {
       const timer = createTimer(timers)
       const settle = () => {
@@ -50,15 +48,16 @@ export function createCalls(
       const call: Pending = {
         send() {
           call.sent = true
-          connection.send(frame)
+          // A call is sent once (a drop fails it); `args: undefined` is left out by JSON.
+          connection.send({ type: 'call', id, name, args })
         },
         drop() {
           if (call.sent) call.fail(new ClientError('NETWORK', 'it may have run'))
         },
-        answer(answer) {
+        answer(answer: ResultFrame | ErrorFrame) {
           settle()
           if (answer.type === 'error') reject(new ClientError(answer.code, answer.message, answer))
-          else resolve((answer as ResultFrame).result ?? null)
+          else resolve(answer.result ?? null)
         },
         fail(error) {
           settle()

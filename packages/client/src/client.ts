@@ -43,7 +43,7 @@ export interface Pending {
   send(): void
   /** The connection was lost. */
   drop(): void
-  /** The frame with its id arrived. */
+  /** The frame with its id arrived (each kind takes the types that answer it). */
   answer(frame: AnswerFrame): void
   /** Settles it with this error (the client was closed). */
   fail(error: ClientError): void

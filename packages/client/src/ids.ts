@@ -3,8 +3,8 @@
  * across clients and page reloads, which the server's publish dedup relies on.
  */
 export function createIdGenerator(random: () => number) {
-  let prefix = ''
-  for (let i = 0; i < 10; i++) prefix += ((random() * 36) | 0).toString(36)
+  // Up to 10 base-36 digits of one draw: about 52 random bits, as many as a double holds.
+  const prefix = random().toString(36).slice(2, 12)
   let counter = 0
-  return (): string => `${prefix}-${(++counter).toString(36)}`
+  return (): string => `${prefix}-${++counter}`
 }

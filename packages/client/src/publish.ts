@@ -1,4 +1,12 @@
-import type { AckFrame, ErrorCode, EventKind, Json, JsonObject, PublishFrame } from '@sluice/protocol'
+import type {
+  AckFrame,
+  ErrorCode,
+  ErrorFrame,
+  EventKind,
+  Json,
+  JsonObject,
+  PublishFrame,
+} from '@sluice/protocol'
 import type { Pending } from './client'
 import { ClientError } from './client-error'
 import type { Connection } from './connection'
@@ -82,11 +90,10 @@ export function createPublisher(
           publish.sent = false
           timer()
         },
-        answer(answer) {
+        answer(answer: AckFrame | ErrorFrame) {
           if (answer.type !== 'error') {
-            const ack = answer as AckFrame
             settle()
-            resolve({ epoch: ack.epoch ?? '', seq: ack.seq ?? 0, duplicate: !!ack.duplicate })
+            resolve({ epoch: answer.epoch ?? '', seq: answer.seq ?? 0, duplicate: !!answer.duplicate })
           } else if (answer.code === 'RATE_LIMITED' && publish.sent) {
             // Not published: send it again (same id) once the server's bucket has room. A drop
             // in between clears this timer; the reconnect resends it.
@@ -98,7 +105,7 @@ export function createPublisher(
           reject(reason)
         },
       }
-      pending.get(id)?.fail(error('BAD_REQUEST', `id ${id} reused`))
+      pending.get(id)?.fail(error('BAD_REQUEST', 'id reused'))
       pending.set(id, publish)
       if (open) publish.send()
       // Only a publish never sent goes STALE: one sent may have reached the server, so it is
