@@ -106,7 +106,7 @@ interface Entry extends SubscribeOptions<any>, SubscriptionStore<any> {
   handles: SubscribeOptions<any>[]
   match: FilterPredicate | undefined
   /** Events held back while `load()` runs, applied on top of its result; a newer load replaces the array. */
-  held: EventFrame[] | null
+  held?: EventFrame[] | null
   /** `load()` has not run yet: it runs when the subscription is first confirmed. */
   initial: boolean
 }
@@ -140,7 +140,6 @@ export function createSubscriptions({
   timers,
 }: SubscriptionsDeps) {
   const topics = new Map<string, ReturnType<typeof createTopic>>()
-  const presenceStates = new Map<string, JsonObject>()
   // Commands awaiting their answer, by id: what an error answer does. A RATE_LIMITED answer
   // sends the command again after `retryAfterMs` (when still meant and the connection is open),
   // so subscribe, setPresence and unsubscribe are not lost to a burst.
@@ -162,12 +161,6 @@ export function createSubscriptions({
     })
     send(frame)
   }
-  // Still meant when retried: a later setPresence or subscribe decides, and a reconnect restates presence.
-  const sendPresence = (topic: string): void =>
-    command(
-      { type: 'setPresence', id: nextId(), topic, state: presenceStates.get(topic) ?? null },
-      () => topics.has(topic) && sendPresence(topic),
-    )
   const sendUnsubscribe = (topic: string): void =>
     command({ type: 'unsubscribe', id: nextId(), topic }, () => topics.has(topic) || sendUnsubscribe(topic))
 
@@ -185,6 +178,8 @@ export function createSubscriptions({
     /** The last subscribe sent: where it resumed from (a `resync` may follow its `subscribed`), and its id. */
     let lastSubscribe: SubscribeFrame | undefined
     let settling = false
+    /** This connection's presence state on the topic, restated on every (re)subscribe. */
+    let presence: JsonObject | null = null
 
     const each = () => [...entries.values()]
     // Filters and wishes are per store, but the server keeps one subscription per topic: the OR
@@ -220,15 +215,29 @@ export function createSubscriptions({
       command(
         frame,
         () => entries.size && lastSubscribe === frame && sendSubscribe(),
-        (error) => fail(error.code, error.message),
+        (error) => halt('error', { code: error.code, message: error.message }),
       )
       // A (re)subscription starts without this connection's presence: state it again.
-      if (presenceStates.has(topic)) sendPresence(topic)
+      if (presence) sendPresence()
     }
 
-    const fail = (code: ErrorCode, message: string) => {
-      awaitingSnapshot = settling = false
-      for (const entry of each()) entry.setStatus('error', { code, message })
+    // Sent again after RATE_LIMITED with the state of the moment, unless the topic was left meanwhile.
+    const sendPresence = (): void =>
+      command(
+        { type: 'setPresence', id: nextId(), topic, state: presence },
+        () => entries.size && sendPresence(),
+      )
+
+    // Nothing is live any more: the connection dropped (`connecting`: only live stores change, and
+    // a snapshot still awaited stays wanted, asked for again from the head), the client closed
+    // (`idle`), or the server refused or ended the subscription (`error`).
+    const halt = (status: 'connecting' | 'idle' | 'error', error?: { code: ErrorCode; message: string }) => {
+      const dropped = status === 'connecting'
+      settling = false
+      awaitingSnapshot &&= dropped
+      for (const entry of each()) {
+        if (!dropped || entry.$state.get().status === 'live') entry.setStatus(status, error)
+      }
     }
 
     // One notification for the new data and `live`, not the data under the old status first.
@@ -326,7 +335,7 @@ export function createSubscriptions({
         }
       } else if (frame.type === 'unsubscribed') {
         // Without a reason this answers our own unsubscribe of a topic used again since: ignore.
-        if (frame.reason) fail(frame.reason, 'ended by the server')
+        if (frame.reason) halt('error', { code: frame.reason, message: 'ended by the server' })
       } else {
         // Presence has no log position of its own: its frames are stamped with the topic's, so a
         // sync supersedes the join/update/leave events still queued before it.
@@ -362,21 +371,21 @@ export function createSubscriptions({
           ...createStore({ ...options, topic }),
           handles: [options],
           match: options.filter && compileFilter(options.filter),
-          held: null,
           initial: !!options.load,
         }
         entries.set(filterKey, entry)
-        // Seeded data that knows its position resumes after it instead of starting at the head.
-        if (first) position = entry.$state.get().position
         entry.setStatus('connecting')
-        if (first) sendSubscribe()
-        else if (options.snapshot) sendSubscribe(true)
+        // A second store asking for a snapshot: subscribe again from the head, for every store.
+        if (!first && options.snapshot) sendSubscribe(true)
         else {
-          // A second filter on a live topic: widen the server filter, and bring the new store up to date.
-          if (key() !== serverKey) sendSubscribe()
-          // Confirmed and not waiting for anything: the new store can start now; otherwise the
+          // Confirmed and not waiting for anything: a second store can start now; otherwise the
           // coming `subscribed` (on this connection or the next) starts it.
-          if (isOpen() && position && !awaitingSnapshot) start(entry)
+          const live = isOpen() && position && !awaitingSnapshot
+          // Seeded data that knows its position resumes after it instead of starting at the head.
+          position ??= entry.$state.get().position
+          // The first store, or a second filter: (widen the) subscription.
+          if (key() !== serverKey) sendSubscribe()
+          if (live) start(entry)
         }
       }
       const { $state, optimistic, handles } = entry
@@ -392,7 +401,6 @@ export function createSubscriptions({
           entries.delete(filterKey)
           if (!entries.size) {
             topics.delete(topic)
-            presenceStates.delete(topic)
             if (isOpen()) sendUnsubscribe(topic)
           } else if (key() !== serverKey) sendSubscribe()
         },
@@ -403,14 +411,10 @@ export function createSubscriptions({
       join,
       sendSubscribe,
       handle,
-      /** The connection dropped (or with `closed`, the client closed): nothing is live any more. */
-      stop(closed?: boolean) {
-        settling = false
-        // A snapshot still awaited stays wanted: the next subscribe asks for it again from the head.
-        if (closed) awaitingSnapshot = false
-        for (const entry of each()) {
-          if (closed || entry.$state.get().status === 'live') entry.setStatus(closed ? 'idle' : 'connecting')
-        }
+      halt,
+      setPresence(state: JsonObject | null) {
+        presence = state
+        sendPresence()
       },
     }
   }
@@ -421,7 +425,7 @@ export function createSubscriptions({
     sent.clear()
     for (const timer of retries) timers.clearTimeout(timer)
     retries.clear()
-    for (const state of topics.values()) state.stop(closed)
+    for (const state of topics.values()) state.halt(closed ? 'idle' : 'connecting')
   }
 
   return {
@@ -437,10 +441,12 @@ export function createSubscriptions({
         )
       }
       let state = topics.get(topic)
-      if (!state) topics.set(topic, (state = createTopic(topic)))
-      const subscription = state.join(options)
+      if (!state) {
+        state = createTopic(topic)
+        topics.set(topic, state)
+      }
       demand()
-      return subscription
+      return state.join(options)
     },
 
     /** Sets (or with null clears) this client's presence state on a subscribed topic; restated after reconnects. */
@@ -454,9 +460,7 @@ export function createSubscriptions({
           },
         )
       }
-      if (state) presenceStates.set(topic, state)
-      else presenceStates.delete(topic)
-      sendPresence(topic)
+      topics.get(topic)?.setPresence(state)
     },
 
     /** Resubscribes every topic from its position, on a new or switched connection. */

@@ -28,7 +28,7 @@ interface FrameGlobals {
 export const animationFrameScheduler: Scheduler = {
   schedule(flush) {
     const host = globalThis as FrameGlobals
-    if (typeof host.requestAnimationFrame !== 'function') return void setTimeout(flush, 0)
+    if (!host.requestAnimationFrame) return void setTimeout(flush, 0)
     let done = false
     let frame: number | undefined
     let timer: ReturnType<typeof setTimeout> | undefined

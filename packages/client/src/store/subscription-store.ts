@@ -55,7 +55,12 @@ export function createSubscriptionStore<TData>(
   let queue: EventFrame[] = []
   // Optimistic events not confirmed yet, oldest first.
   const pending: EventFrame[] = []
-  let scheduled = false
+
+  const setStatus: SubscriptionSink<TData>['setStatus'] = (status, error = null) => {
+    const current = $state.get()
+    if (status !== current.status || JSON.stringify(error) !== JSON.stringify(current.error))
+      $state.set({ ...current, status, error })
+  }
 
   // Applies the queue (after `change`, if any) and shows the result with the optimistic events on
   // top; notifies only when something changed.
@@ -63,51 +68,43 @@ export function createSubscriptionStore<TData>(
     const current = $state.get()
     try {
       change?.()
-      const last = queue[queue.length - 1]
+      const last = queue.at(-1)
       if (last) {
         confirmed = merge.apply(confirmed, queue)
         position = { epoch: last.epoch, seq: last.seq }
         // Each server event confirms at most one optimistic event: the oldest one it matches.
         for (const event of queue) {
           const index = pending.findIndex((optimistic) =>
-            optimistic.publishId !== undefined
+            optimistic.publishId
               ? optimistic.publishId === event.publishId
-              : optimistic.key !== undefined &&
-                optimistic.key === event.key &&
-                optimistic.kind === event.kind,
+              : optimistic.key != null && optimistic.key === event.key && optimistic.kind === event.kind,
           )
           if (index >= 0) pending.splice(index, 1)
         }
+        // Emptied before listeners run: events they cause go into the next flush.
+        queue.length = 0
       }
       const data = pending.length ? merge.apply(confirmed, pending) : confirmed
       if (data !== current.data || position !== current.position) $state.set({ ...current, data, position })
     } catch (error) {
+      queue.length = 0
       // A throwing reducer (or snapshot parser) is a bug in application code; surface it on the
       // subscription instead of losing it in a scheduler callback, and keep the last good state.
-      $state.set({
-        data: confirmed,
-        status: 'error',
-        error: {
-          code: 'INTERNAL',
-          message: `merge strategy threw: ${error instanceof Error ? error.message : String(error)}`,
-        },
-        position,
+      setStatus('error', {
+        code: 'INTERNAL',
+        message: `merge strategy threw: ${error instanceof Error ? error.message : String(error)}`,
       })
     }
-    queue.length = 0
   }
 
   return {
     $state,
 
     pushEvents(events) {
-      queue.push(...events)
-      if (scheduled || !events.length) return
-      scheduled = true
-      scheduler.schedule(() => {
-        scheduled = false
-        update()
-      })
+      // One flush per burst: scheduled by the first event into an empty queue. (A snapshot or an
+      // optimistic event that applies the queue early leaves that flush with nothing to do.)
+      if (!queue.length && events.length) scheduler.schedule(() => update())
+      for (const event of events) queue.push(event)
     },
 
     setSnapshot(data, at) {
@@ -121,11 +118,7 @@ export function createSubscriptionStore<TData>(
       })
     },
 
-    setStatus(status, error = null) {
-      const current = $state.get()
-      if (status !== current.status || JSON.stringify(error) !== JSON.stringify(current.error))
-        $state.set({ ...current, status, error })
-    },
+    setStatus,
 
     optimistic(event) {
       const frame: EventFrame = { ...event, type: 'event', topic, epoch: '', seq: 0, ts: now() }
