@@ -283,8 +283,9 @@ export function createSubscriptions({
       each().forEach(start)
     }
 
-    const handle = (frame: TopicFrame) => {
-      if (frame.type === 'event') {
+    // One handler per topic frame type, named after it (`handle` below dispatches on `frame.type`).
+    const handlers = {
+      event(frame: EventFrame) {
         if (position?.epoch === frame.epoch && frame.seq <= position.seq) return
         position = positionOf(frame)
         for (const entry of each()) {
@@ -292,7 +293,8 @@ export function createSubscriptions({
           if (entry.held) entry.held.push(frame)
           else entry.pushEvents([frame])
         }
-      } else if (frame.type === 'subscribed') {
+      },
+      subscribed(frame: SubscribedFrame) {
         if (!position || awaitingSnapshot) position = positionOf(frame)
         // The server says whether a snapshot follows in this flow (its provider may have none), so
         // there is nothing to guess: wait exactly when one is coming.
@@ -309,7 +311,8 @@ export function createSubscriptions({
           settling = true
           queueMicrotask(() => settling && goLive())
         }
-      } else if (frame.type === 'snapshot') {
+      },
+      snapshot(frame: SnapshotFrame) {
         position = positionOf(frame)
         awaitingSnapshot = false
         for (const entry of each()) {
@@ -317,7 +320,8 @@ export function createSubscriptions({
           entry.initial = false
           reload(entry, frame.data, position)
         }
-      } else if (frame.type === 'resync') {
+      },
+      resync(frame: ResyncFrame) {
         position = positionOf(frame)
         settling = false
         for (const entry of each()) {
@@ -333,10 +337,12 @@ export function createSubscriptions({
             })
           }
         }
-      } else if (frame.type === 'unsubscribed') {
+      },
+      unsubscribed(frame: UnsubscribedFrame) {
         // Without a reason this answers our own unsubscribe of a topic used again since: ignore.
         if (frame.reason) halt('error', { code: frame.reason, message: 'ended by the server' })
-      } else {
+      },
+      presence(frame: PresenceFrame) {
         // Presence has no log position of its own: its frames are stamped with the topic's, so a
         // sync supersedes the join/update/leave events still queued before it.
         const at = position ?? { epoch: '0', seq: 0 }
@@ -357,7 +363,7 @@ export function createSubscriptions({
             ])
           }
         }
-      }
+      },
     }
 
     function join<TData>(options: SubscribeOptions<TData>): Subscription<TData> {
@@ -410,7 +416,7 @@ export function createSubscriptions({
     return {
       join,
       sendSubscribe,
-      handle,
+      handle: (frame: TopicFrame) => handlers[frame.type](frame as never),
       halt,
       setPresence(state: JsonObject | null) {
         presence = state
