@@ -5,7 +5,6 @@ import {
   emptyKeyedList,
   type KeyedList,
   type KeyedListPolicy,
-  type KeyedOp,
   keyedListFrom,
 } from './keyed-list'
 import { snapshotArray } from './snapshot-array'
@@ -23,9 +22,6 @@ export interface CrudOptions<T> {
   patch?: boolean
 }
 
-const classifyCrud = (kind: string): KeyedOp =>
-  kind === 'created' ? 'create' : kind === 'updated' ? 'update' : kind === 'deleted' ? 'remove' : null
-
 /**
  * A list of entities kept in sync by `created` / `updated` / `deleted` events. Writes are
  * upserts: `created` for a known key updates it, `updated` for an unknown key inserts it,
@@ -42,7 +38,12 @@ const classifyCrud = (kind: string): KeyedOp =>
 /* @__NO_SIDE_EFFECTS__ */
 export function crud<T>(options: CrudOptions<T> = {}): MergeStrategy<CrudState<T>> {
   const { key = 'id', prepend = false, patch = false } = options
-  const policy: KeyedListPolicy<T> = { keyOf: keyReader<T>(key), classify: classifyCrud, prepend, patch }
+  const policy: KeyedListPolicy<T> = {
+    keyOf: keyReader<T>(key),
+    kinds: ['created', 'updated', 'deleted'],
+    prepend,
+    patch,
+  }
   return {
     initial: emptyKeyedList,
     apply: (state, events) => applyToKeyedList(state, events, policy),

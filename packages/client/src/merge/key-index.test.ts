@@ -1,13 +1,8 @@
 import { describe, expect, it } from 'vitest'
-import { type KeyIndex, KeyIndexWriter, keyIndexOf, reroot } from './key-index'
+import { type KeyIndex, keyIndexOf, reroot, writeKeys } from './key-index'
 
 function write(base: KeyIndex, entries: Array<[string, number | null]>): KeyIndex {
-  const writer = new KeyIndexWriter(base)
-  for (const [key, value] of entries) {
-    if (value === null) writer.delete(key)
-    else writer.set(key, value)
-  }
-  return writer.commit()
+  return writeKeys(base, new Map(entries.map(([key, value]) => [key, value ?? undefined])))
 }
 
 const view = (version: KeyIndex) =>
@@ -32,19 +27,22 @@ describe('key index', () => {
     expect(view(v1)).toEqual({ a: 4, b: 2 })
     expect(view(v2)).toEqual({ a: 4, c: 5 })
     // One Map for all: only the version read last owns it.
-    expect([v0.map, v1.map, branch.map, v2.map === reroot(v0)]).toEqual([null, null, null, true])
+    expect([v0, v1, branch, v2].map((v) => v.next === null)).toEqual([false, false, false, true])
+    expect(reroot(v0)).toBe(v2.lineage.map)
   })
 
-  it('returns the base when nothing was written, and abort restores it', () => {
+  it('writes deletes too, and leaves the base as it was', () => {
     const v0 = keyIndexOf(new Map([['a', 1]]))
-    expect(new KeyIndexWriter(v0).commit()).toBe(v0)
-    const writer = new KeyIndexWriter(v0)
-    writer.set('a', 2)
-    writer.set('b', 3)
-    writer.delete('a')
-    writer.abort()
+    const v1 = write(v0, [
+      ['a', 2],
+      ['b', 3],
+      ['a', null],
+    ])
+    expect(view(v1)).toEqual({ b: 3 })
     expect(view(v0)).toEqual({ a: 1 })
+    expect(view(v1)).toEqual({ b: 3 })
   })
+
   it('hands a new Map to the version after a lineage wrote over twice its size, leaving older versions whole', () => {
     const start = keyIndexOf(new Map(Array.from({ length: 600 }, (_, i) => [`k${i}`, i] as [string, number])))
     let version = start

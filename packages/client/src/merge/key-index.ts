@@ -15,109 +15,73 @@
  * the copy costs O(size) once per 2 × size writes, O(1) per write.
  */
 export interface KeyIndex {
-  /** The owner's Map, or null when this version is a diff away from another. */
-  map: Map<string, number> | null
-  /** Entries to write into `next`'s Map to get this version (undefined: absent). */
-  diff: Map<string, number | undefined> | null
+  /** The Map all versions of this lineage share, and the entries they have written into it. */
+  readonly lineage: { readonly map: Map<string, number>; writes: number }
+  /** Entries to write into the Map as of `next` to get this version; null on the owner. */
+  diff: Diff | null
+  /** One step towards the owner; null on the owner. */
   next: KeyIndex | null
-  /** Entries written by all versions sharing this Map. */
-  readonly lineage: { writes: number }
 }
+
+/** Entries to write, undefined meaning absent. */
+export type Diff = Map<string, number | undefined>
 
 /** Minimum writes before a lineage is cut, so small lists do not copy their Map often. */
 const MIN_LINEAGE_WRITES = 1024
 
 export function keyIndexOf(map: Map<string, number>): KeyIndex {
-  return { map, diff: null, next: null, lineage: { writes: 0 } }
+  return { lineage: { map, writes: 0 }, diff: null, next: null }
+}
+
+/** Writes `diff` into `map` and returns the diff that undoes it. */
+function swap(map: Map<string, number>, diff: Diff): Diff {
+  const inverse: Diff = new Map()
+  for (const [key, value] of diff) {
+    inverse.set(key, map.get(key))
+    if (value === undefined) map.delete(key)
+    else map.set(key, value)
+  }
+  return inverse
 }
 
 /** The Map as of `version`, moving ownership to it. */
 export function reroot(version: KeyIndex): Map<string, number> {
-  if (version.map !== null) return version.map
-  const path: KeyIndex[] = []
-  let owner = version
-  while (owner.map === null) {
-    path.push(owner)
-    owner = owner.next!
-  }
-  const map = owner.map
-  // Walk back from the owner, inverting each link so the previous owner becomes a diff away.
-  for (let i = path.length - 1; i >= 0; i--) {
-    const node = path[i]!
-    const inverse = new Map<string, number | undefined>()
-    for (const [key, value] of node.diff!) {
-      inverse.set(key, map.get(key))
-      if (value === undefined) map.delete(key)
-      else map.set(key, value)
-    }
-    owner.map = null
-    owner.diff = inverse
-    owner.next = node
-    node.map = map
-    node.diff = null
-    node.next = null
+  const { map } = version.lineage
+  // Reverse the links on the way to the owner, then walk back from it: each step writes a diff
+  // into the Map and leaves its inverse on the previous owner, now a diff away.
+  let owner: KeyIndex | null = null
+  for (let node: KeyIndex | null = version, next: KeyIndex | null; node !== null; node = next) {
+    next = node.next
+    node.next = owner
     owner = node
   }
+  for (let node = owner!.next; node !== null; node = node.next) {
+    owner!.diff = swap(map, node.diff!)
+    owner = node
+  }
+  version.diff = null
   return map
 }
 
 /**
- * A batch of writes on top of `base`: `set`/`delete` go to the shared Map at once, remembering
- * each key's value in `base`; `commit` then makes the new version and `abort` restores `base`.
+ * The version after `writes` on top of `base`: they go into the shared Map, and `base` keeps the
+ * diff back. A batch collects its writes and hands them over at its end, so one that throws
+ * halfway leaves the Map as it was.
  */
-export class KeyIndexWriter {
-  // `declare`: no class-field declarations in the bundle for fields the constructor sets.
-  declare readonly map: Map<string, number>
-  declare private readonly base: KeyIndex
-  private undo: Map<string, number | undefined> | null = null
-
-  constructor(base: KeyIndex) {
-    this.base = base
-    this.map = reroot(base)
+export function writeKeys(base: KeyIndex, writes: Diff): KeyIndex {
+  const { lineage } = base
+  const map = reroot(base)
+  lineage.writes += writes.size
+  if (lineage.writes > Math.max(MIN_LINEAGE_WRITES, 2 * map.size)) {
+    // The old lineage counts afresh, or every later write on one of its versions (the store
+    // re-deriving optimistic changes from confirmed state) would copy the Map again.
+    lineage.writes = 0
+    const copy = new Map(map)
+    swap(copy, writes)
+    return keyIndexOf(copy)
   }
-
-  set(key: string, value: number): void {
-    this.remember(key)
-    this.map.set(key, value)
-  }
-
-  delete(key: string): void {
-    this.remember(key)
-    this.map.delete(key)
-  }
-
-  /** The version after the writes: `base` itself when nothing was written. */
-  commit(): KeyIndex {
-    const { base, undo, map } = this
-    if (undo === null) return base
-    const lineage = base.lineage
-    lineage.writes += undo.size
-    if (lineage.writes > Math.max(MIN_LINEAGE_WRITES, 2 * map.size)) {
-      const copy = keyIndexOf(new Map(map))
-      this.abort()
-      // The old lineage counts afresh, or every later write on one of its versions (the store
-      // re-deriving optimistic changes from confirmed state) would copy the Map again.
-      lineage.writes = 0
-      return copy
-    }
-    const next: KeyIndex = { map, diff: null, next: null, lineage }
-    base.map = null
-    base.diff = undo
-    base.next = next
-    return next
-  }
-
-  abort(): void {
-    if (this.undo === null) return
-    for (const [key, value] of this.undo) {
-      if (value === undefined) this.map.delete(key)
-      else this.map.set(key, value)
-    }
-    this.undo = null
-  }
-
-  private remember(key: string): void {
-    this.undo ??= new Map()
-    if (!this.undo.has(key)) this.undo.set(key, this.map.get(key))
-  }
+  const next: KeyIndex = { lineage, diff: null, next: null }
+  base.diff = swap(map, writes)
+  base.next = next
+  return next
 }

@@ -5,10 +5,8 @@ export type KeyOption<T> = (T extends object ? Extract<keyof T, string> : never)
 export function keyReader<T>(key: KeyOption<T> | string): (item: T) => string | undefined {
   if (typeof key === 'function') return key
   return (item) => {
-    if (item === null || typeof item !== 'object') return undefined
-    const value = (item as Record<string, unknown>)[key]
-    if (typeof value === 'string') return value
-    if (typeof value === 'number') return String(value)
-    return undefined
+    const value =
+      item !== null && typeof item === 'object' ? (item as Record<string, unknown>)[key] : undefined
+    return typeof value === 'string' || typeof value === 'number' ? String(value) : undefined
   }
 }

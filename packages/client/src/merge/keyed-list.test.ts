@@ -16,14 +16,11 @@ interface Item {
   w?: number
 }
 
-const classify = (kind: string) =>
-  kind === 'created' ? 'create' : kind === 'updated' ? 'update' : kind === 'deleted' ? 'remove' : null
-
 // Chunks of 4 in groups of 2 chunks: a few dozen items reach new groups, chunk merges and
 // emptied chunks, which the default sizes only reach with thousands.
 const policy = (prepend: boolean, patch: boolean): KeyedListPolicy<Item> => ({
   keyOf: (item) => item.id,
-  classify,
+  kinds: ['created', 'updated', 'deleted'],
   prepend,
   patch,
   chunkSize: 4,

@@ -1,5 +1,5 @@
 import type { EventFrame } from '@sluice/protocol'
-import { type KeyIndex, KeyIndexWriter, keyIndexOf, reroot } from './key-index'
+import { type Diff, type KeyIndex, keyIndexOf, reroot, writeKeys } from './key-index'
 
 /**
  * An ordered list of items with O(1) lookup by key. Every batch that changes something makes
@@ -11,8 +11,7 @@ import { type KeyIndex, KeyIndexWriter, keyIndexOf, reroot } from './key-index'
  * copy, several times cheaper) with the changed chunks written over it; otherwise it is built
  * from the chunks: O(size) once per list either way. A big list (tens of thousands of items)
  * that changes often is cheaper still to render through `size`, `at`, `slice` (a virtualized
- * window) or iteration: iteration needs no preparation, `at` and `slice` an O(size / 64) table
- * on first use.
+ * window) or iteration, which need an O(size / 64) table on first use and never copy the list.
  *
  * `get` and `has` are O(1) on the newest list; on an older one (the confirmed state under
  * optimistic changes, a list a component kept) the first lookup after a newer list was used
@@ -34,13 +33,11 @@ export interface KeyedList<T> extends Iterable<T> {
   toJSON(): readonly T[]
 }
 
-/** What an event does to the item its key names; `null` ignores the event. */
-export type KeyedOp = 'create' | 'update' | 'remove' | null
-
 /** The policy shared by `crud` and `presence`. */
 export interface KeyedListPolicy<T> {
   keyOf: (item: T) => string | undefined
-  classify: (kind: string) => KeyedOp
+  /** The event kinds that create, update and remove an item, in that order; others are ignored. */
+  kinds: readonly [create: string, update: string, remove: string]
   /** New keys go to the front (newest first) instead of the end. */
   prepend: boolean
   /** `update` shallow-merges the event's data into the existing item instead of replacing it. */
@@ -62,33 +59,45 @@ const CHUNK_SIZE = 64
 const GROUP_BITS = 6
 /** A location in the key index is `chunk id * SPAN + offset in the chunk`: one number, no object. */
 const SPAN = 1 << 16
+/** Indexes into `KeyedListPolicy.kinds`. */
+const UPDATE = 1
+const REMOVE = 2
 
+/** Consecutive items (in internal order) and the key of each: an event may name a key its item lacks. */
 interface Chunk<T> {
   /** Stays the same across copies, so the key index need not change when a chunk is copied. */
   readonly id: number
   items: T[]
-  /** The key of each item (items need not carry their key: an event may name it). */
   keys: string[]
   /** The batch that made this copy and may still write into it. */
   owner: object | null
   keysOwner: object | null
 }
 
-interface Group<T> {
-  chunks: Chunk<T>[]
-  owner: object | null
-}
-
 let chunkIds = 0
 
-/** The chunk with flat number `c`, all groups but the last being full. */
-function chunkIn<T>(groups: readonly Group<T>[], c: number, bits: number): Chunk<T> {
-  return groups[c >> bits]!.chunks[c & ((1 << bits) - 1)]!
+/** A new chunk, which `owner` may write into. */
+function newChunk<T>(items: T[], keys: string[], owner: object | null): Chunk<T> {
+  return { id: chunkIds++, items, keys, owner, keysOwner: owner }
 }
 
-function chunkCount(groups: readonly Group<unknown>[], bits: number): number {
-  const last = groups[groups.length - 1]
-  return last === undefined ? 0 : ((groups.length - 1) << bits) + last.chunks.length
+/** The chunk with flat number `c` (all groups but the last are full), if there is one. */
+function chunkAt<T>(groups: readonly (readonly Chunk<T>[])[], c: number, bits: number): Chunk<T> | undefined {
+  return groups[c >> bits]?.[c & ((1 << bits) - 1)]
+}
+
+/** Groups chunks by `1 << bits`, and maps each chunk's id to its flat number. */
+function layout<T>(chunks: readonly Chunk<T>[], bits: number): [Chunk<T>[][], Map<number, number>] {
+  const groups: Chunk<T>[][] = []
+  for (let c = 0; c < chunks.length; c += 1 << bits) groups.push(chunks.slice(c, c + (1 << bits)))
+  return [groups, new Map(chunks.map((chunk, c) => [chunk.id, c]))]
+}
+
+/** A `slice` argument as an index in `[0, size]`. */
+function clamp(value: number | undefined, fallback: number, size: number): number {
+  if (value === undefined) return fallback
+  const i = Math.trunc(value) || 0
+  return i < 0 ? Math.max(size + i, 0) : Math.min(i, size)
 }
 
 // Internally items are kept oldest first; in prepend mode the public order is the reverse, so
@@ -97,68 +106,68 @@ function chunkCount(groups: readonly Group<unknown>[], bits: number): number {
 // also be emitted as class-field declarations, bytes in every client bundle.
 class ChunkedList<T> implements KeyedList<T> {
   declare readonly size: number
-  declare readonly groups: readonly Group<T>[]
+  declare readonly groups: readonly (readonly Chunk<T>[])[]
   /** Chunk id → flat chunk number; may also hold ids of chunks this list does not have. */
   declare readonly positions: Map<number, number>
   declare readonly index: KeyIndex
   declare readonly reversed: boolean
-  declare readonly groupBits: number
-  private cachedItems: readonly T[] | null = null
-  /** The internal index of each chunk's first item, built on the first `at` or `slice`. */
-  private starts: number[] | null = null
+  /** log2 of the chunks per group. */
+  declare readonly bits: number
+  private cached: readonly T[] | null = null
+  /** The chunks in order and the internal index of each one's first item (then `size`). */
+  private chunkTable: [readonly Chunk<T>[], number[]] | null = null
   /**
-   * The list this one was made from and the flat numbers of the chunks the batch wrote, when the
-   * batch only replaced and appended items: `items` is then the parent's copied, if the parent's
-   * was read. Dropped at the first read of `items` or the first batch on this list, so an unread
-   * list never keeps a chain of older arrays alive (at most its parent's, until its next batch).
+   * The list this one was made from, when the batch only replaced and appended items: `items` is
+   * then the parent's copied, if the parent's was read. Dropped at the first read of `items` or
+   * the first batch on this list, so an unread list never keeps a chain of older arrays alive (at
+   * most its parent's, until its next batch).
    */
   parent: ChunkedList<T> | null = null
-  touched: number[] | null = null
 
   constructor(
     size: number,
-    groups: readonly Group<T>[],
+    groups: readonly (readonly Chunk<T>[])[],
     positions: Map<number, number>,
     index: KeyIndex,
     reversed: boolean,
-    groupBits: number,
+    bits: number,
   ) {
     this.size = size
     this.groups = groups
     this.positions = positions
     this.index = index
     this.reversed = reversed
-    this.groupBits = groupBits
+    this.bits = bits
   }
 
-  // With a parent's array: chunks before the parent's end kept their places (no item was
-  // removed or moved) and every item past it is in a touched chunk, so copying the parent's
-  // array and writing the touched chunks over it gives this list's order.
+  // With a parent's array: every chunk kept its place (no item was removed or moved), so copying
+  // the parent's array and writing over it the chunks the batch copied or added (those that are
+  // not the parent's) gives this list's order, at O(size / chunk size) comparisons.
   get items(): readonly T[] {
-    if (this.cachedItems === null) {
-      const { size, reversed, groups, groupBits } = this
-      const from = this.parent?.cachedItems
-      let out: T[] = []
+    if (this.cached === null) {
+      const { size, reversed, parent } = this
+      const from = parent?.cached
+      let out: T[]
       if (from) {
-        const added = size - from.length
         // Prepending, added items come first: this list's own head, then the parent's array.
-        out = reversed && added > 0 ? this.slice(0, added).concat(from) : from.slice()
-        const starts = this.chunkStarts()
-        // Ascending, so an appended item lands at index `out.length` and the array stays packed.
-        for (const c of this.touched!.sort((a, b) => a - b)) {
-          const items = chunkIn(groups, c, groupBits).items
-          for (let k = 0, i = starts[c]!; k < items.length; k++, i++)
-            out[reversed ? size - 1 - i : i] = items[k]!
-        }
-      } else {
-        for (const group of groups)
-          for (const chunk of group.chunks) for (const item of chunk.items) out.push(item)
-        if (reversed) out.reverse()
-      }
-      this.cachedItems = out
-      this.parent = this.touched = null
+        out = reversed ? this.slice(0, size - from.length).concat(from) : from.slice()
+        // `i` is the internal index of each chunk's first item; the chunks go in ascending order, so
+        // an appended item lands at index `out.length` and the array stays packed.
+        let i = 0
+        const old = parent!.groups
+        this.groups.forEach((group, g) => {
+          for (let slot = 0; slot < group.length; slot++) {
+            const { items } = group[slot]!
+            if (items !== old[g]?.[slot]?.items)
+              for (let k = 0; k < items.length; k++) out[reversed ? size - 1 - i - k : i + k] = items[k]!
+            i += items.length
+          }
+        })
+      } else out = this.slice()
+      this.cached = out
+      this.parent = null
     }
-    return this.cachedItems
+    return this.cached
   }
 
   toJSON(): readonly T[] {
@@ -168,8 +177,7 @@ class ChunkedList<T> implements KeyedList<T> {
   get(key: string): T | undefined {
     const at = reroot(this.index).get(key)
     if (at === undefined) return undefined
-    const id = Math.floor(at / SPAN)
-    return chunkIn(this.groups, this.positions.get(id)!, this.groupBits).items[at - id * SPAN]
+    return chunkAt(this.groups, this.positions.get(Math.floor(at / SPAN))!, this.bits)!.items[at % SPAN]
   }
 
   has(key: string): boolean {
@@ -177,101 +185,54 @@ class ChunkedList<T> implements KeyedList<T> {
   }
 
   at(index: number): T | undefined {
-    let i = Math.trunc(index) || 0
-    if (i < 0) i += this.size
-    if (i < 0 || i >= this.size) return undefined
-    const internal = this.reversed ? this.size - 1 - i : i
-    const c = this.chunkAt(internal)
-    return chunkIn(this.groups, c, this.groupBits).items[internal - this.starts![c]!]
+    const i = Math.trunc(index) || 0
+    // `slice(-1, 0)` would be empty: -1 takes the last item as `slice(-1)`.
+    return this.slice(i, i + 1 || undefined)[0]
   }
 
   slice(start?: number, end?: number): T[] {
-    const { size } = this
-    const from = clampIndex(start, 0, size)
-    const to = clampIndex(end, size, size)
-    if (from >= to) return []
-    // The internal range holding the public one; reversed afterwards in prepend mode.
-    const low = this.reversed ? size - to : from
-    const count = to - from
+    const { size, reversed } = this
+    const from = clamp(start, 0, size)
+    const count = clamp(end, size, size) - from
     const out: T[] = []
-    let c = this.chunkAt(low)
-    let offset = low - this.starts![c]!
-    while (out.length < count) {
-      const items = chunkIn(this.groups, c, this.groupBits).items
-      const take = Math.min(items.length - offset, count - out.length)
-      for (let k = 0; k < take; k++) out.push(items[offset + k]!)
-      c++
-      offset = 0
+    const [chunks, starts] = this.table()
+    // The internal index of the first item; in prepend mode the range is reversed afterwards.
+    const first = reversed ? size - from - count : from
+    // The chunk holding it, by binary search over chunk starts.
+    let c = 0
+    for (let last = chunks.length - 1; c < last; ) {
+      const mid = (c + last + 1) >> 1
+      if (starts[mid]! <= first) c = mid
+      else last = mid - 1
     }
-    return this.reversed ? out.reverse() : out
+    for (let k = first - starts[c]!; out.length < count; k = 0) {
+      out.push(...chunks[c++]!.items.slice(k, k + count - out.length))
+    }
+    return reversed ? out.reverse() : out
   }
 
   *[Symbol.iterator](): Iterator<T> {
-    const { groups } = this
-    if (!this.reversed) {
-      for (const group of groups) for (const chunk of group.chunks) yield* chunk.items
-      return
-    }
-    for (let g = groups.length - 1; g >= 0; g--) {
-      const chunks = groups[g]!.chunks
-      for (let c = chunks.length - 1; c >= 0; c--) {
-        const items = chunks[c]!.items
-        for (let k = items.length - 1; k >= 0; k--) yield items[k]!
-      }
-    }
+    // A chunk's worth at a time: iterating never copies the whole list.
+    for (let i = 0; i < this.size; i += CHUNK_SIZE) yield* this.slice(i, i + CHUNK_SIZE)
   }
 
-  private chunkStarts(): number[] {
-    if (this.starts === null) {
-      const starts: number[] = []
-      let sum = 0
+  /** Builds the chunk table on first use: O(size / chunk size) once per list. */
+  private table(): [readonly Chunk<T>[], number[]] {
+    if (this.chunkTable === null) {
+      const chunks: Chunk<T>[] = []
+      const starts = [0]
       for (const group of this.groups) {
-        for (const chunk of group.chunks) {
-          starts.push(sum)
-          sum += chunk.items.length
-        }
+        for (const chunk of group) starts.push(starts[chunks.push(chunk) - 1]! + chunk.items.length)
       }
-      this.starts = starts
+      this.chunkTable = [chunks, starts]
     }
-    return this.starts
+    return this.chunkTable
   }
-
-  /** The flat number of the chunk holding internal index `i`, by binary search over chunk starts. */
-  private chunkAt(i: number): number {
-    const starts = this.chunkStarts()
-    let lo = 0
-    let hi = starts.length - 1
-    while (lo < hi) {
-      const mid = (lo + hi + 1) >> 1
-      if (starts[mid]! <= i) lo = mid
-      else hi = mid - 1
-    }
-    return lo
-  }
-}
-
-function clampIndex(value: number | undefined, fallback: number, size: number): number {
-  if (value === undefined) return fallback
-  const i = Math.trunc(value) || 0
-  return i < 0 ? Math.max(size + i, 0) : Math.min(i, size)
-}
-
-function grouped<T>(chunks: Chunk<T>[], bits: number, owner: object | null): Group<T>[] {
-  const groups: Group<T>[] = []
-  for (let c = 0; c < chunks.length; c += 1 << bits)
-    groups.push({ chunks: chunks.slice(c, c + (1 << bits)), owner })
-  return groups
-}
-
-function positionsOf(chunks: readonly Chunk<unknown>[]): Map<number, number> {
-  const positions = new Map<number, number>()
-  for (let c = 0; c < chunks.length; c++) positions.set(chunks[c]!.id, c)
-  return positions
 }
 
 /** An empty list; a fresh one per call, since states are never shared between stores. */
 export function emptyKeyedList<T>(): KeyedList<T> {
-  return new ChunkedList<T>(0, [], new Map(), keyIndexOf(new Map()), false, GROUP_BITS)
+  return keyedListFrom([], { prepend: false } as KeyedListPolicy<T>)
 }
 
 /**
@@ -279,53 +240,29 @@ export function emptyKeyedList<T>(): KeyedList<T> {
  * server's order is the one to show). Of duplicate keys, the later item wins.
  */
 export function keyedListFrom<T>(source: readonly unknown[], policy: KeyedListPolicy<T>): KeyedList<T> {
-  const order: T[] = []
+  const { prepend, chunkSize = CHUNK_SIZE, groupBits = GROUP_BITS } = policy
+  const items: T[] = []
   const keys: string[] = []
   const map = new Map<string, number>()
   // Prepend mode keeps items oldest first, so the snapshot is read back to front.
-  const step = policy.prepend ? -1 : 1
-  for (let i = policy.prepend ? source.length - 1 : 0; i >= 0 && i < source.length; i += step) {
-    const item = source[i] as T
+  for (const item of (prepend ? [...source].reverse() : source) as T[]) {
     const key = policy.keyOf(item)
     if (key === undefined) continue
     const at = map.get(key)
-    if (at !== undefined) {
-      // Read front to back, a duplicate replaces the earlier entry; read back to front
-      // (prepending), the entry already kept is the later one.
-      if (!policy.prepend) order[at] = item
-      continue
-    }
-    map.set(key, order.push(item) - 1)
-    keys.push(key)
+    // Read front to back, a duplicate replaces the earlier entry; read back to front
+    // (prepending), the entry already kept is the later one.
+    if (at === undefined) {
+      map.set(key, items.push(item) - 1)
+      keys.push(key)
+    } else if (!prepend) items[at] = item
   }
-  const chunkSize = policy.chunkSize ?? CHUNK_SIZE
-  const bits = policy.groupBits ?? GROUP_BITS
   const chunks: Chunk<T>[] = []
-  for (let start = 0; start < order.length; start += chunkSize) {
-    const id = chunkIds++
-    const chunkKeys = keys.slice(start, start + chunkSize)
-    for (let k = 0; k < chunkKeys.length; k++) map.set(chunkKeys[k]!, id * SPAN + k)
-    chunks.push({
-      id,
-      items: order.slice(start, start + chunkSize),
-      keys: chunkKeys,
-      owner: null,
-      keysOwner: null,
-    })
+  for (let start = 0; start < items.length; start += chunkSize) {
+    const chunk = newChunk(items.slice(start, start + chunkSize), keys.slice(start, start + chunkSize), null)
+    for (let k = 0; k < chunk.keys.length; k++) map.set(chunk.keys[k]!, chunk.id * SPAN + k)
+    chunks.push(chunk)
   }
-  return new ChunkedList(
-    order.length,
-    grouped(chunks, bits, null),
-    positionsOf(chunks),
-    keyIndexOf(map),
-    policy.prepend,
-    bits,
-  )
-}
-
-// A list built by hand (say, restored from storage) is adopted by reading keys from its items.
-function listOf<T>(state: KeyedList<T>, policy: KeyedListPolicy<T>): ChunkedList<T> {
-  return state instanceof ChunkedList ? state : (keyedListFrom(state.items, policy) as ChunkedList<T>)
+  return new ChunkedList<T>(items.length, ...layout(chunks, groupBits), keyIndexOf(map), prepend, groupBits)
 }
 
 /**
@@ -338,205 +275,141 @@ export function applyToKeyedList<T>(
   events: readonly EventFrame[],
   policy: KeyedListPolicy<T>,
 ): KeyedList<T> {
-  if (events.length === 0) return state
-  const list = listOf(state, policy)
-  const batch = new Batch(list, policy.chunkSize ?? CHUNK_SIZE)
-  const { keyOf, classify, patch } = policy
-  try {
-    for (let e = 0; e < events.length; e++) {
-      const event = events[e]!
-      const op = classify(event.kind)
-      if (op === null) continue
-      const data = event.data as T | undefined
-      const key = event.key ?? (data === undefined ? undefined : keyOf(data))
-      if (key === undefined) continue
-      const at = batch.index.map.get(key)
-      if (op === 'remove') {
-        if (at !== undefined) batch.remove(key, at)
-        continue
-      }
-      if (data === undefined) continue
-      if (at === undefined) {
-        batch.append(key, data)
-        continue
-      }
-      const current = batch.read(at)
-      const next =
-        op === 'update' && patch && isPlainObject(current) && isPlainObject(data)
-          ? ({ ...current, ...data } as T)
-          : data
-      if (!Object.is(current, next)) batch.write(at, next)
-    }
-  } catch (error) {
-    batch.index.abort()
-    throw error
-  }
-  return batch.groups === null ? state : batch.finish(policy.prepend)
-}
-
-/** The writes of one `applyToKeyedList` call. */
-class Batch<T> {
-  declare readonly index: KeyIndexWriter
+  // A list built by hand (say, restored from storage) is adopted by reading keys from its items.
+  const base = (state instanceof ChunkedList ? state : keyedListFrom(state.items, policy)) as ChunkedList<T>
+  const { keyOf, kinds, patch, prepend, chunkSize = CHUNK_SIZE } = policy
+  const { bits } = base
+  const map = reroot(base.index)
+  /** Where this batch moved keys (undefined: removed), written into the key index at its end. */
+  let moves = null as Diff | null
+  /**
+   * Marks the chunks this batch copied or made, which it alone may write into. The groups it may
+   * write into are those it put in its top array: not the base's.
+   */
+  const token = {}
   /** The top array, copied on the first write; null while nothing changed. */
-  groups: Group<T>[] | null = null
-  /** Marks the copies this batch may write into; not the batch itself, which holds the base list. */
-  private readonly token = {}
-  /** Flat numbers of the chunks this batch copied or made; null once an item was removed. */
-  private touched: number[] | null = []
-  declare private positions: Map<number, number>
-  declare private size: number
-  declare private readonly bits: number
-  declare private readonly base: ChunkedList<T>
-  declare private readonly chunkSize: number
+  let groups = null as Chunk<T>[][] | null
+  let { size, positions } = base
+  /** Whether an item was removed, shifting later ones: `items` is then built from the chunks. */
+  let shifted = false
 
-  constructor(base: ChunkedList<T>, chunkSize: number) {
-    this.base = base
-    this.chunkSize = chunkSize
-    this.index = new KeyIndexWriter(base.index)
-    this.positions = base.positions
-    this.size = base.size
-    this.bits = base.groupBits
-  }
-
-  read(at: number): T {
-    const id = Math.floor(at / SPAN)
-    const chunk = chunkIn(this.groups ?? this.base.groups, this.positions.get(id)!, this.bits)
-    return chunk.items[at - id * SPAN]!
-  }
-
-  write(at: number, item: T): void {
-    const id = Math.floor(at / SPAN)
-    this.own(this.positions.get(id)!).items[at - id * SPAN] = item
-  }
-
-  append(key: string, item: T): void {
-    const groups = this.top()
-    const count = chunkCount(groups, this.bits)
-    if (count > 0 && chunkIn(groups, count - 1, this.bits).items.length < this.chunkSize) {
-      const chunk = this.ownKeys(this.own(count - 1))
-      this.index.set(key, chunk.id * SPAN + chunk.items.push(item) - 1)
-      chunk.keys.push(key)
-    } else {
-      const id = chunkIds++
-      const chunk: Chunk<T> = { id, items: [item], keys: [key], owner: this.token, keysOwner: this.token }
-      const last = groups.length - 1
-      if (last >= 0 && groups[last]!.chunks.length < 1 << this.bits) this.ownGroup(last).chunks.push(chunk)
-      else groups.push({ chunks: [chunk], owner: this.token })
-      // A fresh id cannot clash with anything older lists look up, so the shared map may grow.
-      this.positions.set(id, count)
-      this.touched?.push(count)
-      this.index.set(key, id * SPAN)
+  /** Chunk `c`, copied with its group unless this batch already did; `keys` copied too if asked. */
+  const own = (c: number, keys?: boolean): Chunk<T> => {
+    const g = c >> bits
+    const slot = c & ((1 << bits) - 1)
+    groups ??= base.groups.slice() as Chunk<T>[][]
+    let group = groups[g]!
+    if (group === base.groups[g]) {
+      group = group.slice()
+      groups[g] = group
     }
-    this.size++
-  }
-
-  remove(key: string, at: number): void {
-    const id = Math.floor(at / SPAN)
-    const c = this.positions.get(id)!
-    const chunk = this.ownKeys(this.own(c))
-    const offset = at - id * SPAN
-    chunk.items.splice(offset, 1)
-    chunk.keys.splice(offset, 1)
-    this.index.delete(key)
-    // Later items shift, and chunks may merge or go: `items` is then built from the chunks.
-    this.touched = null
-    for (let k = offset; k < chunk.keys.length; k++) this.index.set(chunk.keys[k]!, id * SPAN + k)
-    this.size--
-    const groups = this.groups!
-    if (chunk.items.length === 0) {
-      this.restructure(c)
-    } else if (chunk.items.length <= this.chunkSize >> 2) {
-      // Keep chunks over a quarter full, so there are at most about 4 × size / chunk size.
-      const count = chunkCount(groups, this.bits)
-      const fits = (other: number) =>
-        chunkIn(groups, other, this.bits).items.length + chunk.items.length <= this.chunkSize
-      if (c > 0 && fits(c - 1)) this.merge(c - 1)
-      else if (c + 1 < count && fits(c + 1)) this.merge(c)
+    let chunk = group[slot]!
+    if (chunk.owner !== token) {
+      chunk = { id: chunk.id, items: chunk.items.slice(), keys: chunk.keys, owner: token, keysOwner: null }
+      group[slot] = chunk
     }
-  }
-
-  // The policy, not the base, says the order: `initial()` is made before the policy is known.
-  finish(reversed: boolean): KeyedList<T> {
-    const { base, touched } = this
-    const list = new ChunkedList(
-      this.size,
-      this.groups!,
-      this.positions,
-      this.index.commit(),
-      reversed,
-      this.bits,
-    )
-    // What bounds memory: a list that has a child lets go of its parent, so no chain of unread
-    // lists keeps older arrays alive; the base then builds its own `items` if ever read.
-    base.parent = base.touched = null
-    // Only worth holding when the order is unchanged (a list adopted from `initial()` may differ).
-    if (touched !== null && reversed === base.reversed) {
-      list.parent = base
-      list.touched = touched
-    }
-    return list
-  }
-
-  /** Moves the chunk after `left` into it. */
-  private merge(left: number): void {
-    const into = this.ownKeys(this.own(left))
-    const from = chunkIn(this.groups!, left + 1, this.bits)
-    for (let k = 0; k < from.items.length; k++) {
-      this.index.set(from.keys[k]!, into.id * SPAN + into.items.push(from.items[k]!) - 1)
-      into.keys.push(from.keys[k]!)
-    }
-    this.restructure(left + 1)
-  }
-
-  // Dropping a chunk shifts every later chunk's number and group: the one O(size / chunk size)
-  // step, taken only when a chunk empties or merges, so at most once per chunkSize / 4 removals.
-  private restructure(dropped: number): void {
-    const flat: Chunk<T>[] = []
-    for (const group of this.groups!) for (const chunk of group.chunks) flat.push(chunk)
-    flat.splice(dropped, 1)
-    this.groups = grouped(flat, this.bits, this.token)
-    this.positions = positionsOf(flat)
-  }
-
-  private top(): Group<T>[] {
-    this.groups ??= this.base.groups.slice()
-    return this.groups
-  }
-
-  private ownGroup(g: number): Group<T> {
-    const groups = this.top()
-    const group = groups[g]!
-    if (group.owner === this.token) return group
-    const copy: Group<T> = { chunks: group.chunks.slice(), owner: this.token }
-    groups[g] = copy
-    return copy
-  }
-
-  private own(c: number): Chunk<T> {
-    const group = this.ownGroup(c >> this.bits)
-    const slot = c & ((1 << this.bits) - 1)
-    const chunk = group.chunks[slot]!
-    if (chunk.owner === this.token) return chunk
-    this.touched?.push(c)
-    const copy: Chunk<T> = {
-      id: chunk.id,
-      items: chunk.items.slice(),
-      keys: chunk.keys,
-      owner: this.token,
-      keysOwner: null,
-    }
-    group.chunks[slot] = copy
-    return copy
-  }
-
-  // Updates leave keys alone, so a copied chunk shares its keys array until one is added or removed.
-  private ownKeys(chunk: Chunk<T>): Chunk<T> {
-    if (chunk.keysOwner !== this.token) {
+    // Updates leave keys alone, so a copied chunk shares its keys array until one is added or removed.
+    if (keys && chunk.keysOwner !== token) {
       chunk.keys = chunk.keys.slice()
-      chunk.keysOwner = this.token
+      chunk.keysOwner = token
     }
     return chunk
   }
+
+  const move = (key: string, at?: number) => {
+    moves ??= new Map()
+    moves.set(key, at)
+  }
+
+  const put = (chunk: Chunk<T>, key: string, item: T) => {
+    move(key, chunk.id * SPAN + chunk.items.push(item) - 1)
+    chunk.keys.push(key)
+  }
+
+  /** Moves the chunk after `left` into it. */
+  const merge = (left: number) => {
+    const into = own(left, true)
+    const { items, keys } = chunkAt(groups!, left + 1, bits)!
+    keys.forEach((key, k) => {
+      put(into, key, items[k]!)
+    })
+    // Dropping a chunk shifts every later chunk's number and group: the one O(size / chunk size)
+    // step, taken only when a chunk merges, so at most once per chunkSize / 4 removals.
+    const chunks = groups!.flat()
+    chunks.splice(left + 1, 1)
+    ;[groups, positions] = layout(chunks, bits)
+  }
+
+  const remove = (key: string, at: number) => {
+    const id = Math.floor(at / SPAN)
+    const c = positions.get(id)!
+    const { items, keys } = own(c, true)
+    const offset = at % SPAN
+    items.splice(offset, 1)
+    keys.splice(offset, 1)
+    move(key)
+    shifted = true
+    for (let k = offset; k < keys.length; k++) move(keys[k]!, id * SPAN + k)
+    size--
+    // Keep chunks over a quarter full, so there are at most about 4 × size / chunk size. An
+    // emptied chunk merges too, into a neighbour (a missing one never fits); only a list's last
+    // chunk stays, empty.
+    if (items.length <= chunkSize >> 2) {
+      const fits = (other: number) =>
+        (chunkAt(groups!, other, bits)?.items.length ?? chunkSize + 1) + items.length <= chunkSize
+      if (fits(c - 1)) merge(c - 1)
+      else if (fits(c + 1)) merge(c)
+    }
+  }
+
+  const append = (key: string, item: T) => {
+    groups ??= base.groups.slice() as Chunk<T>[][]
+    let chunk = groups.at(-1)?.at(-1)
+    let c = chunk ? positions.get(chunk.id)! : -1
+    if (chunk && chunk.items.length < chunkSize) chunk = own(c, true)
+    else {
+      chunk = newChunk<T>([], [], token)
+      c++
+      groups[c >> bits] = [...(groups[c >> bits] ?? []), chunk]
+      // A fresh id cannot clash with anything older lists look up, so the shared map may grow.
+      positions.set(chunk.id, c)
+    }
+    put(chunk, key, item)
+    size++
+  }
+
+  for (const event of events) {
+    const op = kinds.indexOf(event.kind)
+    if (op < 0) continue
+    const data = event.data as T | undefined
+    const key = event.key ?? (data === undefined ? undefined : keyOf(data))
+    if (key === undefined) continue
+    const at = moves?.has(key) ? moves.get(key) : map.get(key)
+    if (op === REMOVE) {
+      if (at !== undefined) remove(key, at)
+    } else if (data !== undefined) {
+      if (at === undefined) append(key, data)
+      else {
+        const c = positions.get(Math.floor(at / SPAN))!
+        const current = chunkAt(groups ?? base.groups, c, bits)!.items[at % SPAN]!
+        const next =
+          op === UPDATE && patch && isPlainObject(current) && isPlainObject(data)
+            ? ({ ...current, ...data } as T)
+            : data
+        if (!Object.is(current, next)) own(c).items[at % SPAN] = next
+      }
+    }
+  }
+  if (groups === null) return state
+  // The policy, not the base, says the order: `initial()` is made before the policy is known.
+  const index = moves === null ? base.index : writeKeys(base.index, moves)
+  const list = new ChunkedList<T>(size, groups, positions, index, prepend, bits)
+  // What bounds memory: a list that has a child lets go of its parent, so no chain of unread
+  // lists keeps older arrays alive; the base then builds its own `items` if ever read.
+  base.parent = null
+  // Only worth holding when the order is unchanged (a list adopted from `initial()` may differ).
+  if (!shifted && prepend === base.reversed) list.parent = base
+  return list
 }
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {

@@ -1,7 +1,7 @@
 import type { PresenceMember } from '@sluice/protocol'
 import type { MergeStrategy } from '../store/types'
 import { type KeyOption, keyReader } from './key'
-import { applyToKeyedList, emptyKeyedList, type KeyedList, type KeyedOp, keyedListFrom } from './keyed-list'
+import { applyToKeyedList, emptyKeyedList, type KeyedList, keyedListFrom } from './keyed-list'
 import { snapshotArray } from './snapshot-array'
 
 /** The state of a {@link presence} store: members in order of arrival, and where each key sits. */
@@ -12,9 +12,6 @@ export interface PresenceOptions<T> {
   /** The member property (or a function) naming a member. @default 'connectionId' */
   key?: KeyOption<T>
 }
-
-const classifyPresence = (kind: string): KeyedOp =>
-  kind === 'join' ? 'create' : kind === 'update' ? 'update' : kind === 'leave' ? 'remove' : null
 
 /**
  * Who is here: `join` adds a member (or replaces one with the same key), `update` replaces
@@ -31,7 +28,7 @@ export function presence<T = PresenceMember>(
 ): MergeStrategy<PresenceState<T>> {
   const policy = {
     keyOf: keyReader<T>(options.key ?? 'connectionId'),
-    classify: classifyPresence,
+    kinds: ['join', 'update', 'leave'] as const,
     prepend: false,
     patch: false,
   }
