@@ -175,7 +175,10 @@ export function createSubscriptions({
      * `subscribed` says whether one follows), or announced by `subscribed.snapshot`.
      */
     let awaitingSnapshot = false
-    /** The last subscribe sent: where it resumed from (a `resync` may follow its `subscribed`), and its id. */
+    /**
+     * The last subscribe sent: where it resumed from (a `resync` may follow its `subscribed`); a
+     * RATE_LIMITED retry of an older one is dropped.
+     */
     let lastSubscribe: SubscribeFrame | undefined
     let settling = false
     /** This connection's presence state on the topic, restated on every (re)subscribe. */
@@ -451,8 +454,9 @@ export function createSubscriptions({
         state = createTopic(topic)
         topics.set(topic, state)
       }
+      const subscription = state.join(options)
       demand()
-      return state.join(options)
+      return subscription
     },
 
     /** Sets (or with null clears) this client's presence state on a subscribed topic; restated after reconnects. */
