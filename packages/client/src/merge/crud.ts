@@ -1,13 +1,6 @@
 import type { MergeStrategy } from '../store/types'
 import { type KeyOption, keyReader } from './key'
-import {
-  applyToKeyedList,
-  emptyKeyedList,
-  type KeyedList,
-  type KeyedListPolicy,
-  keyedListFrom,
-} from './keyed-list'
-import { snapshotArray } from './snapshot-array'
+import { type KeyedList, keyedListStrategy } from './keyed-list'
 
 /** The state of a {@link crud} store: the items in order, and where each key sits. */
 export type CrudState<T> = KeyedList<T>
@@ -37,16 +30,10 @@ export interface CrudOptions<T> {
  */
 /* @__NO_SIDE_EFFECTS__ */
 export function crud<T>(options: CrudOptions<T> = {}): MergeStrategy<CrudState<T>> {
-  const { key = 'id', prepend = false, patch = false } = options
-  const policy: KeyedListPolicy<T> = {
-    keyOf: keyReader<T>(key),
-    kinds: ['created', 'updated', 'deleted'],
-    prepend,
-    patch,
-  }
-  return {
-    initial: emptyKeyedList,
-    apply: (state, events) => applyToKeyedList(state, events, policy),
-    fromSnapshot: (data) => keyedListFrom(snapshotArray(data, 'items', 'crud'), policy),
-  }
+  const { key = 'id', prepend, patch } = options
+  return keyedListStrategy(
+    { keyOf: keyReader<T>(key), kinds: ['created', 'updated', 'deleted'], prepend, patch },
+    'items',
+    'crud',
+  )
 }

@@ -50,12 +50,12 @@ export function reroot(version: KeyIndex): Map<string, number> {
   // Reverse the links on the way to the owner, then walk back from it: each step writes a diff
   // into the Map and leaves its inverse on the previous owner, now a diff away.
   let owner: KeyIndex | null = null
-  for (let node: KeyIndex | null = version, next: KeyIndex | null; node !== null; node = next) {
+  for (let node: KeyIndex | null = version, next: KeyIndex | null; node; node = next) {
     next = node.next
     node.next = owner
     owner = node
   }
-  for (let node = owner!.next; node !== null; node = node.next) {
+  for (let node = owner!.next; node; node = node.next) {
     owner!.diff = swap(map, node.diff!)
     owner = node
   }

@@ -1,12 +1,6 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import {
-  applyToKeyedList,
-  emptyKeyedList,
-  type KeyedList,
-  type KeyedListPolicy,
-  keyedListFrom,
-} from './keyed-list'
+import { applyToKeyedList, type KeyedList, type KeyedListPolicy, keyedListFrom } from './keyed-list'
 import { ev } from './test-events'
 import { expectListToMatch } from './test-list'
 
@@ -251,7 +245,7 @@ describe('keyed list', () => {
         return item.id
       },
     }
-    let start = emptyKeyedList<Item>()
+    let start = keyedListFrom([], p)
     start = applyToKeyedList(
       start,
       Array.from({ length: 10 }, (_, i) => ev('created', { id: `k${i}`, v: i })),

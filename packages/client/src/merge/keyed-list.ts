@@ -1,5 +1,7 @@
 import type { EventFrame } from '@sluice/protocol'
+import type { MergeStrategy } from '../store/types'
 import { type Diff, type KeyIndex, keyIndexOf, reroot, writeKeys } from './key-index'
+import { snapshotArray } from './snapshot-array'
 
 /**
  * An ordered list of items with O(1) lookup by key. Every batch that changes something makes
@@ -38,10 +40,10 @@ export interface KeyedListPolicy<T> {
   keyOf: (item: T) => string | undefined
   /** The event kinds that create, update and remove an item, in that order; others are ignored. */
   kinds: readonly [create: string, update: string, remove: string]
-  /** New keys go to the front (newest first) instead of the end. */
-  prepend: boolean
-  /** `update` shallow-merges the event's data into the existing item instead of replacing it. */
-  patch: boolean
+  /** New keys go to the front (newest first) instead of the end. @default false */
+  prepend?: boolean | undefined
+  /** `update` shallow-merges the event's data into the existing item instead of replacing it. @default false */
+  patch?: boolean | undefined
   /** Items per chunk (below 65,536); small values let tests reach splits and merges. @default 64 */
   chunkSize?: number
   /** log2 of the chunks per group. @default 6 */
@@ -57,7 +59,7 @@ export interface KeyedListPolicy<T> {
 // ever written again: a batch writes in place only into copies it made itself.
 const CHUNK_SIZE = 64
 const GROUP_BITS = 6
-/** A location in the key index is `chunk id * SPAN + offset in the chunk`: one number, no object. */
+/** A location in the key index is `chunk id + offset in the chunk`, ids being multiples of SPAN: one number, no object. */
 const SPAN = 1 << 16
 /** Indexes into `KeyedListPolicy.kinds`. */
 const UPDATE = 1
@@ -65,7 +67,10 @@ const REMOVE = 2
 
 /** Consecutive items (in internal order) and the key of each: an event may name a key its item lacks. */
 interface Chunk<T> {
-  /** Stays the same across copies, so the key index need not change when a chunk is copied. */
+  /**
+   * A multiple of SPAN, the location of the chunk's first item. Stays the same across copies, so
+   * the key index need not change when a chunk is copied.
+   */
   readonly id: number
   items: T[]
   keys: string[]
@@ -76,9 +81,15 @@ interface Chunk<T> {
 
 let chunkIds = 0
 
-/** A new chunk, which `owner` may write into. */
-function newChunk<T>(items: T[], keys: string[], owner: object | null): Chunk<T> {
-  return { id: chunkIds++, items, keys, owner, keysOwner: owner }
+/** A new empty chunk, which `owner` may write into. */
+function newChunk<T>(owner: object | null): Chunk<T> {
+  return { id: chunkIds++ * SPAN, items: [], keys: [], owner, keysOwner: owner }
+}
+
+/** Appends `item` to `chunk`, writing its location into `locations`. */
+function put<T>(locations: Map<string, number | undefined>, chunk: Chunk<T>, key: string, item: T): void {
+  locations.set(key, chunk.id + chunk.items.push(item) - 1)
+  chunk.keys.push(key)
 }
 
 /** The chunk with flat number `c` (all groups but the last are full), if there is one. */
@@ -93,11 +104,10 @@ function layout<T>(chunks: readonly Chunk<T>[], bits: number): [Chunk<T>[][], Ma
   return [groups, new Map(chunks.map((chunk, c) => [chunk.id, c]))]
 }
 
-/** A `slice` argument as an index in `[0, size]`. */
-function clamp(value: number | undefined, fallback: number, size: number): number {
-  if (value === undefined) return fallback
+/** A `slice` argument as an index in `[0, size]`, read as `Array.prototype.slice` reads it. */
+function clamp(value: number, size: number): number {
   const i = Math.trunc(value) || 0
-  return i < 0 ? Math.max(size + i, 0) : Math.min(i, size)
+  return Math.min(Math.max(i < 0 ? size + i : i, 0), size)
 }
 
 // Internally items are kept oldest first; in prepend mode the public order is the reverse, so
@@ -114,15 +124,16 @@ class ChunkedList<T> implements KeyedList<T> {
   /** log2 of the chunks per group. */
   declare readonly bits: number
   private cached: readonly T[] | null = null
-  /** The chunks in order and the internal index of each one's first item (then `size`). */
-  private chunkTable: [readonly Chunk<T>[], number[]] | null = null
+  /** The internal index of each chunk's first item, then `size`; built on first use. */
+  private starts: number[] | null = null
   /**
-   * The list this one was made from, when the batch only replaced and appended items: `items` is
-   * then the parent's copied, if the parent's was read. Dropped at the first read of `items` or
-   * the first batch on this list, so an unread list never keeps a chain of older arrays alive (at
-   * most its parent's, until its next batch).
+   * The list this one was made from and the flat numbers of the chunks the batch wrote, when the
+   * batch only replaced and appended items: `items` is then the parent's copied, if the parent's
+   * was read. Dropped at the first read of `items` or the first batch on this list, so an unread
+   * list never keeps a chain of older arrays alive (at most its parent's, until its next batch).
    */
   parent: ChunkedList<T> | null = null
+  touched: number[] | null = null
 
   constructor(
     size: number,
@@ -140,9 +151,9 @@ class ChunkedList<T> implements KeyedList<T> {
     this.bits = bits
   }
 
-  // With a parent's array: every chunk kept its place (no item was removed or moved), so copying
-  // the parent's array and writing over it the chunks the batch copied or added (those that are
-  // not the parent's) gives this list's order, at O(size / chunk size) comparisons.
+  // With a parent's array: chunks before the parent's end kept their places (no item was
+  // removed or moved) and every item past it is in a touched chunk, so copying the parent's
+  // array and writing the touched chunks over it gives this list's order.
   get items(): readonly T[] {
     if (this.cached === null) {
       const { size, reversed, parent } = this
@@ -151,18 +162,13 @@ class ChunkedList<T> implements KeyedList<T> {
       if (from) {
         // Prepending, added items come first: this list's own head, then the parent's array.
         out = reversed ? this.slice(0, size - from.length).concat(from) : from.slice()
-        // `i` is the internal index of each chunk's first item; the chunks go in ascending order, so
-        // an appended item lands at index `out.length` and the array stays packed.
-        let i = 0
-        const old = parent!.groups
-        this.groups.forEach((group, g) => {
-          for (let slot = 0; slot < group.length; slot++) {
-            const { items } = group[slot]!
-            if (items !== old[g]?.[slot]?.items)
-              for (let k = 0; k < items.length; k++) out[reversed ? size - 1 - i - k : i + k] = items[k]!
-            i += items.length
-          }
-        })
+        const starts = this.chunkStarts()
+        // Ascending, so an appended item lands at index `out.length` and the array stays packed.
+        for (const c of this.touched!.sort((a, b) => a - b)) {
+          const { items } = this.chunk(c)!
+          for (let k = 0, i = starts[c]!; k < items.length; k++, i++)
+            out[reversed ? size - 1 - i : i] = items[k]!
+        }
       } else out = this.slice()
       this.cached = out
       this.parent = null
@@ -177,7 +183,7 @@ class ChunkedList<T> implements KeyedList<T> {
   get(key: string): T | undefined {
     const at = reroot(this.index).get(key)
     if (at === undefined) return undefined
-    return chunkAt(this.groups, this.positions.get(Math.floor(at / SPAN))!, this.bits)!.items[at % SPAN]
+    return this.chunk(this.positions.get(at - (at % SPAN))!)!.items[at % SPAN]
   }
 
   has(key: string): boolean {
@@ -190,23 +196,23 @@ class ChunkedList<T> implements KeyedList<T> {
     return this.slice(i, i + 1 || undefined)[0]
   }
 
-  slice(start?: number, end?: number): T[] {
+  slice(start = 0, end = this.size): T[] {
     const { size, reversed } = this
-    const from = clamp(start, 0, size)
-    const count = clamp(end, size, size) - from
+    const from = clamp(start, size)
+    const count = clamp(end, size) - from
     const out: T[] = []
-    const [chunks, starts] = this.table()
+    const starts = this.chunkStarts()
     // The internal index of the first item; in prepend mode the range is reversed afterwards.
     const first = reversed ? size - from - count : from
     // The chunk holding it, by binary search over chunk starts.
     let c = 0
-    for (let last = chunks.length - 1; c < last; ) {
+    for (let last = starts.length - 2; c < last; ) {
       const mid = (c + last + 1) >> 1
       if (starts[mid]! <= first) c = mid
       else last = mid - 1
     }
     for (let k = first - starts[c]!; out.length < count; k = 0) {
-      out.push(...chunks[c++]!.items.slice(k, k + count - out.length))
+      out.push(...this.chunk(c++)!.items.slice(k, k + count - out.length))
     }
     return reversed ? out.reverse() : out
   }
@@ -216,23 +222,42 @@ class ChunkedList<T> implements KeyedList<T> {
     for (let i = 0; i < this.size; i += CHUNK_SIZE) yield* this.slice(i, i + CHUNK_SIZE)
   }
 
-  /** Builds the chunk table on first use: O(size / chunk size) once per list. */
-  private table(): [readonly Chunk<T>[], number[]] {
-    if (this.chunkTable === null) {
-      const chunks: Chunk<T>[] = []
+  /** The chunk with flat number `c`, if there is one. */
+  private chunk(c: number): Chunk<T> | undefined {
+    return chunkAt(this.groups, c, this.bits)
+  }
+
+  private chunkStarts(): number[] {
+    if (this.starts === null) {
       const starts = [0]
+      let sum = 0
       for (const group of this.groups) {
-        for (const chunk of group) starts.push(starts[chunks.push(chunk) - 1]! + chunk.items.length)
+        for (const { items } of group) {
+          sum += items.length
+          starts.push(sum)
+        }
       }
-      this.chunkTable = [chunks, starts]
+      this.starts = starts
     }
-    return this.chunkTable
+    return this.starts
   }
 }
 
-/** An empty list; a fresh one per call, since states are never shared between stores. */
-export function emptyKeyedList<T>(): KeyedList<T> {
-  return keyedListFrom([], { prepend: false } as KeyedListPolicy<T>)
+/**
+ * The merge strategy of `crud` and `presence`: snapshots are arrays, or objects with the array
+ * under `field`; `name` is the strategy's, for errors. `initial()` makes a fresh empty list per
+ * call, since states are never shared between stores.
+ */
+export function keyedListStrategy<T>(
+  policy: KeyedListPolicy<T>,
+  field: string,
+  name: string,
+): MergeStrategy<KeyedList<T>> {
+  return {
+    initial: () => keyedListFrom([], policy),
+    apply: (state, events) => applyToKeyedList(state, events, policy),
+    fromSnapshot: (data) => keyedListFrom(snapshotArray(data, field, name), policy),
+  }
 }
 
 /**
@@ -240,29 +265,23 @@ export function emptyKeyedList<T>(): KeyedList<T> {
  * server's order is the one to show). Of duplicate keys, the later item wins.
  */
 export function keyedListFrom<T>(source: readonly unknown[], policy: KeyedListPolicy<T>): KeyedList<T> {
-  const { prepend, chunkSize = CHUNK_SIZE, groupBits = GROUP_BITS } = policy
-  const items: T[] = []
-  const keys: string[] = []
-  const map = new Map<string, number>()
+  const { prepend = false, chunkSize = CHUNK_SIZE, groupBits = GROUP_BITS } = policy
+  const byKey = new Map<string, T>()
   // Prepend mode keeps items oldest first, so the snapshot is read back to front.
   for (const item of (prepend ? [...source].reverse() : source) as T[]) {
     const key = policy.keyOf(item)
-    if (key === undefined) continue
-    const at = map.get(key)
-    // Read front to back, a duplicate replaces the earlier entry; read back to front
-    // (prepending), the entry already kept is the later one.
-    if (at === undefined) {
-      map.set(key, items.push(item) - 1)
-      keys.push(key)
-    } else if (!prepend) items[at] = item
+    // Read front to back, a duplicate replaces the earlier item in its place; read back to front
+    // (prepending), the item already kept is the later one.
+    if (key !== undefined && !(prepend && byKey.has(key))) byKey.set(key, item)
   }
+  const map = new Map<string, number>()
   const chunks: Chunk<T>[] = []
-  for (let start = 0; start < items.length; start += chunkSize) {
-    const chunk = newChunk(items.slice(start, start + chunkSize), keys.slice(start, start + chunkSize), null)
-    for (let k = 0; k < chunk.keys.length; k++) map.set(chunk.keys[k]!, chunk.id * SPAN + k)
-    chunks.push(chunk)
+  for (const [key, item] of byKey) {
+    if (map.size % chunkSize === 0) chunks.push(newChunk<T>(null))
+    const chunk = chunks.at(-1)!
+    put(map, chunk, key, item)
   }
-  return new ChunkedList<T>(items.length, ...layout(chunks, groupBits), keyIndexOf(map), prepend, groupBits)
+  return new ChunkedList<T>(map.size, ...layout(chunks, groupBits), keyIndexOf(map), prepend, groupBits)
 }
 
 /**
@@ -277,11 +296,11 @@ export function applyToKeyedList<T>(
 ): KeyedList<T> {
   // A list built by hand (say, restored from storage) is adopted by reading keys from its items.
   const base = (state instanceof ChunkedList ? state : keyedListFrom(state.items, policy)) as ChunkedList<T>
-  const { keyOf, kinds, patch, prepend, chunkSize = CHUNK_SIZE } = policy
+  const { keyOf, kinds, patch, prepend = false, chunkSize = CHUNK_SIZE } = policy
   const { bits } = base
   const map = reroot(base.index)
   /** Where this batch moved keys (undefined: removed), written into the key index at its end. */
-  let moves = null as Diff | null
+  const moves: Diff = new Map()
   /**
    * Marks the chunks this batch copied or made, which it alone may write into. The groups it may
    * write into are those it put in its top array: not the base's.
@@ -290,8 +309,8 @@ export function applyToKeyedList<T>(
   /** The top array, copied on the first write; null while nothing changed. */
   let groups = null as Chunk<T>[][] | null
   let { size, positions } = base
-  /** Whether an item was removed, shifting later ones: `items` is then built from the chunks. */
-  let shifted = false
+  /** Flat numbers of the chunks this batch copied or made; null once an item was removed. */
+  let touched: number[] | null = []
 
   /** Chunk `c`, copied with its group unless this batch already did; `keys` copied too if asked. */
   const own = (c: number, keys?: boolean): Chunk<T> => {
@@ -307,6 +326,7 @@ export function applyToKeyedList<T>(
     if (chunk.owner !== token) {
       chunk = { id: chunk.id, items: chunk.items.slice(), keys: chunk.keys, owner: token, keysOwner: null }
       group[slot] = chunk
+      touched?.push(c)
     }
     // Updates leave keys alone, so a copied chunk shares its keys array until one is added or removed.
     if (keys && chunk.keysOwner !== token) {
@@ -316,22 +336,12 @@ export function applyToKeyedList<T>(
     return chunk
   }
 
-  const move = (key: string, at?: number) => {
-    moves ??= new Map()
-    moves.set(key, at)
-  }
-
-  const put = (chunk: Chunk<T>, key: string, item: T) => {
-    move(key, chunk.id * SPAN + chunk.items.push(item) - 1)
-    chunk.keys.push(key)
-  }
-
   /** Moves the chunk after `left` into it. */
   const merge = (left: number) => {
     const into = own(left, true)
     const { items, keys } = chunkAt(groups!, left + 1, bits)!
     keys.forEach((key, k) => {
-      put(into, key, items[k]!)
+      put(moves, into, key, items[k]!)
     })
     // Dropping a chunk shifts every later chunk's number and group: the one O(size / chunk size)
     // step, taken only when a chunk merges, so at most once per chunkSize / 4 removals.
@@ -341,15 +351,16 @@ export function applyToKeyedList<T>(
   }
 
   const remove = (key: string, at: number) => {
-    const id = Math.floor(at / SPAN)
+    const offset = at % SPAN
+    const id = at - offset
     const c = positions.get(id)!
     const { items, keys } = own(c, true)
-    const offset = at % SPAN
     items.splice(offset, 1)
     keys.splice(offset, 1)
-    move(key)
-    shifted = true
-    for (let k = offset; k < keys.length; k++) move(keys[k]!, id * SPAN + k)
+    moves.set(key, undefined)
+    // Later items shift, and chunks may merge: `items` is then built from the chunks.
+    touched = null
+    for (let k = offset; k < keys.length; k++) moves.set(keys[k]!, id + k)
     size--
     // Keep chunks over a quarter full, so there are at most about 4 × size / chunk size. An
     // emptied chunk merges too, into a neighbour (a missing one never fits); only a list's last
@@ -368,13 +379,14 @@ export function applyToKeyedList<T>(
     let c = chunk ? positions.get(chunk.id)! : -1
     if (chunk && chunk.items.length < chunkSize) chunk = own(c, true)
     else {
-      chunk = newChunk<T>([], [], token)
+      chunk = newChunk<T>(token)
       c++
       groups[c >> bits] = [...(groups[c >> bits] ?? []), chunk]
       // A fresh id cannot clash with anything older lists look up, so the shared map may grow.
       positions.set(chunk.id, c)
+      touched?.push(c)
     }
-    put(chunk, key, item)
+    put(moves, chunk, key, item)
     size++
   }
 
@@ -384,34 +396,38 @@ export function applyToKeyedList<T>(
     const data = event.data as T | undefined
     const key = event.key ?? (data === undefined ? undefined : keyOf(data))
     if (key === undefined) continue
-    const at = moves?.has(key) ? moves.get(key) : map.get(key)
+    const at = moves.has(key) ? moves.get(key) : map.get(key)
     if (op === REMOVE) {
       if (at !== undefined) remove(key, at)
     } else if (data !== undefined) {
       if (at === undefined) append(key, data)
       else {
-        const c = positions.get(Math.floor(at / SPAN))!
-        const current = chunkAt(groups ?? base.groups, c, bits)!.items[at % SPAN]!
+        const offset = at % SPAN
+        const c = positions.get(at - offset)!
+        const current = chunkAt(groups ?? base.groups, c, bits)!.items[offset]!
         const next =
           op === UPDATE && patch && isPlainObject(current) && isPlainObject(data)
             ? ({ ...current, ...data } as T)
             : data
-        if (!Object.is(current, next)) own(c).items[at % SPAN] = next
+        if (!Object.is(current, next)) own(c).items[offset] = next
       }
     }
   }
   if (groups === null) return state
   // The policy, not the base, says the order: `initial()` is made before the policy is known.
-  const index = moves === null ? base.index : writeKeys(base.index, moves)
+  const index = moves.size === 0 ? base.index : writeKeys(base.index, moves)
   const list = new ChunkedList<T>(size, groups, positions, index, prepend, bits)
   // What bounds memory: a list that has a child lets go of its parent, so no chain of unread
   // lists keeps older arrays alive; the base then builds its own `items` if ever read.
   base.parent = null
   // Only worth holding when the order is unchanged (a list adopted from `initial()` may differ).
-  if (!shifted && prepend === base.reversed) list.parent = base
+  if (touched !== null && prepend === base.reversed) {
+    list.parent = base
+    list.touched = touched
+  }
   return list
 }
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {
-  return value !== null && typeof value === 'object' && !Array.isArray(value)
+  return !!value && typeof value === 'object' && !Array.isArray(value)
 }

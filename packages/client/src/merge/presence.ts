@@ -1,8 +1,7 @@
 import type { PresenceMember } from '@sluice/protocol'
 import type { MergeStrategy } from '../store/types'
 import { type KeyOption, keyReader } from './key'
-import { applyToKeyedList, emptyKeyedList, type KeyedList, keyedListFrom } from './keyed-list'
-import { snapshotArray } from './snapshot-array'
+import { type KeyedList, keyedListStrategy } from './keyed-list'
 
 /** The state of a {@link presence} store: members in order of arrival, and where each key sits. */
 export type PresenceState<T> = KeyedList<T>
@@ -26,15 +25,9 @@ export interface PresenceOptions<T> {
 export function presence<T = PresenceMember>(
   options: PresenceOptions<T> = {},
 ): MergeStrategy<PresenceState<T>> {
-  const policy = {
-    keyOf: keyReader<T>(options.key ?? 'connectionId'),
-    kinds: ['join', 'update', 'leave'] as const,
-    prepend: false,
-    patch: false,
-  }
-  return {
-    initial: emptyKeyedList,
-    apply: (state, events) => applyToKeyedList(state, events, policy),
-    fromSnapshot: (data) => keyedListFrom(snapshotArray(data, 'members', 'presence'), policy),
-  }
+  return keyedListStrategy(
+    { keyOf: keyReader<T>(options.key ?? 'connectionId'), kinds: ['join', 'update', 'leave'] },
+    'members',
+    'presence',
+  )
 }

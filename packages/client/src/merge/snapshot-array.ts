@@ -7,14 +7,16 @@ import type { Json } from '@sluice/protocol'
  */
 export function snapshotArray(data: Json, field: string, strategy: string): readonly unknown[] {
   if (Array.isArray(data)) return data
-  if (data !== null && typeof data === 'object' && Array.isArray(data[field])) return data[field] as Json[]
+  // Not an array: an object, or a primitive, whose `field` is undefined.
+  const inner = (data as { readonly [key: string]: Json } | null)?.[field]
+  if (Array.isArray(inner)) return inner
+  const received =
+    data === null
+      ? 'null'
+      : typeof data === 'object'
+        ? `an object with keys [${Object.keys(data).join(', ')}]`
+        : typeof data
   throw new TypeError(
-    `${strategy}(): snapshot data must be an array or an object with an array "${field}"; received ${describe(data)}`,
+    `${strategy}(): snapshot data must be an array or an object with an array "${field}"; received ${received}`,
   )
-}
-
-function describe(value: Json): string {
-  if (value === null) return 'null'
-  if (typeof value === 'object') return `an object with keys [${Object.keys(value).join(', ')}]`
-  return typeof value
 }
