@@ -30,9 +30,9 @@ export interface CrudOptions<T> {
  */
 /* @__NO_SIDE_EFFECTS__ */
 export function crud<T>(options: CrudOptions<T> = {}): MergeStrategy<CrudState<T>> {
-  const { key = 'id', prepend, patch } = options
+  // `prepend` and `patch` pass through as they are.
   return keyedListStrategy(
-    { keyOf: keyReader<T>(key), kinds: ['created', 'updated', 'deleted'], prepend, patch },
+    { ...options, keyOf: keyReader<T>(options.key ?? 'id'), kinds: ['created', 'updated', 'deleted'] },
     'items',
     'crud',
   )

@@ -59,7 +59,10 @@ export interface KeyedListPolicy<T> {
 // ever written again: a batch writes in place only into copies it made itself.
 const CHUNK_SIZE = 64
 const GROUP_BITS = 6
-/** A location in the key index is `chunk id + offset in the chunk`, ids being multiples of SPAN: one number, no object. */
+/**
+ * A location in the key index is `chunk id + offset in the chunk`, chunk ids being multiples of
+ * SPAN: one number, no object.
+ */
 const SPAN = 1 << 16
 /** Indexes into `KeyedListPolicy.kinds`. */
 const UPDATE = 1
@@ -74,22 +77,17 @@ interface Chunk<T> {
   readonly id: number
   items: T[]
   keys: string[]
-  /** The batch that made this copy and may still write into it. */
+  /** The batch that made this copy and may still write into its `items`. */
   owner: object | null
+  /** The batch that copied `keys` and may still write into them. */
   keysOwner: object | null
 }
 
 let chunkIds = 0
 
-/** A new empty chunk, which `owner` may write into. */
-function newChunk<T>(owner: object | null): Chunk<T> {
-  return { id: chunkIds++ * SPAN, items: [], keys: [], owner, keysOwner: owner }
-}
-
-/** Appends `item` to `chunk`, writing its location into `locations`. */
-function put<T>(locations: Map<string, number | undefined>, chunk: Chunk<T>, key: string, item: T): void {
-  locations.set(key, chunk.id + chunk.items.push(item) - 1)
-  chunk.keys.push(key)
+/** A new chunk, empty unless given, which `owner` may write into. */
+function newChunk<T>(owner: object | null, items: T[] = [], keys: string[] = []): Chunk<T> {
+  return { id: chunkIds++ * SPAN, items, keys, owner, keysOwner: owner }
 }
 
 /** The chunk with flat number `c` (all groups but the last are full), if there is one. */
@@ -274,20 +272,24 @@ export function keyedListFrom<T>(source: readonly unknown[], policy: KeyedListPo
     // (prepending), the item already kept is the later one.
     if (key !== undefined && !(prepend && byKey.has(key))) byKey.set(key, item)
   }
+  const keys = [...byKey.keys()]
+  const items = [...byKey.values()]
   const map = new Map<string, number>()
   const chunks: Chunk<T>[] = []
-  for (const [key, item] of byKey) {
-    if (map.size % chunkSize === 0) chunks.push(newChunk<T>(null))
-    const chunk = chunks.at(-1)!
-    put(map, chunk, key, item)
-  }
+  keys.forEach((key, i) => {
+    // Sliced, not pushed into: a chunk's arrays are then no bigger than its items.
+    if (i % chunkSize === 0)
+      chunks.push(newChunk(null, items.slice(i, i + chunkSize), keys.slice(i, i + chunkSize)))
+    map.set(key, chunks.at(-1)!.id + (i % chunkSize))
+  })
   return new ChunkedList<T>(map.size, ...layout(chunks, groupBits), keyIndexOf(map), prepend, groupBits)
 }
 
 /**
  * Applies a batch of events. A write copies its chunk and that chunk's group once per batch, and
- * the batch copies the top array once; the key index is written in place (see `KeyIndex`), so
- * an update costs O(chunk size) whatever the list's size, and never a copy of the whole list.
+ * the batch copies the top array once; the keys it moved go into the shared key index (see
+ * `KeyIndex`), so an update costs O(chunk size) whatever the list's size, and never a copy of
+ * the whole list.
  */
 export function applyToKeyedList<T>(
   state: KeyedList<T>,
@@ -336,12 +338,18 @@ export function applyToKeyedList<T>(
     return chunk
   }
 
+  /** Appends `item` to `chunk`, which this batch owns. */
+  const put = (chunk: Chunk<T>, key: string, item: T) => {
+    moves.set(key, chunk.id + chunk.items.push(item) - 1)
+    chunk.keys.push(key)
+  }
+
   /** Moves the chunk after `left` into it. */
   const merge = (left: number) => {
     const into = own(left, true)
     const { items, keys } = chunkAt(groups!, left + 1, bits)!
     keys.forEach((key, k) => {
-      put(moves, into, key, items[k]!)
+      put(into, key, items[k]!)
     })
     // Dropping a chunk shifts every later chunk's number and group: the one O(size / chunk size)
     // step, taken only when a chunk merges, so at most once per chunkSize / 4 removals.
@@ -386,7 +394,7 @@ export function applyToKeyedList<T>(
       positions.set(chunk.id, c)
       touched?.push(c)
     }
-    put(moves, chunk, key, item)
+    put(chunk, key, item)
     size++
   }
 
@@ -414,13 +422,13 @@ export function applyToKeyedList<T>(
     }
   }
   if (groups === null) return state
-  // The policy, not the base, says the order: `initial()` is made before the policy is known.
-  const index = moves.size === 0 ? base.index : writeKeys(base.index, moves)
+  const index = moves.size ? writeKeys(base.index, moves) : base.index
+  // The policy, not the base, says the order.
   const list = new ChunkedList<T>(size, groups, positions, index, prepend, bits)
   // What bounds memory: a list that has a child lets go of its parent, so no chain of unread
   // lists keeps older arrays alive; the base then builds its own `items` if ever read.
   base.parent = null
-  // Only worth holding when the order is unchanged (a list adopted from `initial()` may differ).
+  // Only worth holding when the order is unchanged (a list another strategy made may differ).
   if (touched !== null && prepend === base.reversed) {
     list.parent = base
     list.touched = touched
