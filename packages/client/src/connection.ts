@@ -67,14 +67,17 @@ const SLEEP_SLACK_MS = 5_000
 // Codes after which retrying with the same credentials and client cannot succeed.
 const TERMINAL_AT_CONNECT = ['FORBIDDEN', 'PROTOCOL_VERSION', 'BAD_REQUEST']
 
-// `expiresAt` is on the server's clock. However far the client's clock is off, a token is never
-// refreshed more often than once a second; a late refresh is safe (the server ends the
-// connection at the real expiry and the reconnect fetches a fresh token), a refresh loop is not.
-// A failed refresh, or an `expiresAt` already past on a token the server just accepted, is
-// retried from 5 s on (the latter doubling).
+// A token is never refreshed more often than once a second, whatever the expiry says; a late
+// refresh is safe (the server ends the connection at the real expiry and the reconnect fetches
+// a fresh token), a refresh loop is not. A failed refresh, or an expiry already past on a token
+// the server just accepted (a bare `expiresAt`, our clock ahead of the server's), is retried
+// from 5 s on (the latter doubling).
 const MIN_REFRESH_MS = 1_000
 const REFRESH_RETRY_MS = 5_000
 const MAX_REFRESH_RETRY_MS = 60_000
+
+/** The credentials' expiry as a welcome or an auth ack states it. */
+type Expiry = { expiresAt?: number; expiresIn?: number }
 
 /**
  * The connection loop: connect (token first, then transports in preference order with
@@ -198,7 +201,7 @@ export function createConnection(deps: ConnectionDeps) {
             lastTick = lastActivity
             tickTimer(TICK_MS, tick)
           }
-          scheduleAuthRefresh(frame.expiresAt)
+          scheduleAuthRefresh(frame)
           scheduleProbe()
           listener.onOpen(switched)
           deps.onConnect?.({ transport: kind, welcome: frame })
@@ -218,7 +221,7 @@ export function createConnection(deps: ConnectionDeps) {
               authId = undefined
               // The server refused the new token: a fresh connect decides whether it is terminal.
               if (frame.type === 'error') lost(new ClientError(frame.code, frame.message), true)
-              else scheduleAuthRefresh((frame as { expiresAt?: number }).expiresAt)
+              else scheduleAuthRefresh(frame as Expiry)
             } else listener.onFrame(frame)
           }
         },
@@ -333,10 +336,12 @@ export function createConnection(deps: ConnectionDeps) {
   }
 
   /** Hands the server a fresh token 30 s before expiry, or at 80% of a short lifetime. */
-  function scheduleAuthRefresh(expiresAt: number | undefined) {
+  function scheduleAuthRefresh({ expiresAt, expiresIn }: Expiry) {
     if (!canRefreshToken || !expiresAt) return authTimer()
     const now = timers.now()
-    const remaining = expiresAt - now
+    // The time left, counted on our clock from this frame's arrival, holds however far our
+    // clock is from the server's; only an older server's bare `expiresAt` depends on it.
+    const remaining = expiresIn ?? expiresAt - now
     let delay = remaining > 60_000 ? remaining - 30_000 : Math.floor(remaining * 0.8)
     if (delay > 0) skewedExpiries = 0
     // The server has just accepted this token, so on its clock it has not expired: ours is

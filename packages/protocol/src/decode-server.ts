@@ -59,6 +59,7 @@ const serverDecoders: Record<string, (reader: FieldReader) => ServerFrame> = {
     commandKey: r.optionalString('commandKey'),
     identity: identity(r),
     expiresAt: r.optionalNumber('expiresAt'),
+    expiresIn: r.optionalNumber('expiresIn'),
   }),
   subscribed: (r) => ({
     type: 'subscribed',
@@ -119,6 +120,7 @@ const serverDecoders: Record<string, (reader: FieldReader) => ServerFrame> = {
     seq: r.optionalSeq('seq'),
     duplicate: r.boolean('duplicate'),
     expiresAt: r.optionalNumber('expiresAt'),
+    expiresIn: r.optionalNumber('expiresIn'),
   }),
   result: (r) => ({ type: 'result', id: r.id_(true) as string, result: r.json('result') }),
   error: (r) => {

@@ -122,8 +122,10 @@ export interface WelcomeFrame {
   commandKey?: string
   /** The authenticated identity's id, or null for anonymous connections. */
   identity: string | null
-  /** When the connection's credentials expire (ms since the Unix epoch), if they do. */
+  /** When the connection's credentials expire (ms since the Unix epoch, server clock), if they do. */
   expiresAt?: number
+  /** Milliseconds from sending this frame until `expiresAt`: schedule by this, it ignores clock skew. */
+  expiresIn?: number
 }
 
 export interface SubscribedFrame {
@@ -203,6 +205,8 @@ export interface AckFrame {
   duplicate?: boolean
   /** auth: when the new credentials expire. */
   expiresAt?: number
+  /** auth: milliseconds from sending this frame until `expiresAt`. */
+  expiresIn?: number
 }
 
 export interface ResultFrame {

@@ -60,6 +60,7 @@ const FRAMES = new Map<unknown, Rule>(
       commandKey: optionalString,
       identity: isStringOrNull,
       expiresAt: optional(isTime),
+      expiresIn: optional(isTime),
     }),
     subscribed: object({ id: optionalString, ...POSITION, snapshot: optional(isBoolean) }),
     unsubscribed: object({ id: optionalString, topic: isString, reason: optional(isWireErrorCode) }),
@@ -82,6 +83,7 @@ const FRAMES = new Map<unknown, Rule>(
       seq: optional(isSeq),
       duplicate: optional(isBoolean),
       expiresAt: optional(isTime),
+      expiresIn: optional(isTime),
     }),
     result: object({ id: isString }),
     error: object({

@@ -1,3 +1,4 @@
+import type { AckFrame } from '@sluice/protocol'
 import { describe, expect, it } from 'vitest'
 import type { Identity } from '../src/identity'
 import { ServerError } from '../src/server-error'
@@ -123,12 +124,14 @@ describe('auth refresh', () => {
       { type: 'subscribe', topic: 'b' },
     ])
     await peer.collect(ofType('subscribed'), 2)
+    const expiresAt = tokens['alice-2']?.expiresAt as number
+    const sentAt = Date.now()
     peer.send({ type: 'auth', id: 'r1', token: 'alice-2' })
-    expect(await peer.next(ofType('ack'))).toEqual({
-      type: 'ack',
-      id: 'r1',
-      expiresAt: tokens['alice-2']?.expiresAt,
-    })
+    const ack = (await peer.next(ofType('ack'))) as AckFrame
+    // expiresIn is the time left on the server's clock when it answered: between sending and now.
+    expect(ack).toEqual({ type: 'ack', id: 'r1', expiresAt, expiresIn: expect.any(Number) })
+    expect(ack.expiresIn).toBeLessThanOrEqual(expiresAt - sentAt)
+    expect(ack.expiresIn).toBeGreaterThanOrEqual(expiresAt - Date.now())
     expect(peer.frames.filter((f) => f.type === 'unsubscribed')).toEqual([
       { type: 'unsubscribed', topic: 'b', reason: 'FORBIDDEN' },
     ])
@@ -200,6 +203,7 @@ describe('auth refresh', () => {
       type: 'ack',
       id: 'r',
       expiresAt: tokens['alice-2']?.expiresAt,
+      expiresIn: expect.any(Number),
     })
     await peer.close()
   })

@@ -87,9 +87,14 @@ describe('WebSocket handshake', () => {
     })
     const expired = await WsPeer.connect(t.url, 'v=1&token=expired').catch((e) => e)
     expect(JSON.parse(expired.body).code).toBe('TOKEN_EXPIRED')
+    const connectedAt = Date.now()
     const { welcome } = await open('v=1&token=good')
     expect(welcome.identity).toBe('alice')
     expect(welcome.expiresAt).toBeGreaterThan(Date.now())
+    // The time left, on the server's clock when it wrote the welcome.
+    const expiresAt = welcome.expiresAt as number
+    expect(welcome.expiresIn).toBeGreaterThanOrEqual(expiresAt - Date.now())
+    expect(welcome.expiresIn).toBeLessThanOrEqual(expiresAt - connectedAt)
     const viaHeader = await open('v=1', { headers: { authorization: 'Bearer good' } })
     expect(viaHeader.welcome.identity).toBe('alice')
   })

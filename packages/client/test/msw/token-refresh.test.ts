@@ -178,6 +178,34 @@ describe('tokens under clock skew', () => {
     expect(getToken.mock.calls.length).toBeLessThanOrEqual(11)
   })
 
+  // A server that also states `expiresIn` (the time left) makes the clocks irrelevant: the
+  // refresh lands 30 s before the real expiry whichever way, and however far, ours is off.
+  test.each([
+    ['behind', 120_000],
+    ['ahead of', -300_000],
+  ])(
+    'with expiresIn, a client clock %s the server by 2+ minutes refreshes 30 s before the real expiry',
+    async (_, skew) => {
+      const serverNow = () => Date.now() + skew
+      const expiry = () => ({ expiresAt: serverNow() + 100_000, expiresIn: 100_000 })
+      const sluice = net.sluice({ welcome: { heartbeatMs: 1_000_000, ...expiry() } })
+      const times: number[] = []
+      sluice.onFrame((frame, connection) => {
+        if (frame.type !== 'auth') return
+        times.push(Date.now() - START)
+        connection.send({ type: 'ack', id: frame.id, ...expiry() })
+      })
+      net.client({ getToken: counter() })
+      await advance(69_999)
+      expect(times).toEqual([])
+      await advance(1)
+      expect(times).toEqual([70_000])
+      await advance(70_000)
+      expect(times).toEqual([70_000, 140_000])
+      expect(sluice.connections).toHaveLength(1)
+    },
+  )
+
   test('an expiresAt already past on a fresh welcome or ack refreshes after 5 s, then backs off to every 60 s', async () => {
     const expired = () => Date.now() - 1000
     const sluice = net.sluice({ welcome: { heartbeatMs: 1_000_000, expiresAt: expired() } })

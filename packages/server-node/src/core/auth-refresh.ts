@@ -36,6 +36,11 @@ export async function refreshAuth(connection: Connection, frame: AuthFrame): Pro
   connection.sendFrame(
     identity?.expiresAt === undefined
       ? { type: 'ack', id: frame.id }
-      : { type: 'ack', id: frame.id, expiresAt: identity.expiresAt },
+      : {
+          type: 'ack',
+          id: frame.id,
+          expiresAt: identity.expiresAt,
+          expiresIn: Math.max(0, identity.expiresAt - runtime.now()),
+        },
   )
 }

@@ -45,7 +45,12 @@ describe('Connection timers', () => {
   it('sends TOKEN_EXPIRED and closes with 4401 when the identity expires', () => {
     const runtime = createTestRuntime({ heartbeatMs: 60_000 })
     const { sink } = openFakeConnection(runtime, { identity: { id: 'u1', expiresAt: Date.now() + 5_000 } })
-    expect(sink.frames()[0]).toMatchObject({ type: 'welcome', identity: 'u1', expiresAt: 1_005_000 })
+    expect(sink.frames()[0]).toMatchObject({
+      type: 'welcome',
+      identity: 'u1',
+      expiresAt: 1_005_000,
+      expiresIn: 5_000,
+    })
     vi.advanceTimersByTime(4_999)
     expect(sink.closedWith).toBeUndefined()
     vi.advanceTimersByTime(1)

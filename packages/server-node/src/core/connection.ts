@@ -146,7 +146,12 @@ export class Connection implements SubscriptionOwner, Scheduled {
       identity: this.#identity?.id ?? null,
     }
     if (this.commandKey !== undefined) welcome.commandKey = this.commandKey
-    if (this.#identity?.expiresAt !== undefined) welcome.expiresAt = this.#identity.expiresAt
+    const expiresAt = this.#identity?.expiresAt
+    if (expiresAt !== undefined) {
+      welcome.expiresAt = expiresAt
+      // The client's clock may be minutes off ours: it schedules its refresh by the time left.
+      welcome.expiresIn = Math.max(0, expiresAt - runtime.now())
+    }
     this.sendFrame(welcome)
     runtime.timers.schedule(this, Math.min(this.#nextBeat, this.#idleCheckAt))
     this.#armExpiry()
