@@ -264,17 +264,17 @@ export function keyedListStrategy<T>(
  */
 export function keyedListFrom<T>(source: readonly unknown[], policy: KeyedListPolicy<T>): KeyedList<T> {
   const { prepend = false, chunkSize = CHUNK_SIZE, groupBits = GROUP_BITS } = policy
-  const byKey = new Map<string, T>()
+  // Each key's item, then its location: rewriting an entry keeps the Map's order and size.
+  const map = new Map<string, T | number>()
   // Prepend mode keeps items oldest first, so the snapshot is read back to front.
   for (const item of (prepend ? [...source].reverse() : source) as T[]) {
     const key = policy.keyOf(item)
     // Read front to back, a duplicate replaces the earlier item in its place; read back to front
     // (prepending), the item already kept is the later one.
-    if (key !== undefined && !(prepend && byKey.has(key))) byKey.set(key, item)
+    if (key !== undefined && !(prepend && map.has(key))) map.set(key, item)
   }
-  const keys = [...byKey.keys()]
-  const items = [...byKey.values()]
-  const map = new Map<string, number>()
+  const keys = [...map.keys()]
+  const items = [...map.values()] as T[]
   const chunks: Chunk<T>[] = []
   keys.forEach((key, i) => {
     // Sliced, not pushed into: a chunk's arrays are then no bigger than its items.
@@ -282,7 +282,8 @@ export function keyedListFrom<T>(source: readonly unknown[], policy: KeyedListPo
       chunks.push(newChunk(null, items.slice(i, i + chunkSize), keys.slice(i, i + chunkSize)))
     map.set(key, chunks.at(-1)!.id + (i % chunkSize))
   })
-  return new ChunkedList<T>(map.size, ...layout(chunks, groupBits), keyIndexOf(map), prepend, groupBits)
+  const index = keyIndexOf(map as Map<string, number>)
+  return new ChunkedList<T>(map.size, ...layout(chunks, groupBits), index, prepend, groupBits)
 }
 
 /**
