@@ -82,9 +82,9 @@ function clientDecoders(maxTopicLength: number): Record<string, (reader: FieldRe
 }
 
 // A server decodes every frame with the same limit: build its decoder table once, not per frame.
-const decodersByTopicLength = new Map([
-  [DEFAULT_LIMITS.maxTopicLength, clientDecoders(DEFAULT_LIMITS.maxTopicLength)],
-])
+// Filled on first use, not at import: a call at module level would keep this whole decoder in
+// every app bundled from the built package, the client's included, whether it decodes or not.
+const decodersByTopicLength = new Map<number, Record<string, (reader: FieldReader) => ClientFrame>>()
 
 function decodersFor(options: ClientDecodeOptions): Record<string, (reader: FieldReader) => ClientFrame> {
   const max = options.maxTopicLength ?? DEFAULT_LIMITS.maxTopicLength
