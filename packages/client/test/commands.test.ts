@@ -142,6 +142,16 @@ describe('calls', () => {
     client.close()
   })
 
+  test('a result without a value resolves with null', async () => {
+    const { server, client } = setup()
+    await advance(0)
+    const result = client.call('touch')
+    await advance(0)
+    server.last.send({ type: 'result', id: (server.last.frames[0] as CallFrame).id })
+    await expect(result).resolves.toBe(null)
+    client.close()
+  })
+
   test('close() rejects pending calls with CLOSED', async () => {
     const { client } = setup()
     await advance(0)
@@ -259,6 +269,26 @@ describe('publish', () => {
     const result = rejection(client.publish('t', { kind: 'x' }, { id: 'p' }))
     await advance(500)
     expect(await result).toMatchObject({ code: 'TIMEOUT', message: 'no ack in 500 ms' })
+    client.close()
+  })
+})
+
+describe('rate-limited publishes', () => {
+  test('RATE_LIMITED without retryAfterMs resends the same id after 1 s', async () => {
+    const { server, client } = setup()
+    await advance(0)
+    const result = client.publish('todos', { kind: 'created' }, { id: 'p1' })
+    await advance(0)
+    server.last.send({ type: 'error', id: 'p1', code: 'RATE_LIMITED', message: 'slow down' })
+    await advance(999)
+    expect(server.last.frames).toHaveLength(1)
+    await advance(1)
+    expect(server.last.frames).toEqual([
+      { type: 'publish', id: 'p1', topic: 'todos', kind: 'created' },
+      { type: 'publish', id: 'p1', topic: 'todos', kind: 'created' },
+    ])
+    server.last.send({ type: 'ack', id: 'p1', epoch: 'e1', seq: 2 })
+    await expect(result).resolves.toEqual({ epoch: 'e1', seq: 2, duplicate: false })
     client.close()
   })
 })

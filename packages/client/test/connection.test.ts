@@ -1,8 +1,10 @@
 import type { EventFrame } from '@sluice/protocol'
 import { afterEach, beforeEach, describe, expect, test, vi } from 'vitest'
+import { createClient } from '../src/client'
 import { ClientError } from '../src/client-error'
 import type { ConnectionStatus } from '../src/connection-state'
-import { advance, event, seqLog, setup, useFakeTime } from './helpers'
+import { createFakeServer } from './fake-server'
+import { advance, event, seqLog, setup, URL_BASE, useFakeTime } from './helpers'
 
 beforeEach(useFakeTime)
 afterEach(() => {
@@ -434,6 +436,34 @@ describe('tokens', () => {
     client.close()
   })
 
+  test('frames after a refused token refresh in the same message are dropped with the connection', async () => {
+    let n = 0
+    const getToken = vi.fn(async () => `t${++n}`)
+    const { server, client } = setup(
+      { getToken },
+      { welcome: { expiresAt: Date.now() + 100_000, heartbeatMs: 1_000_000 } },
+    )
+    const sub = client.subscribe('todos', { merge: seqLogMerge() })
+    await advance(0)
+    server.last.send([{ type: 'subscribed', topic: 'todos', epoch: 'e1', seq: 0 }, ev(1)])
+    await advance(70_000)
+    const auth = server.last.frames[1] as { id: string }
+    expect(auth).toEqual({ type: 'auth', id: expect.any(String), token: 't2' })
+    server.last.send([{ type: 'error', id: auth.id, code: 'FORBIDDEN', message: 'identity changed' }, ev(2)])
+    await advance(0)
+    expect(sub.$state.get()).toMatchObject({
+      data: ['e1:1'],
+      status: 'connecting',
+      position: { epoch: 'e1', seq: 1 },
+    })
+    await advance(250)
+    // The next connection resumes after the last event applied, not the dropped one.
+    expect(server.last.frames).toEqual([
+      { type: 'subscribe', id: expect.any(String), topic: 'todos', from: { epoch: 'e1', seq: 1 } },
+    ])
+    client.close()
+  })
+
   test('close codes 4400 and 4403 are terminal; 4401 TOKEN_EXPIRED reconnects with a fresh token', async () => {
     for (const [code, reason] of [
       [4400, 'BAD_REQUEST'],
@@ -514,3 +544,223 @@ function seqLogMerge() {
 function ev(seq: number): EventFrame {
   return event('todos', seq)
 }
+
+describe('probes that fail', () => {
+  test('a refused probe leaves the SSE connection as it is and is tried again after probeIntervalMs', async () => {
+    const { server, client } = setup({ probeIntervalMs: 1000 }, { welcome: { heartbeatMs: 100_000 } })
+    server.refuse('ws', 'close')
+    await advance(0)
+    const sse = server.last
+    const seen = statuses(client)
+    await advance(1000)
+    expect(server.attempts).toEqual({ ws: 2, sse: 1 })
+    expect(sse.closed).toBe(false)
+    expect(client.$connection.get()).toMatchObject({
+      status: 'open',
+      transport: 'sse',
+      attempt: 0,
+      error: null,
+    })
+    await advance(999)
+    expect(server.attempts.ws).toBe(2)
+    await advance(1)
+    expect(server.attempts.ws).toBe(3)
+    server.refuse('ws', false)
+    await advance(1000)
+    expect(client.$connection.get()).toMatchObject({ status: 'open', transport: 'ws' })
+    expect(sse.closed).toBe(true)
+    // The connection never left `open`: only the switch's transport change notified.
+    expect(seen).toEqual(['open'])
+    client.close()
+  })
+
+  test("a probe whose token fetch fails opens nothing and is tried again with the next interval's token", async () => {
+    const getToken = vi
+      .fn<() => Promise<string>>()
+      .mockResolvedValueOnce('t1')
+      .mockRejectedValueOnce(new Error('token endpoint down'))
+      .mockResolvedValue('t3')
+    const { server, client } = setup(
+      { getToken, probeIntervalMs: 1000 },
+      { welcome: { heartbeatMs: 100_000 } },
+    )
+    server.refuse('ws', 'close')
+    await advance(0)
+    server.refuse('ws', false)
+    await advance(1000)
+    expect(getToken).toHaveBeenCalledTimes(2)
+    expect(server.attempts).toEqual({ ws: 1, sse: 1 })
+    expect(client.$connection.get()).toMatchObject({ status: 'open', transport: 'sse', error: null })
+    await advance(1000)
+    expect(server.attempts).toEqual({ ws: 2, sse: 1 })
+    expect(server.connections.map((c) => `${c.kind} ${c.token}`)).toEqual(['sse t1', 'ws t3'])
+    expect(client.$connection.get()).toMatchObject({ status: 'open', transport: 'ws' })
+    client.close()
+  })
+})
+
+describe('liveness checks that do not apply', () => {
+  test('a page shown again while a ping is out sends no second ping', async () => {
+    const { server, client } = setup({ pingTimeoutMs: 3000 })
+    await advance(0)
+    server.becomeVisible()
+    await advance(1000)
+    server.becomeVisible()
+    await advance(0)
+    expect(server.last.frames).toEqual([{ type: 'ping', id: expect.any(String) }])
+    // The deadline is the first ping's.
+    await advance(1999)
+    expect(server.last.closed).toBe(false)
+    await advance(1)
+    expect(client.$connection.get().error?.message).toBe('no pong in 3000 ms (page shown)')
+    client.close()
+  })
+
+  test('a page shown while reconnecting arms no ping deadline: the scheduled retry stands', async () => {
+    const { server, client } = setup({ pingTimeoutMs: 3000, retryDelay: () => 60_000 })
+    await advance(0)
+    server.last.close(1006)
+    await advance(0)
+    const reconnecting = client.$connection.get()
+    expect(reconnecting).toMatchObject({
+      status: 'reconnecting',
+      attempt: 1,
+      nextRetryAt: Date.now() + 60_000,
+    })
+    server.becomeVisible()
+    await advance(10_000)
+    expect(client.$connection.get()).toEqual(reconnecting)
+    await advance(50_000)
+    expect(server.attempts.ws).toBe(2)
+    expect(client.$connection.get()).toMatchObject({ status: 'open', attempt: 0 })
+    client.close()
+  })
+
+  test('over SSE a ping whose POST fails is not answered by the failure: no pong, so it reconnects', async () => {
+    const server = createFakeServer()
+    const posts: unknown[] = []
+    const client = createClient({
+      url: URL_BASE,
+      transports: ['sse'],
+      fetch: (input, init) => {
+        if (init.method !== 'POST') return server.fetch(input, init)
+        posts.push(JSON.parse(String(init.body)))
+        return Promise.resolve(
+          Response.json({ type: 'error', code: 'INTERNAL', message: 'boom' }, { status: 500 }),
+        )
+      },
+      environment: server.environment,
+      random: () => 0.5,
+      lazy: false,
+      pingTimeoutMs: 3000,
+    })
+    await advance(0)
+    server.becomeVisible()
+    await advance(0)
+    expect(posts).toEqual([{ type: 'ping', id: expect.any(String) }])
+    await advance(2999)
+    expect(client.$connection.get().status).toBe('open')
+    await advance(1)
+    expect(client.$connection.get()).toMatchObject({
+      status: 'reconnecting',
+      error: { code: 'NETWORK', message: 'no pong in 3000 ms (page shown)' },
+    })
+    client.close()
+  })
+})
+
+describe('online / offline signals that do not apply', () => {
+  test('an online signal while open changes nothing, even where isOnline() still says false', async () => {
+    let online = true
+    const server = createFakeServer({ welcome: { heartbeatMs: 1_000_000 } })
+    const client = createClient({
+      url: URL_BASE,
+      WebSocket: server.WebSocket,
+      environment: { ...server.environment, isOnline: () => online },
+      random: () => 0.5,
+      lazy: false,
+    })
+    await advance(0)
+    const seen = statuses(client)
+    server.setOnline(true)
+    // A host whose `online` event and `navigator.onLine` disagree for a moment.
+    online = false
+    server.setOnline(true)
+    await advance(60_000)
+    expect(seen).toEqual([])
+    expect(server.attempts.ws).toBe(1)
+    expect(server.last.closed).toBe(false)
+    client.close()
+  })
+
+  test('an online signal does not connect a lazy client nobody has used yet', async () => {
+    const { server, client } = setup({ lazy: true })
+    server.setOnline(true)
+    await advance(0)
+    expect(client.$connection.get().status).toBe('idle')
+    expect(server.attempts).toEqual({ ws: 0, sse: 0 })
+    client.close()
+  })
+
+  test('a connection lost while the host reports no network waits offline instead of retrying', async () => {
+    let online = true
+    const server = createFakeServer()
+    const client = createClient({
+      url: URL_BASE,
+      WebSocket: server.WebSocket,
+      environment: { ...server.environment, isOnline: () => online },
+      random: () => 0.5,
+      lazy: false,
+    })
+    await advance(0)
+    online = false
+    server.last.close(1006)
+    await advance(0)
+    expect(client.$connection.get()).toMatchObject({
+      status: 'offline',
+      nextRetryAt: null,
+      error: { code: 'NETWORK', message: 'closed with 1006', closeCode: 1006 },
+    })
+    await advance(120_000)
+    expect(server.attempts.ws).toBe(1)
+    online = true
+    server.setOnline(true)
+    await advance(0)
+    expect(server.attempts.ws).toBe(2)
+    expect(client.$connection.get()).toMatchObject({ status: 'open', error: null })
+    client.close()
+  })
+})
+
+describe('token refresh to no token', () => {
+  test('a refresh whose getToken returns null sends no auth frame and keeps the connection', async () => {
+    const getToken = vi.fn<() => Promise<string | null>>().mockResolvedValueOnce('t1').mockResolvedValue(null)
+    const { server, client } = setup(
+      { getToken },
+      { welcome: { expiresAt: Date.now() + 100_000, heartbeatMs: 1_000_000 } },
+    )
+    await advance(70_000)
+    expect(getToken).toHaveBeenCalledTimes(2)
+    expect(server.last.messages).toEqual([])
+    expect(client.$connection.get()).toMatchObject({ status: 'open', error: null })
+    expect(server.attempts.ws).toBe(1)
+    client.close()
+  })
+})
+
+describe('close() during beforeReconnect', () => {
+  test('the reconnect the hook preceded is not made', async () => {
+    let hookDone!: () => void
+    const beforeReconnect = vi.fn(() => new Promise<void>((resolve) => (hookDone = resolve)))
+    const { server, client } = setup({ beforeReconnect })
+    await advance(0)
+    server.last.close(1006)
+    await advance(250)
+    expect(beforeReconnect).toHaveBeenCalledTimes(1)
+    client.close()
+    hookDone()
+    await advance(60_000)
+    expect(server.attempts.ws).toBe(1)
+    expect(client.$connection.get()).toMatchObject({ status: 'closed', error: null })
+  })
+})

@@ -1,5 +1,8 @@
-import type { SubscribeFrame } from '@sluice/protocol'
+import type { EventFrame, SubscribeFrame } from '@sluice/protocol'
 import { afterEach, beforeEach, describe, expect, test, vi } from 'vitest'
+import { ClientError } from '../src/client-error'
+import { custom } from '../src/merge/custom'
+import { presence } from '../src/merge/presence'
 import { advance, event, seqLog, setup, useFakeTime } from './helpers'
 
 beforeEach(useFakeTime)
@@ -595,6 +598,296 @@ describe('resync', () => {
     server.last.send([subscribed('todos', 0), { type: 'unsubscribed', topic: 'todos', reason: 'FORBIDDEN' }])
     await advance(0)
     expect(sub.$state.get()).toMatchObject({ status: 'error', error: { code: 'FORBIDDEN' } })
+    client.close()
+  })
+})
+
+describe('loaders that fail or are overtaken', () => {
+  /** A load() whose every call the test settles by hand, oldest first. */
+  const manualLoad = () => {
+    const calls: Array<{ resolve: (data: string[]) => void; reject: (error: unknown) => void }> = []
+    const load = vi.fn(() => new Promise<string[]>((resolve, reject) => calls.push({ resolve, reject })))
+    return { load, calls }
+  }
+
+  test.each([
+    [new ClientError('FORBIDDEN', 'no access'), 'FORBIDDEN', 'load() failed: ClientError: no access'],
+    [new Error('db down'), 'STALE', 'load() failed: Error: db down'],
+  ])('a load() that rejects puts the store in error (%s)', async (cause, code, message) => {
+    const { load, calls } = manualLoad()
+    const { server, client } = setup()
+    const sub = client.subscribe('todos', { merge: seqLog(), load })
+    await advance(0)
+    server.last.send([subscribed('todos', 4), event('todos', 5)])
+    await advance(0)
+    calls[0]?.reject(cause)
+    await advance(0)
+    // What arrived while it ran is still applied; the position moves on.
+    expect(sub.$state.get()).toEqual({
+      data: ['e1:5'],
+      status: 'error',
+      error: { code, message },
+      position: { epoch: 'e1', seq: 5 },
+    })
+    client.close()
+  })
+
+  test('a resync while load() runs: the older load is dropped, events apply on top of the newer one', async () => {
+    const { load, calls } = manualLoad()
+    const { server, client } = setup()
+    const sub = client.subscribe('todos', { merge: seqLog(), load })
+    await advance(0)
+    server.last.send([subscribed('todos', 4), event('todos', 5)])
+    await advance(0)
+    server.last.send([
+      { type: 'resync', topic: 'todos', reason: 'too_old', epoch: 'e1', seq: 90 },
+      event('todos', 91),
+    ])
+    await advance(0)
+    expect(load).toHaveBeenCalledTimes(2)
+    calls[0]?.resolve(['first'])
+    await advance(0)
+    expect(sub.$state.get()).toMatchObject({ data: [], status: 'resyncing' })
+    calls[1]?.resolve(['second'])
+    await advance(0)
+    expect(sub.$state.get()).toEqual({
+      data: ['second', 'e1:91'],
+      status: 'live',
+      error: null,
+      position: { epoch: 'e1', seq: 91 },
+    })
+    // A late failure of the dropped load changes nothing either.
+    calls[0]?.reject(new Error('late'))
+    await advance(0)
+    expect(sub.$state.get().status).toBe('live')
+    client.close()
+  })
+
+  test('a reconnect while the first load() runs does not load again nor show live before it ends', async () => {
+    const { load, calls } = manualLoad()
+    const { server, client } = setup()
+    const sub = client.subscribe('todos', { merge: seqLog(), load })
+    await advance(0)
+    server.last.send(subscribed('todos', 4))
+    await advance(0)
+    server.last.close(1006)
+    await advance(250)
+    expect(server.last.frames).toEqual([
+      { type: 'subscribe', id: expect.any(String), topic: 'todos', from: { epoch: 'e1', seq: 4 } },
+    ])
+    server.last.send([subscribed('todos', 4), event('todos', 5)])
+    await advance(0)
+    expect(load).toHaveBeenCalledTimes(1)
+    expect(sub.$state.get().status).toBe('resyncing')
+    calls[0]?.resolve(['loaded'])
+    await advance(0)
+    expect(sub.$state.get()).toEqual({
+      data: ['loaded', 'e1:5'],
+      status: 'live',
+      error: null,
+      position: { epoch: 'e1', seq: 5 },
+    })
+    client.close()
+  })
+  test('a snapshot asked for by another store leaves a store whose load() runs to its loader', async () => {
+    const { load, calls } = manualLoad()
+    const { server, client } = setup()
+    const ann = client.subscribe('todos', {
+      merge: seqLog(),
+      load,
+      filter: { field: 'owner', equals: 'ann' },
+    })
+    await advance(0)
+    server.last.send(subscribed('todos', 4))
+    await advance(0)
+    expect(ann.$state.get().status).toBe('resyncing')
+    const bob = client.subscribe('todos', {
+      merge: seqLog(),
+      snapshot: true,
+      filter: { field: 'owner', equals: 'bob' },
+    })
+    await advance(0)
+    expect(server.last.frames[1]).toMatchObject({ type: 'subscribe', snapshot: 'always' })
+    server.last.send([
+      subscribed('todos', 10, 'e1', true),
+      { type: 'snapshot', topic: 'todos', epoch: 'e1', seq: 10, data: ['s'] },
+      event('todos', 11, 'e1', { meta: { owner: 'ann' } }),
+      event('todos', 12, 'e1', { meta: { owner: 'bob' } }),
+    ])
+    await advance(0)
+    expect(bob.$state.get()).toMatchObject({ data: ['s', 'e1:12'], status: 'live' })
+    expect(ann.$state.get()).toMatchObject({ data: [], status: 'resyncing' })
+    calls[0]?.resolve(['loaded'])
+    await advance(0)
+    expect(ann.$state.get()).toMatchObject({ data: ['loaded', 'e1:11'], status: 'live', error: null })
+    expect(load).toHaveBeenCalledTimes(1)
+    client.close()
+  })
+})
+
+describe('what changes the server subscription and what does not', () => {
+  test('a store joining or leaving without changing the combined filter sends nothing', async () => {
+    const { server, client } = setup()
+    const all = client.subscribe('todos', { merge: seqLog() })
+    await advance(0)
+    server.last.send(subscribed('todos', 3))
+    await advance(0)
+    // No filter already takes every event: the OR with `mine` is the same subscription.
+    const mine = client.subscribe('todos', { merge: seqLog(), filter: { field: 'owner', equals: 'ann' } })
+    expect(mine.$state.get().status).toBe('live')
+    mine.unsubscribe()
+    await advance(0)
+    expect(server.last.frames).toEqual([{ type: 'subscribe', id: expect.any(String), topic: 'todos' }])
+    all.unsubscribe()
+    await advance(0)
+    expect(server.last.frames.slice(1)).toEqual([
+      { type: 'unsubscribe', id: expect.any(String), topic: 'todos' },
+    ])
+    client.close()
+  })
+
+  test('the last store leaving while disconnected sends no unsubscribe, and the reconnect no subscribe', async () => {
+    const { server, client } = setup({ retryDelay: () => 1000 })
+    const sub = client.subscribe('todos', { merge: seqLog() })
+    await advance(0)
+    server.last.send(subscribed('todos', 3))
+    server.last.close(1006)
+    await advance(0)
+    sub.unsubscribe()
+    await advance(1000)
+    expect(server.connections).toHaveLength(2)
+    expect(server.last.frames).toEqual([])
+    client.close()
+  })
+
+  test('the answer to our own unsubscribe (no reason) does not end the topic subscribed again since', async () => {
+    const { server, client } = setup()
+    const first = client.subscribe('todos', { merge: seqLog() })
+    await advance(0)
+    server.last.send(subscribed('todos', 3))
+    first.unsubscribe()
+    const again = client.subscribe('todos', { merge: seqLog() })
+    await advance(0)
+    const [, unsubscribe, subscribe] = server.last.frames as Array<{ type: string; id: string }>
+    expect([unsubscribe?.type, subscribe?.type]).toEqual(['unsubscribe', 'subscribe'])
+    const seen: string[] = []
+    again.$state.listen(({ status }) => seen.push(status))
+    server.last.send([
+      { type: 'unsubscribed', id: unsubscribe!.id, topic: 'todos' },
+      { ...subscribed('todos', 3), id: subscribe!.id },
+      event('todos', 4),
+    ])
+    await advance(0)
+    expect(again.$state.get()).toEqual({
+      data: ['e1:4'],
+      status: 'live',
+      error: null,
+      position: { epoch: 'e1', seq: 4 },
+    })
+    // Never `error` in between.
+    expect(seen).toEqual(['live', 'live'])
+    client.close()
+  })
+})
+
+describe('presence beside events', () => {
+  test('presence frames reach only the presence store of a topic, events only the others', async () => {
+    const { server, client } = setup()
+    const events = client.subscribe('room', { merge: seqLog(), filter: { field: 'kind', equals: 'chat' } })
+    const members = client.subscribe('room', { merge: presence(), presence: true })
+    await advance(0)
+    expect(server.last.frames).toEqual([
+      { type: 'subscribe', id: expect.any(String), topic: 'room', presence: true },
+    ])
+    const ann = { connectionId: 'c1', identity: 'ann' }
+    server.last.send([
+      subscribed('room', 0),
+      { type: 'presence', topic: 'room', action: 'sync', members: [ann] },
+      event('room', 1, 'e1', { meta: { kind: 'chat' } }),
+      { type: 'presence', topic: 'room', action: 'leave', member: ann },
+    ])
+    await advance(0)
+    expect(events.$state.get()).toMatchObject({ data: ['e1:1'], status: 'live' })
+    expect(members.$state.get()).toMatchObject({ data: { items: [] }, status: 'live' })
+    client.close()
+  })
+
+  test('setPresence before subscribing to the topic throws NOT_FOUND in development', () => {
+    const { client } = setup({ lazy: true })
+    expect(() => client.setPresence('room', { typing: true })).toThrow(
+      expect.objectContaining({
+        code: 'NOT_FOUND',
+        message: 'setPresence: subscribe to room before setting presence on it',
+        topic: 'room',
+      }),
+    )
+  })
+
+  test('a rate-limited setPresence is not sent again once the topic was left', async () => {
+    const { server, client } = setup()
+    const sub = client.subscribe('room', { merge: seqLog() })
+    await advance(0)
+    server.last.send(subscribed('room', 0))
+    client.setPresence('room', { typing: true })
+    await advance(0)
+    const set = server.last.frames[1] as { type: string; id: string }
+    expect(set).toEqual({
+      type: 'setPresence',
+      id: expect.any(String),
+      topic: 'room',
+      state: { typing: true },
+    })
+    // Without retryAfterMs the retry would come after 1 s.
+    server.last.send({ type: 'error', id: set.id, code: 'RATE_LIMITED', message: 'slow down' })
+    sub.unsubscribe()
+    await advance(5000)
+    expect(server.last.frames.slice(2)).toEqual([
+      { type: 'unsubscribe', id: expect.any(String), topic: 'room' },
+    ])
+    client.close()
+  })
+
+  test('a RATE_LIMITED answer without retryAfterMs is retried after 1 s', async () => {
+    const { server, client } = setup()
+    client.subscribe('room', { merge: seqLog() })
+    await advance(0)
+    const first = server.last.frames[0] as { id: string }
+    server.last.send({ type: 'error', id: first.id, code: 'RATE_LIMITED', message: 'slow down' })
+    await advance(999)
+    expect(server.last.frames).toHaveLength(1)
+    await advance(1)
+    expect(server.last.frames).toEqual([first, { type: 'subscribe', id: expect.any(String), topic: 'room' }])
+    client.close()
+  })
+})
+
+describe('optimistic events through the client', () => {
+  test("are stamped with the topic and the client's clock", async () => {
+    const seen: EventFrame[] = []
+    const { client } = setup({
+      lazy: true,
+      timers: { setTimeout, clearTimeout: (handle) => clearTimeout(handle as never), now: () => 42 },
+    })
+    const sub = client.subscribe('todos', {
+      merge: custom<number>((n, e) => {
+        seen.push(e)
+        return n + 1
+      }, 0),
+    })
+    sub.optimistic({ kind: 'created', key: 't1', publishId: 'p1' })
+    expect(sub.$state.get().data).toBe(1)
+    expect(seen).toEqual([
+      {
+        type: 'event',
+        topic: 'todos',
+        epoch: '',
+        seq: 0,
+        ts: 42,
+        kind: 'created',
+        key: 't1',
+        publishId: 'p1',
+      },
+    ])
     client.close()
   })
 })

@@ -399,6 +399,35 @@ describe('createSubscriptionStore', () => {
     expect(store.$state.get().position).toBe(null)
   })
 
+  it('takes snapshot data as is when the merge has no fromSnapshot', () => {
+    const store = createSubscriptionStore({
+      merge: custom<string[]>((log, e) => [...log, e.kind], []),
+      scheduler: manualScheduler().scheduler,
+    })
+    const data = ['from', 'loader']
+    store.setSnapshot(data, { epoch: 'e1', seq: 3 })
+    expect(store.$state.get().data).toBe(data)
+    expect(store.$state.get().position).toEqual({ epoch: 'e1', seq: 3 })
+  })
+
+  it('names what a reducer threw when it is not an Error', () => {
+    const manual = manualScheduler()
+    const store = createSubscriptionStore({
+      merge: custom<number>(() => {
+        throw 'no such kind'
+      }, 0),
+      scheduler: manual.scheduler,
+    })
+    store.pushEvents([at('e1', 1, event('tick', undefined))])
+    manual.run()
+    expect(store.$state.get()).toEqual({
+      data: 0,
+      status: 'error',
+      error: { code: 'INTERNAL', message: 'merge strategy threw: no such kind' },
+      position: null,
+    })
+  })
+
   it('reset forgets data, position, queue and optimistic events', () => {
     const manual = manualScheduler()
     const store = createSubscriptionStore({
