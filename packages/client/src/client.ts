@@ -119,7 +119,7 @@ export interface SluiceClient<Schema extends TopicSchema = TopicSchema> {
   /** The connection's status, transport, retry attempt and last error. */
   readonly $connection: ReadableAtom<ConnectionState>
   /**
-   * Subscribes to a topic. Subscriptions with the same topic and filter share one store.
+   * Subscribes to a topic. Subscriptions with the same topic, filter and an equal strategy (see `MergeStrategy.key`) share one store.
    *
    * @example
    * const todos = client.subscribe('todos', { merge: crud<Todo>() })

@@ -69,7 +69,7 @@ export interface SubscribeOptions<TData> {
 
 /** A handle on one `client.subscribe` call. */
 export interface Subscription<TData> {
-  /** The store: data, status, error, position. Shared by every subscription of the same topic and filter. */
+  /** The store: data, status, error, position. Shared by the subscriptions of the same topic, filter and strategy key. */
   readonly $state: ReadableAtom<SubscriptionState<TData>>
   /** Applies an event locally until the server's copy (same `publishId`) arrives; returns a rollback. */
   optimistic(event: OptimisticEvent): () => void
@@ -120,6 +120,19 @@ type TopicFrame =
   | PresenceFrame
 
 const positionOf = ({ epoch, seq }: Position): Position => ({ epoch, seq })
+
+// A strategy without a `key` shares a store only with itself.
+const unkeyed = new WeakMap<object, string>()
+let unkeyedCount = 0
+const strategyId = (merge: MergeStrategy<unknown>): string => {
+  if (merge.key !== undefined) return merge.key
+  let id = unkeyed.get(merge)
+  if (!id) {
+    id = `#${++unkeyedCount}`
+    unkeyed.set(merge, id)
+  }
+  return id
+}
 
 /**
  * The client's subscriptions: one server subscription per topic, ref-counted stores per
@@ -370,9 +383,11 @@ export function createSubscriptions({
     }
 
     function join<TData>(options: SubscribeOptions<TData>): Subscription<TData> {
-      const filterKey = stableJson(options.filter)
+      // A store per filter, presence flag and strategy: the same topic can feed a `crud()` list
+      // and a `presence()` member list, or two lists filtered differently.
+      const storeKey = `${stableJson(options.filter)}|${!!options.presence}|${strategyId(options.merge)}`
       const first = !entries.size
-      let entry = entries.get(filterKey)
+      let entry = entries.get(storeKey)
       if (entry) entry.handles.push(options)
       else {
         entry = {
@@ -382,7 +397,7 @@ export function createSubscriptions({
           match: options.filter && compileFilter(options.filter),
           initial: !!options.load,
         }
-        entries.set(filterKey, entry)
+        entries.set(storeKey, entry)
         entry.setStatus('connecting')
         // A second store asking for a snapshot: subscribe again from the head, for every store.
         if (!first && options.snapshot) sendSubscribe(true)
@@ -407,7 +422,7 @@ export function createSubscriptions({
           active = false
           handles.splice(handles.indexOf(options), 1)
           if (handles.length) return
-          entries.delete(filterKey)
+          entries.delete(storeKey)
           if (!entries.size) {
             topics.delete(topic)
             if (isOpen()) sendUnsubscribe(topic)

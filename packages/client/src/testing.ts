@@ -3,8 +3,9 @@
 // be tested without a server. Framework bindings only see the structural client interface
 // (`subscribe` + `$connection`), so this drives them exactly as the connection layer would:
 // the test pushes events into the sink of a topic and watches what components render. It
-// counts subscribe/unsubscribe calls and shares one store per topic + filter with a reference
-// count, as the real client does.
+// counts subscribe/unsubscribe calls and shares one store per topic + filter + presence flag
+// with a reference count. (The real client also keeps stores with different merge strategies
+// apart; a component test rarely feeds one topic to two strategies.)
 import type { EventFrame } from '@sluice/protocol'
 import { atom } from 'nanostores'
 import type { ConnectionState } from './connection-state'
@@ -38,13 +39,14 @@ export function createFakeClient() {
     error: null,
   })
   const calls = { subscribe: 0, unsubscribe: 0 }
-  const keyOf = (topic: string, filter: unknown) => `${topic} ${JSON.stringify(filter ?? null)}`
+  const keyOf = (topic: string, filter: unknown, presence?: boolean) =>
+    `${topic} ${JSON.stringify(filter ?? null)} ${!!presence}`
 
   const client = {
     $connection,
     subscribe<TData>(topic: string, options: SubscribeOptions<TData>): Subscription<TData> {
       calls.subscribe++
-      const key = keyOf(topic, options.filter)
+      const key = keyOf(topic, options.filter, options.presence)
       let entry = entries.get(key)
       if (!entry) {
         entry = {
@@ -78,14 +80,17 @@ export function createFakeClient() {
   return {
     client,
     calls,
-    /** The store behind `topic` (+ filter), as the connection layer writes it; throws when nobody subscribed. */
-    sink<TData = unknown>(topic: string, filter?: unknown): SubscriptionSink<TData> {
-      const entry = entries.get(keyOf(topic, filter))
+    /**
+     * The store behind `topic` (+ filter, + `presence: true` for a presence store), as the
+     * connection layer writes it; throws when nobody subscribed.
+     */
+    sink<TData = unknown>(topic: string, filter?: unknown, presence?: boolean): SubscriptionSink<TData> {
+      const entry = entries.get(keyOf(topic, filter, presence))
       if (!entry) throw new Error(`nobody is subscribed to ${topic}`)
       return entry.store
     },
-    refs(topic: string, filter?: unknown): number {
-      return entries.get(keyOf(topic, filter))?.refs ?? 0
+    refs(topic: string, filter?: unknown, presence?: boolean): number {
+      return entries.get(keyOf(topic, filter, presence))?.refs ?? 0
     },
     setConnection(patch: Partial<ConnectionState>) {
       $connection.set({ ...$connection.get(), ...patch })

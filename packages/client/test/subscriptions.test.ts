@@ -1,7 +1,9 @@
 import type { EventFrame, SubscribeFrame } from '@sluice/protocol'
 import { afterEach, beforeEach, describe, expect, test, vi } from 'vitest'
 import { ClientError } from '../src/client-error'
+import { crud } from '../src/merge/crud'
 import { custom } from '../src/merge/custom'
+import { latest } from '../src/merge/latest'
 import { presence } from '../src/merge/presence'
 import { advance, event, seqLog, setup, useFakeTime } from './helpers'
 
@@ -173,10 +175,11 @@ describe('subscribe', () => {
     )
   })
 
-  test('the same topic and filter share one server subscription and one store; the last leaving unsubscribes', async () => {
+  test('the same topic, filter and strategy share one server subscription and one store; the last leaving unsubscribes', async () => {
     const { server, client } = setup()
-    const a = client.subscribe('todos', { merge: seqLog(), filter: { field: 'owner', equals: 'ann' } })
-    const b = client.subscribe('todos', { merge: seqLog(), filter: { field: 'owner', equals: 'ann' } })
+    const merge = seqLog()
+    const a = client.subscribe('todos', { merge, filter: { field: 'owner', equals: 'ann' } })
+    const b = client.subscribe('todos', { merge, filter: { field: 'owner', equals: 'ann' } })
     await advance(0)
     expect(a.$state).toBe(b.$state)
     expect(server.last.frames).toHaveLength(1)
@@ -187,6 +190,51 @@ describe('subscribe', () => {
     b.unsubscribe()
     await advance(0)
     expect(server.last.frames[1]).toEqual({ type: 'unsubscribe', id: expect.any(String), topic: 'todos' })
+    client.close()
+  })
+
+  test('stores are shared by strategy key: equal crud() options share, other options, strategies or unkeyed custom() do not', async () => {
+    const { server, client } = setup()
+    const first = client.subscribe('todos', { merge: crud() })
+    const same = client.subscribe('todos', { merge: crud({ key: 'id' }) })
+    const prepended = client.subscribe('todos', { merge: crud({ prepend: true }) })
+    const byFunction = client.subscribe('todos', { merge: crud<{ id: string }>({ key: (item) => item.id }) })
+    const recent = client.subscribe('todos', { merge: latest() })
+    const logA = client.subscribe('todos', { merge: seqLog() })
+    const logB = client.subscribe('todos', { merge: seqLog() })
+    await advance(0)
+    expect(same.$state).toBe(first.$state)
+    const stores = new Set([first, prepended, byFunction, recent, logA, logB].map((sub) => sub.$state))
+    expect(stores.size).toBe(6)
+    // Still one server subscription for the topic.
+    expect(server.last.frames).toEqual([{ type: 'subscribe', id: expect.any(String), topic: 'todos' }])
+    server.last.send([
+      subscribed('todos', 0),
+      event('todos', 1, 'e1', { kind: 'created', key: 't1', data: { id: 't1' } }),
+    ])
+    await advance(0)
+    expect(first.$state.get().data.items).toEqual([{ id: 't1' }])
+    expect(recent.$state.get().data).toEqual([{ id: 't1' }])
+    expect(logA.$state.get().data).toEqual(['e1:1'])
+    expect(logB.$state.get().data).toEqual(['e1:1'])
+    client.close()
+  })
+
+  test('a presence() store and a crud() store of one topic without filters stay apart', async () => {
+    const { server, client } = setup()
+    const messages = client.subscribe('room', { merge: crud() })
+    const members = client.subscribe('room', { merge: presence(), presence: true })
+    await advance(0)
+    expect(members.$state).not.toBe(messages.$state)
+    const ann = { connectionId: 'c1', identity: 'ann' }
+    server.last.send([
+      subscribed('room', 0),
+      { type: 'presence', topic: 'room', action: 'sync', members: [ann] },
+      event('room', 1, 'e1', { kind: 'created', key: 'm1', data: { id: 'm1' } }),
+    ])
+    await advance(0)
+    expect(messages.$state.get().data.items).toEqual([{ id: 'm1' }])
+    expect(members.$state.get().data.items).toEqual([ann])
     client.close()
   })
 

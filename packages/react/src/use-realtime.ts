@@ -54,7 +54,7 @@ function createSource<TData>(
 /**
  * Subscribes to a topic for as long as the component is mounted and returns its state:
  * `data` (shaped by the merge strategy), `status`, `error` and `position`. Events that arrive
- * together re-render once. Components using the same topic and filter share one subscription.
+ * together re-render once. Components using the same topic, filter and an equal merge strategy share one subscription.
  *
  * The subscription is kept while `client`, `topic` and the JSON of `options.filter` stay
  * equal; the other options (merge, load, onResync...) are read when it starts. On the server,

@@ -11,7 +11,7 @@ type AnyClient = RealtimeClient<TopicSchema>
  * Subscribes to a topic for the life of the current component (or effect scope) and returns
  * its state as a read-only shallow ref: `data` (shaped by the merge strategy), `status`,
  * `error` and `position`. Events that arrive together trigger one update. Components using
- * the same topic and filter share one subscription.
+ * the same topic, filter and an equal merge strategy share one subscription.
  *
  * `topic` and `options` may be refs or getters: the subscription moves when the topic or the
  * JSON of `options.filter` changes; the other options are read when it starts. In a component

@@ -1,5 +1,5 @@
 import type { MergeStrategy } from '../store/types'
-import { type KeyOption, keyReader } from './key'
+import { type KeyOption, keyReader, strategyKey } from './key'
 import { type KeyedList, keyedListStrategy } from './keyed-list'
 
 /** The state of a {@link crud} store: the items in order, and where each key sits. */
@@ -30,10 +30,12 @@ export interface CrudOptions<T> {
  */
 /* @__NO_SIDE_EFFECTS__ */
 export function crud<T>(options: CrudOptions<T> = {}): MergeStrategy<CrudState<T>> {
+  const { key = 'id', prepend = false, patch = false } = options
   // `prepend` and `patch` pass through as they are.
   return keyedListStrategy(
-    { ...options, keyOf: keyReader<T>(options.key ?? 'id'), kinds: ['created', 'updated', 'deleted'] },
+    { ...options, keyOf: keyReader<T>(key), kinds: ['created', 'updated', 'deleted'] },
     'items',
     'crud',
+    strategyKey('crud', key, prepend, patch),
   )
 }

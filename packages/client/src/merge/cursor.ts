@@ -1,6 +1,6 @@
 import type { Json } from '@sluice/protocol'
 import type { MergeStrategy } from '../store/types'
-import { type KeyOption, keyReader } from './key'
+import { type KeyOption, keyReader, strategyKey } from './key'
 
 /** Options of {@link cursor}. */
 export interface CursorOptions<T> {
@@ -22,8 +22,10 @@ const REMOVE_KINDS = new Set(['deleted', 'leave'])
  */
 /* @__NO_SIDE_EFFECTS__ */
 export function cursor<T>(options: CursorOptions<T> = {}): MergeStrategy<ReadonlyMap<string, T>> {
-  const keyOf = keyReader<T>(options.key ?? 'id')
+  const { key = 'id' } = options
+  const keyOf = keyReader<T>(key)
   return {
+    key: strategyKey('cursor', key),
     initial: () => new Map(),
     apply(state, events) {
       let next: Map<string, T> | null = null

@@ -250,8 +250,10 @@ export function keyedListStrategy<T>(
   policy: KeyedListPolicy<T>,
   field: string,
   name: string,
+  key: string | undefined,
 ): MergeStrategy<KeyedList<T>> {
   return {
+    key,
     initial: () => keyedListFrom([], policy),
     apply: (state, events) => applyToKeyedList(state, events, policy),
     fromSnapshot: (data) => keyedListFrom(snapshotArray(data, field, name), policy),

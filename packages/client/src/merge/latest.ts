@@ -21,6 +21,7 @@ export function latest<T>(options: LatestOptions = {}): MergeStrategy<readonly T
     throw new RangeError(`latest(): size must be a positive integer; received ${String(size)}`)
   }
   return {
+    key: `latest:${size}`,
     initial: () => [],
     apply(state, events) {
       let added = 0

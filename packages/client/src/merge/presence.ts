@@ -1,6 +1,6 @@
 import type { PresenceMember } from '@sluice/protocol'
 import type { MergeStrategy } from '../store/types'
-import { type KeyOption, keyReader } from './key'
+import { type KeyOption, keyReader, strategyKey } from './key'
 import { type KeyedList, keyedListStrategy } from './keyed-list'
 
 /** The state of a {@link presence} store: members in order of arrival, and where each key sits. */
@@ -25,9 +25,11 @@ export interface PresenceOptions<T> {
 export function presence<T = PresenceMember>(
   options: PresenceOptions<T> = {},
 ): MergeStrategy<PresenceState<T>> {
+  const { key = 'connectionId' } = options
   return keyedListStrategy(
-    { keyOf: keyReader<T>(options.key ?? 'connectionId'), kinds: ['join', 'update', 'leave'] },
+    { keyOf: keyReader<T>(key), kinds: ['join', 'update', 'leave'] },
     'members',
     'presence',
+    strategyKey('presence', key),
   )
 }

@@ -10,6 +10,7 @@ import type { MergeStrategy } from '../store/types'
 /* @__NO_SIDE_EFFECTS__ */
 export function set<T>(): MergeStrategy<T | null> {
   return {
+    key: 'set',
     initial: () => null,
     apply(state, events) {
       const last = events[events.length - 1]

@@ -28,6 +28,12 @@ export interface MergeStrategy<TData> {
   apply(state: TData, events: readonly EventFrame[]): TData
   /** Turns snapshot data (from the server or a loader) into state. @default the data as is */
   fromSnapshot?(data: Json): TData
+  /**
+   * Names what this strategy does, options included (`crud()` and another `crud()` with the same
+   * options are equal). Subscriptions of one topic and filter share a store only when their
+   * strategies have the same `key`; a strategy without one shares only with itself.
+   */
+  key?: string
 }
 
 /** Decides when queued inbound events are applied: one flush per tick or per animation frame. */
