@@ -17,8 +17,15 @@ export interface BundleEntry {
 }
 
 export const BUNDLE_ENTRIES: BundleEntry[] = [
+  // The core every app pays: merge strategies are separate imports, so each app adds only its own.
   {
     id: 'sluice-client',
+    label: '@sluice/client core `{ createClient }`',
+    source: `export { createClient } from '@sluice/client'`,
+    sluice: true,
+  },
+  {
+    id: 'sluice-client-crud',
     label: '@sluice/client `{ createClient, crud }`',
     source: `export { createClient, crud } from '@sluice/client'`,
     sluice: true,

@@ -150,7 +150,7 @@ export function evaluateGoals(results: BenchResults): GoalRow[] {
   }
 
   {
-    const goal = 'Client core `{ createClient, crud }` ≤ 8 KB min+gzip'
+    const goal = 'Client core `{ createClient }` ≤ 8 KB min+gzip'
     const core = results.bundles?.find((bundle) => bundle.id === 'sluice-client')
     rows.push(
       core && Number.isFinite(core.gzipBytes)
