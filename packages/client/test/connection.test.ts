@@ -669,22 +669,28 @@ describe('liveness checks that do not apply', () => {
   })
 })
 
+/** A client whose `isOnline()` reads `network.online`, which the test sets apart from the events. */
+function setupWithOnlineFlag(welcome?: { heartbeatMs: number }) {
+  const network = { online: true }
+  const server = createFakeServer(welcome ? { welcome } : {})
+  const client = createClient({
+    url: URL_BASE,
+    WebSocket: server.WebSocket,
+    environment: { ...server.environment, isOnline: () => network.online },
+    random: () => 0.5,
+    lazy: false,
+  })
+  return { server, client, network }
+}
+
 describe('online / offline signals that do not apply', () => {
   test('an online signal while open changes nothing, even where isOnline() still says false', async () => {
-    let online = true
-    const server = createFakeServer({ welcome: { heartbeatMs: 1_000_000 } })
-    const client = createClient({
-      url: URL_BASE,
-      WebSocket: server.WebSocket,
-      environment: { ...server.environment, isOnline: () => online },
-      random: () => 0.5,
-      lazy: false,
-    })
+    const { server, client, network } = setupWithOnlineFlag({ heartbeatMs: 1_000_000 })
     await advance(0)
     const seen = statuses(client)
     server.setOnline(true)
     // A host whose `online` event and `navigator.onLine` disagree for a moment.
-    online = false
+    network.online = false
     server.setOnline(true)
     await advance(60_000)
     expect(seen).toEqual([])
@@ -703,17 +709,9 @@ describe('online / offline signals that do not apply', () => {
   })
 
   test('a connection lost while the host reports no network waits offline instead of retrying', async () => {
-    let online = true
-    const server = createFakeServer()
-    const client = createClient({
-      url: URL_BASE,
-      WebSocket: server.WebSocket,
-      environment: { ...server.environment, isOnline: () => online },
-      random: () => 0.5,
-      lazy: false,
-    })
+    const { server, client, network } = setupWithOnlineFlag()
     await advance(0)
-    online = false
+    network.online = false
     server.last.close(1006)
     await advance(0)
     expect(client.$connection.get()).toMatchObject({
@@ -723,7 +721,7 @@ describe('online / offline signals that do not apply', () => {
     })
     await advance(120_000)
     expect(server.attempts.ws).toBe(1)
-    online = true
+    network.online = true
     server.setOnline(true)
     await advance(0)
     expect(server.attempts.ws).toBe(2)
