@@ -737,6 +737,7 @@ describe('loaders that fail or are overtaken', () => {
     })
     client.close()
   })
+
   test('a snapshot asked for by another store leaves a store whose load() runs to its loader', async () => {
     const { load, calls } = manualLoad()
     const { server, client } = setup()
