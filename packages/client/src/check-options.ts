@@ -5,7 +5,7 @@ import type { WebSocketConstructor } from './transport/websocket'
  * Checks an injected WebSocket implementation early, where the mistake is made, instead of
  * failing on the first connect with an opaque "is not a constructor".
  */
-export function assertWebSocketConstructor(value: unknown): asserts value is WebSocketConstructor {
+function assertWebSocketConstructor(value: unknown): asserts value is WebSocketConstructor {
   const proto =
     typeof value === 'function' ? (value as { prototype?: Record<string, unknown> }).prototype : undefined
   if (!proto || typeof proto.send !== 'function' || typeof proto.addEventListener !== 'function') {

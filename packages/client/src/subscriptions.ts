@@ -304,7 +304,8 @@ export function createSubscriptions({
       event(frame: EventFrame) {
         if (position?.epoch === frame.epoch && frame.seq <= position.seq) return
         position = positionOf(frame)
-        for (const entry of each()) {
+        // The hot path: the entries themselves, not the array copy `each()` makes.
+        for (const entry of entries.values()) {
           if (entry.presence || entry.match?.(frame.meta) === false) continue
           if (entry.held) entry.held.push(frame)
           else entry.pushEvents([frame])

@@ -8,7 +8,7 @@
 // apart; a component test rarely feeds one topic to two strategies.)
 import type { EventFrame } from '@sluice/protocol'
 import { atom } from 'nanostores'
-import type { ConnectionState } from './connection-state'
+import { type ConnectionState, INITIAL_CONNECTION_STATE } from './connection-state'
 import { createSubscriptionStore } from './store/subscription-store'
 import type { SubscriptionSink } from './store/types'
 import type { SubscribeOptions, Subscription } from './subscriptions'
@@ -31,13 +31,7 @@ interface Entry {
  */
 export function createFakeClient() {
   const entries = new Map<string, Entry>()
-  const $connection = atom<ConnectionState>({
-    status: 'idle',
-    transport: null,
-    attempt: 0,
-    nextRetryAt: null,
-    error: null,
-  })
+  const $connection = atom<ConnectionState>(INITIAL_CONNECTION_STATE)
   const calls = { subscribe: 0, unsubscribe: 0 }
   const keyOf = (topic: string, filter: unknown, presence?: boolean) =>
     `${topic} ${JSON.stringify(filter ?? null)} ${!!presence}`

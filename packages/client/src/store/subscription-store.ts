@@ -73,14 +73,16 @@ export function createSubscriptionStore<TData>(
         confirmed = merge.apply(confirmed, queue)
         position = { epoch: last.epoch, seq: last.seq }
         // Each server event confirms at most one optimistic event: the oldest one it matches.
-        for (const event of queue) {
-          const index = pending.findIndex((optimistic) =>
-            optimistic.publishId
-              ? optimistic.publishId === event.publishId
-              : optimistic.key != null && optimistic.key === event.key && optimistic.kind === event.kind,
-          )
-          if (index >= 0) pending.splice(index, 1)
-        }
+        // (Usually there are none: no search, no callback per event.)
+        if (pending.length)
+          for (const event of queue) {
+            const index = pending.findIndex((optimistic) =>
+              optimistic.publishId
+                ? optimistic.publishId === event.publishId
+                : optimistic.key != null && optimistic.key === event.key && optimistic.kind === event.kind,
+            )
+            if (index >= 0) pending.splice(index, 1)
+          }
         // Emptied before listeners run: events they cause go into the next flush.
         queue.length = 0
       }
