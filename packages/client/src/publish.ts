@@ -74,7 +74,7 @@ export function createPublisher(
       // The unacknowledged publishes of a lost connection count as waiting too.
       if (!open && [...pending.values()].filter((entry) => !entry.sent).length >= maxSize)
         return reject(error('QUEUE_FULL', `${maxSize} already queued`))
-      // The ack timeout while sent, the retry after RATE_LIMITED, or STALE while never sent.
+      // The ack timeout while sent, the retry after RATE_LIMITED/UNAVAILABLE, or STALE while never sent.
       const timer = createTimer(timers)
       const settle = () => {
         timer()
@@ -94,9 +94,9 @@ export function createPublisher(
           if (answer.type !== 'error') {
             settle()
             resolve({ epoch: answer.epoch ?? '', seq: answer.seq ?? 0, duplicate: !!answer.duplicate })
-          } else if (answer.code === 'RATE_LIMITED' && publish.sent) {
-            // Not published: send it again (same id) once the server's bucket has room. A drop
-            // in between clears this timer; the reconnect resends it.
+          } else if ((answer.code === 'RATE_LIMITED' || answer.code === 'UNAVAILABLE') && publish.sent) {
+            // Not published: send it again (same id) once the server's bucket has room or its
+            // engine is back. A drop in between clears this timer; the reconnect resends it.
             timer(answer.retryAfterMs ?? 1000, publish.send)
           } else publish.fail(new ClientError(answer.code, answer.message, answer))
         },

@@ -153,9 +153,10 @@ export function createSubscriptions({
   timers,
 }: SubscriptionsDeps) {
   const topics = new Map<string, ReturnType<typeof createTopic>>()
-  // Commands awaiting their answer, by id: what an error answer does. A RATE_LIMITED answer
-  // sends the command again after `retryAfterMs` (when still meant and the connection is open),
-  // so subscribe, setPresence and unsubscribe are not lost to a burst.
+  // Commands awaiting their answer, by id: what an error answer does. A RATE_LIMITED or
+  // UNAVAILABLE answer (not applied: a burst, or the server's engine is down) sends the command
+  // again after `retryAfterMs` (when still meant and the connection is open), so subscribe,
+  // setPresence and unsubscribe are not lost to it.
   const sent = new Map<string, (error: ErrorFrame) => void>()
   const retries = new Set<TimerHandle>()
 
@@ -165,7 +166,7 @@ export function createSubscriptions({
     fail?: (error: ErrorFrame) => void,
   ) => {
     sent.set(frame.id, (error) => {
-      if (error.code !== 'RATE_LIMITED') return fail?.(error)
+      if (error.code !== 'RATE_LIMITED' && error.code !== 'UNAVAILABLE') return fail?.(error)
       const timer = timers.setTimeout(() => {
         retries.delete(timer)
         if (isOpen()) retry()

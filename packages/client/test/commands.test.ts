@@ -274,6 +274,31 @@ describe('publish', () => {
 })
 
 describe('rate-limited publishes', () => {
+  test('UNAVAILABLE (the server cannot reach its engine) resends the same id after retryAfterMs', async () => {
+    const { server, client } = setup()
+    await advance(0)
+    const result = client.publish('todos', { kind: 'created' }, { id: 'p1' })
+    await advance(0)
+    server.last.send({
+      type: 'error',
+      id: 'p1',
+      code: 'UNAVAILABLE',
+      message: 'the engine cannot be reached',
+      topic: 'todos',
+      retryAfterMs: 2000,
+    })
+    await advance(1999)
+    expect(server.last.frames).toHaveLength(1)
+    await advance(1)
+    expect(server.last.frames).toEqual([
+      { type: 'publish', id: 'p1', topic: 'todos', kind: 'created' },
+      { type: 'publish', id: 'p1', topic: 'todos', kind: 'created' },
+    ])
+    server.last.send({ type: 'ack', id: 'p1', epoch: 'e1', seq: 3, duplicate: false })
+    await expect(result).resolves.toEqual({ epoch: 'e1', seq: 3, duplicate: false })
+    client.close()
+  })
+
   test('RATE_LIMITED without retryAfterMs resends the same id after 1 s', async () => {
     const { server, client } = setup()
     await advance(0)

@@ -108,7 +108,10 @@ describe('subscribe', () => {
     client.close()
   })
 
-  test('a subscribe answered RATE_LIMITED stays connecting and is sent again after retryAfterMs', async () => {
+  test.each([
+    'RATE_LIMITED',
+    'UNAVAILABLE',
+  ] as const)('a subscribe answered %s stays connecting and is sent again after retryAfterMs', async (code) => {
     const { server, client } = setup()
     const sub = client.subscribe('todos', { merge: seqLog(), snapshot: true })
     await advance(0)
@@ -118,7 +121,7 @@ describe('subscribe', () => {
     server.last.send({
       type: 'error',
       id: first.id,
-      code: 'RATE_LIMITED',
+      code,
       message: 'slow down',
       retryAfterMs: 5000,
     })

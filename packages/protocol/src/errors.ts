@@ -19,6 +19,7 @@ const WIRE_CODES = [
   'INTERNAL',
   'OVERLOADED',
   'SHUTTING_DOWN',
+  'UNAVAILABLE',
 ] as const
 
 /** The codes a client raises locally and a server never sends. */
@@ -66,6 +67,11 @@ export const ERROR_CODES = {
   OVERLOADED: { http: 503, close: 1013, wire: true },
   /** The server is shutting down or restarting; reconnect after `retryAfterMs`. */
   SHUTTING_DOWN: { http: 503, close: 1012, wire: true },
+  /**
+   * The server cannot reach its engine (the shared store of a multi-node deployment): the
+   * command was not applied; retry after `retryAfterMs`.
+   */
+  UNAVAILABLE: { http: 503, close: null, wire: true },
   /** Local: a call, publish or subscribe got no answer in time. */
   TIMEOUT: { http: null, close: null, wire: false },
   /** Local: the offline publish queue is full. */

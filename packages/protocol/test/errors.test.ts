@@ -31,6 +31,7 @@ describe('error codes', () => {
       ['INTERNAL', 500],
       ['OVERLOADED', 503],
       ['SHUTTING_DOWN', 503],
+      ['UNAVAILABLE', 503],
       ['TIMEOUT', 500],
       ['QUEUE_FULL', 500],
       ['STALE', 500],
