@@ -1,11 +1,15 @@
 export { createJwtAuthenticator, type JwtAuthenticatorOptions } from './auth/jwt'
 export { createMemoryEngine, type MemoryEngine, type MemoryEngineOptions } from './engine/memory'
 export type {
+  AppendResult,
+  DedupOptions,
   Engine,
   EngineListener,
+  EngineStatus,
   EventInput,
   IdentityMessage,
   LogHead,
+  LostEvents,
   PresenceChange,
   ReadResult,
 } from './engine/types'

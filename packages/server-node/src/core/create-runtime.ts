@@ -35,9 +35,12 @@ export function createRuntime(options: SluiceServerOptions, getServer: () => Slu
   const now = () => Date.now()
   const counters = { delivered: 0 }
   // Counted once per event for all its subscribers, not once per delivery.
-  const hub = new Hub((count) => {
-    counters.delivered += count
-    metrics.eventsDelivered(count)
+  const hub = new Hub({
+    engine,
+    onDelivered: (count) => {
+      counters.delivered += count
+      metrics.eventsDelivered(count)
+    },
   })
   const registry = new ConnectionRegistry()
   let closing = false
@@ -110,6 +113,13 @@ export function createRuntime(options: SluiceServerOptions, getServer: () => Slu
         dispatchPresenceChange(hub, change)
       } catch (error) {
         report(error, { operation: 'presence', topic: change.topic })
+      }
+    },
+    lost(topic, lost) {
+      try {
+        hub.dispatchLost(topic, lost)
+      } catch (error) {
+        report(error, { operation: 'dispatch', topic })
       }
     },
     identity(identityId, message) {

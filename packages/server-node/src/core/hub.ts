@@ -1,6 +1,21 @@
 import type { EventFrame, PresenceFrame } from '@sluice/protocol'
+import type { Engine, LostEvents } from '../engine/types'
 import { SharedFrame } from './shared-frame'
 import type { Subscription } from './subscription'
+
+interface Topic {
+  subscriptions: Set<Subscription>
+  // The engine's watch of the topic, started with its first subscriber; undefined again after a
+  // failed watch, so the next subscriber tries anew instead of inheriting the failure.
+  watching: Promise<void> | undefined
+}
+
+export interface HubOptions {
+  /** Told which topics this node has subscribers for, so a networked engine listens to just those. */
+  engine: Pick<Engine, 'watch' | 'unwatch'>
+  /** Told once per dispatched event how many connections got it (stats, metrics). */
+  onDelivered?: (count: number) => void
+}
 
 /**
  * Topic → subscribers, and the fan-out of events and presence changes to them. Each event is
@@ -8,33 +23,53 @@ import type { Subscription } from './subscription'
  * subscribers; filters run per subscriber on `meta` only.
  */
 export class Hub {
-  readonly #topics = new Map<string, Set<Subscription>>()
+  readonly #topics = new Map<string, Topic>()
+  readonly #engine: HubOptions['engine']
   readonly #onDelivered: (count: number) => void
 
-  /** @param onDelivered told once per dispatched event how many connections got it (stats, metrics) */
-  constructor(onDelivered: (count: number) => void = () => {}) {
+  constructor({ engine, onDelivered = () => {} }: HubOptions) {
+    this.#engine = engine
     this.#onDelivered = onDelivered
   }
 
   add(subscription: Subscription): void {
-    let set = this.#topics.get(subscription.topic)
-    if (!set) {
-      set = new Set()
-      this.#topics.set(subscription.topic, set)
+    let topic = this.#topics.get(subscription.topic)
+    if (!topic) {
+      topic = { subscriptions: new Set(), watching: undefined }
+      this.#topics.set(subscription.topic, topic)
     }
-    set.add(subscription)
+    topic.subscriptions.add(subscription)
+  }
+
+  /**
+   * Resolves once the engine delivers the topic's events to this node: a log read after it
+   * misses nothing, which is what the subscribe flow's seam rule needs.
+   */
+  ready(topicName: string): Promise<void> {
+    const topic = this.#topics.get(topicName)
+    if (!topic) return Promise.resolve()
+    if (topic.watching === undefined) {
+      const watching = Promise.resolve().then(() => this.#engine.watch(topicName))
+      topic.watching = watching
+      watching.catch(() => {
+        if (topic.watching === watching) topic.watching = undefined
+      })
+    }
+    return topic.watching
   }
 
   remove(subscription: Subscription): void {
-    const set = this.#topics.get(subscription.topic)
-    if (!set) return
-    set.delete(subscription)
-    if (set.size === 0) this.#topics.delete(subscription.topic)
+    const topic = this.#topics.get(subscription.topic)
+    if (!topic) return
+    topic.subscriptions.delete(subscription)
+    if (topic.subscriptions.size > 0) return
+    this.#topics.delete(subscription.topic)
+    if (topic.watching !== undefined) this.#engine.unwatch(subscription.topic)
   }
 
   /** Delivers an event to the topic's subscribers. @returns how many connections it was sent to */
   dispatch(event: EventFrame): number {
-    const set = this.#topics.get(event.topic)
+    const set = this.#topics.get(event.topic)?.subscriptions
     if (!set) return 0
     const shared = new SharedFrame(event)
     let sent = 0
@@ -48,9 +83,16 @@ export class Hub {
     return sent
   }
 
+  /** Tells the topic's subscribers that events were lost on the way to this node (see {@link Subscription.lost}). */
+  dispatchLost(topic: string, lost: LostEvents): void {
+    const set = this.#topics.get(topic)?.subscriptions
+    if (!set) return
+    for (const subscription of set) subscription.lost(lost)
+  }
+
   /** Sends a presence change to the topic's subscribers that asked for presence. */
   dispatchPresence(frame: PresenceFrame): number {
-    const set = this.#topics.get(frame.topic)
+    const set = this.#topics.get(frame.topic)?.subscriptions
     if (!set) return 0
     const shared = new SharedFrame(frame)
     let sent = 0
@@ -67,7 +109,7 @@ export class Hub {
 
   get subscriptionCount(): number {
     let count = 0
-    for (const set of this.#topics.values()) count += set.size
+    for (const topic of this.#topics.values()) count += topic.subscriptions.size
     return count
   }
 }

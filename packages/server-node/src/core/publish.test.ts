@@ -62,8 +62,8 @@ describe('Publisher', () => {
   })
 
   it('holds appends while a snapshot is taken and releases them in order', async () => {
-    const release = publisher.hold('t')
-    const inner = publisher.hold('t')
+    const release = await publisher.hold('t')
+    const inner = await publisher.hold('t')
     const pending = [
       publisher.publish('t', { kind: 'created', key: 'x' }),
       publisher.publish('t', { kind: 'created', key: 'y' }),

@@ -1,5 +1,5 @@
 import type { EventFrame, Position } from '@sluice/protocol'
-import type { Engine, EventInput } from '../engine/types'
+import type { DedupOptions, Engine, EventInput } from '../engine/types'
 import type { PublishInput } from '../server-types'
 
 /** Where a publish landed; `duplicate` when an earlier publish with the same id already did. */
@@ -29,24 +29,19 @@ interface Coalescing {
   timer: ReturnType<typeof setTimeout>
 }
 
-interface Remembered {
-  at: number
-  outcome: Promise<Position>
-}
-
 /**
  * The write path of every publish (server API, client frames, HTTP):
  * - appends in call order, so publish order is seq order;
  * - holds a topic's publishes while a snapshot of it is taken ({@link hold}), so the snapshot's
- *   position is exact;
- * - makes retries idempotent by (scope, topic, id) within a bounded window;
+ *   position is exact (the engine holds the other nodes' publishes);
+ * - makes retries idempotent by (scope, topic, id) within a bounded window, through the engine,
+ *   so a retry that reaches another node is applied once too;
  * - collapses publishes with the same coalesce key within `coalesceMs` into the last one.
  */
 export class Publisher {
   readonly #engine: Engine
   readonly #options: PublisherOptions
   readonly #held = new Map<string, Held>()
-  readonly #seen = new Map<string, Map<string, Remembered>>()
   readonly #coalescing = new Map<string, Coalescing>()
   #published = 0
 
@@ -75,10 +70,30 @@ export class Publisher {
   }
 
   /**
-   * Holds the topic's appends until the returned release function is called (holds nest).
-   * Publishes made meanwhile are queued and appended in order on release.
+   * Holds the topic's appends, on this node and (through the engine) on every other, until the
+   * returned release function is called (holds nest). Publishes made here meanwhile are queued
+   * and appended in order on release.
    */
-  hold(topic: string): () => void {
+  async hold(topic: string): Promise<() => void> {
+    const releaseHere = this.#holdHere(topic)
+    let releaseEngine: () => void
+    try {
+      releaseEngine = await this.#engine.hold(topic)
+    } catch (error) {
+      releaseHere()
+      throw error
+    }
+    let released = false
+    return () => {
+      if (released) return
+      released = true
+      // The engine first: this node's queued appends then reach the store after the release.
+      releaseEngine()
+      releaseHere()
+    }
+  }
+
+  #holdHere(topic: string): () => void {
     let held = this.#held.get(topic)
     if (!held) {
       held = { count: 0, queue: [] }
@@ -111,57 +126,22 @@ export class Publisher {
     id: string | undefined,
     scope: string,
   ): Promise<PublishOutcome> {
-    if (id === undefined)
-      return this.#append(topic, input, undefined).then((p) => ({ ...p, duplicate: false }))
-    const window = this.#windowOf(topic)
-    const dedupKey = `${scope}\u0000${id}`
-    const known = window.get(dedupKey)
-    if (known) return known.outcome.then((p) => ({ ...p, duplicate: true }))
-    const outcome = this.#append(topic, input, id)
-    window.set(dedupKey, { at: this.#options.now(), outcome })
-    // A failed publish must not be remembered: its retry should be tried for real.
-    outcome.catch(() => {
-      if (window.get(dedupKey)?.outcome === outcome) window.delete(dedupKey)
-    })
-    return outcome.then((p) => ({ ...p, duplicate: false }))
-  }
-
-  #windowOf(topic: string): Map<string, Remembered> {
-    const window = this.#seen.get(topic) ?? new Map<string, Remembered>()
-    // Re-inserting keeps #seen in least-recently-used order, so the sweep below always looks
-    // at the stalest topic: windows of topics nobody publishes to any more empty out and go.
-    this.#seen.delete(topic)
-    this.#seen.set(topic, window)
-    const stalest = this.#seen.entries().next().value
-    if (stalest && stalest[0] !== topic) {
-      this.#trim(stalest[1], 0)
-      if (stalest[1].size === 0) this.#seen.delete(stalest[0])
-    }
-    this.#trim(window, 1)
-    return window
-  }
-
-  // Insertion order is age order: drops entries past the age limit, then the oldest until
-  // `room` more fit within the size limit.
-  #trim(window: Map<string, Remembered>, room: number): void {
     const { size, ms } = this.#options.dedupWindow
-    const cutoff = this.#options.now() - ms
-    for (const [key, entry] of window) {
-      if (entry.at >= cutoff && window.size + room <= size) break
-      window.delete(key)
-    }
-  }
-
-  #append(topic: string, input: PublishInput, publishId: string | undefined): Promise<Position> {
-    return new Promise<Position>((resolve, reject) => {
+    const dedup: DedupOptions | undefined =
+      id === undefined ? undefined : { key: `${scope}\u0000${id}`, windowMs: ms, windowSize: size }
+    return new Promise<PublishOutcome>((resolve, reject) => {
       const run = () => {
         const event: EventInput = { ...input, ts: this.#options.now() }
-        if (publishId !== undefined) event.publishId = publishId
+        if (id !== undefined) event.publishId = id
         try {
-          Promise.resolve(this.#engine.append(topic, event)).then((appended) => {
+          Promise.resolve(this.#engine.append(topic, event, dedup)).then((result) => {
+            if (result.duplicate) {
+              resolve({ epoch: result.epoch, seq: result.seq, duplicate: true })
+              return
+            }
             this.#published++
-            this.#options.onAppended?.(appended)
-            resolve({ epoch: appended.epoch, seq: appended.seq })
+            this.#options.onAppended?.(result.event)
+            resolve({ epoch: result.event.epoch, seq: result.event.seq, duplicate: false })
           }, reject)
         } catch (error) {
           reject(error)

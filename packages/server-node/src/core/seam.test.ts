@@ -33,9 +33,10 @@ function createLaggingEngine(lags: () => number): Engine {
     },
     presence: () => {},
     identity: () => {},
+    lost: () => {},
   })
   return {
-    append: (topic, event) => inner.append(topic, event),
+    append: (topic, event, dedup) => inner.append(topic, event, dedup),
     head: (topic) => later(inner.head(topic)),
     readAfter: (topic, from) => later(inner.readAfter(topic, from)),
     subscribe: (listener) => {
@@ -46,6 +47,10 @@ function createLaggingEngine(lags: () => number): Engine {
     removePresence: (topic, id) => inner.removePresence(topic, id),
     presence: (topic) => later(inner.presence(topic)),
     sendToIdentity: () => {},
+    watch: () => {},
+    unwatch: () => {},
+    hold: () => () => {},
+    status: () => 'up',
     close: () => {},
   }
 }

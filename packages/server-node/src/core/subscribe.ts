@@ -54,6 +54,9 @@ export async function subscribe(connection: Connection, frame: SubscribeFrame): 
   connection.subscriptions.set(topic, subscription)
   runtime.hub.add(subscription)
   try {
+    // The engine delivers the topic's events here before the start position is read.
+    await runtime.hub.ready(topic)
+    if (subscription.state === 'closed') return
     await start(connection, subscription, frame)
   } catch (error) {
     discard(connection, subscription)
@@ -126,7 +129,7 @@ async function start(
 
   // Publishes to the topic wait while the provider runs, so the head read here is exactly the
   // position its state reflects.
-  const release = publisher.hold(topic)
+  const release = await publisher.hold(topic)
   try {
     const head = await engine.head(topic)
     const data = await runProvider(connection, topic)

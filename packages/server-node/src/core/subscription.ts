@@ -1,4 +1,5 @@
 import type { EventFrame, FilterPredicate, ServerFrame } from '@sluice/protocol'
+import type { LostEvents } from '../engine/types'
 import { SharedFrame } from './shared-frame'
 
 /** What a subscription needs from its connection. */
@@ -26,6 +27,8 @@ export class Subscription {
   lastSeq = 0
   // Allocated only while events arrive during the start (most subscriptions never need it).
   #pending: SharedFrame<EventFrame>[] | undefined
+  // A loss the engine reported while starting, judged against the start position in goLive.
+  #lost: LostEvents | undefined
 
   constructor(
     readonly owner: SubscriptionOwner,
@@ -59,6 +62,23 @@ export class Subscription {
     return this.owner.sendShared(event)
   }
 
+  /**
+   * Events of the topic were lost on the way to this node (a networked engine's bus dropped
+   * them and its log no longer holds them, or the log was replaced). A live subscription tells
+   * its client to resync, and goes on after the position named; one still starting keeps the
+   * loss for {@link goLive}, which tells the client only if its start position is before it.
+   */
+  lost(lost: LostEvents): void {
+    if (this.state === 'live') this.#resync(lost)
+    else if (this.state === 'starting') this.#lost = lost
+  }
+
+  #resync({ reason, epoch, seq }: LostEvents): void {
+    this.owner.sendFrame({ type: 'resync', topic: this.topic, reason, epoch, seq })
+    this.epoch = epoch
+    this.lastSeq = seq
+  }
+
   /** Replays events read from the engine, in order. */
   replay(events: readonly EventFrame[]): void {
     this.owner.burst(() => {
@@ -79,6 +99,9 @@ export class Subscription {
       this.lastSeq = seq
     } else if (seq > this.lastSeq) this.lastSeq = seq
     this.state = 'live'
+    const lost = this.#lost
+    this.#lost = undefined
+    if (lost !== undefined && (lost.epoch !== this.epoch || lost.seq > this.lastSeq)) this.#resync(lost)
     const pending = this.#pending
     this.#pending = undefined
     if (!pending) return
@@ -95,5 +118,6 @@ export class Subscription {
   close(): void {
     this.state = 'closed'
     this.#pending = undefined
+    this.#lost = undefined
   }
 }

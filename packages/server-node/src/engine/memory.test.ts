@@ -1,15 +1,22 @@
-import { EPOCH_PATTERN } from '@sluice/protocol'
+import { EPOCH_PATTERN, type EventFrame } from '@sluice/protocol'
 import { describe, expect, it, vi } from 'vitest'
 import { createMemoryEngine } from './memory'
+import type { AppendResult } from './types'
 
 const input = (n: number, ts = Date.now()) => ({ kind: 'created', key: String(n), data: { n }, ts })
+
+/** The appended event, for appends made without a dedup key. */
+function appended(result: AppendResult): EventFrame {
+  if (result.duplicate) throw new Error('unexpected duplicate')
+  return result.event
+}
 
 describe('createMemoryEngine', () => {
   it('numbers events from 1 per topic under one epoch per log', () => {
     const engine = createMemoryEngine({ now: () => 10 })
-    const a1 = engine.append('a', input(1, 5))
-    const a2 = engine.append('a', input(2))
-    const b1 = engine.append('b', input(1))
+    const a1 = appended(engine.append('a', input(1, 5)))
+    const a2 = appended(engine.append('a', input(2)))
+    const b1 = appended(engine.append('b', input(1)))
     expect([a1.seq, a2.seq, b1.seq]).toEqual([1, 2, 1])
     expect(a1.epoch).toBe(a2.epoch)
     expect(a1.epoch).not.toBe(b1.epoch)
@@ -77,7 +84,7 @@ describe('createMemoryEngine', () => {
 
   it('drops the least recently written log past maxTopics, which then restarts with a new epoch', () => {
     const engine = createMemoryEngine({ maxTopics: 2 })
-    const first = engine.append('a', input(1))
+    const first = appended(engine.append('a', input(1)))
     engine.append('b', input(1))
     engine.append('a', input(2))
     engine.append('c', input(1))
@@ -89,7 +96,7 @@ describe('createMemoryEngine', () => {
   it('notifies listeners synchronously, in append order', () => {
     const engine = createMemoryEngine()
     const seen: number[] = []
-    const stop = engine.subscribe({ event: (e) => seen.push(e.seq), presence: vi.fn(), identity: vi.fn() })
+    const stop = engine.subscribe({ event: (e) => seen.push(e.seq), presence: vi.fn(), identity: vi.fn(), lost: vi.fn() })
     engine.append('t', input(1))
     engine.append('t', input(2))
     expect(seen).toEqual([1, 2])
@@ -101,7 +108,7 @@ describe('createMemoryEngine', () => {
   it('keeps presence members and reports join, update and leave', () => {
     const engine = createMemoryEngine()
     const presence = vi.fn()
-    engine.subscribe({ event: vi.fn(), presence, identity: vi.fn() })
+    engine.subscribe({ event: vi.fn(), presence, identity: vi.fn(), lost: vi.fn() })
     const member = { connectionId: 'c1', identity: 'u1', state: { typing: false } }
     engine.setPresence('room', member)
     engine.setPresence('room', { ...member, state: { typing: true } })

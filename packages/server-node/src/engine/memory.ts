@@ -1,6 +1,16 @@
 import { randomBytes } from 'node:crypto'
 import type { EventFrame, PresenceMember } from '@sluice/protocol'
-import type { Engine, EngineListener, EventInput, IdentityMessage, LogHead, ReadResult } from './types'
+import { DedupWindow } from './dedup-window'
+import type {
+  AppendResult,
+  DedupOptions,
+  Engine,
+  EngineListener,
+  EventInput,
+  IdentityMessage,
+  LogHead,
+  ReadResult,
+} from './types'
 
 export interface MemoryEngineOptions {
   /** Events kept per topic; older ones are evicted and a resume from before them resyncs. @default 1000 */
@@ -18,13 +28,15 @@ export interface MemoryEngineOptions {
 
 /** The memory engine: every method answers synchronously. */
 export interface MemoryEngine extends Engine {
-  append(topic: string, event: EventInput): EventFrame
+  append(topic: string, event: EventInput, dedup?: DedupOptions): AppendResult
   head(topic: string): LogHead
   readAfter(topic: string, from: { epoch: string; seq: number }): ReadResult
   presence(topic: string): PresenceMember[]
   setPresence(topic: string, member: PresenceMember): void
   removePresence(topic: string, connectionId: string): void
   sendToIdentity(identityId: string, message: IdentityMessage): void
+  watch(topic: string): void
+  hold(topic: string): () => void
   close(): void
 }
 
@@ -95,6 +107,7 @@ export function createMemoryEngine(options: MemoryEngineOptions = {}): MemoryEng
   const logs = new Map<string, TopicLog>()
   const presence = new Map<string, Map<string, PresenceMember>>()
   const listeners = new Set<EngineListener>()
+  const dedup = new DedupWindow(now)
 
   const logOf = (topic: string): TopicLog => {
     let log = logs.get(topic)
@@ -114,16 +127,21 @@ export function createMemoryEngine(options: MemoryEngineOptions = {}): MemoryEng
   }
 
   return {
-    append(topic: string, input: EventInput): EventFrame {
+    append(topic: string, input: EventInput, options?: DedupOptions): AppendResult {
       const log = logOf(topic)
+      if (options !== undefined) {
+        const known = dedup.get(topic, options)
+        if (known) return { duplicate: true, epoch: known.epoch, seq: known.seq }
+      }
       // Re-inserting keeps the Map in least-recently-written order for maxTopics eviction.
       logs.delete(topic)
       logs.set(topic, log)
       const event: EventFrame = { type: 'event', topic, epoch: log.epoch, seq: log.head + 1, ...input }
       log.push(event)
       log.evictOlderThan(now() - maxAgeMs)
+      if (options !== undefined) dedup.remember(topic, options, event)
       emit('event', event)
-      return event
+      return { duplicate: false, event }
     },
     head(topic: string): LogHead {
       const log = logOf(topic)
@@ -166,6 +184,12 @@ export function createMemoryEngine(options: MemoryEngineOptions = {}): MemoryEng
     sendToIdentity(identityId: string, message: IdentityMessage) {
       emit('identity', identityId, message)
     },
+    // One process: every event reaches the listeners synchronously, and the Publisher's own
+    // hold is the only one there is.
+    watch() {},
+    unwatch() {},
+    hold: () => () => {},
+    status: () => 'up',
     close() {
       listeners.clear()
     },

@@ -20,6 +20,24 @@ export interface EventInput {
   publishId?: string
 }
 
+/**
+ * Publish dedup for one append: a publish whose key was appended within the window is not
+ * appended again; the engine answers with the original position instead.
+ */
+export interface DedupOptions {
+  /** The publisher's scope and publish id, joined: ids of different publishers never collide. */
+  key: string
+  /** How long the key is remembered, in ms. */
+  windowMs: number
+  /** At most this many keys are remembered per topic (an engine may bound by time alone). */
+  windowSize: number
+}
+
+/** The answer to {@link Engine.append}: the appended event, or where the earlier publish with the same dedup key landed. */
+export type AppendResult =
+  | { duplicate: false; event: EventFrame }
+  | { duplicate: true; epoch: string; seq: number }
+
 /** The current end of a topic's log. `seq` is 0 for a log that never held an event. */
 export interface LogHead {
   epoch: string
@@ -43,16 +61,33 @@ export type IdentityMessage =
   | { type: 'frame'; frame: ServerFrame }
   | { type: 'close'; code: WireErrorCode; message: string }
 
+/** Where a topic's delivery stands after events were lost on the way to this node. */
+export interface LostEvents {
+  /** `too_old`: the missed events are no longer in the log; `epoch_changed`: the log was replaced. */
+  reason: ResyncReason
+  epoch: string
+  /** The head after the loss: events after it follow in order. */
+  seq: number
+}
+
 /**
  * What an engine tells every node: events appended anywhere, presence changes, and
  * messages routed to an identity. The memory engine calls these synchronously inside the
  * call that caused them; a networked engine calls them when its bus delivers.
+ *
+ * Per topic, `event` is called in seq order with no seq skipped; when an engine cannot keep
+ * that (a bus dropped events that the log no longer holds, or the log was replaced), it calls
+ * `lost` instead, and the events after the position it names follow.
  */
 export interface EngineListener {
   event(event: EventFrame): void
   presence(change: PresenceChange): void
   identity(identityId: string, message: IdentityMessage): void
+  lost(topic: string, lost: LostEvents): void
 }
+
+/** Whether the engine can serve: `down` while its store is unreachable (a multi-node engine's Redis). */
+export type EngineStatus = 'up' | 'down'
 
 /**
  * Where topic logs, presence and cross-node routing live. The server core only talks to this
@@ -64,8 +99,13 @@ export interface EngineListener {
  * promises; the core awaits either.
  */
 export interface Engine {
-  /** Appends an event to the topic's log and notifies every node's listener. */
-  append(topic: string, event: EventInput): EventFrame | Promise<EventFrame>
+  /**
+   * Appends an event to the topic's log and notifies every node's listener, unless `dedup`
+   * names a key appended within its window: then nothing is appended and the original
+   * position is returned. An engine that cannot reach its store throws a ServerError
+   * `UNAVAILABLE` with `retryAfterMs`, having appended nothing.
+   */
+  append(topic: string, event: EventInput, dedup?: DedupOptions): AppendResult | Promise<AppendResult>
   /** The topic's epoch and last seq (creating the log, with a fresh epoch, if it does not exist). */
   head(topic: string): LogHead | Promise<LogHead>
   /**
@@ -75,6 +115,23 @@ export interface Engine {
   readAfter(topic: string, from: { epoch: string; seq: number }): ReadResult | Promise<ReadResult>
   /** Registers this node's listener; returns the function that removes it. */
   subscribe(listener: EngineListener): () => void
+  /**
+   * This node wants the topic's events and presence changes from now on. Resolves once they are
+   * flowing (a networked engine subscribed its bus), so a log read after it misses nothing: the
+   * subscribe flow awaits it before reading the client's start position. Called once when a
+   * topic gets its first subscriber on this node.
+   */
+  watch(topic: string): void | Promise<void>
+  /** This node no longer has subscribers of the topic. */
+  unwatch(topic: string): void
+  /**
+   * Holds appends to the topic on every node until the returned release is called (holds nest),
+   * so a snapshot taken meanwhile matches the head read meanwhile. Appends from this node are
+   * held by the Publisher itself; an engine for one process may return a no-op.
+   */
+  hold(topic: string): (() => void) | Promise<() => void>
+  /** `down` while the engine cannot serve; /healthz answers 503 then. */
+  status(): EngineStatus
   /** Adds or replaces a presence member; notifies every node with join or update. */
   setPresence(topic: string, member: PresenceMember): void | Promise<void>
   /** Removes a presence member; notifies every node with leave if it was there. */

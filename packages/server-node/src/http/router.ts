@@ -61,7 +61,8 @@ export function createRouter(
       const url = requestUrl(req)
       const path = url.pathname
       if (path === '/healthz') {
-        sendJson(res, runtime.closing ? 503 : 200, { status: runtime.closing ? 'shutting_down' : 'ok' })
+        const status = runtime.closing ? 'shutting_down' : runtime.engine.status() === 'down' ? 'engine_down' : 'ok'
+        sendJson(res, status === 'ok' ? 200 : 503, { status })
         return
       }
       if (path === '/metrics' && deps.metrics) {

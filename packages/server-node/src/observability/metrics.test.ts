@@ -29,6 +29,7 @@ const WIRE_CODES = [
   'INTERNAL',
   'OVERLOADED',
   'SHUTTING_DOWN',
+  'UNAVAILABLE',
   'other',
 ]
 const COMMANDS = ['subscribe', 'unsubscribe', 'publish', 'call', 'auth', 'setPresence', 'ping', 'other']
