@@ -61,7 +61,7 @@ export function createRouter(
       const url = requestUrl(req)
       const path = url.pathname
       if (path === '/healthz') {
-        const status = runtime.closing ? 'shutting_down' : runtime.engine.status() === 'down' ? 'engine_down' : 'ok'
+        const status = healthOf(runtime)
         sendJson(res, status === 'ok' ? 200 : 503, { status })
         return
       }
@@ -98,4 +98,11 @@ export function createRouter(
       fail(res, error)
     }
   }
+}
+
+/** What /healthz says: a load balancer sends no new clients to a node that is closing or cut off from its engine. */
+function healthOf(runtime: Runtime): 'ok' | 'shutting_down' | 'engine_down' {
+  if (runtime.closing) return 'shutting_down'
+  if (runtime.engine.status() === 'down') return 'engine_down'
+  return 'ok'
 }

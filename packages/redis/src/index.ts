@@ -1,0 +1,1 @@
+export { createRedisEngine, type RedisEngine, type RedisEngineOptions } from './redis-engine'
