@@ -11,6 +11,8 @@ import {
   type LogHead,
   type ReadResult,
   ServerError,
+  type SseCommandAnswer,
+  type SseCommandRequest,
 } from '@sluice/server-node'
 import { ErrorReply } from 'redis'
 import { HeldAppends } from './held-appends'
@@ -337,10 +339,7 @@ export function createRedisEngine(options: RedisEngineOptions = {}): RedisEngine
     lastBusMessageAt = now()
     try {
       if (channel === nodeChannel) {
-        if (probe !== undefined && message === `probe:${probe.token}`) {
-          clearTimeout(probe.timer)
-          probe = undefined
-        }
+        onNodeMessage(message)
         return
       }
       if (channel === names.identity) {
@@ -358,6 +357,81 @@ export function createRedisEngine(options: RedisEngineOptions = {}): RedisEngine
     } catch (error) {
       report(error, 'bus message', topicOfChannel(channel))
     }
+  }
+
+  // ---------------------------------------------------------------------------
+  // Messages for this node: its bus probe, and SSE command POSTs routed between nodes
+  // ---------------------------------------------------------------------------
+
+  const forwarded = new Map<
+    string,
+    { resolve: (answer: SseCommandAnswer) => void; timer: ReturnType<typeof setTimeout> }
+  >()
+
+  const onNodeMessage = (message: string) => {
+    if (message.startsWith('probe:')) {
+      if (probe !== undefined && message === `probe:${probe.token}`) {
+        clearTimeout(probe.timer)
+        probe = undefined
+      }
+      return
+    }
+    const payload = JSON.parse(message.slice(1)) as
+      | { from: string; id: string; request: SseCommandRequest }
+      | { id: string; answer: SseCommandAnswer }
+    if (message[0] === 'r' && 'answer' in payload) {
+      const waiting = forwarded.get(payload.id)
+      if (waiting === undefined) return
+      forwarded.delete(payload.id)
+      clearTimeout(waiting.timer)
+      waiting.resolve(payload.answer)
+      return
+    }
+    if (message[0] === 'c' && 'request' in payload) {
+      let answer: SseCommandAnswer = { status: 404, body: null }
+      for (const listener of listeners) {
+        answer = listener.sseCommands(payload.request)
+        break
+      }
+      command(
+        ['PUBLISH', names.node(payload.from), `r${JSON.stringify({ id: payload.id, answer })}`],
+        'answering a forwarded SSE command',
+      ).catch((error) => report(error, 'sse command answer'))
+    }
+  }
+
+  const forwardSseCommands = async (
+    node: string,
+    request: SseCommandRequest,
+  ): Promise<SseCommandAnswer | null> => {
+    const id = randomBytes(9).toString('base64url')
+    const answer = new Promise<SseCommandAnswer>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        forwarded.delete(id)
+        reject(unavailable('the node holding this SSE stream did not answer in time'))
+      }, commandTimeoutMs)
+      timer.unref?.()
+      forwarded.set(id, { resolve, timer })
+    })
+    answer.catch(() => {})
+    let receivers: unknown
+    try {
+      // Listening before sending: the answer may come back before PUBLISH's own reply.
+      receivers = await command(
+        ['PUBLISH', names.node(node), `c${JSON.stringify({ from: nodeId, id, request })}`],
+        'forwarding an SSE command failed',
+      )
+    } catch (error) {
+      clearTimeout(forwarded.get(id)?.timer)
+      forwarded.delete(id)
+      throw error
+    }
+    if (Number(receivers) === 0) {
+      clearTimeout(forwarded.get(id)?.timer)
+      forwarded.delete(id)
+      return null
+    }
+    return answer
   }
 
   const fillAll = () => {
@@ -636,6 +710,7 @@ export function createRedisEngine(options: RedisEngineOptions = {}): RedisEngine
       )
     },
     status: (): EngineStatus => (runId !== undefined && !closed ? 'up' : 'down'),
+    forwardSseCommands,
     async close() {
       if (closed) return
       clearInterval(probeTimer)

@@ -12,6 +12,8 @@ export type {
   LostEvents,
   PresenceChange,
   ReadResult,
+  SseCommandAnswer,
+  SseCommandRequest,
 } from './engine/types'
 export type { AllowedOrigins } from './http/cors'
 export type { Action, Authenticate, Authorize, AuthRequest, Identity } from './identity'

@@ -7,6 +7,7 @@ import type {
   EventInput,
   LostEvents,
   PresenceChange,
+  SseCommandRequest,
 } from '../src/engine/types'
 
 /**
@@ -47,12 +48,17 @@ export function collect(engine: Engine) {
     presence: [] as PresenceChange[],
     identity: [] as Array<[string, unknown]>,
     lost: [] as Array<[string, LostEvents]>,
+    sseCommands: [] as SseCommandRequest[],
   }
   const listener: EngineListener = {
     event: (event) => seen.events.push(event),
     presence: (change) => seen.presence.push(change),
     identity: (id, message) => seen.identity.push([id, message]),
     lost: (topic, lost) => seen.lost.push([topic, lost]),
+    sseCommands: (request) => {
+      seen.sseCommands.push(request)
+      return { status: 202, body: { accepted: 1, on: request.connectionId } }
+    },
   }
   engine.subscribe(listener)
   return seen
@@ -280,6 +286,20 @@ export function describeEngineContract(name: string, harness: EngineHarness): vo
           [3, '3'],
         ])
       })
+
+    if (harness.distributed) {
+      it('hands an SSE command POST to the node named, and answers null for a node that is not running', async () => {
+        const [a, b] = (await harness.nodes(2)) as [Engine, Engine]
+        const onA = collect(a)
+        const request = { connectionId: `${a.nodeId}.c1`, key: 'k', body: '{"type":"ping"}' }
+        expect(await b.forwardSseCommands?.(a.nodeId as string, request)).toEqual({
+          status: 202,
+          body: { accepted: 1, on: request.connectionId },
+        })
+        expect(onA.sseCommands).toEqual([request])
+        expect(await b.forwardSseCommands?.('gone', request)).toBeNull()
+      })
+    }
 
     it('reports up while it can serve', async () => {
       const [engine] = (await harness.nodes(1)) as [Engine]

@@ -57,7 +57,7 @@ export interface ConnectionInit {
  * error frame and never closes the connection; unexpected failures are reported as INTERNAL.
  */
 export class Connection implements SubscriptionOwner, Scheduled {
-  readonly id = randomUUID()
+  readonly id: string
   readonly runtime: Runtime
   readonly sink: Sink
   readonly writer: FrameWriter
@@ -88,6 +88,10 @@ export class Connection implements SubscriptionOwner, Scheduled {
   #markClosed: (() => void) | undefined
 
   constructor(init: ConnectionInit) {
+    const { nodeId } = init.runtime.engine
+    // With many nodes, the id names this node: an SSE command POST that reaches another node is
+    // routed here by it (PROTOCOL.md § SSE command channel).
+    this.id = nodeId === undefined ? randomUUID() : `${nodeId}.${randomUUID()}`
     this.runtime = init.runtime
     this.sink = init.sink
     this.writer = init.writer

@@ -3,6 +3,7 @@ import { createLogger } from '../observability/logger'
 import { createMetrics } from '../observability/metrics'
 import { type ErrorContext, resolveOptions, type SluiceServerOptions } from '../options'
 import type { SluiceServer } from '../server-types'
+import { runSseCommands } from '../transports/sse-commands'
 import { Hub } from './hub'
 import { dispatchPresenceChange } from './presence'
 import { Publisher } from './publish'
@@ -122,6 +123,7 @@ export function createRuntime(options: SluiceServerOptions, getServer: () => Slu
         report(error, { operation: 'dispatch', topic })
       }
     },
+    sseCommands: (request) => runSseCommands(runtime, request),
     identity(identityId, message) {
       for (const connection of registry.ofIdentity(identityId)) {
         if (message.type === 'frame') connection.sendFrame(message.frame)

@@ -34,6 +34,7 @@ function createLaggingEngine(lags: () => number): Engine {
     presence: () => {},
     identity: () => {},
     lost: () => {},
+    sseCommands: () => ({ status: 404, body: null }),
   })
   return {
     append: (topic, event, dedup) => inner.append(topic, event, dedup),

@@ -23,6 +23,7 @@ describe('createMemoryEngine', () => {
     const stop = engine.subscribe({
       event: (e) => seen.push(e.seq),
       presence: vi.fn(),
+      sseCommands: vi.fn(),
       identity: vi.fn(),
       lost: vi.fn(),
     })

@@ -84,6 +84,23 @@ export interface EngineListener {
   presence(change: PresenceChange): void
   identity(identityId: string, message: IdentityMessage): void
   lost(topic: string, lost: LostEvents): void
+  /** Another node forwards an SSE command POST for a stream of this node (see {@link Engine.forwardSseCommands}). */
+  sseCommands(request: SseCommandRequest): SseCommandAnswer
+}
+
+/** An SSE command POST that reached a node other than the one holding the stream. */
+export interface SseCommandRequest {
+  connectionId: string
+  /** The `sluice-key` header, checked by the stream's node. */
+  key: string | undefined
+  /** The POST body, read within `limits.maxFrameBytes` by the node that received it. */
+  body: string
+}
+
+/** The stream's node's HTTP answer to a forwarded SSE command POST. */
+export interface SseCommandAnswer {
+  status: number
+  body: unknown
 }
 
 /** Whether the engine can serve: `down` while its store is unreachable (a multi-node engine's Redis). */
@@ -132,6 +149,16 @@ export interface Engine {
   hold(topic: string): (() => void) | Promise<() => void>
   /** `down` while the engine cannot serve; /healthz answers 503 then. */
   status(): EngineStatus
+  /**
+   * A networked engine's name for this node. Connection ids start with it (`<nodeId>.`), so any
+   * node can tell which one holds an SSE stream.
+   */
+  readonly nodeId?: string
+  /**
+   * Hands an SSE command POST to the node holding the stream and resolves with that node's
+   * answer; null when no such node is running. Only engines with a `nodeId` have it.
+   */
+  forwardSseCommands?(node: string, request: SseCommandRequest): Promise<SseCommandAnswer | null>
   /** Adds or replaces a presence member; notifies every node with join or update. */
   setPresence(topic: string, member: PresenceMember): void | Promise<void>
   /** Removes a presence member; notifies every node with leave if it was there. */

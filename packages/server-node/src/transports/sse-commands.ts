@@ -1,9 +1,12 @@
 import { timingSafeEqual } from 'node:crypto'
 import type { IncomingMessage, ServerResponse } from 'node:http'
-import { decodeClientMessage } from '@sluice/protocol'
+import { decodeClientMessage, type ErrorFrame, httpStatusFor, type WireErrorCode } from '@sluice/protocol'
+import { errorFrameFor } from '../core/errors'
 import type { Runtime } from '../core/runtime'
 import { SseWriter } from '../core/sink'
-import { readBody, sendHttpError, sendJson, sendThrown } from '../http/respond'
+import type { SseCommandAnswer, SseCommandRequest } from '../engine/types'
+import { readBody, sendJson, sendThrown } from '../http/respond'
+import { ServerError } from '../server-error'
 
 /** Constant-time string comparison (different lengths compare unequal without a timing hint on content). */
 export function safeEqual(a: string, b: string): boolean {
@@ -12,50 +15,41 @@ export function safeEqual(a: string, b: string): boolean {
   return left.length === right.length && timingSafeEqual(left, right)
 }
 
+function refusal(code: WireErrorCode, message: string): SseCommandAnswer {
+  const body: ErrorFrame = { type: 'error', code, message }
+  return { status: httpStatusFor(code), body }
+}
+
+function thrown(error: unknown): SseCommandAnswer {
+  const body = errorFrameFor(error)
+  return { status: httpStatusFor(body.code), body }
+}
+
 /**
- * The SSE command channel (`POST <basePath>/sse/commands`): frames for an open SSE stream,
- * named by `sluice-connection` and proven by `sluice-key`. Answers 202 `{accepted: n}`; the
- * replies to the commands travel on the stream.
+ * Applies an SSE command POST to a stream of this node: the key check, the decode, and the
+ * frames handed to the connection. Runs for POSTs that reached this node and for those another
+ * node forwarded here, so both answer alike.
  */
-export async function handleSseCommands(
-  runtime: Runtime,
-  req: IncomingMessage,
-  res: ServerResponse,
-): Promise<void> {
-  const connectionId = req.headers['sluice-connection']
-  const key = req.headers['sluice-key']
-  const connection = typeof connectionId === 'string' ? runtime.registry.get(connectionId) : undefined
+export function runSseCommands(runtime: Runtime, request: SseCommandRequest): SseCommandAnswer {
+  const connection = runtime.registry.get(request.connectionId)
   if (connection?.transport !== 'sse' || connection.state !== 'open') {
-    req.resume()
-    sendHttpError(res, 'NOT_FOUND', 'no open SSE stream has this sluice-connection id')
-    return
+    return refusal('NOT_FOUND', 'no open SSE stream has this sluice-connection id')
   }
+  const { key } = request
   if (
     typeof key !== 'string' ||
     connection.commandKey === undefined ||
     !safeEqual(key, connection.commandKey)
   ) {
-    req.resume()
-    sendHttpError(res, 'FORBIDDEN', 'the sluice-key header does not match the stream')
-    return
+    return refusal('FORBIDDEN', 'the sluice-key header does not match the stream')
   }
   const { limits } = runtime.options
-  let body: string
-  try {
-    body = await readBody(req, limits.maxFrameBytes)
-  } catch (error) {
-    sendThrown(res, error)
-    return
-  }
-  const decoded = decodeClientMessage(body, {
+  const decoded = decodeClientMessage(request.body, {
     maxFrameBytes: limits.maxFrameBytes,
     maxBatch: limits.maxBatch,
     maxTopicLength: limits.maxTopicLength,
   })
-  if (!decoded.ok) {
-    sendThrown(res, decoded.error)
-    return
-  }
+  if (!decoded.ok) return thrown(decoded.error)
   connection.touch()
   if (
     connection.writer instanceof SseWriter &&
@@ -64,5 +58,76 @@ export async function handleSseCommands(
     connection.writer.markCommandSubscriptions()
   }
   connection.handleFrames(decoded.value)
-  sendJson(res, 202, { accepted: decoded.value.length })
+  return { status: 202, body: { accepted: decoded.value.length } }
+}
+
+/** The node named in a connection id (`<node>.<random>`), when it is not this one. */
+function otherNode(runtime: Runtime, connectionId: string): string | undefined {
+  const { nodeId } = runtime.engine
+  if (nodeId === undefined || runtime.engine.forwardSseCommands === undefined) return undefined
+  const dot = connectionId.indexOf('.')
+  if (dot <= 0) return undefined
+  const node = connectionId.slice(0, dot)
+  return node === nodeId ? undefined : node
+}
+
+/**
+ * The SSE command channel (`POST <basePath>/sse/commands`): frames for an open SSE stream,
+ * named by `sluice-connection` and proven by `sluice-key`. Answers 202 `{accepted: n}`; the
+ * replies to the commands travel on the stream. A POST for a stream of another node (many nodes
+ * behind a load balancer) is forwarded to it through the engine, and answered as it answers.
+ */
+export async function handleSseCommands(
+  runtime: Runtime,
+  req: IncomingMessage,
+  res: ServerResponse,
+): Promise<void> {
+  const header = req.headers['sluice-connection']
+  const connectionId = typeof header === 'string' ? header : ''
+  const key = req.headers['sluice-key']
+  const request = { connectionId, key: typeof key === 'string' ? key : undefined, body: '' }
+  const node = otherNode(runtime, connectionId)
+  if (node === undefined && runtime.registry.get(connectionId) === undefined) {
+    // Refused before reading a body that would only be thrown away.
+    req.resume()
+    const answer = runSseCommands(runtime, request)
+    sendJson(res, answer.status, answer.body)
+    return
+  }
+  try {
+    request.body = await readBody(req, runtime.options.limits.maxFrameBytes)
+  } catch (error) {
+    sendThrown(res, error)
+    return
+  }
+  if (node === undefined) {
+    const answer = runSseCommands(runtime, request)
+    sendJson(res, answer.status, answer.body)
+    return
+  }
+  let answer: SseCommandAnswer | null
+  try {
+    answer = await (
+      runtime.engine.forwardSseCommands as NonNullable<typeof runtime.engine.forwardSseCommands>
+    )(node, request)
+  } catch (error) {
+    sendThrown(
+      res,
+      error instanceof ServerError
+        ? error
+        : new ServerError('UNAVAILABLE', 'the node holding this SSE stream cannot be reached', {
+            retryAfterMs: 1000,
+            cause: error,
+          }),
+    )
+    return
+  }
+  if (answer === null) answer = refusal('NOT_FOUND', 'no open SSE stream has this sluice-connection id')
+  const retryAfterMs = (answer.body as { retryAfterMs?: unknown } | null)?.retryAfterMs
+  sendJson(
+    res,
+    answer.status,
+    answer.body,
+    typeof retryAfterMs === 'number' ? { 'retry-after': String(Math.ceil(retryAfterMs / 1000)) } : {},
+  )
 }
