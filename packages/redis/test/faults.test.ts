@@ -3,12 +3,14 @@ import { afterEach, describe, expect, it, vi } from 'vitest'
 import { appended, collect } from '../../server-node/test/engine-contract'
 import { createRedisEngine, type RedisEngine, type RedisEngineOptions } from '../src/index'
 import { type RedisServer, type RedisServerOptions, startRedisServer } from './redis-server'
+import { startTcpProxy, type TcpProxy } from './tcp-proxy'
 
 /**
  * Real faults against a real redis-server, each ending in "never a silent gap": every event
  * reaches a watching node once and in order, or the node reports the loss with a reason.
  */
 let redis: RedisServer | undefined
+let proxy: TcpProxy | undefined
 const engines: RedisEngine[] = []
 
 async function setup(serverOptions: RedisServerOptions = {}) {
@@ -37,6 +39,8 @@ async function appendRange(engine: Engine, topic: string, from: number, to: numb
 
 afterEach(async () => {
   await Promise.all(engines.splice(0).map((engine) => engine.close()))
+  await proxy?.close()
+  proxy = undefined
   await redis?.stop()
   redis = undefined
 })
@@ -188,6 +192,29 @@ describe('a cut or stalled bus', () => {
     await appendRange(a, 't', 1, 1)
     await vi.waitFor(() => expect(onB.events.map((e) => e.seq)).toEqual([1]))
     expect(onB.lost).toEqual([])
+  })
+
+  it('replaces a subscriber connection that went silent: the probe notices, the log fills the gap', async () => {
+    const server = await setup()
+    proxy = await startTcpProxy(server.port)
+    const a = await node(server)
+    // b reaches Redis through the proxy: connection 0 runs commands, connection 1 is its bus.
+    const b = await node({ ...server, url: `redis://127.0.0.1:${proxy.port}` } as RedisServer, {
+      probeIntervalMs: 100,
+      probeTimeoutMs: 100,
+    })
+    const onB = collect(b)
+    await b.watch('t')
+    await appendRange(a, 't', 1, 3)
+    await vi.waitFor(() => expect(onB.events).toHaveLength(3))
+    expect(proxy.accepted).toBe(2)
+    proxy.silence(1)
+    await appendRange(a, 't', 4, 12)
+    await vi.waitFor(() => expect(onB.events).toHaveLength(12), { timeout: 3_000 })
+    expect(onB.events.map((e) => e.seq)).toEqual(Array.from({ length: 12 }, (_, i) => i + 1))
+    expect(onB.lost).toEqual([])
+    // A third connection replaced the silent one.
+    expect(proxy.accepted).toBe(3)
   })
 
   it('keeps delivery through CLIENT PAUSE: nothing is lost, delivery resumes after it', async () => {
