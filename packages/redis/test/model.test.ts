@@ -73,7 +73,7 @@ it('two Redis nodes answer like the memory engine, and every node sees the model
         const dedup = (id: number) => ({ key: `p\u0000${id}`, windowMs: 60_000, windowSize: 1000 })
 
         for (const step of commands) {
-          const topic = TOPICS[step.topic] as string
+          const topic = TOPICS[step.type === 'cut' ? 0 : step.topic] as string
           const node = nodes[step.node] as RedisEngine
           if (step.type === 'append') {
             const input = { kind: 'created', key: `${step.id ?? 'x'}`, ts: Date.now() }
