@@ -97,8 +97,7 @@ export class Hub {
     const shared = new SharedFrame(frame)
     let sent = 0
     for (const subscription of set) {
-      if (subscription.presence && subscription.state === 'live' && subscription.owner.sendShared(shared))
-        sent++
+      if (subscription.offerPresence(shared)) sent++
     }
     return sent
   }

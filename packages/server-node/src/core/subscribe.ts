@@ -185,13 +185,13 @@ async function goLive(
   seq: number,
 ): Promise<void> {
   if (subscription.wantsPresence) {
+    // Changes that arrive while the list is read queue behind the sync (a networked engine's
+    // list and its change stream are not read at one instant).
+    subscription.presence = 'syncing'
     const pending = connection.runtime.engine.presence(subscription.topic)
-    // A synchronous engine answers in the same tick, so no change can slip between the list and
-    // the moment this subscription starts receiving changes.
     const members: PresenceMember[] = pending instanceof Promise ? await pending : pending
     if (subscription.state === 'closed') return
-    connection.sendFrame({ type: 'presence', topic: subscription.topic, action: 'sync', members })
-    subscription.presence = true
+    subscription.presenceSynced({ type: 'presence', topic: subscription.topic, action: 'sync', members })
   }
   subscription.goLive(epoch, seq)
 }

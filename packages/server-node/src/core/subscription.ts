@@ -1,4 +1,4 @@
-import type { EventFrame, FilterPredicate, ServerFrame } from '@sluice/protocol'
+import type { EventFrame, FilterPredicate, PresenceFrame, ServerFrame } from '@sluice/protocol'
 import type { LostEvents } from '../engine/types'
 import { SharedFrame } from './shared-frame'
 
@@ -21,8 +21,13 @@ export interface SubscriptionOwner {
  */
 export class Subscription {
   state: 'starting' | 'live' | 'closed' = 'starting'
-  /** Receives presence frames of the topic (set once the presence sync was sent). */
-  presence = false
+  /**
+   * Presence frames of the topic: `off` (not asked for, or the sync not started), `syncing`
+   * while the member list is read (changes queue, since an engine's list and its change stream
+   * are not read at one instant), `on` once the sync was sent.
+   */
+  presence: 'off' | 'syncing' | 'on' = 'off'
+  #presencePending: SharedFrame<PresenceFrame>[] | undefined
   epoch = ''
   lastSeq = 0
   // Allocated only while events arrive during the start (most subscriptions never need it).
@@ -79,6 +84,30 @@ export class Subscription {
     this.lastSeq = seq
   }
 
+  /** Called by the hub for each presence change of the topic. @returns whether it was sent */
+  offerPresence(change: SharedFrame<PresenceFrame>): boolean {
+    if (this.presence === 'on' && this.state === 'live') return this.owner.sendShared(change)
+    if (this.presence === 'syncing' && this.state !== 'closed') {
+      this.#presencePending ??= []
+      this.#presencePending.push(change)
+    }
+    return false
+  }
+
+  /**
+   * Sends the presence sync, then the changes that arrived while its list was read. A change
+   * the list already reflects is sent again, which a client applies idempotently (a join of a
+   * known member replaces it; a leave of an unknown one does nothing); one it does not reflect
+   * would otherwise be lost.
+   */
+  presenceSynced(sync: PresenceFrame): void {
+    this.owner.sendFrame(sync)
+    this.presence = 'on'
+    const pending = this.#presencePending
+    this.#presencePending = undefined
+    for (const change of pending ?? []) this.owner.sendShared(change)
+  }
+
   /** Replays events read from the engine, in order. */
   replay(events: readonly EventFrame[]): void {
     this.owner.burst(() => {
@@ -118,6 +147,7 @@ export class Subscription {
   close(): void {
     this.state = 'closed'
     this.#pending = undefined
+    this.#presencePending = undefined
     this.#lost = undefined
   }
 }
