@@ -95,6 +95,9 @@ export interface RedisEngine extends Engine {
   clientIds(): Promise<{ commands: number; subscriber: number }>
 }
 
+/** Error replies of a Redis that cannot serve for now, rather than of a command it refuses. */
+const TRANSIENT_REPLY = /^(LOADING|BUSY|READONLY|MASTERDOWN|OOM|TRYAGAIN|CLUSTERDOWN|NOREPLICAS)\b/
+
 const defaultReconnectDelay = (attempt: number) => Math.min(50 * 2 ** attempt, 2_000)
 
 /** A short random log name: 12 base64url characters, within the protocol's EPOCH_PATTERN. */
@@ -172,9 +175,13 @@ export function createRedisEngine(options: RedisEngineOptions = {}): RedisEngine
       ...(cause === undefined ? {} : { cause }),
     })
 
-  // A reply error is Redis refusing the command (a bug, or OOM): not a connection problem.
+  // A reply error is Redis refusing the command: a bug (passed on, INTERNAL for the client), or
+  // a state Redis leaves by itself (loading after a restart, a replica after a failover, out of
+  // memory, a busy script), which is UNAVAILABLE like a lost connection.
   const failure = (error: unknown, what: string, topic?: string) =>
-    error instanceof ErrorReply ? error : unavailable(what, topic, error)
+    error instanceof ErrorReply && !TRANSIENT_REPLY.test(error.message)
+      ? error
+      : unavailable(what, topic, error)
 
   const connected = (what: string, topic?: string): RedisPort => {
     if (port === undefined || runId === undefined || closed) throw unavailable(what, topic)
@@ -615,12 +622,14 @@ export function createRedisEngine(options: RedisEngineOptions = {}): RedisEngine
   })
   readyPromise.catch(() => {})
 
-  const onCommandsReady = (redis: RedisPort, first: boolean) => {
+  let started = false
+  const onCommandsReady = (redis: RedisPort) => {
     learnServer(redis).then(
       (id) => {
         if (closed) return
         runId = id
-        if (first) {
+        if (!started) {
+          started = true
           markReady()
           lease.start()
           return
@@ -632,6 +641,13 @@ export function createRedisEngine(options: RedisEngineOptions = {}): RedisEngine
       },
       (error) => {
         report(error, 'connect')
+        // A Redis still loading its data answers LOADING on a connection that is ready: ask
+        // again, or the engine would stay down with nothing to wake it.
+        if (closed) return
+        const retry = setTimeout(() => {
+          if (runId === undefined && !closed) onCommandsReady(redis)
+        }, retryAfterMs)
+        retry.unref?.()
       },
     )
   }
@@ -646,8 +662,8 @@ export function createRedisEngine(options: RedisEngineOptions = {}): RedisEngine
     },
     {
       message: onMessage,
-      commandsReady: (first) => {
-        if (port !== undefined) onCommandsReady(port, first)
+      commandsReady: () => {
+        if (port !== undefined) onCommandsReady(port)
       },
       commandsLost: () => {
         runId = undefined
@@ -666,7 +682,7 @@ export function createRedisEngine(options: RedisEngineOptions = {}): RedisEngine
       port = created
       await created.subscribe(nodeChannel)
       await created.subscribe(names.identity)
-      onCommandsReady(created, true)
+      onCommandsReady(created)
     },
     (error) => {
       report(error, 'connect')

@@ -88,13 +88,16 @@ export async function createRedisPort(
   const newSubscriber = () => commands.duplicate({ name: `${options.name}:bus` }) as RedisClientType
   let subscriber = newSubscriber()
   let closed = false
+  // A replacement (resubscribe) is ready only once its channels are subscribed again; its own
+  // later reconnects resubscribe by themselves (node-redis does, before 'ready').
   const connectSubscriber = async (client: RedisClientType, resubscribe: boolean) => {
     watch(client, (first) => {
-      if (client === subscriber) events.subscriberReady(first && !resubscribe)
+      if (client === subscriber && !(first && resubscribe)) events.subscriberReady(first)
     })
     await client.connect()
-    if (resubscribe && channels.size > 0) await client.subscribe([...channels], listener)
-    if (resubscribe && client === subscriber) events.subscriberReady(false)
+    if (!resubscribe) return
+    if (channels.size > 0) await client.subscribe([...channels], listener)
+    if (client === subscriber) events.subscriberReady(false)
   }
 
   watch(

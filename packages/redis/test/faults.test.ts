@@ -107,6 +107,30 @@ describe('Redis restarted without persistence', () => {
   })
 })
 
+describe('a Redis that answers but cannot serve', () => {
+  it('answers UNAVAILABLE to a BUSY reply (a long script runs) and serves again after it', async () => {
+    const server = await setup()
+    const a = await node(server, { retryAfterMs: 500 })
+    await server.command('CONFIG', 'SET', 'busy-reply-threshold', '50')
+    // A script that spins until killed: every other client is answered BUSY meanwhile.
+    const spinning = server
+      .command('EVAL', 'local i = 0 while true do i = i + 1 end', '0')
+      .catch((error: Error) => error)
+    await vi.waitFor(async () => {
+      await expect(a.append('t', input(1))).rejects.toMatchObject({
+        code: 'UNAVAILABLE',
+        retryAfterMs: 500,
+        message: 'the engine cannot reach Redis; publish to t was not applied',
+      })
+    })
+    await vi.waitFor(async () => expect(await server.command('SCRIPT', 'KILL')).toBe('OK'))
+    expect(String(await spinning)).toMatch(/killed/i)
+    // Appends tried before the script started may have landed; none refused did.
+    const { seq } = await a.head('t')
+    expect(appended(await a.append('t', input(2))).seq).toBe(seq + 1)
+  })
+})
+
 describe('Redis restarted with AOF appendfsync always', () => {
   it('keeps epochs and positions across the restart: resume replays, no resync', async () => {
     const server = await setup({ args: ['--appendonly', 'yes', '--appendfsync', 'always'] })
