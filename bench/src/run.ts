@@ -3,8 +3,8 @@
  * docs/BENCHMARKS.md. Servers run pinned to CPU 0 and load generators to CPU 1 (taskset);
  * targets alternate A B C A B C... so drift on this shared machine hits them alike.
  * `BENCH_QUICK=1` shrinks every scenario for a smoke run; `BENCH_ONLY=fanout,latency` runs a
- * subset. Either leaves docs/BENCHMARKS.md alone (`node src/report/render.ts <results.json>`
- * renders any results file).
+ * subset (`BENCH_ONLY=redis`: the Redis engine alone). Either leaves docs/BENCHMARKS.md alone
+ * (`node src/report/render.ts <results.json>` renders any results file).
  */
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { loadavg } from 'node:os'
@@ -13,14 +13,22 @@ import { buildStalePackages } from './lib/build-packages.ts'
 import { tasksetAvailable } from './lib/child.ts'
 import { CONFIG, ONLY, QUICK } from './lib/config.ts'
 import { machineInfo } from './lib/machine.ts'
+import { redisServerVersion, startBenchRedis } from './lib/redis-server.ts'
 import { TARGETS, type Target } from './lib/targets.ts'
 import { renderReport } from './report/markdown.ts'
 import type { BenchResults, RunsByTarget } from './report/results.ts'
 import { burstRun, mergeScenario, resumeRun } from './scenarios/client.ts'
 import { fanoutRun } from './scenarios/fanout.ts'
-import { interleave } from './scenarios/harness.ts'
+import { interleave, SERVER_CPU } from './scenarios/harness.ts'
 import { idleConnectionBudget, idleRun } from './scenarios/idle-memory.ts'
 import { latencyRun } from './scenarios/latency.ts'
+import {
+  clusterFanoutRun,
+  clusterLatencyRun,
+  DEPLOYMENTS,
+  PUBLISH_ENGINES,
+  publishRateRun,
+} from './scenarios/redis.ts'
 
 const startedAt = performance.now()
 const log = (line: string) =>
@@ -39,10 +47,11 @@ if (!tasksetAvailable)
 if (QUICK)
   results.notes.push('BENCH_QUICK=1: reduced sizes, one run per target; figures are a smoke test only.')
 
-const unbuilt = buildStalePackages(log)
+const unbuilt = buildStalePackages(log, wants('redis') ? ['redis'] : [])
 const sluiceReady = !unbuilt.some(
   (name) => name === 'protocol' || name === 'client' || name === 'server-node',
 )
+const redisReady = sluiceReady && !unbuilt.includes('redis')
 if (unbuilt.length > 0)
   results.notes.push(`Could not build @sluice/${unbuilt.join(', @sluice/')}: their targets were skipped.`)
 
@@ -104,6 +113,55 @@ if (wants('client') && sluiceReady) {
       const burst = await burstRun(transport)
       log(`  run ${run + 1}/${CONFIG.runs} ${transport}: ${JSON.stringify(burst)}`)
       results.burst.push(burst)
+    }
+  }
+}
+
+if (wants('redis') && redisReady) {
+  const server = redisServerVersion()
+  if (server === null) {
+    results.notes.push(
+      'Redis engine: no `redis-server` to run (set `BENCH_REDIS_SERVER` to its path); scenario 7 was skipped.',
+    )
+  } else {
+    const { publish } = CONFIG.redis
+    const { subscribers, perSecond } = CONFIG.latency
+    const latencyMs = CONFIG.redis.latencyDurationMs
+    const redis = await startBenchRedis(SERVER_CPU)
+    try {
+      log(`redis: publish throughput, ${publish.inFlight} in flight over ${publish.topics} topics`)
+      const publishRuns = await interleave(
+        PUBLISH_ENGINES,
+        CONFIG.runs,
+        (engine, run) => publishRateRun(engine.id, redis, run),
+        log,
+      )
+      log(
+        `redis: fan-out over two nodes, ${CONFIG.fanout.subscribers} subscribers × ${CONFIG.fanout.events} events`,
+      )
+      const fanoutRuns = await interleave(
+        DEPLOYMENTS,
+        CONFIG.runs,
+        (deployment, run) => clusterFanoutRun(deployment.id, redis, run),
+        log,
+      )
+      log(
+        `redis: cross-node latency, ${subscribers} subscribers × ${perSecond} events/s for ${latencyMs / 1000} s`,
+      )
+      const latencyRuns = await interleave(
+        DEPLOYMENTS,
+        CONFIG.runs,
+        (deployment, run) => clusterLatencyRun(deployment.id, redis, run),
+        log,
+      )
+      results.redis = {
+        server,
+        publish: { ...publish, runs: toRecord(publishRuns) },
+        fanout: { ...CONFIG.fanout, runs: toRecord(fanoutRuns) },
+        latency: { subscribers, perSecond, durationMs: latencyMs, runs: toRecord(latencyRuns) },
+      }
+    } finally {
+      await redis.stop()
     }
   }
 }

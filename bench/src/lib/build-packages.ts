@@ -19,11 +19,12 @@ function newestMtime(dir: string): number {
 /**
  * Builds the packages whose `dist/` is missing or older than their sources, so a bench run
  * never measures stale code; up-to-date builds are kept to stay inside the time budget.
+ * @param optional packages only some scenarios load (`redis`): built only when those run
  * @returns the packages that could not be built (their targets are then skipped)
  */
-export function buildStalePackages(log: (line: string) => void): string[] {
+export function buildStalePackages(log: (line: string) => void, optional: readonly string[] = []): string[] {
   const failed: string[] = []
-  for (const name of PACKAGES) {
+  for (const name of [...PACKAGES, ...optional]) {
     const dir = join(ROOT, 'packages', name)
     if (!existsSync(join(dir, 'src'))) {
       failed.push(name)

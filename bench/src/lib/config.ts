@@ -27,6 +27,16 @@ export const CONFIG = {
     durationMs: QUICK ? 2_000 : 10_000,
     issuePerSecond: 1_000,
   },
+  /**
+   * The Redis engine (scenario 7). Publish throughput: `inFlight` publishes awaiting the engine
+   * at all times, round-robin over `topics` topics, for `durationMs`. Fan-out reuses `fanout`'s
+   * sizes and latency `latency`'s subscribers and rate; latency runs are shorter than scenario
+   * 2's (and 3 rounds, not 5) to keep the whole bench within its time budget.
+   */
+  redis: {
+    publish: { durationMs: QUICK ? 1_000 : 3_000, inFlight: 256, topics: 8 },
+    latencyDurationMs: QUICK ? 2_000 : 5_000,
+  },
   idle: { connections: QUICK ? 500 : 5_000 },
   resume: { missed: QUICK ? 200 : 1_000 },
   merge: { sizes: QUICK ? [1_000, 10_000] : [1_000, 10_000, 100_000], updates: QUICK ? 2_000 : 20_000 },

@@ -11,7 +11,7 @@ import {
   pairedRatios,
   table,
 } from './format.ts'
-import { evaluateGoals } from './goals.ts'
+import { evaluateGoals, evaluateRedisGoals } from './goals.ts'
 import type { BenchResults, RunsByTarget } from './results.ts'
 
 const labelOf = (id: string) => (id in TARGETS ? TARGETS[id as keyof typeof TARGETS].label : id)
@@ -353,6 +353,183 @@ function bundleSection(results: BenchResults): string {
   ].join('\n')
 }
 
+const REDIS_LABELS = {
+  publish: { memory: 'memory engine (reference)', redis: 'Redis engine' },
+  cluster: { memory: 'one node, memory engine (reference)', redis: 'two nodes on one Redis' },
+} as const
+
+/** A share of one CPU as a percent spread; `n/a` when not measured (no Redis, no /proc). */
+const percentSpread = (shares: readonly (number | null)[]) =>
+  formatSpread(
+    shares.map((share) => (share ?? Number.NaN) * 100),
+    0,
+    ' %',
+  )
+
+function redisSection(results: BenchResults): string {
+  const redis = results.redis
+  if (!redis) return ''
+  const { publish, fanout, latency } = redis
+  const engines = <T>(runs: RunsByTarget<T>, labels: Record<'memory' | 'redis', string>) =>
+    (['memory', 'redis'] as const)
+      .filter((id) => runs[id]?.length)
+      .map((id) => [labels[id], runs[id]!] as const)
+  const fanoutRatios =
+    fanout.runs.redis && fanout.runs.memory
+      ? formatSpread(
+          pairedRatios(
+            fanout.runs.redis.map((run) => run.deliveriesPerSecond),
+            fanout.runs.memory.map((run) => run.deliveriesPerSecond),
+          ),
+          3,
+          '×',
+        )
+      : 'n/a'
+  const cpuRatios =
+    fanout.runs.redis && fanout.runs.memory
+      ? formatSpread(
+          pairedRatios(
+            fanout.runs.redis.map((run) => run.serverCpuUsPerDelivery),
+            fanout.runs.memory.map((run) => run.serverCpuUsPerDelivery),
+          ),
+          2,
+          '×',
+        )
+      : 'n/a'
+  return [
+    '## 7. Redis engine',
+    '',
+    `\`@sluice/redis\` on the bench's own ${redis.server} (loopback, no persistence: \`--save ''`,
+    '--appendonly no`), every figure against the memory engine in the same rounds (the two',
+    'alternate). Where Redis runs: for publish throughput, which has no load generator, on CPU 1',
+    '(its own core, as on its own machine in production); for fan-out and latency, on CPU 0 with',
+    'both nodes, so the whole deployment has the core the single memory-engine node has alone and',
+    'the load generator keeps CPU 1. Node CPU excludes Redis, whose CPU is its own column (its',
+    'main thread, from /proc schedstat).',
+    '',
+    '### Targets',
+    '',
+    table(
+      ['target', 'result (median, min–max over rounds)', 'status', 'rounds meeting it'],
+      evaluateRedisGoals(results).map((row) => [row.goal, row.result, status(row.met), row.rounds]),
+    ),
+    '',
+    `No target is set for fan-out across nodes: two nodes on Redis deliver ${fanoutRatios} of one`,
+    `memory-engine node's deliveries/s, at ${cpuRatios} its node CPU per delivery (paired by round).`,
+    '',
+    '### Publish throughput through one node',
+    '',
+    `\`server.publish\` for ${formatNumber(publish.durationMs / 1000, 1)} s with ${formatNumber(publish.inFlight)} publishes awaiting the engine at`,
+    `all times, round-robin over ${formatNumber(publish.topics)} topics, ~200-byte events, no subscribers (the write`,
+    'path alone; for Redis one Lua script per publish appends, numbers and broadcasts the event).',
+    '',
+    table(
+      [
+        'engine',
+        'publishes/s',
+        'node CPU µs / publish',
+        'node CPU',
+        'node waiting for CPU',
+        'Redis CPU',
+        'Redis waiting for CPU',
+        'failed',
+      ],
+      engines(publish.runs, REDIS_LABELS.publish).map(([label, list]) => [
+        label,
+        formatSpread(list.map((run) => run.publishesPerSecond)),
+        formatSpread(
+          list.map((run) => run.serverCpuUsPerPublish),
+          2,
+        ),
+        percentSpread(list.map((run) => run.serverCpuShare)),
+        percentSpread(list.map((run) => run.serverWaitShare)),
+        percentSpread(list.map((run) => run.redisCpuShare)),
+        percentSpread(list.map((run) => run.redisWaitShare)),
+        formatNumber(list.reduce((sum, run) => sum + run.failed, 0)),
+      ]),
+    ),
+    '',
+    '### Fan-out across two nodes',
+    '',
+    `Scenario 1's burst (${formatNumber(fanout.subscribers)} subscribers, ${formatNumber(fanout.events)} events published back to back) with the`,
+    'subscribers split evenly over two nodes on one Redis and the events published into the first;',
+    'deliveries/s counts both nodes. The reference is one memory-engine node with every subscriber.',
+    'Node CPU is both nodes together (they share CPU 0 with Redis, so they wait for each other:',
+    'no waiting column for them).',
+    '',
+    table(
+      [
+        'deployment',
+        'deliveries/s',
+        'node CPU µs / delivery',
+        'node CPU',
+        'Redis CPU',
+        'load-gen CPU',
+        'load-gen waiting for CPU',
+        'delivered / expected',
+      ],
+      engines(fanout.runs, REDIS_LABELS.cluster).map(([label, list]) => [
+        label,
+        formatSpread(list.map((run) => run.deliveriesPerSecond)),
+        formatSpread(
+          list.map((run) => run.serverCpuUsPerDelivery),
+          2,
+        ),
+        percentSpread(list.map((run) => run.serverCpuShare)),
+        percentSpread(list.map((run) => run.redisCpuShare)),
+        percentSpread(list.map((run) => run.loadCpuShare)),
+        percentSpread(list.map((run) => run.loadWaitShare)),
+        `${formatNumber(list.reduce((sum, run) => sum + run.delivered, 0))} / ${formatNumber(
+          list.reduce((sum, run) => sum + run.expected, 0),
+        )}`,
+      ]),
+    ),
+    '',
+    '### Latency across nodes at a fixed load',
+    '',
+    `Scenario 2's fixed load (${formatNumber(latency.subscribers)} subscribers × ${formatNumber(latency.perSecond)} events/s, for ${formatNumber(latency.durationMs / 1000)} s here)`,
+    'with every subscriber on the second node and the events published on the first, so each',
+    'delivery crosses Redis; the reference is one memory-engine node doing both. Publish-to-receive',
+    'time from the due time in the payload, as in scenario 2.',
+    '',
+    table(
+      [
+        'deployment',
+        'p50 ms',
+        'p99 ms',
+        'max ms',
+        'lost',
+        'node CPU',
+        'Redis CPU',
+        'load-gen CPU',
+        'load-gen waiting for CPU',
+      ],
+      engines(latency.runs, REDIS_LABELS.cluster).map(([label, list]) => [
+        label,
+        formatSpread(
+          list.map((run) => run.p50Ms),
+          1,
+        ),
+        formatSpread(
+          list.map((run) => run.p99Ms),
+          1,
+        ),
+        formatSpread(
+          list.map((run) => run.maxMs),
+          1,
+        ),
+        `${formatNumber(list.reduce((sum, run) => sum + run.lost, 0))} of ${formatNumber(
+          list.reduce((sum, run) => sum + run.expected, 0),
+        )}`,
+        percentSpread(list.map((run) => run.serverCpuShare)),
+        percentSpread(list.map((run) => run.redisCpuShare)),
+        percentSpread(list.map((run) => run.loadCpuShare)),
+        percentSpread(list.map((run) => run.loadWaitShare)),
+      ]),
+    ),
+  ].join('\n')
+}
+
 /** Renders docs/BENCHMARKS.md from one run's results. */
 export function renderReport(results: BenchResults): string {
   const { machine } = results
@@ -404,6 +581,7 @@ export function renderReport(results: BenchResults): string {
       ['goal', 'result (median, min–max over rounds)', 'status', 'rounds meeting it'],
       goals.map((row) => [row.goal, row.result, status(row.met), row.rounds]),
     ),
+    results.redis ? "\nThe Redis engine's targets are judged in [section 7](#7-redis-engine)." : '',
     '',
     fanoutSection(results),
     '',
@@ -416,6 +594,8 @@ export function renderReport(results: BenchResults): string {
     clientSection(results),
     '',
     bundleSection(results),
+    '',
+    redisSection(results),
   ]
   if (results.notes.length > 0) sections.push('', '## Notes', '', ...results.notes.map((note) => `- ${note}`))
   return `${sections

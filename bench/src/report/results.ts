@@ -4,6 +4,7 @@ import type { ClientBurstRun, MergeRun, ResumeRun } from '../scenarios/client-ty
 import type { FanoutRun } from '../scenarios/fanout.ts'
 import type { IdleRun } from '../scenarios/idle-memory.ts'
 import type { LatencyRun } from '../scenarios/latency.ts'
+import type { ClusterFanoutRun, ClusterLatencyRun, PublishRateRun } from '../scenarios/redis.ts'
 
 /** Per target id, one entry per run, in run order (run i of every target is one A B C round). */
 export type RunsByTarget<T> = Record<string, T[]>
@@ -32,4 +33,17 @@ export interface BenchResults {
   merge?: MergeRun[]
   burst?: ClientBurstRun[]
   bundles?: BundleSize[]
+  /** Scenario 7; target ids are engines: `memory` (the reference) and `redis`. */
+  redis?: {
+    /** `redis-server --version`, shortened. */
+    server: string
+    publish: { durationMs: number; inFlight: number; topics: number; runs: RunsByTarget<PublishRateRun> }
+    fanout: { subscribers: number; events: number; runs: RunsByTarget<ClusterFanoutRun> }
+    latency: {
+      subscribers: number
+      perSecond: number
+      durationMs: number
+      runs: RunsByTarget<ClusterLatencyRun>
+    }
+  }
 }

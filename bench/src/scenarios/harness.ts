@@ -32,26 +32,54 @@ export interface PairOptions {
   openFiles?: number
 }
 
+/**
+ * Starts a server child (`target` is a server-main target name) pinned to the server CPU; it
+ * answers `ready` with its port. For runs that need no load generator; else see {@link withNodes}.
+ */
+export function startServer(target: string, options: TargetOptions = {}, openFiles?: number): Child {
+  return new Child(SERVER_MAIN, [target, JSON.stringify(options)], {
+    cpu: SERVER_CPU,
+    nodeArgs: ['--expose-gc', ...profileArgs],
+    ...(openFiles !== undefined && { openFiles }),
+  })
+}
+
 /** Starts a target server and a load generator, runs `body`, and always stops both. */
 export async function withPair<T>(
   target: Target,
   options: PairOptions,
   body: (pair: Pair) => Promise<T>,
 ): Promise<T> {
-  const server = new Child(SERVER_MAIN, [target.server, JSON.stringify(options.server ?? {})], {
-    cpu: SERVER_CPU,
-    nodeArgs: ['--expose-gc', ...profileArgs],
-    ...(options.openFiles !== undefined && { openFiles: options.openFiles }),
-  })
-  const load = new Child(LOAD_MAIN, [], {
-    cpu: LOAD_CPU,
-    ...(options.openFiles !== undefined && { openFiles: options.openFiles }),
-  })
+  return withNodes(target, [options.server ?? {}], options, ({ nodes: [node], load }) =>
+    body({ server: node!.server, port: node!.port, load }),
+  )
+}
+
+/** One server process of a deployment, and its port. */
+export interface ServerNode {
+  server: Child
+  port: number
+}
+
+/**
+ * Starts one server per entry of `servers` (several nodes of one deployment, all on the server
+ * CPU) and one load generator, runs `body`, and always stops them all.
+ */
+export async function withNodes<T>(
+  target: Target,
+  servers: readonly TargetOptions[],
+  options: Pick<PairOptions, 'openFiles'>,
+  body: (group: { nodes: ServerNode[]; load: Child }) => Promise<T>,
+): Promise<T> {
+  const { openFiles } = options
+  const children = servers.map((server) => startServer(target.server, server, openFiles))
+  const load = new Child(LOAD_MAIN, [], { cpu: LOAD_CPU, ...(openFiles !== undefined && { openFiles }) })
   try {
-    const [{ port }] = (await Promise.all([server.ready, load.ready])) as [{ port: number }, unknown]
-    return await body({ server, load, port })
+    const [infos] = await Promise.all([Promise.all(children.map((child) => child.ready)), load.ready])
+    const nodes = children.map((server, n) => ({ server, port: (infos[n] as { port: number }).port }))
+    return await body({ nodes, load })
   } finally {
-    await Promise.all([server.stop(), load.stop()])
+    await Promise.all([...children.map((child) => child.stop()), load.stop()])
   }
 }
 

@@ -6,6 +6,7 @@
 import { writeHeapSnapshot } from 'node:v8'
 import { openFileLimit } from '../lib/child.ts'
 import { sleep, wallClockMs, yieldToEventLoop } from '../lib/clock.ts'
+import { TOPIC } from '../lib/payload.ts'
 import { serveRpc, signalReady } from '../lib/rpc.ts'
 import { runQueueWaitNs } from '../lib/schedstat.ts'
 import type { TargetOptions, TargetServer } from './target-server.ts'
@@ -54,6 +55,14 @@ function collectGarbage(): void {
 
 serveRpc({
   subscriberCount: () => server.subscriberCount(),
+  /**
+   * Restarts the `cpu` measurement without publishing: for a node that only delivers while
+   * another node of the deployment publishes.
+   */
+  measure: () => {
+    startMeasuring()
+    return null
+  },
   openFiles: () => openFileLimit(),
   /**
    * Publishes `events` back to back. Between two events the loop yields one macrotask so the
@@ -84,7 +93,7 @@ serveRpc({
    * stalls its own publisher is charged for the wait (no coordinated omission).
    */
   rate: async ({ perSecond, durationMs }: { perSecond: number; durationMs: number }) => {
-    cpuStart = process.cpuUsage()
+    startMeasuring()
     const total = Math.round((perSecond * durationMs) / 1000)
     const startedAt = wallClockMs()
     let published = 0
@@ -101,7 +110,45 @@ serveRpc({
     return { startedAt, endedAt: wallClockMs(), published, maxBehind }
   },
   /**
-   * CPU time (µs) this process used since the last burst/rate command began, and how long (µs)
+   * Publishes for `durationMs` through the server API with `inFlight` publishes awaiting the
+   * engine at all times (each of `inFlight` loops starts its next publish when its last one
+   * resolves), round-robin over `topics` topics: one node's publish throughput, engine included.
+   * Publishes still in flight at the deadline are waited for and counted.
+   */
+  pipeline: async ({
+    durationMs,
+    inFlight,
+    topics,
+  }: {
+    durationMs: number
+    inFlight: number
+    topics: number
+  }) => {
+    const publishTo = server.publishTo?.bind(server)
+    if (!publishTo) throw new Error(`${target} cannot publish to topics of its choosing`)
+    const names = Array.from({ length: topics }, (_, n) => `${TOPIC}-${n}`)
+    let published = 0
+    let failed = 0
+    let firstError: string | null = null
+    startMeasuring()
+    const startedAt = performance.now()
+    const deadline = startedAt + durationMs
+    const loop = async (first: number) => {
+      for (let i = first; performance.now() < deadline; i += inFlight) {
+        try {
+          await publishTo(names[i % topics]!, i)
+          published++
+        } catch (error) {
+          failed++
+          firstError ??= error instanceof Error ? error.message : String(error)
+        }
+      }
+    }
+    await Promise.all(Array.from({ length: inFlight }, (_, n) => loop(n)))
+    return { published, failed, firstError, ms: performance.now() - startedAt }
+  },
+  /**
+   * CPU time (µs) this process used since the last burst/rate/pipeline command began, and how long (µs)
    * it waited for a CPU meanwhile (null where the kernel does not say).
    */
   cpu: () => {
