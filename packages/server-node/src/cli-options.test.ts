@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { CLI_USAGE, type CliOptions, CliUsageError, parseCliOptions } from './cli-options'
+import { CLI_USAGE, type CliOptions, CliUsageError, parseCliOptions, redactPassword } from './cli-options'
 
 const DEFAULTS: CliOptions = {
   help: false,
@@ -21,6 +21,9 @@ const DEFAULTS: CliOptions = {
   staticDir: undefined,
   logLevel: undefined,
   metrics: false,
+  redisUrl: undefined,
+  redisPrefix: 'sluice',
+  workers: 1,
 }
 
 function usageError(argv: string[], env: NodeJS.ProcessEnv = {}): string {
@@ -74,6 +77,12 @@ describe('parseCliOptions', () => {
         '--metrics',
         '--log-level',
         'debug',
+        '--redis-url',
+        'rediss://:s3cret@cache.internal:6380/2',
+        '--redis-prefix',
+        'chat',
+        '--workers',
+        '4',
       ],
       {},
     )
@@ -94,6 +103,9 @@ describe('parseCliOptions', () => {
       staticDir: './dist',
       metrics: true,
       logLevel: 'debug',
+      redisUrl: 'rediss://:s3cret@cache.internal:6380/2',
+      redisPrefix: 'chat',
+      workers: 4,
     })
   })
 
@@ -112,6 +124,9 @@ describe('parseCliOptions', () => {
       SLUICE_STATIC_DIR: '/srv/app',
       SLUICE_METRICS: 'true',
       SLUICE_LOG_LEVEL: 'warn',
+      SLUICE_REDIS_URL: 'unix:///run/redis/redis.sock',
+      SLUICE_REDIS_PREFIX: 'staging',
+      SLUICE_WORKERS: '3',
     })
     expect(options).toEqual({
       ...DEFAULTS,
@@ -128,6 +143,9 @@ describe('parseCliOptions', () => {
       staticDir: '/srv/app',
       metrics: true,
       logLevel: 'warn',
+      redisUrl: 'unix:///run/redis/redis.sock',
+      redisPrefix: 'staging',
+      workers: 3,
     })
   })
 
@@ -189,6 +207,23 @@ describe('parseCliOptions', () => {
       '--jwt-issuer and --jwt-audience need --jwt-secret, --jwt-public-key-file or --jwks-url',
     ],
     [['--jwks-url', 'file:///etc/keys'], '--jwks-url must be an http(s) URL, got "file:///etc/keys"'],
+    [
+      ['--redis-url', 'localhost:6379'],
+      '--redis-url must be a redis://, rediss:// or unix:// URL, got "localhost:6379"',
+    ],
+    [
+      ['--redis-url', 'http://user:hunter2@cache:6379'],
+      '--redis-url must be a redis://, rediss:// or unix:// URL, got "http://user:***@cache:6379"',
+    ],
+    [['--redis-url', 'redis://'], '--redis-url must be a redis://, rediss:// or unix:// URL, got "redis://"'],
+    [['--redis-prefix', 'x'], '--redis-prefix needs --redis-url'],
+    [['--redis-url', 'redis://cache', '--redis-prefix', ''], '--redis-prefix must not be empty, got ""'],
+    [['--workers', '0'], '--workers must be an integer ≥ 1, got "0"'],
+    [['--workers', 'four'], '--workers must be an integer ≥ 1, got "four"'],
+    [
+      ['--workers', '2'],
+      '--workers needs --redis-url: each worker has its own memory engine, so their logs, presence and dedup could not be shared',
+    ],
   ])('rejects %j', (argv, message) => {
     expect(usageError(argv)).toBe(message)
   })
@@ -198,6 +233,32 @@ describe('parseCliOptions', () => {
     expect(usageError([], { SLUICE_METRICS: 'yes' })).toBe(
       'SLUICE_METRICS must be 1, true, 0 or false, got "yes"',
     )
+    expect(usageError([], { SLUICE_WORKERS: '0' })).toBe('--workers must be an integer ≥ 1, got "0"')
+    expect(usageError([], { SLUICE_REDIS_URL: 'cache:6379' })).toBe(
+      '--redis-url must be a redis://, rediss:// or unix:// URL, got "cache:6379"',
+    )
+    expect(usageError([], { SLUICE_WORKERS: '2' })).toBe(
+      '--workers needs --redis-url: each worker has its own memory engine, so their logs, presence and dedup could not be shared',
+    )
+  })
+
+  it('accepts one worker without Redis, and a Redis URL from a flag over the environment', () => {
+    expect(parseCliOptions(['--workers', '1'], {})).toEqual(DEFAULTS)
+    expect(
+      parseCliOptions(['--redis-url', 'redis://flag:6379', '--workers', '2'], {
+        SLUICE_REDIS_URL: 'redis://env:6379',
+      }),
+    ).toEqual({ ...DEFAULTS, redisUrl: 'redis://flag:6379', workers: 2 })
+  })
+
+  it.each([
+    ['redis://:s3cret@cache:6379', 'redis://:***@cache:6379'],
+    ['rediss://default:s3cret@cache:6380/1', 'rediss://default:***@cache:6380/1'],
+    ['redis://user:p@ss@cache', 'redis://user:***@cache'],
+    ['redis://user@cache:6379', 'redis://user@cache:6379'],
+    ['redis://cache:6379/0', 'redis://cache:6379/0'],
+  ])('redacts the password of %s', (url, redacted) => {
+    expect(redactPassword(url)).toBe(redacted)
   })
 
   it('rejects unknown flags, positionals and missing values', () => {
@@ -214,6 +275,12 @@ describe('parseCliOptions', () => {
       '--publish-key',
       '--static',
       '--metrics',
+      '--redis-url',
+      'SLUICE_REDIS_URL',
+      '--redis-prefix',
+      'SLUICE_REDIS_PREFIX',
+      '--workers',
+      'SLUICE_WORKERS',
       '--version',
     ]) {
       expect(CLI_USAGE).toContain(flag)

@@ -23,6 +23,12 @@ export interface CliOptions {
   staticDir: string | undefined
   logLevel: LevelWithSilent | undefined
   metrics: boolean
+  /** Undefined keeps the memory engine (one process); a URL selects `@sluice/redis`. */
+  redisUrl: string | undefined
+  /** Key and channel prefix in Redis: servers with the same prefix form one deployment. */
+  redisPrefix: string
+  /** Processes serving the port on this host (`node:cluster`); more than 1 needs `redisUrl`. */
+  workers: number
 }
 
 /** A wrong flag or environment value: the CLI prints the message and exits with code 2. */
@@ -69,6 +75,24 @@ export const CLI_FLAGS = [
   ['--heartbeat-ms <ms>', 'SLUICE_HEARTBEAT_MS', 'heartbeat interval', '25000'],
   ['--max-events <n>', 'SLUICE_MAX_EVENTS', 'events kept per topic for resume', '1000'],
   ['--max-age-ms <ms>', 'SLUICE_MAX_AGE_MS', 'age after which events are dropped from the log', '600000'],
+  [
+    '--redis-url <url>',
+    'SLUICE_REDIS_URL',
+    'share logs, presence and dedup through Redis (redis://, rediss:// or unix://); needs @sluice/redis',
+    '',
+  ],
+  [
+    '--redis-prefix <prefix>',
+    'SLUICE_REDIS_PREFIX',
+    'Redis key prefix: servers with the same one form one deployment',
+    'sluice',
+  ],
+  [
+    '--workers <n>',
+    'SLUICE_WORKERS',
+    'processes sharing the port on this host; more than 1 needs --redis-url',
+    '1',
+  ],
   ['--static <dir>', 'SLUICE_STATIC_DIR', 'also serve the files of this folder (e.g. a built app)', ''],
   ['--metrics', 'SLUICE_METRICS', 'serve Prometheus metrics at /metrics (env: 1 or true)', 'off'],
   ['--log-level <level>', 'SLUICE_LOG_LEVEL', `one of ${LOG_LEVELS.join(', ')}`, 'info'],
@@ -142,6 +166,9 @@ export function parseCliOptions(argv: string[], env: NodeJS.ProcessEnv): CliOpti
     staticDir: read('static', 'SLUICE_STATIC_DIR'),
     logLevel: logLevel(read('log-level', 'SLUICE_LOG_LEVEL')),
     metrics: values.metrics === true || flag('SLUICE_METRICS', env.SLUICE_METRICS),
+    redisUrl: redisUrl(read('redis-url', 'SLUICE_REDIS_URL')),
+    redisPrefix: redisPrefix(read('redis-prefix', 'SLUICE_REDIS_PREFIX')),
+    workers: integer('--workers', read('workers', 'SLUICE_WORKERS'), 1) ?? 1,
   }
 
   const keySources = [
@@ -157,6 +184,14 @@ export function parseCliOptions(argv: string[], env: NodeJS.ProcessEnv): CliOpti
   }
   if (options.jwksUrl !== undefined && !/^https?:\/\//.test(options.jwksUrl)) {
     throw new CliUsageError(`--jwks-url must be an http(s) URL, got ${JSON.stringify(options.jwksUrl)}`)
+  }
+  if (options.redisUrl === undefined && read('redis-prefix', 'SLUICE_REDIS_PREFIX') !== undefined) {
+    throw new CliUsageError('--redis-prefix needs --redis-url')
+  }
+  if (options.workers > 1 && options.redisUrl === undefined) {
+    throw new CliUsageError(
+      '--workers needs --redis-url: each worker has its own memory engine, so their logs, presence and dedup could not be shared',
+    )
   }
   return options
 }
@@ -183,6 +218,9 @@ function parse(argv: string[]) {
       'max-age-ms': { type: 'string' },
       static: { type: 'string' },
       metrics: { type: 'boolean' },
+      'redis-url': { type: 'string' },
+      'redis-prefix': { type: 'string' },
+      workers: { type: 'string' },
       'log-level': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
       version: { type: 'boolean', short: 'v' },
@@ -211,6 +249,36 @@ function basePath(raw: string): string {
     throw new CliUsageError(`--base-path must be a path starting with /, got ${JSON.stringify(raw)}`)
   }
   return raw.length > 1 ? raw.replace(/\/+$/, '') : raw
+}
+
+function redisUrl(raw: string | undefined): string | undefined {
+  if (raw === undefined) return undefined
+  if (!/^(rediss?|unix):\/\/./.test(raw)) {
+    throw new CliUsageError(
+      `--redis-url must be a redis://, rediss:// or unix:// URL, got ${JSON.stringify(redactPassword(raw))}`,
+    )
+  }
+  return raw
+}
+
+function redisPrefix(raw: string | undefined): string {
+  if (raw === undefined) return 'sluice'
+  // Checked because a flag can be given empty; an empty environment variable means unset.
+  if (raw.trim() === '')
+    throw new CliUsageError(`--redis-prefix must not be empty, got ${JSON.stringify(raw)}`)
+  return raw
+}
+
+/**
+ * Hides the password of a URL's userinfo (`redis://user:secret@host` → `redis://user:***@host`),
+ * for messages and logs that name a Redis URL.
+ *
+ * @example
+ * redactPassword('rediss://:s3cret@cache.internal:6380/0') // 'rediss://:***@cache.internal:6380/0'
+ */
+export function redactPassword(url: string): string {
+  // Up to the last @, not the first: an unencoded @ in a password must not leak the rest of it.
+  return url.replace(/^([a-z][a-z\d+.-]*:\/\/[^:@/]*):.*@/i, '$1:***@')
 }
 
 function origins(list: string[] | undefined): string[] | '*' | undefined {

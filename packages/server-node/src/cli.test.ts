@@ -1,100 +1,20 @@
-import { type ChildProcess, spawn } from 'node:child_process'
 import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { request } from 'node:http'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { fileURLToPath } from 'node:url'
 import { SignJWT } from 'jose'
 import { afterEach, describe, expect, it } from 'vitest'
+import { type CliRun, listening, logLines, startCli as start } from '../test/cli-process'
 
-/*
- * Runs the real `sluice-server` from source in a child process. Node strips the types itself
- * (--experimental-transform-types also covers parameter properties); these resolve hooks do what
- * the bundler does for the build: extension-less relative imports → .ts, @sluice/protocol → source.
- */
-const CLI = fileURLToPath(new URL('./cli.ts', import.meta.url))
-const PROTOCOL = new URL('../../protocol/src/index.ts', import.meta.url).href
-const HOOKS = `
-import { statSync } from 'node:fs'
-import { registerHooks } from 'node:module'
-import { fileURLToPath } from 'node:url'
-const isFile = (url) => { try { return statSync(fileURLToPath(url)).isFile() } catch { return false } }
-registerHooks({
-  resolve(specifier, context, next) {
-    if (specifier === '@sluice/protocol') return { url: ${JSON.stringify(PROTOCOL)}, shortCircuit: true }
-    if (/^\\.\\.?\\//.test(specifier) && context.parentURL?.endsWith('.ts')) {
-      for (const candidate of [specifier + '.ts', specifier.replace(/\\.js$/, '.ts'), specifier + '/index.ts']) {
-        const url = new URL(candidate, context.parentURL)
-        if (isFile(url)) return { url: url.href, shortCircuit: true }
-      }
-    }
-    return next(specifier, context)
-  },
-})
-`
-const NODE_ARGS = [
-  '--experimental-transform-types',
-  '--no-warnings=ExperimentalWarning',
-  '--import',
-  `data:text/javascript,${encodeURIComponent(HOOKS)}`,
-  CLI,
-]
-
-interface Run {
-  child: ChildProcess
-  stdout: () => string
-  stderr: () => string
-  exit: Promise<number | null>
-}
-
-const running: Run[] = []
+const running: CliRun[] = []
 afterEach(() => {
   for (const run of running.splice(0)) if (run.child.exitCode === null) run.child.kill('SIGKILL')
 })
 
-function startCli(args: string[], env: Record<string, string> = {}): Run {
-  const child = spawn(process.execPath, [...NODE_ARGS, ...args], {
-    env: { PATH: process.env.PATH ?? '', SLUICE_LOG_LEVEL: 'info', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  })
-  let out = ''
-  let err = ''
-  child.stdout?.setEncoding('utf8').on('data', (chunk: string) => {
-    out += chunk
-  })
-  child.stderr?.setEncoding('utf8').on('data', (chunk: string) => {
-    err += chunk
-  })
-  // 'close', not 'exit': only then has the last of stdout been read.
-  const exit = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)))
-  const run = { child, stdout: () => out, stderr: () => err, exit }
+function startCli(args: string[], env: Record<string, string> = {}): CliRun {
+  const run = start(args, env)
   running.push(run)
   return run
-}
-
-type LogLine = { msg: string; port?: number; url?: string; signal?: string }
-
-function logLines(run: Run): LogLine[] {
-  return run
-    .stdout()
-    .split('\n')
-    .filter((line) => line.startsWith('{'))
-    .map((line) => JSON.parse(line) as LogLine)
-}
-
-/** Resolves with the "listening" log line, or rejects if the process exits first. */
-function listening(run: Run): Promise<LogLine> {
-  return new Promise((resolve, reject) => {
-    const check = () => {
-      const line = logLines(run).find((entry) => entry.msg === 'sluice-server listening')
-      if (line) {
-        run.child.stdout?.off('data', check)
-        resolve(line)
-      }
-    }
-    run.child.stdout?.on('data', check)
-    void run.exit.then((code) => reject(new Error(`exited with ${code} before listening: ${run.stderr()}`)))
-  })
 }
 
 function get(port: number, path: string, headers: Record<string, string> = {}) {
@@ -195,6 +115,27 @@ describe('sluice-server', () => {
     )
     expect(run.stdout()).toBe('')
   })
+
+  it('exits 2 for more than one worker without Redis', async () => {
+    const run = startCli(['--workers', '2', '--port', '0'])
+    expect(await run.exit).toBe(2)
+    expect(run.stderr()).toBe(
+      'sluice-server: --workers needs --redis-url: each worker has its own memory engine, so their logs, presence and dedup could not be shared\nRun sluice-server --help for the options.\n',
+    )
+    expect(run.stdout()).toBe('')
+  })
+
+  it.each([[['--port', '0']], [['--port', '0', '--workers', '2']]])(
+    'exits 1 with an install hint when @sluice/redis is missing (%j)',
+    async (args) => {
+      const run = startCli([...args, '--redis-url', 'redis://127.0.0.1:1'], { HIDE_SLUICE_REDIS: '1' })
+      expect(await run.exit).toBe(1)
+      expect(run.stderr()).toBe(
+        'sluice-server: --redis-url needs the @sluice/redis package: npm install @sluice/redis\n',
+      )
+      expect(run.stdout()).toBe('')
+    },
+  )
 
   it('exits 2 when the static folder does not exist', async () => {
     const run = startCli(['--static', '/nonexistent/app'])

@@ -1,11 +1,13 @@
 #!/usr/bin/env node
+import cluster, { type Worker } from 'node:cluster'
 import { readFileSync, statSync } from 'node:fs'
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import { pino } from 'pino'
+import { type Logger, pino } from 'pino'
 import { createJwtAuthenticator } from './auth/jwt'
-import { CLI_USAGE, type CliOptions, CliUsageError, parseCliOptions } from './cli-options'
+import { CLI_USAGE, type CliOptions, CliUsageError, parseCliOptions, redactPassword } from './cli-options'
 import { createMemoryEngine } from './engine/memory'
+import type { Engine } from './engine/types'
 import { createStaticHandler } from './http/static-files'
 import type { Authenticate } from './identity'
 import { createLogger } from './observability/logger'
@@ -14,6 +16,24 @@ import { createSluiceServer } from './server'
 
 /** How long connections get to drain after SIGTERM before the process exits anyway. */
 const SHUTDOWN_DEADLINE_MS = 10_000
+/** How long a server waits for Redis at start before it gives up, instead of listening while `down`. */
+const REDIS_READY_DEADLINE_MS = 10_000
+const REDIS_PACKAGE_MISSING =
+  'sluice-server: --redis-url needs the @sluice/redis package: npm install @sluice/redis\n'
+
+/**
+ * The one function of `@sluice/redis` the CLI calls. Declared here instead of imported:
+ * `@sluice/redis` depends on this package, so this package must not depend on it, not even for types.
+ */
+interface RedisEngineModule {
+  createRedisEngine(options: {
+    url: string
+    prefix: string
+    maxEvents?: number
+    maxAgeMs?: number
+    onError?: (error: unknown, context: { operation: string; topic?: string }) => void
+  }): Engine & { ready(): Promise<void> }
+}
 
 async function main(): Promise<void> {
   let options: CliOptions
@@ -36,6 +56,30 @@ async function main(): Promise<void> {
   // Synchronous stdout: an async pino destination can reorder or lose the last lines when the
   // process exits right after logging them, and those lines are what an operator reads.
   const logger = createLogger(undefined, options.logLevel, pino.destination({ dest: 1, sync: true }))
+  if (options.workers > 1 && cluster.isPrimary) return runPrimary(options, logger)
+  return runServer(options, authenticate, logger)
+}
+
+/** One server process: the whole CLI without `--workers`, or one worker of the cluster. */
+async function runServer(
+  options: CliOptions,
+  authenticate: Authenticate | undefined,
+  logger: Logger,
+): Promise<void> {
+  if (cluster.isWorker) {
+    // The primary turns SIGINT into one SIGTERM per worker. A Ctrl-C in a terminal also reaches
+    // every worker directly, which would count as the second signal that skips draining.
+    process.on('SIGINT', () => {})
+  }
+  let engine: Engine | undefined
+  if (options.redisUrl !== undefined) {
+    engine = await startRedisEngine(options, options.redisUrl, logger)
+  } else if (options.maxEvents !== undefined || options.maxAgeMs !== undefined) {
+    engine = createMemoryEngine({
+      ...(options.maxEvents === undefined ? {} : { maxEvents: options.maxEvents }),
+      ...(options.maxAgeMs === undefined ? {} : { maxAgeMs: options.maxAgeMs }),
+    })
+  }
   const serverOptions: SluiceServerOptions = {
     basePath: options.basePath,
     logger,
@@ -43,16 +87,16 @@ async function main(): Promise<void> {
     publishKeys: options.publishKeys,
   }
   if (authenticate) serverOptions.authenticate = authenticate
+  if (engine !== undefined) serverOptions.engine = engine
   if (options.allowedOrigins !== undefined) serverOptions.allowedOrigins = options.allowedOrigins
   if (options.maxConnections !== undefined) serverOptions.maxConnections = options.maxConnections
   if (options.heartbeatMs !== undefined) serverOptions.heartbeatMs = options.heartbeatMs
-  if (options.maxEvents !== undefined || options.maxAgeMs !== undefined) {
-    serverOptions.engine = createMemoryEngine({
-      ...(options.maxEvents === undefined ? {} : { maxEvents: options.maxEvents }),
-      ...(options.maxAgeMs === undefined ? {} : { maxAgeMs: options.maxAgeMs }),
-    })
-  }
   const sluice = createSluiceServer(serverOptions)
+  // The server closes only engines it created itself; the CLI closes the one it passed in.
+  const close = async () => {
+    await sluice.close()
+    await engine?.close()
+  }
 
   const serveStatic = options.staticDir === undefined ? undefined : createStaticHandler(options.staticDir)
   const ownsPath = (req: IncomingMessage) => {
@@ -81,9 +125,9 @@ async function main(): Promise<void> {
     await listen(http, options.port, options.host)
   } catch (error) {
     logger.error({ err: error, port: options.port, host: options.host }, 'sluice-server could not listen')
-    process.exitCode = 1
-    await sluice.close()
-    return
+    await close()
+    // Not process.exitCode and a return: a cluster worker's channel to its primary stays open.
+    process.exit(1)
   }
   const { port } = http.address() as AddressInfo
   const url = `http://${displayHost(options.host)}:${port}${options.basePath}`
@@ -108,8 +152,7 @@ async function main(): Promise<void> {
     deadline.unref()
     // sluice.close() says goodbye to realtime clients; the http server then stops accepting and
     // drops idle keep-alive sockets, which would otherwise hold the process open.
-    sluice
-      .close()
+    close()
       .then(
         () =>
           new Promise<void>((resolve) => {
@@ -129,7 +172,135 @@ async function main(): Promise<void> {
       )
   }
   process.on('SIGTERM', shutdown)
-  process.on('SIGINT', shutdown)
+  if (cluster.isPrimary) process.on('SIGINT', shutdown)
+}
+
+/**
+ * Creates the Redis engine and waits until it reached Redis, so a server never starts listening
+ * while it could only answer UNAVAILABLE. Exits with 1 when it cannot, saying why.
+ */
+async function startRedisEngine(options: CliOptions, url: string, logger: Logger): Promise<Engine> {
+  const redis = await importRedisEngine()
+  if (redis === undefined) {
+    process.stderr.write(REDIS_PACKAGE_MISSING)
+    process.exit(1)
+  }
+  const redisUrl = redactPassword(url)
+  const engine = redis.createRedisEngine({
+    url,
+    prefix: options.redisPrefix,
+    ...(options.maxEvents === undefined ? {} : { maxEvents: options.maxEvents }),
+    ...(options.maxAgeMs === undefined ? {} : { maxAgeMs: options.maxAgeMs }),
+    // The engine's default prints to stderr; operators read the JSON log.
+    onError: (error, context) =>
+      logger.error({ err: error, ...context, redisUrl }, `sluice redis: ${context.operation} failed`),
+  })
+  let timer: ReturnType<typeof setTimeout> | undefined
+  const deadline = new Promise<'timeout'>((resolve) => {
+    timer = setTimeout(() => resolve('timeout'), REDIS_READY_DEADLINE_MS)
+  })
+  try {
+    const outcome = await Promise.race([engine.ready(), deadline])
+    if (outcome !== 'timeout') return engine
+    logger.error(
+      { redisUrl, deadlineMs: REDIS_READY_DEADLINE_MS },
+      `sluice-server could not reach Redis at ${redisUrl} within ${REDIS_READY_DEADLINE_MS / 1000} s`,
+    )
+  } catch (error) {
+    logger.error({ err: error, redisUrl }, `sluice-server could not connect to Redis at ${redisUrl}`)
+  } finally {
+    clearTimeout(timer)
+  }
+  // Not engine.close() and a return: the Redis client may still be retrying its first connect,
+  // and a cluster worker's channel to its primary stays open; either would hold the process.
+  process.exit(1)
+}
+
+/**
+ * Loads `@sluice/redis`, or undefined when it is not installed. The specifier is a variable so
+ * neither tsc nor the bundler resolves it: server-node builds without the package.
+ */
+async function importRedisEngine(): Promise<RedisEngineModule | undefined> {
+  const specifier = '@sluice/redis'
+  try {
+    return (await import(specifier)) as RedisEngineModule
+  } catch (error) {
+    const { code, message } = error as NodeJS.ErrnoException
+    // Only the package itself missing: a dependency of it missing is a broken install, shown as is.
+    const missing = code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND'
+    if (missing && message.includes(`'${specifier}'`)) return undefined
+    throw error
+  }
+}
+
+/**
+ * The primary of `--workers n`: forks n servers that share the port (node:cluster hands the
+ * listening socket to all of them), replaces a worker that dies, and on SIGTERM or SIGINT stops
+ * them all and exits with 0, or 1 if one failed to stop cleanly. A worker that exits before it
+ * ever listened stops everything with 1 instead: re-forking cannot fix an unreachable Redis or a
+ * taken port, and a supervisor sees the failure instead of a silent loop.
+ */
+async function runPrimary(options: CliOptions, logger: Logger): Promise<void> {
+  // Checked once here rather than n times in the workers.
+  if ((await importRedisEngine()) === undefined) {
+    process.stderr.write(REDIS_PACKAGE_MISSING)
+    process.exitCode = 1
+    return
+  }
+  const live = new Set<Worker>()
+  const listened = new Set<Worker>()
+  let announced = false
+  let stopping = false
+  let exitCode = 0
+
+  const fork = () => live.add(cluster.fork())
+  /** Without a signal when a worker failed to start. */
+  const stop = (signal?: NodeJS.Signals) => {
+    if (stopping) {
+      // Each worker takes the second SIGTERM as the signal to exit without draining.
+      logger.warn({ signal }, 'second signal: workers exit without waiting for connections')
+    } else {
+      stopping = true
+      logger.info({ signal: signal ?? null, workers: live.size }, 'sluice-server stopping workers')
+    }
+    for (const worker of live) worker.process.kill('SIGTERM')
+    if (live.size === 0) process.exit(exitCode)
+  }
+
+  cluster.on('listening', (worker, address) => {
+    listened.add(worker)
+    if (announced || listened.size < options.workers) return
+    announced = true
+    const url = `http://${displayHost(options.host)}:${address.port}${options.basePath}`
+    logger.info(
+      { workers: options.workers, url },
+      `sluice-server: primary ${process.pid} running ${options.workers} workers on ${url}`,
+    )
+  })
+  cluster.on('exit', (worker, code, signal) => {
+    live.delete(worker)
+    const workerPid = worker.process.pid
+    if (stopping) {
+      // Killed by a signal while stopping is a stop too; an exit code other than 0 is a failed drain.
+      if (code !== null && code !== 0) exitCode = 1
+      if (live.size === 0) {
+        logger.info({ exitCode }, 'sluice-server stopped')
+        process.exit(exitCode)
+      }
+      return
+    }
+    if (!listened.delete(worker)) {
+      logger.error({ workerPid, code, signal }, 'sluice-server worker exited before listening; stopping')
+      exitCode = 1
+      stop()
+      return
+    }
+    logger.error({ workerPid, code, signal }, 'sluice-server worker died; starting another')
+    fork()
+  })
+  process.on('SIGTERM', stop)
+  process.on('SIGINT', stop)
+  for (let index = 0; index < options.workers; index++) fork()
 }
 
 function jwtAuthenticator(options: CliOptions): Authenticate | undefined {
