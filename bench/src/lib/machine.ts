@@ -35,6 +35,7 @@ export function machineInfo(): MachineInfo {
     taskset: tasksetAvailable,
     loadAverage: loadavg()[0] ?? Number.NaN,
     commit: git(['rev-parse', '--short', 'HEAD']) || 'unknown',
-    packagesDirty: git(['status', '--porcelain', '--', 'packages']) !== '',
+    // `:(top)`: the bench runs from bench/, where a bare `packages` pathspec matches nothing.
+    packagesDirty: git(['status', '--porcelain', '--', ':(top)packages']) !== '',
   }
 }
