@@ -49,7 +49,7 @@ async function startNodes(count: number, extra: string[] = []) {
         PUBLISH_KEY,
         ...extra,
       ],
-      { SLUICE_LOG_LEVEL: 'warn' },
+      { SLUICE_LOG_LEVEL: 'info' },
     ),
   )
   const lines = await Promise.all(started.map((run) => listening(run)))
@@ -73,10 +73,10 @@ async function publish(port: number, topic: string, data: number, id: string) {
 const numbers = () => custom<number[]>((seen, event) => [...seen, event.data as number], [])
 
 const TOPICS = ['h0', 'h1', 'h2', 'h3', 'h4']
-const EVENTS = 10_000
+const EVENTS = Number(process.env.SLUICE_HISTORY_EVENTS ?? 10_000)
 const MIN_DROPS = 30
 
-test('the history check across 3 processes: 10,000 events, dozens of drops, clients moving between nodes over WS and SSE', async () => {
+test('the history check across 3 processes: 10,000 events, dozens of drops and bus cuts, clients moving between nodes over WS and SSE', async () => {
   const seed = Number(process.env.SLUICE_HISTORY_SEED ?? 20_261_205)
   const random = seededRandom(seed)
   await startNodes(3, ['--max-events', String(EVENTS + 1)])
@@ -119,10 +119,17 @@ test('the history check across 3 processes: 10,000 events, dozens of drops, clie
   })
 
   let drops = 0
+  let busCuts = 0
   while (!done) {
     await sleep(20 + Math.floor(random() * 60))
     // Cut every client connection: each reconnect goes to the next node in turn.
     if (lb.drop() > 0) drops++
+    // Now and then cut the nodes' pub/sub connections too: what they miss meanwhile must come
+    // from the log.
+    if (random() < 0.15) {
+      await redis.command('CLIENT', 'KILL', 'TYPE', 'pubsub')
+      busCuts++
+    }
   }
   await all
 
@@ -149,10 +156,11 @@ test('the history check across 3 processes: 10,000 events, dozens of drops, clie
   console.log(
     `multi-node history check (seed ${seed}): ${checked} deliveries checked in ${readers.length * TOPICS.length} stores ` +
       `(${EVENTS} events over ${TOPICS.length} topics, published to random nodes of ${nodes.length}), ` +
-      `${drops} drops, connections per node ${routed.join('/')}`,
+      `${drops} client drops, ${busCuts} cuts of every node's pub/sub connection, connections per node ${routed.join('/')}`,
   )
   expect(checked).toBe(EVENTS * readers.length)
   expect(drops).toBeGreaterThanOrEqual(MIN_DROPS)
+  expect(busCuts).toBeGreaterThan(0)
   expect(routed).toHaveLength(3)
   expect(Math.min(...routed)).toBeGreaterThan(MIN_DROPS / 2)
 }, 180_000)

@@ -23,6 +23,7 @@ const DEFAULTS: CliOptions = {
   metrics: false,
   redisUrl: undefined,
   redisPrefix: 'sluice',
+  redisNodeLeaseMs: undefined,
   workers: 1,
 }
 
@@ -81,6 +82,8 @@ describe('parseCliOptions', () => {
         'rediss://:s3cret@cache.internal:6380/2',
         '--redis-prefix',
         'chat',
+        '--redis-node-lease-ms',
+        '5000',
         '--workers',
         '4',
       ],
@@ -105,6 +108,7 @@ describe('parseCliOptions', () => {
       logLevel: 'debug',
       redisUrl: 'rediss://:s3cret@cache.internal:6380/2',
       redisPrefix: 'chat',
+      redisNodeLeaseMs: 5000,
       workers: 4,
     })
   })
@@ -126,6 +130,7 @@ describe('parseCliOptions', () => {
       SLUICE_LOG_LEVEL: 'warn',
       SLUICE_REDIS_URL: 'unix:///run/redis/redis.sock',
       SLUICE_REDIS_PREFIX: 'staging',
+      SLUICE_REDIS_NODE_LEASE_MS: '2000',
       SLUICE_WORKERS: '3',
     })
     expect(options).toEqual({
@@ -145,6 +150,7 @@ describe('parseCliOptions', () => {
       logLevel: 'warn',
       redisUrl: 'unix:///run/redis/redis.sock',
       redisPrefix: 'staging',
+      redisNodeLeaseMs: 2000,
       workers: 3,
     })
   })
@@ -217,6 +223,11 @@ describe('parseCliOptions', () => {
     ],
     [['--redis-url', 'redis://'], '--redis-url must be a redis://, rediss:// or unix:// URL, got "redis://"'],
     [['--redis-prefix', 'x'], '--redis-prefix needs --redis-url'],
+    [['--redis-node-lease-ms', '5000'], '--redis-node-lease-ms needs --redis-url'],
+    [
+      ['--redis-url', 'redis://cache', '--redis-node-lease-ms', '50'],
+      '--redis-node-lease-ms must be an integer ≥ 100, got "50"',
+    ],
     [['--redis-url', 'redis://cache', '--redis-prefix', ''], '--redis-prefix must not be empty, got ""'],
     [['--workers', '0'], '--workers must be an integer ≥ 1, got "0"'],
     [['--workers', 'four'], '--workers must be an integer ≥ 1, got "four"'],

@@ -27,6 +27,8 @@ export interface CliOptions {
   redisUrl: string | undefined
   /** Key and channel prefix in Redis: servers with the same prefix form one deployment. */
   redisPrefix: string
+  /** How long a node may stay silent before the others remove its presence members (Redis engine). */
+  redisNodeLeaseMs: number | undefined
   /** Processes serving the port on this host (`node:cluster`); more than 1 needs `redisUrl`. */
   workers: number
 }
@@ -86,6 +88,12 @@ export const CLI_FLAGS = [
     'SLUICE_REDIS_PREFIX',
     'Redis key prefix: servers with the same one form one deployment',
     'sluice',
+  ],
+  [
+    '--redis-node-lease-ms <ms>',
+    'SLUICE_REDIS_NODE_LEASE_MS',
+    'a node silent this long is dead: the others remove its presence members',
+    '15000',
   ],
   [
     '--workers <n>',
@@ -168,6 +176,11 @@ export function parseCliOptions(argv: string[], env: NodeJS.ProcessEnv): CliOpti
     metrics: values.metrics === true || flag('SLUICE_METRICS', env.SLUICE_METRICS),
     redisUrl: redisUrl(read('redis-url', 'SLUICE_REDIS_URL')),
     redisPrefix: redisPrefix(read('redis-prefix', 'SLUICE_REDIS_PREFIX')),
+    redisNodeLeaseMs: integer(
+      '--redis-node-lease-ms',
+      read('redis-node-lease-ms', 'SLUICE_REDIS_NODE_LEASE_MS'),
+      100,
+    ),
     workers: integer('--workers', read('workers', 'SLUICE_WORKERS'), 1) ?? 1,
   }
 
@@ -187,6 +200,9 @@ export function parseCliOptions(argv: string[], env: NodeJS.ProcessEnv): CliOpti
   }
   if (options.redisUrl === undefined && read('redis-prefix', 'SLUICE_REDIS_PREFIX') !== undefined) {
     throw new CliUsageError('--redis-prefix needs --redis-url')
+  }
+  if (options.redisUrl === undefined && options.redisNodeLeaseMs !== undefined) {
+    throw new CliUsageError('--redis-node-lease-ms needs --redis-url')
   }
   if (options.workers > 1 && options.redisUrl === undefined) {
     throw new CliUsageError(
@@ -220,6 +236,7 @@ function parse(argv: string[]) {
       metrics: { type: 'boolean' },
       'redis-url': { type: 'string' },
       'redis-prefix': { type: 'string' },
+      'redis-node-lease-ms': { type: 'string' },
       workers: { type: 'string' },
       'log-level': { type: 'string' },
       help: { type: 'boolean', short: 'h' },

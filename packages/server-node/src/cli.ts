@@ -31,6 +31,7 @@ interface RedisEngineModule {
     prefix: string
     maxEvents?: number
     maxAgeMs?: number
+    nodeLeaseMs?: number
     onError?: (error: unknown, context: { operation: string; topic?: string }) => void
   }): Engine & { ready(): Promise<void> }
 }
@@ -191,6 +192,7 @@ async function startRedisEngine(options: CliOptions, url: string, logger: Logger
     prefix: options.redisPrefix,
     ...(options.maxEvents === undefined ? {} : { maxEvents: options.maxEvents }),
     ...(options.maxAgeMs === undefined ? {} : { maxAgeMs: options.maxAgeMs }),
+    ...(options.redisNodeLeaseMs === undefined ? {} : { nodeLeaseMs: options.redisNodeLeaseMs }),
     // The engine's default prints to stderr; operators read the JSON log.
     onError: (error, context) =>
       logger.error({ err: error, ...context, redisUrl }, `sluice redis: ${context.operation} failed`),
