@@ -3,7 +3,7 @@ import type { ErrorCode, ValidationIssue } from '@sluice/protocol'
 export interface ClientErrorOptions {
   /** VALIDATION: what the procedure's schema rejected. */
   issues?: ValidationIssue[]
-  /** RATE_LIMITED / OVERLOADED / SHUTTING_DOWN: when the server asked to be retried. */
+  /** RATE_LIMITED / UNAVAILABLE / OVERLOADED / SHUTTING_DOWN: when the server asked to be retried. */
   retryAfterMs?: number
   /** The WebSocket close code that ended the connection, when one did. */
   closeCode?: number
@@ -40,4 +40,13 @@ export class ClientError extends Error {
     this.closeCode = options.closeCode
     this.topic = options.topic
   }
+}
+
+/**
+ * Whether a command's error answer means "not applied, send it again after `retryAfterMs`":
+ * a rate limit, or a server that cannot reach its engine. Subscribes, presence, unsubscribes
+ * and publishes (same id, so applied once) are sent again; calls are not.
+ */
+export function isRetryLater(code: string): boolean {
+  return code === 'RATE_LIMITED' || code === 'UNAVAILABLE'
 }

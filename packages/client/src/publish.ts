@@ -8,7 +8,7 @@ import type {
   PublishFrame,
 } from '@sluice/protocol'
 import type { Pending } from './client'
-import { ClientError } from './client-error'
+import { ClientError, isRetryLater } from './client-error'
 import type { Connection } from './connection'
 import { createTimer, type TimerProvider } from './timers'
 
@@ -94,7 +94,7 @@ export function createPublisher(
           if (answer.type !== 'error') {
             settle()
             resolve({ epoch: answer.epoch ?? '', seq: answer.seq ?? 0, duplicate: !!answer.duplicate })
-          } else if ((answer.code === 'RATE_LIMITED' || answer.code === 'UNAVAILABLE') && publish.sent) {
+          } else if (isRetryLater(answer.code) && publish.sent) {
             // Not published: send it again (same id) once the server's bucket has room or its
             // engine is back. A drop in between clears this timer; the reconnect resends it.
             timer(answer.retryAfterMs ?? 1000, publish.send)

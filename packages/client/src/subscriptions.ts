@@ -20,7 +20,7 @@ import {
   type UnsubscribedFrame,
 } from '@sluice/protocol'
 import { batch, type ReadableAtom } from 'nanostores'
-import { ClientError } from './client-error'
+import { ClientError, isRetryLater } from './client-error'
 import { stableJson } from './stable-json'
 import type { SubscriptionStore } from './store/subscription-store'
 import type { MergeStrategy, OptimisticEvent, SubscriptionState } from './store/types'
@@ -166,7 +166,7 @@ export function createSubscriptions({
     fail?: (error: ErrorFrame) => void,
   ) => {
     sent.set(frame.id, (error) => {
-      if (error.code !== 'RATE_LIMITED' && error.code !== 'UNAVAILABLE') return fail?.(error)
+      if (!isRetryLater(error.code)) return fail?.(error)
       const timer = timers.setTimeout(() => {
         retries.delete(timer)
         if (isOpen()) retry()

@@ -108,43 +108,43 @@ describe('subscribe', () => {
     client.close()
   })
 
-  test.each([
-    'RATE_LIMITED',
-    'UNAVAILABLE',
-  ] as const)('a subscribe answered %s stays connecting and is sent again after retryAfterMs', async (code) => {
-    const { server, client } = setup()
-    const sub = client.subscribe('todos', { merge: seqLog(), snapshot: true })
-    await advance(0)
-    const statuses: string[] = []
-    sub.$state.listen((state) => statuses.push(state.status))
-    const first = server.last.frames[0] as SubscribeFrame
-    server.last.send({
-      type: 'error',
-      id: first.id,
-      code,
-      message: 'slow down',
-      retryAfterMs: 5000,
-    })
-    await advance(4999)
-    expect(server.last.frames).toEqual([first])
-    expect(sub.$state.get()).toMatchObject({ status: 'connecting', error: null })
-    await advance(1)
-    expect(server.last.frames).toEqual([
-      first,
-      { type: 'subscribe', id: expect.any(String), topic: 'todos', snapshot: 'always' },
-    ])
-    const second = server.last.frames[1] as SubscribeFrame
-    expect(second.id).not.toBe(first.id)
-    server.last.send([
-      { ...subscribed('todos', 4, 'e1', true), id: second.id },
-      { type: 'snapshot', topic: 'todos', epoch: 'e1', seq: 4, data: ['s'] },
-    ])
-    await advance(10_000)
-    expect(server.last.frames).toHaveLength(2)
-    expect(statuses).toEqual(['live'])
-    expect(sub.$state.get()).toMatchObject({ data: ['s'], status: 'live', error: null })
-    client.close()
-  })
+  test.each(['RATE_LIMITED', 'UNAVAILABLE'] as const)(
+    'a subscribe answered %s stays connecting and is sent again after retryAfterMs',
+    async (code) => {
+      const { server, client } = setup()
+      const sub = client.subscribe('todos', { merge: seqLog(), snapshot: true })
+      await advance(0)
+      const statuses: string[] = []
+      sub.$state.listen((state) => statuses.push(state.status))
+      const first = server.last.frames[0] as SubscribeFrame
+      server.last.send({
+        type: 'error',
+        id: first.id,
+        code,
+        message: 'slow down',
+        retryAfterMs: 5000,
+      })
+      await advance(4999)
+      expect(server.last.frames).toEqual([first])
+      expect(sub.$state.get()).toMatchObject({ status: 'connecting', error: null })
+      await advance(1)
+      expect(server.last.frames).toEqual([
+        first,
+        { type: 'subscribe', id: expect.any(String), topic: 'todos', snapshot: 'always' },
+      ])
+      const second = server.last.frames[1] as SubscribeFrame
+      expect(second.id).not.toBe(first.id)
+      server.last.send([
+        { ...subscribed('todos', 4, 'e1', true), id: second.id },
+        { type: 'snapshot', topic: 'todos', epoch: 'e1', seq: 4, data: ['s'] },
+      ])
+      await advance(10_000)
+      expect(server.last.frames).toHaveLength(2)
+      expect(statuses).toEqual(['live'])
+      expect(sub.$state.get()).toMatchObject({ data: ['s'], status: 'live', error: null })
+      client.close()
+    },
+  )
 
   test('a RATE_LIMITED subscribe is not sent again once nobody wants it, nor over a new connection', async () => {
     const { server, client } = setup()
