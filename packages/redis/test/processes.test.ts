@@ -225,3 +225,53 @@ describe('a node killed with SIGKILL', () => {
     await bus.close()
   }, 60_000)
 })
+
+describe('sluice-server --workers', () => {
+  test('runs the workers on one port, each a node of the deployment, and stops them all on SIGTERM', async () => {
+    const run = startCli(
+      [
+        '--port',
+        '0',
+        '--host',
+        '127.0.0.1',
+        '--redis-url',
+        redis.url,
+        '--publish-key',
+        PUBLISH_KEY,
+        '--workers',
+        '2',
+      ],
+      { SLUICE_LOG_LEVEL: 'info' },
+    )
+    const { port } = await listening(run)
+    nodes.push({ run, port: port as number })
+    // Clients keep connecting until node:cluster has handed connections to both workers: their
+    // presence members name two nodes.
+    const watcher = createClient({ url: `http://127.0.0.1:${port}/realtime`, WebSocket })
+    clients.push(watcher)
+    const members = watcher.subscribe('room', { merge: presenceMerge(), presence: true })
+    await until(members.$state, (s) => s.status === 'live', 'the watcher live')
+    const nodesSeen = () => new Set(members.$state.get().data.items.map((m) => m.connectionId.split('.')[0]))
+    const subs = []
+    for (let i = 0; i < 8 && nodesSeen().size < 2; i++) {
+      const client = createClient({ url: `http://127.0.0.1:${port}/realtime`, WebSocket })
+      clients.push(client)
+      subs.push(client.subscribe('feed', { merge: numbers() }))
+      client.subscribe('room', { merge: numbers() })
+      client.setPresence('room', { i })
+      await until(members.$state, (s) => s.data.items.length === i + 1, `member ${i}`)
+    }
+    expect(nodesSeen().size).toBe(2)
+    for (const sub of subs) await until(sub.$state, (s) => s.status === 'live', 'live')
+    for (let n = 1; n <= 20; n++) await publish(port as number, 'feed', n, `f-${n}`)
+    for (const sub of subs) {
+      await until(sub.$state, (s) => s.data.length === 20, 'all 20 on every worker')
+      expect(sub.$state.get().data).toEqual(Array.from({ length: 20 }, (_, i) => i + 1))
+    }
+    for (const client of clients.splice(0)) client.close()
+    run.child.kill('SIGTERM')
+    expect(await run.exit).toBe(0)
+    // Each worker left the deployment on its way out.
+    expect(await redis.command('ZCARD', 'sluice:nodes')).toBe(0)
+  }, 60_000)
+})
