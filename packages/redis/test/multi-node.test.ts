@@ -194,6 +194,37 @@ describe('many nodes on one Redis', () => {
     expect(sub.$state.get()).toMatchObject({ status: 'live', data: ['snapshot', 'after'] })
   })
 
+  it('tells every subscribed store to resync once, with epoch_changed, when Redis restarts empty', async () => {
+    const [one, two] = await startNodes(2)
+    const resyncs: string[] = []
+    const subs = [one, two].map((node) =>
+      client((node as { server: TestServer }).server.url).subscribe('t', {
+        merge: numbers(),
+        onResync: (reason) => resyncs.push(reason),
+      }),
+    )
+    for (const sub of subs) await until(sub.$state, (s) => s.status === 'live', 'live')
+    const publisher = (one as { server: TestServer }).server.server
+    for (let n = 1; n <= 5; n++) await publisher.publish('t', { kind: 'created', data: n })
+    for (const sub of subs) await until(sub.$state, (s) => s.data.length === 5, 'the first five')
+    await redis.restart()
+    await vi.waitFor(() => expect(resyncs).toEqual(['epoch_changed', 'epoch_changed']), { timeout: 5_000 })
+    // The log starts over; the stores go on from the new epoch with nothing repeated. With no
+    // snapshot or load() to reload from, each keeps its data and says it may be STALE.
+    await vi.waitFor(async () =>
+      expect((await publisher.publish('t', { kind: 'created', data: 6 }))?.seq).toBe(1),
+    )
+    for (const sub of subs) {
+      await until(sub.$state, (s) => s.data.at(-1) === 6, 'the first event after the restart')
+      expect(sub.$state.get()).toMatchObject({
+        data: [1, 2, 3, 4, 5, 6],
+        status: 'live',
+        error: { code: 'STALE' },
+      })
+    }
+    expect(resyncs).toHaveLength(2)
+  })
+
   it('answers 503 UNAVAILABLE and engine_down while Redis is down, and recovers by itself', async () => {
     const [one] = await startNodes(1)
     const node = one as { server: TestServer; engine: RedisEngine }
