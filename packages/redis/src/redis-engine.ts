@@ -18,7 +18,8 @@ import { ErrorReply } from 'redis'
 import { HeldAppends } from './held-appends'
 import { nodeKeys, type TopicKeys, topicKeys } from './keys'
 import { NodeLease } from './node-lease'
-import { createRedisPort, type RedisPort } from './redis-port'
+import { createRedisClusterPort } from './redis-cluster-port'
+import { createRedisPort, type RedisPort, type RedisPortEvents } from './redis-port'
 import {
   APPEND,
   HEAD,
@@ -37,6 +38,11 @@ import { decodeBusMessage, encodeBody, eventFrame } from './wire'
 export interface RedisEngineOptions {
   /** Redis URL (`redis://`, `rediss://`, `unix://`). @default 'redis://127.0.0.1:6379' */
   url?: string
+  /**
+   * A Redis Cluster instead of one Redis: the URLs of some of its nodes, to discover it from
+   * (`url` is then not used). Each topic lives on the master of its hash tag's slot.
+   */
+  cluster?: { rootNodes: readonly string[] }
   /** Prefix of every key and channel: nodes with the same prefix form one deployment. @default 'sluice' */
   prefix?: string
   /** Events kept per topic; a resume from before them resyncs with `too_old`. @default 1000 */
@@ -53,8 +59,9 @@ export interface RedisEngineOptions {
   /**
    * Whether a Redis restart is trusted to lose nothing, so logs keep their epoch across it.
    * Detected by default: trusted when Redis reports `appendonly yes` and `appendfsync always`
-   * (CONFIG GET; a Redis that refuses CONFIG is not trusted). Untrusted, every log gets a new
-   * epoch after a restart or failover, and clients resync. See docs/SCALING.md.
+   * (CONFIG GET; a Redis that refuses CONFIG is not trusted; on a cluster, not trusted unless
+   * set). Untrusted, every log gets a new epoch after a restart or failover, and clients resync.
+   * See docs/SCALING.md.
    * @default detected
    */
   trustPersistence?: boolean
@@ -203,10 +210,11 @@ export function createRedisEngine(options: RedisEngineOptions = {}): RedisEngine
     }
   }
 
+  // The key the command touches is its second argument (SADD key …); node-wide ones have none.
   const command = async (args: readonly string[], what: string, topic?: string): Promise<unknown> => {
     const redis = connected(what, topic)
     try {
-      return await redis.command(args)
+      return await redis.command(args, args[0] === 'PUBLISH' ? undefined : args[1])
     } catch (error) {
       throw failure(error, what, topic)
     }
@@ -599,6 +607,11 @@ export function createRedisEngine(options: RedisEngineOptions = {}): RedisEngine
   // ---------------------------------------------------------------------------
 
   const learnServer = async (redis: RedisPort) => {
+    // Each master of a cluster has its own run_id: the scripts ask the one they run on.
+    if (options.cluster !== undefined) {
+      trusted = options.trustPersistence ?? false
+      return ''
+    }
     const info = String(await redis.command(['INFO', 'server']))
     const id = /run_id:([0-9a-f]+)/.exec(info)?.[1]
     if (id === undefined) throw new Error('INFO server reported no run_id')
@@ -652,28 +665,30 @@ export function createRedisEngine(options: RedisEngineOptions = {}): RedisEngine
     )
   }
 
-  createRedisPort(
-    {
-      url,
-      name: `${prefix}:${nodeId}`,
-      commandTimeoutMs,
-      reconnectDelay,
-      connectTimeoutMs: commandTimeoutMs,
+  const portOptions = {
+    name: `${prefix}:${nodeId}`,
+    commandTimeoutMs,
+    reconnectDelay,
+    connectTimeoutMs: commandTimeoutMs,
+  }
+  const portEvents: RedisPortEvents = {
+    message: onMessage,
+    commandsReady: () => {
+      if (port !== undefined) onCommandsReady(port)
     },
-    {
-      message: onMessage,
-      commandsReady: () => {
-        if (port !== undefined) onCommandsReady(port)
-      },
-      commandsLost: () => {
-        runId = undefined
-      },
-      subscriberReady: (first) => {
-        if (!first && runId !== undefined) fillAll()
-      },
-      error: (error) => report(error, 'redis connection'),
+    commandsLost: () => {
+      runId = undefined
     },
-  ).then(
+    subscriberReady: (first) => {
+      if (!first && runId !== undefined) fillAll()
+    },
+    error: (error) => report(error, 'redis connection'),
+  }
+  const connecting =
+    options.cluster === undefined
+      ? createRedisPort({ url, ...portOptions }, portEvents)
+      : createRedisClusterPort({ rootNodes: options.cluster.rootNodes, ...portOptions }, portEvents)
+  connecting.then(
     async (created) => {
       if (closed) {
         await created.close()
@@ -737,8 +752,8 @@ export function createRedisEngine(options: RedisEngineOptions = {}): RedisEngine
       if (redis !== undefined && runId !== undefined) {
         try {
           await sweep(nodeId)
-          await redis.command(['DEL', names.presenceTopics(nodeId)])
-          await redis.command(['ZREM', names.nodes, nodeId])
+          await redis.command(['DEL', names.presenceTopics(nodeId)], names.presenceTopics(nodeId))
+          await redis.command(['ZREM', names.nodes, nodeId], names.nodes)
         } catch (error) {
           report(error, 'close')
         }

@@ -10,8 +10,8 @@ import type { LuaScript } from './scripts'
 export interface RedisPort {
   /** Runs a script by SHA, loading it on NOSCRIPT (a restarted Redis has none). */
   script(script: LuaScript, keys: readonly string[], args: readonly string[]): Promise<unknown>
-  /** Runs a plain command. */
-  command(args: readonly string[]): Promise<unknown>
+  /** Runs a plain command; `key` is the key it touches (a cluster routes by it), none for any node. */
+  command(args: readonly string[], key?: string): Promise<unknown>
   /** Subscribes the subscriber connection to a channel; resolves once Redis confirmed it. */
   subscribe(channel: string): Promise<void>
   unsubscribe(channel: string): Promise<void>

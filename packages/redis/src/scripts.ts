@@ -13,7 +13,8 @@ function script(name: string, source: string): LuaScript {
 
 /**
  * The epoch check every log script starts with. KEYS[1] meta, KEYS[2] log; ARGV[1] the Redis
- * run_id this node is connected to, ARGV[2] '1' when a restart is trusted to lose nothing (AOF
+ * run_id this node is connected to (empty on a cluster: the script asks INFO of the master that
+ * runs it, about 6 µs, since each master has its own), ARGV[2] '1' when a restart is trusted to lose nothing (AOF
  * with appendfsync always), ARGV[3] a fresh epoch to use if one is needed, ARGV[4] and ARGV[5]
  * the newest position this node has seen of the topic, ARGV[6] the age cutoff (ms since the
  * Unix epoch; events older are evicted), ARGV[7] the keys' idle TTL in ms (0: none).
@@ -28,20 +29,22 @@ function script(name: string, source: string): LuaScript {
  * clients already hold; a new epoch makes them resync instead.
  */
 const PRELUDE = `
+local runid = ARGV[1]
+if runid == '' then runid = string.match(redis.call('INFO', 'server'), 'run_id:(%x+)') end
 local meta = redis.call('HMGET', KEYS[1], 'epoch', 'head', 'run')
 local epoch, head, run = meta[1], tonumber(meta[2] or '0'), meta[3]
 local fresh = false
 if not epoch then
   fresh = true
-elseif run ~= ARGV[1] then
-  if ARGV[2] == '1' then redis.call('HSET', KEYS[1], 'run', ARGV[1]) else fresh = true end
+elseif run ~= runid then
+  if ARGV[2] == '1' then redis.call('HSET', KEYS[1], 'run', runid) else fresh = true end
 end
 if not fresh and epoch == ARGV[4] and head < tonumber(ARGV[5]) then fresh = true end
 if fresh then
   epoch = ARGV[3]
   head = 0
   redis.call('DEL', KEYS[2])
-  redis.call('HSET', KEYS[1], 'epoch', epoch, 'head', 0, 'run', ARGV[1])
+  redis.call('HSET', KEYS[1], 'epoch', epoch, 'head', 0, 'run', runid)
 end
 if ARGV[7] ~= '0' then redis.call('PEXPIRE', KEYS[1], ARGV[7]) end
 -- Age eviction, bounded per call: the oldest entries first, while they are past the cutoff.

@@ -34,6 +34,8 @@ export interface RedisServer {
 export interface RedisServerOptions {
   /** Extra redis-server arguments, e.g. ['--appendonly', 'yes', '--appendfsync', 'always']. */
   args?: string[]
+  /** A port chosen by the caller (a cluster node needs its bus port, port + 10000, free too). */
+  port?: number
 }
 
 export async function freePort(): Promise<number> {
@@ -49,7 +51,7 @@ export async function freePort(): Promise<number> {
 }
 
 export async function startRedisServer(options: RedisServerOptions = {}): Promise<RedisServer> {
-  const port = await freePort()
+  const port = options.port ?? (await freePort())
   const dir = mkdtempSync(join(tmpdir(), 'sluice-redis-'))
   const url = `redis://127.0.0.1:${port}`
   let child: ChildProcess | undefined
@@ -144,4 +146,88 @@ export async function startRedisServer(options: RedisServerOptions = {}): Promis
       rmSync(dir, { recursive: true, force: true })
     },
   }
+}
+
+/** A free port whose cluster bus port (port + 10000) is free too. */
+async function freeClusterPort(): Promise<number> {
+  for (;;) {
+    const port = await freePort()
+    if (port > 55_000) continue
+    const bus = await new Promise<boolean>((resolve) => {
+      const probe = createServer()
+      probe.once('error', () => resolve(false))
+      probe.listen(port + 10_000, '127.0.0.1', () => probe.close(() => resolve(true)))
+    })
+    if (bus) return port
+  }
+}
+
+/** A Redis Cluster of `masters` redis-server processes (no replicas), ready to serve every slot. */
+export interface RedisCluster {
+  readonly nodes: RedisServer[]
+  /** The nodes' URLs, for `rootNodes`. */
+  readonly urls: string[]
+  stop(): Promise<void>
+}
+
+export async function startRedisCluster(masters = 3): Promise<RedisCluster> {
+  const nodes: RedisServer[] = []
+  for (let i = 0; i < masters; i++) {
+    const port = await freeClusterPort()
+    nodes.push(
+      await startRedisServer({
+        port,
+        args: [
+          '--cluster-enabled',
+          'yes',
+          '--cluster-config-file',
+          `nodes-${port}.conf`,
+          '--cluster-node-timeout',
+          '2000',
+        ],
+      }),
+    )
+  }
+  const stop = async () => {
+    await Promise.all(nodes.map((node) => node.stop()))
+  }
+  try {
+    await new Promise<void>((resolve, reject) => {
+      const create = spawn(
+        'redis-cli',
+        [
+          '--cluster',
+          'create',
+          ...nodes.map((n) => `127.0.0.1:${n.port}`),
+          '--cluster-replicas',
+          '0',
+          '--cluster-yes',
+        ],
+        { stdio: ['ignore', 'pipe', 'pipe'] },
+      )
+      let output = ''
+      create.stdout?.on('data', (chunk: Buffer) => {
+        output += chunk.toString()
+      })
+      create.stderr?.on('data', (chunk: Buffer) => {
+        output += chunk.toString()
+      })
+      create.once('exit', (code) =>
+        code === 0 ? resolve() : reject(new Error(`redis-cli --cluster create: ${code}\n${output}`)),
+      )
+    })
+    // Every node must agree the cluster is whole before the tests route by slot.
+    for (const node of nodes) {
+      for (let tries = 0; ; tries++) {
+        const info = String(await node.command('CLUSTER', 'INFO'))
+        if (info.includes('cluster_state:ok')) break
+        if (tries > 200) throw new Error(`cluster never became ok on ${node.port}:\n${info}`)
+        await new Promise((resolve) => setTimeout(resolve, 25))
+      }
+    }
+  } catch (error) {
+    await stop()
+    throw error
+  }
+  return { nodes, urls: nodes.map((n) => n.url), stop }
 }
