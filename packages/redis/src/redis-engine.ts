@@ -688,22 +688,33 @@ export function createRedisEngine(options: RedisEngineOptions = {}): RedisEngine
     options.cluster === undefined
       ? createRedisPort({ url, ...portOptions }, portEvents)
       : createRedisClusterPort({ rootNodes: options.cluster.rootNodes, ...portOptions }, portEvents)
-  connecting.then(
-    async (created) => {
+  // The node's own channels first: until `port` is set, a reconnect reported meanwhile cannot
+  // make the engine ready before they deliver. A failure (Redis gone again) is tried again.
+  const adopt = async (created: RedisPort): Promise<void> => {
+    try {
+      await created.subscribe(nodeChannel)
+      await created.subscribe(names.identity)
+    } catch (error) {
+      report(error, 'connect')
       if (closed) {
         await created.close()
         return
       }
-      port = created
-      await created.subscribe(nodeChannel)
-      await created.subscribe(names.identity)
-      onCommandsReady(created)
-    },
-    (error) => {
-      report(error, 'connect')
-      markFailed(error)
-    },
-  )
+      await new Promise((resolve) => setTimeout(resolve, retryAfterMs))
+      return adopt(created)
+    }
+    if (closed) {
+      await created.close()
+      return
+    }
+    port = created
+    onCommandsReady(created)
+  }
+
+  connecting.then(adopt, (error) => {
+    report(error, 'connect')
+    markFailed(error)
+  })
 
   return {
     nodeId,

@@ -11,6 +11,11 @@ function script(name: string, source: string): LuaScript {
   return { name, source, sha: createHash('sha1').update(source).digest('hex') }
 }
 
+/** The same script with another source (the cluster's sharded-pub/sub variant), under its own SHA. */
+export function withSource(original: LuaScript, source: string): LuaScript {
+  return script(original.name, source)
+}
+
 /**
  * The epoch check every log script starts with. KEYS[1] meta, KEYS[2] log; ARGV[1] the Redis
  * run_id this node is connected to (empty on a cluster: the script asks INFO of the master that
