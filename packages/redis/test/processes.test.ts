@@ -8,7 +8,7 @@ import { createClient as createRedisClient } from 'redis'
 import { afterEach, beforeEach, describe, expect, test, vi } from 'vitest'
 import WebSocket from 'ws'
 import { seededRandom, sleep, until } from '../../client/test/integration/harness'
-import { type CliRun, listening, startCli } from '../../server-node/test/cli-process'
+import { type CliRun, listening, logLines, startCli } from '../../server-node/test/cli-process'
 import { type LoadBalancer, startLoadBalancer } from './load-balancer'
 import { type RedisServer, startRedisServer } from './redis-server'
 
@@ -245,6 +245,13 @@ describe('sluice-server --workers', () => {
     )
     const { port } = await listening(run)
     nodes.push({ run, port: port as number })
+    // The first worker listening is not all of them: the primary says when every one is.
+    await vi.waitFor(
+      () => expect(logLines(run).some((line) => line.msg.includes('running 2 workers'))).toBe(true),
+      {
+        timeout: 15_000,
+      },
+    )
     // Clients keep connecting until node:cluster has handed connections to both workers: their
     // presence members name two nodes.
     const watcher = createClient({ url: `http://127.0.0.1:${port}/realtime`, WebSocket })
