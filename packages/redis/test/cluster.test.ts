@@ -3,7 +3,11 @@
  * the same contract suite as the memory engine and a single Redis, with topics spread over the
  * masters by their hash tags.
  */
+import { createClient, custom } from '@sluice/client'
 import { afterAll, beforeAll, expect, it, vi } from 'vitest'
+import WebSocket from 'ws'
+import { until } from '../../client/test/integration/harness'
+import { listening, startCli } from '../../server-node/test/cli-process'
 import { collect, describeEngineContract } from '../../server-node/test/engine-contract'
 import { createRedisEngine, type RedisEngine } from '../src/index'
 import { type RedisCluster, startRedisCluster } from './redis-server'
@@ -75,4 +79,43 @@ it('gives the topics of a master that restarted empty new epochs, and tells the 
   })
   expect(onB.lost.every(([, lost]) => lost.reason === 'epoch_changed' && lost.seq === 0)).toBe(true)
   await Promise.all(created.splice(0).map((engine) => engine.close()))
+}, 30_000)
+
+it('runs sluice-server on the cluster: --redis-cluster with the nodes in --redis-url', async () => {
+  const run = startCli(
+    [
+      '--port',
+      '0',
+      '--host',
+      '127.0.0.1',
+      '--redis-cluster',
+      '--redis-url',
+      cluster.urls.join(','),
+      '--publish-key',
+      'k',
+    ],
+    { SLUICE_LOG_LEVEL: 'info' },
+  )
+  try {
+    const { port } = await listening(run)
+    const client = createClient({ url: `http://127.0.0.1:${port}/realtime`, WebSocket })
+    const sub = client.subscribe('cli', {
+      merge: custom<number[]>((seen, event) => [...seen, event.data as number], []),
+    })
+    await until(sub.$state, (s) => s.status === 'live', 'live')
+    for (let n = 1; n <= 3; n++) {
+      const response = await fetch(`http://127.0.0.1:${port}/realtime/publish`, {
+        method: 'POST',
+        headers: { authorization: 'Bearer k' },
+        body: JSON.stringify({ topic: 'cli', kind: 'created', data: n }),
+      })
+      expect(await response.json()).toMatchObject({ seq: n, duplicate: false })
+    }
+    await until(sub.$state, (s) => s.data.length === 3, 'three events')
+    expect(sub.$state.get().data).toEqual([1, 2, 3])
+    client.close()
+  } finally {
+    run.child.kill('SIGTERM')
+    expect(await run.exit).toBe(0)
+  }
 }, 30_000)

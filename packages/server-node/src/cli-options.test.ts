@@ -22,6 +22,7 @@ const DEFAULTS: CliOptions = {
   logLevel: undefined,
   metrics: false,
   redisUrl: undefined,
+  redisCluster: false,
   redisPrefix: 'sluice',
   redisNodeLeaseMs: undefined,
   workers: 1,
@@ -224,6 +225,15 @@ describe('parseCliOptions', () => {
     [['--redis-url', 'redis://'], '--redis-url must be a redis://, rediss:// or unix:// URL, got "redis://"'],
     [['--redis-prefix', 'x'], '--redis-prefix needs --redis-url'],
     [['--redis-node-lease-ms', '5000'], '--redis-node-lease-ms needs --redis-url'],
+    [['--redis-cluster'], '--redis-cluster needs --redis-url'],
+    [
+      ['--redis-url', 'redis://a:7000,redis://b:7001'],
+      '--redis-url lists several URLs: add --redis-cluster, or give one URL',
+    ],
+    [
+      ['--redis-cluster', '--redis-url', 'redis://a:7000,b:7001'],
+      '--redis-url must be a redis://, rediss:// or unix:// URL, got "redis://a:7000,b:7001"',
+    ],
     [
       ['--redis-url', 'redis://cache', '--redis-node-lease-ms', '50'],
       '--redis-node-lease-ms must be an integer ≥ 100, got "50"',
@@ -297,5 +307,21 @@ describe('parseCliOptions', () => {
       expect(CLI_USAGE).toContain(flag)
     }
     expect(CLI_USAGE.split('\n')[0]).toBe('Usage: sluice-server [options]')
+  })
+})
+
+describe('parseCliOptions: Redis Cluster', () => {
+  it('takes the nodes of a cluster, comma-separated, with --redis-cluster or SLUICE_REDIS_CLUSTER', () => {
+    const nodes = 'redis://10.0.0.1:7000, redis://10.0.0.2:7000'
+    expect(parseCliOptions(['--redis-url', nodes, '--redis-cluster'], {})).toEqual({
+      ...DEFAULTS,
+      redisUrl: nodes,
+      redisCluster: true,
+    })
+    expect(parseCliOptions([], { SLUICE_REDIS_URL: nodes, SLUICE_REDIS_CLUSTER: '1' })).toEqual({
+      ...DEFAULTS,
+      redisUrl: nodes,
+      redisCluster: true,
+    })
   })
 })

@@ -25,6 +25,8 @@ export interface CliOptions {
   metrics: boolean
   /** Undefined keeps the memory engine (one process); a URL selects `@sluice/redis`. */
   redisUrl: string | undefined
+  /** `redisUrl` lists nodes of a Redis Cluster (comma-separated) to discover it from. */
+  redisCluster: boolean
   /** Key and channel prefix in Redis: servers with the same prefix form one deployment. */
   redisPrefix: string
   /** How long a node may stay silent before the others remove its presence members (Redis engine). */
@@ -82,6 +84,12 @@ export const CLI_FLAGS = [
     'SLUICE_REDIS_URL',
     'share logs, presence and dedup through Redis (redis://, rediss:// or unix://); needs @sluice/redis',
     '',
+  ],
+  [
+    '--redis-cluster',
+    'SLUICE_REDIS_CLUSTER',
+    '--redis-url names nodes of a Redis Cluster, comma-separated (env: 1 or true)',
+    'off',
   ],
   [
     '--redis-prefix <prefix>',
@@ -175,6 +183,7 @@ export function parseCliOptions(argv: string[], env: NodeJS.ProcessEnv): CliOpti
     logLevel: logLevel(read('log-level', 'SLUICE_LOG_LEVEL')),
     metrics: values.metrics === true || flag('SLUICE_METRICS', env.SLUICE_METRICS),
     redisUrl: redisUrl(read('redis-url', 'SLUICE_REDIS_URL')),
+    redisCluster: values['redis-cluster'] === true || flag('SLUICE_REDIS_CLUSTER', env.SLUICE_REDIS_CLUSTER),
     redisPrefix: redisPrefix(read('redis-prefix', 'SLUICE_REDIS_PREFIX')),
     redisNodeLeaseMs: integer(
       '--redis-node-lease-ms',
@@ -203,6 +212,12 @@ export function parseCliOptions(argv: string[], env: NodeJS.ProcessEnv): CliOpti
   }
   if (options.redisUrl === undefined && options.redisNodeLeaseMs !== undefined) {
     throw new CliUsageError('--redis-node-lease-ms needs --redis-url')
+  }
+  if (options.redisUrl === undefined && options.redisCluster) {
+    throw new CliUsageError('--redis-cluster needs --redis-url')
+  }
+  if (options.redisUrl?.includes(',') && !options.redisCluster) {
+    throw new CliUsageError('--redis-url lists several URLs: add --redis-cluster, or give one URL')
   }
   if (options.workers > 1 && options.redisUrl === undefined) {
     throw new CliUsageError(
@@ -235,6 +250,7 @@ function parse(argv: string[]) {
       static: { type: 'string' },
       metrics: { type: 'boolean' },
       'redis-url': { type: 'string' },
+      'redis-cluster': { type: 'boolean' },
       'redis-prefix': { type: 'string' },
       'redis-node-lease-ms': { type: 'string' },
       workers: { type: 'string' },
@@ -270,10 +286,13 @@ function basePath(raw: string): string {
 
 function redisUrl(raw: string | undefined): string | undefined {
   if (raw === undefined) return undefined
-  if (!/^(rediss?|unix):\/\/./.test(raw)) {
-    throw new CliUsageError(
-      `--redis-url must be a redis://, rediss:// or unix:// URL, got ${JSON.stringify(redactPassword(raw))}`,
-    )
+  // A cluster's nodes come comma-separated; each must be a URL.
+  for (const url of raw.split(',')) {
+    if (!/^(rediss?|unix):\/\/./.test(url.trim())) {
+      throw new CliUsageError(
+        `--redis-url must be a redis://, rediss:// or unix:// URL, got ${JSON.stringify(redactPassword(raw))}`,
+      )
+    }
   }
   return raw
 }

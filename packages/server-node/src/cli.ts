@@ -27,7 +27,8 @@ const REDIS_PACKAGE_MISSING =
  */
 interface RedisEngineModule {
   createRedisEngine(options: {
-    url: string
+    url?: string
+    cluster?: { rootNodes: string[] }
     prefix: string
     maxEvents?: number
     maxAgeMs?: number
@@ -188,7 +189,9 @@ async function startRedisEngine(options: CliOptions, url: string, logger: Logger
   }
   const redisUrl = redactPassword(url)
   const engine = redis.createRedisEngine({
-    url,
+    ...(options.redisCluster
+      ? { cluster: { rootNodes: url.split(',').map((node) => node.trim()) } }
+      : { url }),
     prefix: options.redisPrefix,
     ...(options.maxEvents === undefined ? {} : { maxEvents: options.maxEvents }),
     ...(options.maxAgeMs === undefined ? {} : { maxAgeMs: options.maxAgeMs }),
