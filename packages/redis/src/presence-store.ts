@@ -48,10 +48,16 @@ export function createPresenceStore(link: RedisLink, options: PresenceStoreOptio
   const removePresence = async (topic: string, connectionId: string): Promise<void> => {
     const local = members.get(topic)
     local?.delete(connectionId)
-    if (local?.size === 0) members.delete(topic)
     const keys = topicKeys(prefix, topic)
     const what = `leaving presence on ${topic} failed`
-    await link.run(PRESENCE_REMOVE, [keys.presence], [connectionId, keys.channel], what, topic)
+    const sent = [link.run(PRESENCE_REMOVE, [keys.presence], [connectionId, keys.channel], what, topic)]
+    if (local?.size === 0) {
+      members.delete(topic)
+      // Sent now, in call order with the other commands: a join made after this call lists the
+      // topic again after it.
+      sent.push(link.command(['SREM', names.presenceTopics(nodeId), topic], what, topic))
+    }
+    await Promise.all(sent)
   }
 
   const presence = async (topic: string): Promise<PresenceMember[]> => {
