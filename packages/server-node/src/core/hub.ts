@@ -5,9 +5,11 @@ import type { Subscription } from './subscription'
 
 interface Topic {
   subscriptions: Set<Subscription>
-  // The engine's watch of the topic, started with its first subscriber; undefined again after a
-  // failed watch, so the next subscriber tries anew instead of inheriting the failure.
-  watching: Promise<void> | undefined
+  // The engine's watch of the topic, started with its first subscriber: `true` once a
+  // synchronous engine (the memory engine) returned, a promise while a networked one works on
+  // it, undefined again after a failed watch, so the next subscriber tries anew instead of
+  // inheriting the failure.
+  watching: true | Promise<void> | undefined
 }
 
 export interface HubOptions {
@@ -42,20 +44,35 @@ export class Hub {
   }
 
   /**
-   * Resolves once the engine delivers the topic's events to this node: a log read after it
-   * misses nothing, which is what the subscribe flow's seam rule needs.
+   * Whether the engine delivers the topic's events to this node yet: a log read after that
+   * misses nothing, which is what the subscribe flow's seam rule needs. Undefined when it
+   * already does (nothing to await: a synchronous engine costs no extra tick), else a promise
+   * that settles when it does or rejects with why it cannot.
    */
-  ready(topicName: string): Promise<void> {
+  ready(topicName: string): Promise<void> | undefined {
     const topic = this.#topics.get(topicName)
-    if (!topic) return Promise.resolve()
-    if (topic.watching === undefined) {
-      const watching = Promise.resolve().then(() => this.#engine.watch(topicName))
-      topic.watching = watching
-      watching.catch(() => {
-        if (topic.watching === watching) topic.watching = undefined
-      })
+    if (!topic || topic.watching === true) return undefined
+    if (topic.watching !== undefined) return topic.watching
+    let started: void | Promise<void>
+    try {
+      started = this.#engine.watch(topicName)
+    } catch (error) {
+      return Promise.reject(error)
     }
-    return topic.watching
+    if (!(started instanceof Promise)) {
+      topic.watching = true
+      return undefined
+    }
+    topic.watching = started
+    started.then(
+      () => {
+        if (topic.watching === started) topic.watching = true
+      },
+      () => {
+        if (topic.watching === started) topic.watching = undefined
+      },
+    )
+    return started
   }
 
   remove(subscription: Subscription): void {

@@ -55,8 +55,11 @@ export async function subscribe(connection: Connection, frame: SubscribeFrame): 
   runtime.hub.add(subscription)
   try {
     // The engine delivers the topic's events here before the start position is read.
-    await runtime.hub.ready(topic)
-    if (subscription.state === 'closed') return
+    const watching = runtime.hub.ready(topic)
+    if (watching !== undefined) {
+      await watching
+      if (subscription.state === 'closed') return
+    }
     await start(connection, subscription, frame)
   } catch (error) {
     discard(connection, subscription)
