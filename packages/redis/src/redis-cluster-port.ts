@@ -133,7 +133,7 @@ export async function createRedisClusterPort(
       throw new Error('clientIds() names the connections of a single Redis, not of a cluster')
     },
     async close() {
-      await cluster.close()
+      cluster.destroy()
     },
   }
 }

@@ -234,7 +234,7 @@ export function createRedisEngine(options: RedisEngineOptions = {}): RedisEngine
       bus.close()
       presence.stop()
       // A clean stop leaves at once instead of waiting for its lease to run out.
-      await link.close(() => presence.leave())
+      await link.close(() => presence.leave(), commandTimeoutMs)
       log.close()
       nodes.close()
     },

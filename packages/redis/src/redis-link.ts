@@ -141,15 +141,21 @@ export class RedisLink {
     }
   }
 
-  /** Closes the port after `goodbye` (run while the link is still up). */
-  async close(goodbye: () => Promise<void>): Promise<void> {
+  /**
+   * Closes the port after `goodbye` (run while the link is up, for at most `goodbyeMs`: a Redis
+   * that went away without the link noticing yet must not hold a shutdown for a timeout per
+   * command).
+   */
+  async close(goodbye: () => Promise<void>, goodbyeMs: number): Promise<void> {
     if (this.#closed) return
     if (this.status === 'up') {
-      try {
-        await goodbye()
-      } catch (error) {
-        this.#options.report(error, 'close')
-      }
+      let timer: ReturnType<typeof setTimeout> | undefined
+      const deadline = new Promise<void>((resolve) => {
+        timer = setTimeout(resolve, goodbyeMs)
+      })
+      const said = goodbye().catch((error) => this.#options.report(error, 'close'))
+      await Promise.race([said, deadline])
+      clearTimeout(timer)
     }
     this.#closed = true
     this.#markFailed(new Error('the Redis engine was closed'))

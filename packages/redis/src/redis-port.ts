@@ -19,6 +19,7 @@ export interface RedisPort {
   resetSubscriber(): Promise<void>
   /** The Redis client ids of the two connections, for tests that cut them. */
   clientIds(): Promise<{ commands: number; subscriber: number }>
+  /** Closes every connection at once; what is still pending fails. */
   close(): Promise<void>
 }
 
@@ -144,9 +145,12 @@ export async function createRedisPort(
       }
       return { commands: idOf(`${options.name}:cmd`), subscriber: idOf(`${options.name}:bus`) }
     },
+    // At once, not gracefully: the engine has said its goodbye (or given up on it), and a
+    // graceful close would wait on whatever a dead Redis still owes.
     async close() {
       closed = true
-      await Promise.allSettled([commands.close(), subscriber.close()])
+      commands.destroy()
+      subscriber.destroy()
     },
   }
 }

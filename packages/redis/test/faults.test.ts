@@ -131,6 +131,31 @@ describe('a Redis that answers but cannot serve', () => {
   })
 })
 
+describe('closing while Redis is gone', () => {
+  it('closes at once while the connections try to reconnect', async () => {
+    const server = await setup()
+    const a = await node(server, { reconnectDelay: () => 200 })
+    await a.setPresence('room', { connectionId: 'c1', identity: null })
+    await server.kill()
+    await vi.waitFor(() => expect(a.status()).toBe('down'))
+    const started = Date.now()
+    await a.close()
+    expect(Date.now() - started).toBeLessThan(1_000)
+  })
+
+  it('gives up its goodbye after commandTimeoutMs when Redis stopped answering', async () => {
+    const server = await setup()
+    const a = await node(server, { commandTimeoutMs: 400 })
+    await a.setPresence('room', { connectionId: 'c1', identity: null })
+    // Frozen, not closed: the link still looks up, and the goodbye would wait on it.
+    await server.command('CLIENT', 'PAUSE', '5000', 'ALL')
+    const started = Date.now()
+    await a.close()
+    expect(Date.now() - started).toBeLessThan(1_500)
+    expect(a.status()).toBe('down')
+  })
+})
+
 describe('Redis restarted with AOF appendfsync always', () => {
   it('keeps epochs and positions across the restart: resume replays, no resync', async () => {
     const server = await setup({ args: ['--appendonly', 'yes', '--appendfsync', 'always'] })
@@ -182,6 +207,55 @@ describe('an old RDB snapshot restored', () => {
     await vi.waitFor(() => expect(onA.lost).toHaveLength(1))
     expect(onA.lost[0]?.[1]).toMatchObject({ reason: 'epoch_changed', seq: 0 })
     expect(onA.lost[0]?.[1].epoch).not.toBe(before.epoch)
+  })
+})
+
+describe('a replica promoted after it missed writes', () => {
+  it('changes the epoch of every watched topic: the missed seqs are never served as current', async () => {
+    // No delay before the first sync (the default waits 5 s for more replicas to join).
+    const primary = await setup({ args: ['--repl-diskless-sync-delay', '0'] })
+    const replica = await startRedisServer({ args: ['--replicaof', '127.0.0.1', String(primary.port)] })
+    try {
+      await vi.waitFor(
+        async () =>
+          expect(String(await replica.command('INFO', 'replication'))).toContain('master_link_status:up'),
+        { timeout: 5_000 },
+      )
+      // One endpoint (a managed Redis, a proxy) that a failover moves from primary to replica.
+      proxy = await startTcpProxy(primary.port)
+      const endpoint = { ...primary, url: `redis://127.0.0.1:${proxy.port}` } as RedisServer
+      // Both trust persistence (as with AOF always), so the run_id alone would let the replica's
+      // log pass: what catches it is the head they already saw (5) above the one it has (3).
+      const a = await node(endpoint, { trustPersistence: true })
+      const b = await node(endpoint, { trustPersistence: true })
+      const onA = collect(a)
+      const onB = collect(b)
+      await a.watch('t')
+      await b.watch('t')
+      await appendRange(a, 't', 1, 3)
+      await vi.waitFor(async () => expect(await replica.command('XLEN', 'sluice:{t}:log')).toBe(3))
+      // The replica stops following and misses 4 and 5; then the primary dies and the endpoint
+      // moves to the replica, promoted.
+      await replica.command('REPLICAOF', 'NO', 'ONE')
+      await appendRange(a, 't', 4, 5)
+      await vi.waitFor(() => expect(onB.events).toHaveLength(5))
+      const before = await a.head('t')
+      await primary.kill()
+      proxy.retarget(replica.port)
+      for (const seen of [onA, onB]) {
+        await vi.waitFor(() => expect(seen.lost).toHaveLength(1), { timeout: 5_000 })
+        expect(seen.lost[0]?.[1]).toMatchObject({ reason: 'epoch_changed' })
+        expect(seen.lost[0]?.[1].epoch).not.toBe(before.epoch)
+      }
+      expect(await a.readAfter('t', { epoch: before.epoch, seq: 5 })).toMatchObject({
+        ok: false,
+        reason: 'epoch_changed',
+      })
+    } finally {
+      // The engines say goodbye to the promoted replica before it goes.
+      await Promise.all(engines.splice(0).map((engine) => engine.close()))
+      await replica.stop()
+    }
   })
 })
 
