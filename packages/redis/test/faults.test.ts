@@ -1,7 +1,8 @@
 import type { Engine } from '@sluice/server-node'
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { appended, collect } from '../../server-node/test/engine-contract'
-import { createRedisEngine, type RedisEngine, type RedisEngineOptions } from '../src/index'
+import type { RedisEngineOptions } from '../src/index'
+import { engineNodes } from './engine-nodes'
 import { type RedisServer, type RedisServerOptions, startRedisServer } from './redis-server'
 import { startTcpProxy, type TcpProxy } from './tcp-proxy'
 
@@ -11,24 +12,14 @@ import { startTcpProxy, type TcpProxy } from './tcp-proxy'
  */
 let redis: RedisServer | undefined
 let proxy: TcpProxy | undefined
-const engines: RedisEngine[] = []
 
 async function setup(serverOptions: RedisServerOptions = {}) {
   redis = await startRedisServer(serverOptions)
   return redis
 }
 
-async function node(server: RedisServer, options: RedisEngineOptions = {}): Promise<RedisEngine> {
-  const engine = createRedisEngine({
-    url: server.url,
-    onError: () => {},
-    reconnectDelay: () => 20,
-    ...options,
-  })
-  engines.push(engine)
-  await engine.ready()
-  return engine
-}
+const nodes = engineNodes()
+const node = (server: RedisServer, options: RedisEngineOptions = {}) => nodes.node(server.url, options)
 
 const input = (n: number) => ({ kind: 'created', key: String(n), ts: Date.now() })
 
@@ -38,7 +29,7 @@ async function appendRange(engine: Engine, topic: string, from: number, to: numb
 }
 
 afterEach(async () => {
-  await Promise.all(engines.splice(0).map((engine) => engine.close()))
+  await nodes.closeAll()
   await proxy?.close()
   proxy = undefined
   await redis?.stop()
@@ -253,7 +244,7 @@ describe('a replica promoted after it missed writes', () => {
       })
     } finally {
       // The engines say goodbye to the promoted replica before it goes.
-      await Promise.all(engines.splice(0).map((engine) => engine.close()))
+      await nodes.closeAll()
       await replica.stop()
     }
   })

@@ -5,31 +5,22 @@
  */
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { collect } from '../../server-node/test/engine-contract'
-import { createRedisEngine, type RedisEngine, type RedisEngineOptions } from '../src/index'
+import type { RedisEngine, RedisEngineOptions } from '../src/index'
+import { engineNodes } from './engine-nodes'
 import { type RedisServer, startRedisServer } from './redis-server'
 
 let redis: RedisServer
-const engines: RedisEngine[] = []
 
 beforeEach(async () => {
   redis = await startRedisServer()
 })
 afterEach(async () => {
-  await Promise.all(engines.splice(0).map((engine) => engine.close()))
+  await nodes.closeAll()
   await redis.stop()
 })
 
-async function node(options: RedisEngineOptions = {}): Promise<RedisEngine> {
-  const engine = createRedisEngine({
-    url: redis.url,
-    onError: () => {},
-    reconnectDelay: () => 20,
-    ...options,
-  })
-  engines.push(engine)
-  await engine.ready()
-  return engine
-}
+const nodes = engineNodes()
+const node = (options: RedisEngineOptions = {}) => nodes.node(redis.url, options)
 
 const member = (connectionId: string, node = 'ghost') =>
   JSON.stringify({ member: { connectionId, identity: null, state: { n: connectionId } }, node })

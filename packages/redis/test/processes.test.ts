@@ -35,23 +35,14 @@ afterEach(async () => {
   await redis.stop()
 })
 
+/** sluice-server's arguments for a node of this test's deployment, plus `extra`. */
+const nodeArgs = (extra: string[]) => [
+  ...['--port', '0', '--host', '127.0.0.1', '--redis-url', redis.url, '--publish-key', PUBLISH_KEY],
+  ...extra,
+]
+
 async function startNodes(count: number, extra: string[] = []) {
-  const started = Array.from({ length: count }, () =>
-    startCli(
-      [
-        '--port',
-        '0',
-        '--host',
-        '127.0.0.1',
-        '--redis-url',
-        redis.url,
-        '--publish-key',
-        PUBLISH_KEY,
-        ...extra,
-      ],
-      { SLUICE_LOG_LEVEL: 'info' },
-    ),
-  )
+  const started = Array.from({ length: count }, () => startCli(nodeArgs(extra), { SLUICE_LOG_LEVEL: 'info' }))
   const lines = await Promise.all(started.map((run) => listening(run)))
   for (const [i, run] of started.entries()) nodes.push({ run, port: lines[i]?.port as number })
   balancer = await startLoadBalancer(nodes.map(({ port }) => port))
@@ -228,21 +219,7 @@ describe('a node killed with SIGKILL', () => {
 
 describe('sluice-server --workers', () => {
   test('runs the workers on one port, each a node of the deployment, and stops them all on SIGTERM', async () => {
-    const run = startCli(
-      [
-        '--port',
-        '0',
-        '--host',
-        '127.0.0.1',
-        '--redis-url',
-        redis.url,
-        '--publish-key',
-        PUBLISH_KEY,
-        '--workers',
-        '2',
-      ],
-      { SLUICE_LOG_LEVEL: 'info' },
-    )
+    const run = startCli(nodeArgs(['--workers', '2']), { SLUICE_LOG_LEVEL: 'info' })
     const { port } = await listening(run)
     nodes.push({ run, port: port as number })
     // The first worker listening is not all of them: the primary says when every one is.
