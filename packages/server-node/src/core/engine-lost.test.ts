@@ -52,44 +52,46 @@ describe('events lost on the way to this node', () => {
     ])
   })
 
-  it('tells a subscription still starting only when its start position is before the loss', async () => {
-    let release: () => void = () => {}
-    const gate = new Promise<void>((resolve) => {
-      release = resolve
+  it('tells a subscription still starting about a loss reported after its start was read, not before', async () => {
+    let openWatch: () => void = () => {}
+    const watchGate = new Promise<void>((resolve) => {
+      openWatch = resolve
     })
-    const { engine, inner, lost } = createEngine(() => gate)
+    let openPresence: () => void = () => {}
+    const presenceGate = new Promise<void>((resolve) => {
+      openPresence = resolve
+    })
+    const { engine, inner, lost } = createEngine(() => watchGate)
+    // The presence list answers late: the flow of a presence subscription waits for it after
+    // reading its start position, which leaves room for a loss reported after that read.
+    engine.presence = (topic) => presenceGate.then(() => inner.presence(topic))
     const runtime = createTestRuntime({ engine })
-    for (let n = 1; n <= 5; n++) inner.append('covered', { kind: 'created', ts: Date.now() })
-    for (let n = 1; n <= 5; n++) inner.append('beyond', { kind: 'created', ts: Date.now() })
-    const covered = inner.head('covered')
-    const beyond = inner.head('beyond')
+    for (const topic of ['before', 'after']) {
+      for (let n = 1; n <= 5; n++) inner.append(topic, { kind: 'created', ts: Date.now() })
+    }
     const { connection: one, sink: oneSink } = openFakeConnection(runtime)
     const { connection: two, sink: twoSink } = openFakeConnection(runtime)
-    one.handleText(
-      JSON.stringify({ type: 'subscribe', topic: 'covered', from: { epoch: covered.epoch, seq: 0 } }),
-    )
-    two.handleText('{"type":"subscribe","topic":"beyond"}')
+    one.handleText('{"type":"subscribe","topic":"before"}')
+    two.handleText('{"type":"subscribe","topic":"after","presence":true}')
     await vi.waitFor(() => expect(runtime.hub.subscriptionCount).toBe(2))
-    // While both wait for the watch: 'covered' lost up to 2, which its replay (1..5) covers;
-    // 'beyond' lost up to 7, past the head (5) its start will read.
-    lost('covered', 2)
-    lost('beyond', 7)
-    release()
-    await vi.waitFor(() => expect(framesOf(oneSink.frames(), 'event')).toHaveLength(5))
+    // Reported while both wait for the watch, before either reads its start: the read, made
+    // after it, already reflects the loss.
+    lost('before', 7)
+    openWatch()
+    await vi.waitFor(() => expect(framesOf(oneSink.frames(), 'subscribed')).toHaveLength(1))
+    await vi.waitFor(() => expect(framesOf(twoSink.frames(), 'subscribed')).toHaveLength(1))
+    // 'after' read its start (head 5) and waits for the presence list: a loss now is newer.
+    lost('after', 7)
+    openPresence()
     await vi.waitFor(() => expect(framesOf(twoSink.frames(), 'resync')).toHaveLength(1))
-    expect(oneSink.frames().map((frame) => frame.type)).toEqual([
-      'welcome',
-      'subscribed',
-      'event',
-      'event',
-      'event',
-      'event',
-      'event',
+    const { epoch } = inner.head('after')
+    expect(twoSink.frames().slice(1)).toEqual([
+      { type: 'subscribed', topic: 'after', epoch, seq: 5 },
+      { type: 'presence', topic: 'after', action: 'sync', members: [] },
+      { type: 'resync', topic: 'after', reason: 'too_old', epoch, seq: 7 },
     ])
-    expect(twoSink.frames()).toEqual([
-      expect.objectContaining({ type: 'welcome' }),
-      { type: 'subscribed', topic: 'beyond', epoch: beyond.epoch, seq: 5 },
-      { type: 'resync', topic: 'beyond', reason: 'too_old', epoch: beyond.epoch, seq: 7 },
+    expect(oneSink.frames().slice(1)).toEqual([
+      { type: 'subscribed', topic: 'before', epoch: inner.head('before').epoch, seq: 5 },
     ])
   })
 })

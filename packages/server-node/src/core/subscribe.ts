@@ -99,6 +99,7 @@ async function start(
   if (from) {
     const read = await engine.readAfter(topic, from)
     if (subscription.state === 'closed') return
+    subscription.positionRead()
     // A replay needs no snapshot, whatever `snapshot` says: the client's state plus the replay is current.
     if (read.ok) {
       connection.sendFrame(subscribed(frame, read.epoch, read.head))
@@ -116,6 +117,7 @@ async function start(
   if (!wantsSnapshot) {
     const head = await engine.head(topic)
     if (subscription.state === 'closed') return
+    subscription.positionRead()
     // Only here does `subscribed` alone say where the client stands: nothing else follows it.
     if (!resync) connection.writer.position?.(topic, head)
     connection.sendFrames(
@@ -135,6 +137,7 @@ async function start(
   const release = await publisher.hold(topic)
   try {
     const head = await engine.head(topic)
+    subscription.positionRead()
     const data = await runProvider(connection, topic)
     if (subscription.state === 'closed') return
     const hasSnapshot = data !== null && data !== undefined

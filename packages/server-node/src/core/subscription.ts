@@ -71,11 +71,21 @@ export class Subscription {
    * Events of the topic were lost on the way to this node (a networked engine's bus dropped
    * them and its log no longer holds them, or the log was replaced). A live subscription tells
    * its client to resync, and goes on after the position named; one still starting keeps the
-   * loss for {@link goLive}, which tells the client only if its start position is before it.
+   * loss for {@link goLive}, which tells the client unless its start position already covers it.
    */
   lost(lost: LostEvents): void {
     if (this.state === 'live') this.#resync(lost)
     else if (this.state === 'starting') this.#lost = lost
+  }
+
+  /**
+   * The start position was just read from the engine: a loss reported before this is older
+   * than it (an engine answers its own reads in order, the one that found the loss first), so
+   * the position, and the replay or snapshot at it, already reflect it. Only a loss reported
+   * after this point can still put the client behind.
+   */
+  positionRead(): void {
+    this.#lost = undefined
   }
 
   #resync({ reason, epoch, seq }: LostEvents): void {
