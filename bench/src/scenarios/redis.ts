@@ -14,6 +14,7 @@ import { CONFIG } from '../lib/config.ts'
 import type { BenchRedis } from '../lib/redis-server.ts'
 import { TARGETS } from '../lib/targets.ts'
 import type { TargetOptions } from '../servers/target-server.ts'
+import type { FanoutRun } from './fanout.ts'
 import {
   connectSubscribers,
   LOAD_CPU,
@@ -22,7 +23,7 @@ import {
   startServer,
   withNodes,
 } from './harness.ts'
-import { DRAIN_MS } from './latency.ts'
+import { DRAIN_MS, type LatencyRun } from './latency.ts'
 
 export type EngineKind = 'memory' | 'redis'
 
@@ -66,33 +67,19 @@ export interface PublishRateRun extends RedisShares {
   serverWaitShare: number | null
 }
 
-export interface ClusterFanoutRun extends RedisShares {
+/**
+ * Scenario 1's figures across nodes: node CPU is all nodes together (they share a core with
+ * Redis, so no waiting column for them), and Redis's CPU is apart (`RedisShares`).
+ */
+export interface ClusterFanoutRun
+  extends Omit<FanoutRun, 'serverWaitShare' | 'bytesPerDelivery'>,
+    RedisShares {
   nodes: number
-  expected: number
-  delivered: number
-  seconds: number
-  deliveriesPerSecond: number
-  /** CPU time of all nodes together per delivery (Redis's is apart, in `redisCpuShare`). */
-  serverCpuUsPerDelivery: number
-  /** Share of one CPU all nodes used together. */
-  serverCpuShare: number
-  loadCpuShare: number
-  loadWaitShare: number | null
 }
 
-export interface ClusterLatencyRun extends RedisShares {
+/** Scenario 2's figures across nodes, counted as in {@link ClusterFanoutRun}. */
+export interface ClusterLatencyRun extends Omit<LatencyRun, 'serverWaitShare'>, RedisShares {
   nodes: number
-  expected: number
-  delivered: number
-  lost: number
-  p50Ms: number
-  p99Ms: number
-  maxMs: number
-  /** Share of one CPU all nodes used together. */
-  serverCpuShare: number
-  loadCpuShare: number
-  loadWaitShare: number | null
-  publisherMaxBehind: number
 }
 
 function redisShares(
