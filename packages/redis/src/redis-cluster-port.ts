@@ -56,7 +56,7 @@ export async function createRedisClusterPort(
   // watched topic, as after a reconnect to a single Redis.
   cluster.on('node-ready', () => {
     if (!connected) return
-    events.commandsReady(false)
+    events.commandsReady()
     events.subscriberReady(false)
   })
   await cluster.connect()

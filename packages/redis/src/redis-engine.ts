@@ -213,7 +213,7 @@ export function createRedisEngine(options: RedisEngineOptions = {}): RedisEngine
   return {
     nodeId,
     ready: () => link.ready(),
-    clientIds: () => link.port('no connection').clientIds(),
+    clientIds: () => link.port('listing its connections failed').clientIds(),
     append: log.append,
     head: log.head,
     readAfter: log.readAfter,

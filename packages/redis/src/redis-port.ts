@@ -26,10 +26,10 @@ export interface RedisPort {
 export interface RedisPortEvents {
   /** A message on a subscribed channel. */
   message(message: string, channel: string): void
-  /** The command connection is ready (again): `first` is false after a reconnect. */
-  commandsReady(first: boolean): void
+  /** The command connection is ready (again, after a reconnect). */
+  commandsReady(): void
   /** The command connection was lost; commands fail until commandsReady. */
-  commandsLost(error: unknown): void
+  commandsLost(): void
   /** The subscriber connection is ready (again) with every channel resubscribed: messages sent meanwhile were lost. */
   subscriberReady(first: boolean): void
   /** Connection errors, for the log. */
@@ -68,11 +68,7 @@ export async function createRedisPort(
   })
   const commandOptions = { timeout: options.commandTimeoutMs, rejectInFlight: true }
 
-  const watch = (
-    client: RedisClientType,
-    onReady: (first: boolean) => void,
-    onLost?: (error: unknown) => void,
-  ) => {
+  const watch = (client: RedisClientType, onReady: (first: boolean) => void, onLost?: () => void) => {
     let readyOnce = false
     client.on('error', (error: unknown) => events.error(error))
     client.on('ready', () => {
@@ -81,8 +77,8 @@ export async function createRedisPort(
       onReady(first)
     })
     if (onLost) {
-      client.on('reconnecting', () => onLost(new Error('redis connection lost; reconnecting')))
-      client.on('end', () => onLost(new Error('redis connection closed')))
+      client.on('reconnecting', onLost)
+      client.on('end', onLost)
     }
   }
 
@@ -103,8 +99,8 @@ export async function createRedisPort(
 
   watch(
     commands,
-    (first) => events.commandsReady(first),
-    (error) => events.commandsLost(error),
+    () => events.commandsReady(),
+    () => events.commandsLost(),
   )
   await commands.connect()
   await connectSubscriber(subscriber, false)

@@ -196,15 +196,3 @@ end
 return out
 `,
 )
-
-export const SCRIPTS = [
-  APPEND,
-  READ,
-  HEAD,
-  HOLD,
-  RELEASE,
-  PRESENCE_SET,
-  PRESENCE_REMOVE,
-  PRESENCE_SWEEP,
-  NODE_BEAT,
-]
