@@ -19,6 +19,7 @@ const steps = [
   { name: 'package tests', args: ['run', 'test:packages'], tests: true },
   { name: 'package exports (publint, attw)', args: ['run', 'lint:packages'] },
   { name: 'client size budget (size-limit)', args: ['--filter', '@sluice/client', 'run', 'size'] },
+  { name: 'reliability (chaos, one node)', args: ['run', 'test:chaos'], tests: true },
   { name: 'e2e (Chromium)', args: ['run', 'test:e2e'], tests: true },
 ]
 
