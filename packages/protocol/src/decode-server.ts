@@ -1,6 +1,14 @@
-import { type DecodeResult, decodeFrameWith, decodeMessage, type FieldReader, fail } from './decode-helpers'
+import {
+  type DecodeResult,
+  decodeFrameWith,
+  decodeMessage,
+  describe,
+  type FieldReader,
+  fail,
+} from './decode-helpers'
 import type { ValidationIssue } from './errors'
 import type { Limits, PresenceMember, ResyncReason, ServerFrame } from './frames'
+import { isValidSignalName, MAX_NAME_LENGTH } from './limits'
 import { isSeq } from './position'
 
 const RESYNC_REASONS: readonly ResyncReason[] = ['too_old', 'epoch_changed', 'ahead']
@@ -42,6 +50,18 @@ function member(value: unknown, field: string): PresenceMember {
   }
   if (record.state !== undefined) out.state = record.state as PresenceMember['state']
   return out
+}
+
+function signalName(r: FieldReader): string {
+  const name = r.string('name', MAX_NAME_LENGTH)
+  if (!isValidSignalName(name)) {
+    fail('BAD_REQUEST', `signal.name must use the characters of a topic name, received ${describe(name)}`, {
+      field: 'name',
+      expected: 'a name of [A-Za-z0-9._~:@/+=-]',
+      received: describe(name),
+    })
+  }
+  return name
 }
 
 function identity(r: FieldReader): string | null {
@@ -151,6 +171,7 @@ const serverDecoders: Record<string, (reader: FieldReader) => ServerFrame> = {
     reason: r.errorCode('reason'),
     retryAfterMs: r.number('retryAfterMs'),
   }),
+  signal: (r) => ({ type: 'signal', name: signalName(r), data: r.json('data') }),
 }
 
 /**

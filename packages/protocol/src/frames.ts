@@ -243,6 +243,17 @@ export interface ReconnectFrame {
   retryAfterMs: number
 }
 
+/**
+ * An application message to one connection (usually every connection of an identity). Not a
+ * topic event: no position, not stored, not replayed, not deduplicated.
+ */
+export interface SignalFrame {
+  type: 'signal'
+  /** What the signal means to the app; the characters of a topic name, at most 128 of them. */
+  name: string
+  data?: Json
+}
+
 export type ServerFrame =
   | WelcomeFrame
   | SubscribedFrame
@@ -257,5 +268,6 @@ export type ServerFrame =
   | ServerPingFrame
   | PongFrame
   | ReconnectFrame
+  | SignalFrame
 
 export type ServerFrameType = ServerFrame['type']

@@ -58,6 +58,7 @@ export type {
   ServerFrameType,
   ServerPingFrame,
   SetPresenceFrame,
+  SignalFrame,
   SnapshotFrame,
   SnapshotMode,
   SubscribedFrame,
@@ -69,6 +70,7 @@ export type {
 export {
   DEFAULT_HEARTBEAT_MS,
   DEFAULT_LIMITS,
+  isValidSignalName,
   isValidTopic,
   MAX_ID_LENGTH,
   MAX_NAME_LENGTH,

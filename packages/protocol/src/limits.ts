@@ -35,6 +35,14 @@ export function isValidTopic(
   return typeof topic === 'string' && topic.length <= maxTopicLength && TOPIC_PATTERN.test(topic)
 }
 
+/**
+ * True when a `signal` frame's name is well-formed: the characters of a topic name, at most
+ * {@link MAX_NAME_LENGTH} of them, so it travels unescaped in logs and URLs like a topic does.
+ */
+export function isValidSignalName(name: unknown): name is string {
+  return typeof name === 'string' && name.length <= MAX_NAME_LENGTH && TOPIC_PATTERN.test(name)
+}
+
 /** UTF-8 byte length of a string, without Buffer or TextEncoder allocations. */
 export function utf8Length(text: string): number {
   let bytes = 0

@@ -98,6 +98,8 @@ const FRAMES = new Map<unknown, Rule>(
     ping: isObject,
     pong: object({ id: optionalString }),
     reconnect: object({ reason: isWireErrorCode, retryAfterMs: isTime }),
+    // The name is only looked up among the app's handlers: its pattern does not matter here.
+    signal: object({ name: isString }),
   } satisfies Record<ServerFrame['type'], Rule>),
 )
 

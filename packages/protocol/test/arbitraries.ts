@@ -237,4 +237,12 @@ export const serverFrame: fc.Arbitrary<ServerFrame> = fc.oneof(
   fc.constant({ type: 'ping' as const }),
   fc.record({ type: fc.constant('pong' as const), id }, { requiredKeys: ['type'] }),
   fc.record({ type: fc.constant('reconnect' as const), reason: wireCode, retryAfterMs: fc.nat() }),
+  fc.record(
+    {
+      type: fc.constant('signal' as const),
+      name: fc.string({ unit: fc.constantFrom(...TOPIC_CHARS), minLength: 1, maxLength: 128 }),
+      data: json,
+    },
+    { requiredKeys: ['type', 'name'] },
+  ),
 )

@@ -184,6 +184,7 @@ describe('untrusted input', () => {
       'error',
       'reconnect',
       'snapshot',
+      'signal',
     ]
     fc.assert(
       fc.property(
@@ -204,6 +205,8 @@ describe('untrusted input', () => {
             'epoch',
             'kind',
             'ts',
+            'name',
+            'data',
           ),
           fc.jsonValue({ maxDepth: 2 }),
         ),
