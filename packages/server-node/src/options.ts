@@ -125,6 +125,13 @@ export interface SluiceServerOptions {
   allowedOrigins?: AllowedOrigins
   /** Bearer keys accepted by `POST <basePath>/publish` for any topic. @default [] */
   publishKeys?: string[]
+  /**
+   * Bearer keys of the operations API (`<basePath>/admin/*` and `<basePath>/status`): disconnect
+   * an identity, read presence, topics and history, send signals. With none, those endpoints
+   * answer 403. A key may not also be a publish key: each list grants only its own endpoints.
+   * @default []
+   */
+  adminKeys?: string[]
   /** A pino logger, or false for none. @default a JSON logger on stdout that redacts tokens */
   logger?: PinoLogger | false
   /** Prometheus metrics at `/metrics`: true for a private registry, or your Registry. @default false */
@@ -169,6 +176,7 @@ export interface ResolvedOptions {
   maxBufferedBytes: number
   allowedOrigins: AllowedOrigins
   publishKeys: string[]
+  adminKeys: string[]
   coalesceMs: number
   dedupWindow: { size: number; ms: number }
   shutdownTimeoutMs: number
@@ -183,6 +191,19 @@ export const allowAll: Authorize = () => true
 function positive(name: string, value: number): number {
   if (!(value > 0)) throw new RangeError(`${name} must be a positive number, received ${value}`)
   return value
+}
+
+function checkAdminKeys(adminKeys: string[], publishKeys: string[]): string[] {
+  for (const key of adminKeys) {
+    if (typeof key !== 'string' || key.length === 0) {
+      throw new TypeError('adminKeys must be non-empty strings')
+    }
+    // One string in both lists would make a publish credential an operations credential too.
+    if (publishKeys.includes(key)) {
+      throw new TypeError('adminKeys and publishKeys must not share a key: use a separate admin key')
+    }
+  }
+  return adminKeys
 }
 
 /** Applies defaults and checks option values, failing fast with the option's name. */
@@ -203,6 +224,7 @@ export function resolveOptions(options: SluiceServerOptions): ResolvedOptions {
     maxBufferedBytes = 1024 * 1024,
     allowedOrigins = '*',
     publishKeys = [],
+    adminKeys = [],
     coalesceMs = 50,
     dedupWindow = { size: 1000, ms: 120_000 },
     shutdownTimeoutMs = 5_000,
@@ -246,6 +268,7 @@ export function resolveOptions(options: SluiceServerOptions): ResolvedOptions {
     maxBufferedBytes: positive('maxBufferedBytes', maxBufferedBytes),
     allowedOrigins,
     publishKeys,
+    adminKeys: checkAdminKeys(adminKeys, publishKeys),
     coalesceMs: Math.max(0, coalesceMs),
     dedupWindow,
     shutdownTimeoutMs: Math.max(0, shutdownTimeoutMs),

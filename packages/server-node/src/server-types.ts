@@ -71,6 +71,19 @@ export interface SluiceServer {
    * @returns the number of connections of this node it reached
    */
   sendTo(identityId: string, frame: ServerFrame): Promise<number>
+  /**
+   * Sends an application message (a `signal` frame) to every connection of an identity, on
+   * every node. Not a topic event: not stored, not replayed, so a connection that is not open
+   * now never sees it. Clients receive it with `client.onSignal(name, handler)`.
+   *
+   * @example
+   * await sluice.signal('user-1', 'invoice.ready', { invoiceId: 'in_42' })
+   * @param name the characters of a topic name, at most 128 (`invoice.ready`, `billing/plan-changed`)
+   * @param data any JSON value, or nothing
+   * @returns the number of connections of this node it reached (other nodes' are not counted)
+   * @throws ServerError BAD_REQUEST for a bad name or data that is not JSON, LIMIT_EXCEEDED for a name over 128 characters
+   */
+  signal(identityId: string, name: string, data?: Json): Promise<number>
   /** Closes every connection of an identity with an error frame and the code's close code. @returns connections closed on this node */
   closeByIdentity(identityId: string, reason?: WireErrorCode, message?: string): Promise<number>
   /** The topic's presence members. */

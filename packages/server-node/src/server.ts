@@ -4,12 +4,16 @@ import type { AddressInfo } from 'node:net'
 import type { Duplex } from 'node:stream'
 import {
   CloseCode,
+  isValidSignalName,
   isValidTopic,
+  type Json,
   KIND_PATTERN,
   MAX_ID_LENGTH,
   MAX_KEY_LENGTH,
+  MAX_NAME_LENGTH,
   PROTOCOL_VERSION,
   type ServerFrame,
+  type SignalFrame,
   type WireErrorCode,
 } from '@sluice/protocol'
 import { createRuntime } from './core/create-runtime'
@@ -53,6 +57,34 @@ function checkPublish(
       throw new ServerError(
         'BAD_REQUEST',
         'publish: data and meta must be JSON-serializable (no BigInt, no cycles); convert them first',
+        { cause },
+      )
+    }
+  }
+}
+
+function checkSignal(identityId: string, name: string, data: Json | undefined): void {
+  if (typeof identityId !== 'string' || identityId.length === 0) {
+    throw new ServerError('BAD_REQUEST', 'signal: identityId must be a non-empty string')
+  }
+  if (typeof name === 'string' && name.length > MAX_NAME_LENGTH) {
+    throw new ServerError('LIMIT_EXCEEDED', `signal: name is longer than ${MAX_NAME_LENGTH} characters`)
+  }
+  if (!isValidSignalName(name)) {
+    throw new ServerError(
+      'BAD_REQUEST',
+      `signal: ${JSON.stringify(name)} is not a valid signal name (the characters of a topic name)`,
+    )
+  }
+  // As for publish: only the server API can hand over a BigInt or a cycle, which would throw
+  // later, in every connection's send. Production skips the extra serialization.
+  if (process.env.NODE_ENV !== 'production') {
+    try {
+      JSON.stringify(data)
+    } catch (cause) {
+      throw new ServerError(
+        'BAD_REQUEST',
+        `signal ${name}: data must be JSON-serializable (no BigInt, no cycles); convert it first`,
         { cause },
       )
     }
@@ -155,6 +187,12 @@ export function createSluiceServer(options: SluiceServerOptions = {}): SluiceSer
       const reached = registry.ofIdentity(identityId).filter((c) => c.state === 'open').length
       await engine.sendToIdentity(identityId, { type: 'frame', frame })
       return reached
+    },
+    async signal(identityId: string, name: string, data?: Json) {
+      checkSignal(identityId, name, data)
+      const frame: SignalFrame =
+        data === undefined ? { type: 'signal', name } : { type: 'signal', name, data }
+      return server.sendTo(identityId, frame)
     },
     async closeByIdentity(
       identityId: string,

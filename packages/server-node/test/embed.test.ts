@@ -23,7 +23,7 @@ async function listen(server: Server): Promise<string> {
 
 describe('embedding in a node:http app', () => {
   it("serves its endpoints through handler + attach and leaves the app's other upgrades alone", async () => {
-    sluice = createSluiceServer({ logger: false, basePath: '/rt' })
+    sluice = createSluiceServer({ logger: false, basePath: '/rt', adminKeys: ['admin-key'] })
     const appSockets = new WebSocketServer({ noServer: true })
     http = createServer((req, res) => {
       if (req.url?.startsWith('/rt')) return sluice?.handler(req, res)
@@ -37,7 +37,8 @@ describe('embedding in a node:http app', () => {
     const origin = await listen(http)
 
     expect(await (await fetch(`${origin}/`)).text()).toBe('app')
-    expect(await (await fetch(`${origin}/rt/status`)).json()).toMatchObject({ protocol: 1 })
+    const status = await fetch(`${origin}/rt/status`, { headers: { authorization: 'Bearer admin-key' } })
+    expect(await status.json()).toMatchObject({ protocol: 1 })
     const { peer } = await WsPeer.open(`${origin}/rt`)
     peer.send({ type: 'ping', id: '1' })
     expect(await peer.next(ofType('pong'))).toEqual({ type: 'pong', id: '1' })

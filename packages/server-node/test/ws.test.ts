@@ -473,12 +473,14 @@ describe('WebSocket server operations', () => {
     }
   })
 
-  it('serves /healthz, <base>/status and 404 as error frames', async () => {
-    t = await fixture.start()
+  it('serves /healthz, <base>/status (to an admin key) and 404 as error frames', async () => {
+    t = await fixture.start({ adminKeys: ['admin-key'] })
     await open()
     const origin = t.url.replace('/realtime', '')
     expect(await (await fetch(`${origin}/healthz`)).json()).toEqual({ status: 'ok' })
-    const status = await (await fetch(`${t.url}/status`)).json()
+    const status = await (
+      await fetch(`${t.url}/status`, { headers: { authorization: 'Bearer admin-key' } })
+    ).json()
     expect(status).toMatchObject({
       protocol: 1,
       connections: 1,

@@ -119,6 +119,11 @@ export class Hub {
     return sent
   }
 
+  /** Each topic with subscribers on this node, and how many it has (the operations API lists them). */
+  *topics(): Generator<{ topic: string; subscribers: number }> {
+    for (const [topic, { subscriptions }] of this.#topics) yield { topic, subscribers: subscriptions.size }
+  }
+
   get topicCount(): number {
     return this.#topics.size
   }

@@ -3,6 +3,7 @@ import type { Runtime } from '../core/runtime'
 import type { ServerStats } from '../server-types'
 import { openSseStream } from '../transports/sse'
 import { handleSseCommands } from '../transports/sse-commands'
+import { createAdminEndpoints } from './admin'
 import { requestUrl } from './connect'
 import { applyCors, isOriginAllowed } from './cors'
 import { handleHttpPublish } from './publish-endpoint'
@@ -22,7 +23,7 @@ type Route = {
 
 /**
  * The node:http handler: `<basePath>/ws` (426 without an upgrade), `/sse`, `/sse/commands`,
- * `/publish`, `/status`, plus `/healthz` and `/metrics`. Errors are ErrorFrame JSON bodies;
+ * `/publish`, `/status` and `/admin/*` (the operations API), plus `/healthz` and `/metrics`. Errors are ErrorFrame JSON bodies;
  * CORS follows `allowedOrigins`, and a browser request from another origin is refused with 403.
  */
 export function createRouter(
@@ -30,6 +31,7 @@ export function createRouter(
   deps: RouterDeps,
 ): (req: IncomingMessage, res: ServerResponse) => void {
   const base = runtime.options.basePath
+  const admin = createAdminEndpoints(runtime, deps.stats)
   const routes = new Map<string, Route>([
     [
       `${base}/ws`,
@@ -47,7 +49,14 @@ export function createRouter(
     [`${base}/sse`, { method: 'GET', run: (req, res, url) => openSseStream(runtime, req, res, url) }],
     [`${base}/sse/commands`, { method: 'POST', run: (req, res) => handleSseCommands(runtime, req, res) }],
     [`${base}/publish`, { method: 'POST', run: (req, res) => handleHttpPublish(runtime, req, res) }],
-    [`${base}/status`, { method: 'GET', run: (_req, res) => sendJson(res, 200, deps.stats()) }],
+    // The operations API (http/admin.ts): behind an admin key, /status included, since its
+    // counts are not for anonymous callers.
+    [`${base}/status`, { method: 'GET', run: admin.status }],
+    [`${base}/admin/disconnect`, { method: 'POST', run: admin.disconnect }],
+    [`${base}/admin/presence`, { method: 'GET', run: admin.presence }],
+    [`${base}/admin/topics`, { method: 'GET', run: admin.topics }],
+    [`${base}/admin/history`, { method: 'GET', run: admin.history }],
+    [`${base}/admin/signal`, { method: 'POST', run: admin.signal }],
   ])
 
   const fail = (res: ServerResponse, error: unknown) => {
