@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto'
-import type { Engine, EngineListener } from '@sluice/server-node'
+import type { Engine, EngineListener, RetentionPolicy } from '@sluice/server-node'
 import { createBus } from './bus'
 import { nodeKeys } from './keys'
 import { createNodeChannel } from './node-channel'
@@ -164,11 +164,13 @@ export function createRedisEngine(options: RedisEngineOptions = {}): RedisEngine
     busBack: () => bus.fillAll(),
     report,
   })
+  const retention: { policy: RetentionPolicy } = { policy: () => undefined }
   const log = createTopicLog(link, {
     prefix,
     nodeId,
     maxEvents,
     maxAgeMs,
+    retention,
     topicTtlMs,
     pageSize,
     holdLeaseMs,
@@ -230,6 +232,9 @@ export function createRedisEngine(options: RedisEngineOptions = {}): RedisEngine
     sendToIdentity: nodes.sendToIdentity,
     forwardSseCommands: nodes.forwardSseCommands,
     status: () => link.status,
+    configureRetention(policy) {
+      retention.policy = policy
+    },
     async close() {
       bus.close()
       presence.stop()

@@ -1,5 +1,12 @@
 import { randomBytes } from 'node:crypto'
-import type { AppendResult, DedupOptions, EventInput, LogHead, ReadResult } from '@sluice/server-node'
+import type {
+  AppendResult,
+  DedupOptions,
+  EventInput,
+  LogHead,
+  ReadResult,
+  RetentionPolicy,
+} from '@sluice/server-node'
 import { HeldAppends } from './held-appends'
 import { topicKeys } from './keys'
 import type { RedisLink } from './redis-link'
@@ -11,6 +18,8 @@ export interface TopicLogOptions {
   nodeId: string
   maxEvents: number
   maxAgeMs: number
+  /** Per-topic retention set by the server's rules; the two defaults above elsewhere. */
+  retention: { policy: RetentionPolicy }
   topicTtlMs: number
   pageSize: number
   holdLeaseMs: number
@@ -41,7 +50,7 @@ export function createTopicLog(link: RedisLink, options: TopicLogOptions) {
       createEpoch(),
       known?.epoch ?? '',
       String(known?.seq ?? 0),
-      String(options.now() - maxAgeMs),
+      String(options.now() - (options.retention.policy(topic)?.maxAgeMs ?? maxAgeMs)),
       String(topicTtlMs),
     ]
   }
@@ -58,7 +67,7 @@ export function createTopicLog(link: RedisLink, options: TopicLogOptions) {
           ...logArgs(topic),
           body,
           String(input.ts),
-          String(maxEvents),
+          String(options.retention.policy(topic)?.maxEvents ?? maxEvents),
           dedup === undefined ? '0' : String(Math.max(1, dedup.windowMs)),
           keys.channel,
           retry ? '1' : '0',

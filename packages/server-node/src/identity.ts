@@ -33,12 +33,23 @@ export interface AuthRequest {
  */
 export type Authenticate = (request: AuthRequest) => Identity | null | Promise<Identity | null>
 
-/** The actions `authorize` is asked about. */
-export type Action = 'subscribe' | 'publish'
+/** The actions `authorize` is asked about: subscribing (and replaying), publishing from a client, joining presence. */
+export type Action = 'subscribe' | 'publish' | 'presence'
 
-/** Returns whether `identity` may do `action` on `topic`. Throwing counts as a denial with INTERNAL logged. */
+/** What `authorize` is told besides who, where and what. */
+export interface AuthorizeContext {
+  /** The verdict of the token's capabilities or the `rules` (or their defaults), which `authorize` may keep or override. */
+  allowed: boolean
+}
+
+/**
+ * Returns whether `identity` may do `action` on `topic`; its answer replaces the rules' verdict
+ * (`context.allowed`), so return `context.allowed && …` to only narrow the rules. Throwing counts
+ * as a denial, reported to onError.
+ */
 export type Authorize = (
   identity: Identity | null,
   topic: string,
   action: Action,
+  context: AuthorizeContext,
 ) => boolean | Promise<boolean>

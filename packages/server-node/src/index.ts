@@ -12,22 +12,28 @@ export type {
   LostEvents,
   PresenceChange,
   ReadResult,
+  Retention,
+  RetentionPolicy,
   SseCommandAnswer,
   SseCommandRequest,
 } from './engine/types'
 export type { AllowedOrigins } from './http/cors'
-export type { Action, Authenticate, Authorize, AuthRequest, Identity } from './identity'
+export type { Action, Authenticate, Authorize, AuthorizeContext, AuthRequest, Identity } from './identity'
 export {
   type ConnectionInfo,
   defineProcedure,
   type ErrorContext,
   type Procedure,
   type ProcedureContext,
+  type ProcedureGuard,
   type SluiceServerOptions,
   type SnapshotProvider,
   type StandardSchemaV1,
   type ValidatedProcedure,
 } from './options'
+export type { Access, ClaimValue } from './permissions/access'
+export type { Capabilities } from './permissions/capabilities'
+export type { ProcedureRule, Rule, TopicAction, TopicRule } from './permissions/rules'
 export { createSluiceServer } from './server'
 export { ServerError, type ServerErrorOptions } from './server-error'
 export type { CloseOptions, PublishInput, PublishOptions, ServerStats, SluiceServer } from './server-types'

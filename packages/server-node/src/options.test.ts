@@ -40,7 +40,18 @@ describe('resolveOptions', () => {
       'idleTimeoutMs (1000) must be greater than heartbeatMs (1000); the default is twice it',
     )
     expect(() => resolveOptions({ procedures: { bad: { input: {}, handler: () => 1 } as never } })).toThrow(
-      'procedures.bad must be a function or { input: StandardSchema, handler }',
+      'procedures.bad.input must be a Standard Schema (zod, valibot, arktype…)',
+    )
+    expect(() =>
+      resolveOptions({ procedures: { bad: { guard: 'admins', handler: () => 1 } as never } }),
+    ).toThrow(
+      `procedures.bad.guard must be 'anyone', 'authenticated', 'owner', 'nobody', { claim } or a list of them, received "admins"`,
+    )
+    expect(() => resolveOptions({ procedures: { bad: 5 as never } })).toThrow(
+      'procedures.bad must be a function or { handler, guard?, input? }',
+    )
+    expect(() => resolveOptions({ rules: [{ topic: 'chat:*', publsh: 'anyone' } as never] })).toThrow(
+      'rules[0] has an unknown field "publsh" (a topic rule has topic, subscribe, publish, presence, history)',
     )
   })
 

@@ -6,6 +6,8 @@ import { createJwtAuthenticator, type JwtAuthenticatorOptions } from './auth/jwt
 import type { Engine } from './engine/types'
 import type { AllowedOrigins } from './http/cors'
 import type { Authenticate, Authorize, Identity } from './identity'
+import { type Access, checkAccess } from './permissions/access'
+import { type Rule, Rules } from './permissions/rules'
 import type { SluiceServer } from './server-types'
 
 /**
@@ -43,10 +45,21 @@ export interface ProcedureContext {
 // biome-ignore lint/suspicious/noExplicitAny: procedures declare their own argument types
 export type Procedure<Args = any> = (args: Args, ctx: ProcedureContext) => unknown
 
-/** A procedure whose arguments are validated by a Standard Schema first (VALIDATION on failure). */
+/**
+ * Who may call a procedure: an {@link Access} value (`'authenticated'`, `{ claim: 'role', equals: 'admin' }`…)
+ * or a function of the caller, run before the arguments are validated.
+ */
+export type ProcedureGuard = Access | ((ctx: ProcedureContext) => boolean | Promise<boolean>)
+
+/**
+ * A procedure with its guard and, optionally, a Standard Schema its arguments must pass first
+ * (VALIDATION on failure). A procedure without a `guard` is callable only when a procedure rule
+ * in `rules` allows it.
+ */
 // biome-ignore lint/suspicious/noExplicitAny: the record of procedures holds handlers of any argument type
 export interface ValidatedProcedure<Output = any> {
-  input: StandardSchemaV1<unknown, Output>
+  input?: StandardSchemaV1<unknown, Output>
+  guard?: ProcedureGuard
   handler: Procedure<Output>
 }
 
@@ -55,7 +68,11 @@ export interface ValidatedProcedure<Output = any> {
  *
  * @example
  * procedures: {
- *   addTodo: defineProcedure({ input: z.object({ title: z.string() }), handler: ({ title }) => add(title) }),
+ *   addTodo: defineProcedure({
+ *     input: z.object({ title: z.string() }),
+ *     guard: 'authenticated',
+ *     handler: ({ title }) => add(title),
+ *   }),
  * }
  */
 export function defineProcedure<Output>(procedure: ValidatedProcedure<Output>): ValidatedProcedure<Output> {
@@ -96,13 +113,27 @@ export interface SluiceServerOptions {
   authenticate?: Authenticate
   /** Shorthand for `authenticate: createJwtAuthenticator(jwt)`; ignored when `authenticate` is set. */
   jwt?: JwtAuthenticatorOptions
-  /** Decides subscribe and publish per identity and topic. @default allow all */
+  /**
+   * Who may subscribe, publish from a client and join presence, per topic pattern, and who may
+   * call which procedures: data, checked in one place for every transport. With no topic rule,
+   * anyone may subscribe and join presence and nobody may publish from a client; with topic
+   * rules, a topic no rule matches is refused. A token's capabilities claim replaces the rules
+   * for its holder. See the README's Permissions section.
+   */
+  rules?: Rule[]
+  /** The JWT claim (identity claim) holding a token's capabilities. @default 'caps' */
+  capabilitiesClaim?: string
+  /**
+   * Decides subscribe, publish and presence per identity and topic in code; its answer replaces
+   * the verdict of the rules and capabilities, which it receives as `context.allowed`.
+   * @default none: the rules and capabilities decide
+   */
   authorize?: Authorize
   /** Snapshot provider for `snapshot: 'always' | 'resync'` subscriptions. Publishes to the topic wait while it runs. */
   snapshot?: SnapshotProvider
   /** How long a snapshot provider may run before the subscribe fails with INTERNAL. @default 10_000 */
   snapshotTimeoutMs?: number
-  /** Procedures clients can `call`, by name. */
+  /** Procedures clients can `call`, by name; each needs a `guard` or a procedure rule to be callable. */
   procedures?: Record<string, Procedure | ValidatedProcedure>
   /** Topic logs, presence and cross-node routing. @default createMemoryEngine() */
   engine?: Engine
@@ -164,10 +195,12 @@ export interface SluiceServerOptions {
 export interface ResolvedOptions {
   basePath: string
   authenticate: Authenticate
-  authorize: Authorize
+  authorize: Authorize | undefined
+  rules: Rules
+  capabilitiesClaim: string
   snapshot: SnapshotProvider | undefined
   snapshotTimeoutMs: number
-  procedures: Map<string, ValidatedProcedure | { input: undefined; handler: Procedure }>
+  procedures: Map<string, ValidatedProcedure>
   heartbeatMs: number
   idleTimeoutMs: number
   limits: Limits
@@ -185,8 +218,6 @@ export interface ResolvedOptions {
 
 /** The default `authenticate`: every connection is anonymous. */
 export const anonymous: Authenticate = () => null
-/** The default `authorize`: everything is allowed. */
-export const allowAll: Authorize = () => true
 
 function positive(name: string, value: number): number {
   if (!(value > 0)) throw new RangeError(`${name} must be a positive number, received ${value}`)
@@ -212,7 +243,9 @@ export function resolveOptions(options: SluiceServerOptions): ResolvedOptions {
     basePath = '/realtime',
     jwt,
     authenticate = jwt ? createJwtAuthenticator(jwt) : anonymous,
-    authorize = allowAll,
+    authorize,
+    rules = [],
+    capabilitiesClaim = 'caps',
     snapshot,
     snapshotTimeoutMs = 10_000,
     procedures = {},
@@ -244,19 +277,16 @@ export function resolveOptions(options: SluiceServerOptions): ResolvedOptions {
       `idleTimeoutMs (${idleTimeoutMs}) must be greater than heartbeatMs (${heartbeatMs}); the default is twice it`,
     )
   }
-  const table = new Map<string, ValidatedProcedure | { input: undefined; handler: Procedure }>()
+  const table = new Map<string, ValidatedProcedure>()
   for (const [name, entry] of Object.entries(procedures)) {
-    if (typeof entry === 'function') table.set(name, { input: undefined, handler: entry })
-    else if (entry && typeof entry.handler === 'function' && entry.input && '~standard' in entry.input) {
-      table.set(name, entry)
-    } else {
-      throw new TypeError(`procedures.${name} must be a function or { input: StandardSchema, handler }`)
-    }
+    table.set(name, checkProcedure(name, entry))
   }
   return {
     basePath: basePath === '/' ? '' : basePath,
     authenticate,
     authorize,
+    rules: new Rules(rules),
+    capabilitiesClaim,
     snapshot,
     snapshotTimeoutMs: positive('snapshotTimeoutMs', snapshotTimeoutMs),
     procedures: table,
@@ -274,4 +304,18 @@ export function resolveOptions(options: SluiceServerOptions): ResolvedOptions {
     shutdownTimeoutMs: Math.max(0, shutdownTimeoutMs),
     sseRetryMs: Math.max(0, sseRetryMs),
   }
+}
+
+function checkProcedure(name: string, entry: Procedure | ValidatedProcedure): ValidatedProcedure {
+  if (typeof entry === 'function') return { handler: entry }
+  if (typeof entry !== 'object' || entry === null || typeof entry.handler !== 'function') {
+    throw new TypeError(`procedures.${name} must be a function or { handler, guard?, input? }`)
+  }
+  if (entry.input !== undefined && !(typeof entry.input === 'object' && '~standard' in entry.input)) {
+    throw new TypeError(`procedures.${name}.input must be a Standard Schema (zod, valibot, arktype…)`)
+  }
+  if (entry.guard !== undefined && typeof entry.guard !== 'function') {
+    checkAccess(entry.guard, `procedures.${name}.guard`, false)
+  }
+  return entry
 }

@@ -36,6 +36,7 @@ describe('calls', () => {
     const errors: Array<{ error: unknown; context: ErrorContext }> = []
     t = await fixture.start({
       authenticate: () => ({ id: 'alice' }),
+      rules: [{ procedure: '**', call: 'authenticated' }],
       procedures: {
         add: (args: { a: number; b: number }) => args.a + args.b,
         whoami: (_args, ctx) => ({ identity: ctx.identity?.id, connection: typeof ctx.connectionId }),
@@ -112,7 +113,7 @@ describe('calls', () => {
 
 describe('client publish', () => {
   it('acks with the position, tags the event with publishId, and dedups a retry', async () => {
-    t = await fixture.start()
+    t = await fixture.start({ rules: [{ topic: 'todos', subscribe: 'anyone', publish: 'anyone' }] })
     const { peer: publisher } = await open()
     const { peer: watcher } = await open()
     watcher.send({ type: 'subscribe', topic: 'todos' })
@@ -223,7 +224,12 @@ describe('HTTP publish endpoint', () => {
     expect(await post('metrics', 'svc')).toMatchObject({ status: 200, body: { seq: 1, duplicate: false } })
     expect(await post('other', 'svc')).toEqual({
       status: 403,
-      body: { type: 'error', code: 'FORBIDDEN', message: 'not allowed to publish to other', topic: 'other' },
+      body: {
+        type: 'error',
+        code: 'FORBIDDEN',
+        message: "not allowed to publish to other: the token's publish claim does not list it",
+        topic: 'other',
+      },
     })
     expect((await post('metrics')).status).toBe(401)
   })

@@ -185,7 +185,7 @@ describe('SSE stream', () => {
 
 describe('SSE command channel', () => {
   it('accepts frames and batches with 202 and answers on the stream', async () => {
-    t = await createTestServer()
+    t = await createTestServer({ rules: [{ topic: 'todos', subscribe: 'anyone', publish: 'anyone' }] })
     const { peer, welcome } = await open()
     expect(await postCommands(t.url, welcome, { type: 'subscribe', id: 's1', topic: 'todos' })).toEqual({
       status: 202,

@@ -29,10 +29,12 @@ export interface JwtAuthenticatorOptions {
   /** Maps a verified payload to an identity. @default `{ id: sub, claims: payload, expiresAt: exp * 1000 }` */
   identity?: (payload: JWTPayload) => Identity
   /**
-   * When true, a request without a token is anonymous (`null`) instead of rejected.
-   * A token that is present but invalid is always rejected.
+   * When true, a request without a token is anonymous (`null`) instead of rejected (the CLI's
+   * `--allow-anonymous`). A token that is present but invalid is always rejected.
    * @default false
    */
+  allowAnonymous?: boolean
+  /** @deprecated the former name of `allowAnonymous` */
   optional?: boolean
 }
 
@@ -49,13 +51,14 @@ type VerificationKey = Uint8Array | KeyObject | JWTVerifyGetKey
  * })
  */
 export function createJwtAuthenticator(options: JwtAuthenticatorOptions): Authenticate {
-  const { issuer, audience, clockToleranceSec = 5, identity = defaultIdentity, optional = false } = options
+  const { issuer, audience, clockToleranceSec = 5, identity = defaultIdentity } = options
+  const allowAnonymous = options.allowAnonymous ?? options.optional ?? false
   const { key, algorithms } = resolveKey(options)
   const verifyOptions = { algorithms, issuer, audience, clockTolerance: clockToleranceSec }
 
   return async ({ token }) => {
     if (token === undefined || token === '') {
-      if (optional) return null
+      if (allowAnonymous) return null
       throw new ServerError('UNAUTHORIZED', 'a token is required')
     }
     let payload: JWTPayload

@@ -1,4 +1,5 @@
 import type { AuthFrame } from '@sluice/protocol'
+import { capabilitiesOf } from '../permissions/capabilities'
 import { ServerError } from '../server-error'
 import { isAuthorized } from './authorize'
 import type { Connection } from './connection'
@@ -25,6 +26,7 @@ export async function refreshAuth(connection: Connection, frame: AuthFrame): Pro
   if (identity?.expiresAt !== undefined && identity.expiresAt <= runtime.now()) {
     throw new ServerError('TOKEN_EXPIRED', 'the token has expired')
   }
+  capabilitiesOf(identity, runtime.options.capabilitiesClaim)
   if (connection.state !== 'open') return
   connection.setIdentity(identity)
   for (const topic of [...connection.subscriptions.keys()]) {
@@ -32,6 +34,11 @@ export async function refreshAuth(connection: Connection, frame: AuthFrame): Pro
     if (!connection.subscriptions.has(topic)) continue
     endSubscription(connection, topic, 'FORBIDDEN')
     connection.sendFrame({ type: 'unsubscribed', topic, reason: 'FORBIDDEN' })
+  }
+  // New capabilities may no longer include presence where the connection has joined it.
+  for (const topic of [...connection.presenceTopics]) {
+    if (await isAuthorized(runtime, identity, topic, 'presence', connection.id)) continue
+    connection.leavePresence(topic)
   }
   connection.sendFrame(
     identity?.expiresAt === undefined

@@ -1,5 +1,6 @@
 import type { CallFrame, Json, ValidationIssue } from '@sluice/protocol'
-import type { ProcedureContext, ResolvedOptions, StandardSchemaV1 } from '../options'
+import type { ProcedureContext, ResolvedOptions, StandardSchemaV1, ValidatedProcedure } from '../options'
+import { grants } from '../permissions/access'
 import { ServerError } from '../server-error'
 
 /** Maps Standard Schema issues to the protocol's `{path?, message}` form. */
@@ -34,16 +35,34 @@ export async function validateWith(schema: StandardSchemaV1, value: unknown): Pr
 
 /**
  * Runs a `call` frame's procedure and returns its result (undefined becomes no `result` field).
- * Throws ServerError NOT_FOUND / VALIDATION, or whatever the procedure throws.
+ * The caller must pass the procedure's guard, or else the first procedure rule matching its
+ * name: a procedure is never callable just because it exists. The guard runs before the
+ * arguments are validated, so a caller who may not call learns nothing of the schema.
+ * Throws ServerError NOT_FOUND / FORBIDDEN / VALIDATION, or whatever the procedure throws.
  */
 export async function runCall(
-  procedures: ResolvedOptions['procedures'],
+  options: Pick<ResolvedOptions, 'procedures' | 'rules'>,
   frame: CallFrame,
   ctx: ProcedureContext,
 ): Promise<Json | undefined> {
-  const entry = procedures.get(frame.name)
+  const entry = options.procedures.get(frame.name)
   if (!entry) throw new ServerError('NOT_FOUND', `no procedure named ${JSON.stringify(frame.name)}`)
+  if (!(await mayCall(options, frame.name, entry, ctx))) {
+    throw new ServerError('FORBIDDEN', `not allowed to call ${frame.name}`)
+  }
   const args = entry.input ? await validateWith(entry.input, frame.args) : frame.args
   const result = await entry.handler(args, ctx)
   return result === undefined ? undefined : (result as Json)
+}
+
+async function mayCall(
+  options: Pick<ResolvedOptions, 'rules'>,
+  name: string,
+  entry: ValidatedProcedure,
+  ctx: ProcedureContext,
+): Promise<boolean> {
+  const { guard } = entry
+  if (typeof guard === 'function') return (await guard(ctx)) === true
+  const access = guard ?? options.rules.procedure(name)
+  return access !== undefined && grants(access, ctx.identity, undefined)
 }

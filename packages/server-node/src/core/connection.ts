@@ -67,6 +67,8 @@ export class Connection implements SubscriptionOwner, Scheduled {
   readonly connectedAt: number
   readonly subscriptions = new Map<string, Subscription>()
   readonly #requestHeaders: IncomingHttpHeaders
+  /** Subscribes to new topics still being authorized: they hold a maxSubscriptions slot already. */
+  subscribing = 0
   // The URL as text: a URL object per idle connection costs more than re-parsing on a refresh.
   readonly #requestHref: string
   state: 'open' | 'closing' | 'closed' = 'open'
@@ -253,7 +255,7 @@ export class Connection implements SubscriptionOwner, Scheduled {
         return
       case 'call':
         this.#run(frame, async () => {
-          const result = await runCall(this.runtime.options.procedures, frame, {
+          const result = await runCall(this.runtime.options, frame, {
             identity: this.#identity,
             connectionId: this.id,
             server: this.runtime.server,

@@ -29,6 +29,13 @@ export function createRuntime(options: SluiceServerOptions, getServer: () => Slu
   const resolved = resolveOptions(options)
   const ownEngine = options.engine === undefined
   const engine = options.engine ?? createMemoryEngine()
+  const { rules } = resolved
+  if (rules.hasRetention) {
+    if (engine.configureRetention === undefined) {
+      throw new TypeError('rules set `history` but this engine cannot keep a retention per topic')
+    }
+    engine.configureRetention((topic) => rules.retention(topic))
+  }
   const logger = createLogger(options.logger)
   // Off unless asked for: counting every delivery costs CPU that nobody reads.
   const metrics = createMetrics(options.metrics ?? false)

@@ -1,6 +1,7 @@
 import type { PresenceMember, SetPresenceFrame } from '@sluice/protocol'
 import type { PresenceChange } from '../engine/types'
 import { ServerError } from '../server-error'
+import { authorizeTopic } from './authorize'
 import type { Connection } from './connection'
 import type { Hub } from './hub'
 
@@ -17,6 +18,11 @@ export async function setPresence(connection: Connection, frame: SetPresenceFram
   if (state === null) {
     connection.leavePresence(topic)
   } else {
+    if (!connection.presenceTopics.has(topic)) {
+      await authorizeTopic(connection.runtime, connection.identity, topic, 'presence', connection.id)
+      // The subscription may have ended while authorize ran.
+      if (!connection.subscriptions.has(topic) || connection.state !== 'open') return
+    }
     const member: PresenceMember = {
       connectionId: connection.id,
       identity: connection.identity?.id ?? null,

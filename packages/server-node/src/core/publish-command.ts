@@ -1,7 +1,6 @@
 import type { AckFrame, PublishFrame } from '@sluice/protocol'
-import { ServerError } from '../server-error'
 import type { PublishInput } from '../server-types'
-import { isAuthorized } from './authorize'
+import { authorizeTopic } from './authorize'
 import type { Connection } from './connection'
 
 /** The fields of a publish frame (or HTTP body) that become the event. */
@@ -20,9 +19,7 @@ export function publishInputOf(frame: Pick<PublishFrame, 'kind' | 'key' | 'data'
 export async function clientPublish(connection: Connection, frame: PublishFrame): Promise<void> {
   const { runtime, identity } = connection
   const { topic } = frame
-  if (!(await isAuthorized(runtime, identity, topic, 'publish', connection.id))) {
-    throw new ServerError('FORBIDDEN', `not allowed to publish to ${topic}`, { topic })
-  }
+  await authorizeTopic(runtime, identity, topic, 'publish', connection.id)
   const outcome = await runtime.publisher.publish(topic, publishInputOf(frame), {
     id: frame.id,
     scope: identity?.id ?? '',

@@ -10,7 +10,7 @@ import {
 } from '@sluice/protocol'
 import type { Identity } from '../identity'
 import { ServerError } from '../server-error'
-import { isAuthorized } from './authorize'
+import { authorizeTopic } from './authorize'
 import type { Connection } from './connection'
 import { Subscription } from './subscription'
 
@@ -28,17 +28,25 @@ export async function subscribe(connection: Connection, frame: SubscribeFrame): 
   const { topic } = frame
   const existing = connection.subscriptions.get(topic)
   const max = runtime.options.limits.maxSubscriptions
-  if (!existing && connection.subscriptions.size >= max) {
+  // The slot is taken before the first await: subscribes pipelined in one batch, or sent while
+  // an earlier one is still being authorized, must not all see room for themselves.
+  if (!existing && connection.subscriptions.size + connection.subscribing >= max) {
     throw new ServerError('LIMIT_EXCEEDED', `a connection may hold at most ${max} subscriptions`, { topic })
   }
-  // An auth refresh may land while authorize runs: decide with the identity that holds after it.
-  let identity: Identity | null
-  let allowed: boolean
-  do {
-    identity = connection.identity
-    allowed = await isAuthorized(runtime, identity, topic, 'subscribe', connection.id)
-  } while (identity !== connection.identity)
-  if (!allowed) throw new ServerError('FORBIDDEN', `not allowed to subscribe to ${topic}`, { topic })
+  if (frame.presence === true && !runtime.options.rules.presenceOn(topic)) {
+    throw new ServerError('FORBIDDEN', `presence is off for ${topic}`, { topic })
+  }
+  if (!existing) connection.subscribing++
+  try {
+    // An auth refresh may land while authorize runs: decide with the identity that holds after it.
+    let identity: Identity | null
+    do {
+      identity = connection.identity
+      await authorizeTopic(runtime, identity, topic, 'subscribe', connection.id)
+    } while (identity !== connection.identity)
+  } finally {
+    if (!existing) connection.subscribing--
+  }
   if (connection.state !== 'open') return
   if (existing) {
     // Re-subscribing replaces the options; the old subscription ends without an unsubscribed frame.

@@ -10,6 +10,7 @@ import type {
   IdentityMessage,
   LogHead,
   ReadResult,
+  RetentionPolicy,
 } from './types'
 
 export interface MemoryEngineOptions {
@@ -37,6 +38,7 @@ export interface MemoryEngine extends Engine {
   sendToIdentity(identityId: string, message: IdentityMessage): void
   watch(topic: string): void
   hold(topic: string): () => void
+  configureRetention(policy: RetentionPolicy): void
   close(): void
 }
 
@@ -54,7 +56,10 @@ class TopicLog {
   private size = 0
   head = 0
 
-  constructor(private readonly capacity: number) {
+  constructor(
+    private readonly capacity: number,
+    readonly maxAgeMs: number,
+  ) {
     this.ring = new Array(capacity)
   }
 
@@ -108,11 +113,13 @@ export function createMemoryEngine(options: MemoryEngineOptions = {}): MemoryEng
   const presence = new Map<string, Map<string, PresenceMember>>()
   const listeners = new Set<EngineListener>()
   const dedup = new DedupWindow(now)
+  let retention: RetentionPolicy = () => undefined
 
   const logOf = (topic: string): TopicLog => {
     let log = logs.get(topic)
     if (!log) {
-      log = new TopicLog(maxEvents)
+      const kept = retention(topic)
+      log = new TopicLog(kept?.maxEvents ?? maxEvents, kept?.maxAgeMs ?? maxAgeMs)
       logs.set(topic, log)
       if (logs.size > maxTopics) {
         const oldest = logs.keys().next().value as string
@@ -138,7 +145,7 @@ export function createMemoryEngine(options: MemoryEngineOptions = {}): MemoryEng
       logs.set(topic, log)
       const event: EventFrame = { type: 'event', topic, epoch: log.epoch, seq: log.head + 1, ...input }
       log.push(event)
-      log.evictOlderThan(now() - maxAgeMs)
+      log.evictOlderThan(now() - log.maxAgeMs)
       if (options !== undefined) dedup.remember(topic, options, event)
       emit('event', event)
       return { duplicate: false, event }
@@ -152,7 +159,7 @@ export function createMemoryEngine(options: MemoryEngineOptions = {}): MemoryEng
       const { epoch, head } = log
       if (from.epoch !== epoch) return { ok: false, reason: 'epoch_changed', epoch, head }
       if (from.seq > head) return { ok: false, reason: 'ahead', epoch, head }
-      log.evictOlderThan(now() - maxAgeMs)
+      log.evictOlderThan(now() - log.maxAgeMs)
       if (from.seq < log.oldestSeq - 1) return { ok: false, reason: 'too_old', epoch, head }
       return { ok: true, epoch, head, events: log.after(from.seq) }
     },
@@ -190,6 +197,10 @@ export function createMemoryEngine(options: MemoryEngineOptions = {}): MemoryEng
     unwatch() {},
     hold: () => () => {},
     status: () => 'up',
+    configureRetention(policy) {
+      // Logs already created keep their ring; a policy is set once, before the first append.
+      retention = policy
+    },
     close() {
       listeners.clear()
     },

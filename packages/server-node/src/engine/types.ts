@@ -167,6 +167,23 @@ export interface Engine {
   presence(topic: string): PresenceMember[] | Promise<PresenceMember[]>
   /** Routes a message to every connection of an identity, on every node. */
   sendToIdentity(identityId: string, message: IdentityMessage): void | Promise<void>
+  /**
+   * Sets how much of each topic's log to keep, per topic (the server's `rules` can set it per
+   * namespace); topics it answers undefined for keep the engine's defaults. Every node of a
+   * deployment must be given the same policy. Engines without it keep their defaults.
+   */
+  configureRetention?(policy: RetentionPolicy): void
   /** Releases timers and connections. */
   close(): void | Promise<void>
 }
+
+/** How much of a topic's log is kept. */
+export interface Retention {
+  /** Events kept per topic. */
+  maxEvents?: number
+  /** Age after which events leave the log, in ms. */
+  maxAgeMs?: number
+}
+
+/** The retention of a topic, or undefined for the engine's defaults. */
+export type RetentionPolicy = (topic: string) => Retention | undefined

@@ -9,6 +9,7 @@ import {
 import type { Runtime } from '../core/runtime'
 import type { Identity } from '../identity'
 import { anonymous } from '../options'
+import { capabilitiesOf } from '../permissions/capabilities'
 import { ServerError } from '../server-error'
 import { isOriginAllowed } from './cors'
 import { NO_HEADERS, recordHeaderReads } from './header-reads'
@@ -113,6 +114,8 @@ export async function admit(
     if (identity?.expiresAt !== undefined && identity.expiresAt <= runtime.now()) {
       throw new ServerError('TOKEN_EXPIRED', 'the token has expired')
     }
+    // A malformed capabilities claim refuses the connect (UNAUTHORIZED) rather than its first command.
+    capabilitiesOf(identity, options.capabilitiesClaim)
     return {
       ok: true,
       admission: { identity, subscriptions, request: { headers: headers.read(), url }, release },

@@ -1,13 +1,13 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { decodePublishRequest, ProtocolError } from '@sluice/protocol'
-import { isAuthorized } from '../core/authorize'
+import { authorizeTopic } from '../core/authorize'
 import { publishInputOf } from '../core/publish-command'
 import type { Runtime } from '../core/runtime'
 import type { Identity } from '../identity'
 import { ServerError } from '../server-error'
 import { safeEqual } from '../transports/sse-commands'
 import { requestUrl, tokenOf } from './connect'
-import { readBody, sendJson, sendThrown } from './respond'
+import { readBody, sendJson, sendRefusal } from './respond'
 
 function mayPublish(identity: Identity, topic: string): boolean {
   const claim = identity.claims?.publish
@@ -17,9 +17,9 @@ function mayPublish(identity: Identity, topic: string): boolean {
 /**
  * `POST <basePath>/publish`: publishes one event from a backend. The body is a publish frame
  * without `type` (`{topic, kind, key?, data?, meta?, id?}`, decoded by `decodePublishRequest`).
- * Allowed with a bearer key from `publishKeys`, or with a token whose identity `authorize`
- * allows to publish on the topic and whose `publish` claim is true or lists the topic (a user's
- * ordinary token must not double as a backend credential). Answers 200 `{epoch, seq, duplicate}`.
+ * Allowed with a bearer key from `publishKeys`, or with a token whose `publish` claim is true
+ * or lists the topic (a user's ordinary token must not double as a backend credential) and,
+ * when the app has an `authorize`, that it allows. Answers 200 `{epoch, seq, duplicate}`.
  */
 export async function handleHttpPublish(
   runtime: Runtime,
@@ -60,13 +60,12 @@ export async function handleHttpPublish(
     if (!decoded.ok) throw decoded.error
     const request = decoded.value
     if (identity) {
-      const allowed =
-        mayPublish(identity, request.topic) &&
-        (await isAuthorized(runtime, identity, request.topic, 'publish'))
-      if (!allowed)
-        throw new ServerError('FORBIDDEN', `not allowed to publish to ${request.topic}`, {
-          topic: request.topic,
-        })
+      // The token's publish claim is the verdict here, not the rules: those are about clients.
+      const claimed = mayPublish(identity, request.topic)
+      await authorizeTopic(runtime, identity, request.topic, 'publish', undefined, {
+        allowed: claimed,
+        reason: "the token's publish claim does not list it",
+      })
     }
     const outcome = await runtime.publisher.publish(request.topic, publishInputOf(request), {
       id: request.id,
@@ -81,6 +80,6 @@ export async function handleHttpPublish(
     if (!(error instanceof ServerError) && !(error instanceof ProtocolError)) {
       runtime.report(error, { operation: 'http:publish' })
     }
-    sendThrown(res, error)
+    sendRefusal(res, { logger: runtime.logger, req, transport: 'http' }, error)
   }
 }
