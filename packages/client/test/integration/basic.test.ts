@@ -42,7 +42,7 @@ describe.each<TransportKind>(['ws', 'sse'])('over %s against the real server', (
   })
 
   test('publish is acknowledged with its position and reaches subscribers once; a retry is a duplicate', async () => {
-    server = await createTestServer()
+    server = await createTestServer({ rules: [{ topic: 'todos', subscribe: 'anyone', publish: 'anyone' }] })
     client = connect(server.url)
     const todos = client.subscribe('todos', { merge: crud<Todo>() })
     await until(todos.$state, (s) => s.status === 'live', 'live')
@@ -64,6 +64,7 @@ describe.each<TransportKind>(['ws', 'sse'])('over %s against the real server', (
 
   test('calls: result, NOT_FOUND, VALIDATION with issues', async () => {
     server = await createTestServer({
+      rules: [{ procedure: '*', call: 'anyone' }],
       procedures: {
         add: (args: { a: number; b: number }) => args.a + args.b,
         rename: {

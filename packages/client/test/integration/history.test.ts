@@ -120,6 +120,7 @@ test('publishes from a client across 20 real drops: every publish acknowledged, 
   const server = await startDroppableServer({
     engine: createMemoryEngine({ maxEvents: total + 1 }),
     rateLimit: false,
+    rules: [{ topic: '**', subscribe: 'anyone', publish: 'anyone' }],
   })
   const options = {
     url: server.url,
