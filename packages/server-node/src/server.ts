@@ -17,6 +17,7 @@ import {
   type WireErrorCode,
 } from '@sluice/protocol'
 import { createRuntime } from './core/create-runtime'
+import { hardenHttpServer } from './http/harden'
 import { createRouter } from './http/router'
 import type { SluiceServerOptions } from './options'
 import { ServerError } from './server-error'
@@ -156,7 +157,7 @@ export function createSluiceServer(options: SluiceServerOptions = {}): SluiceSer
     handler,
     async listen(port = 0, host = '127.0.0.1') {
       // SSE stream cursors travel in Last-Event-ID and can outgrow Node's 16 KiB header default.
-      const http = createServer({ maxHeaderSize: 64 * 1024 }, handler)
+      const http = hardenHttpServer(createServer({ maxHeaderSize: 64 * 1024 }, handler))
       attach(http)
       ownServers.add(http)
       await new Promise<void>((resolve, reject) => {
