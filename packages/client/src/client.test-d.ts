@@ -1,4 +1,5 @@
 // Type tests: checked by `pnpm typecheck` (tsc), never run.
+import type { Json } from '@sluice/protocol'
 import { expectTypeOf } from 'vitest'
 import { createClient } from './client'
 import { type CrudState, crud } from './merge/crud'
@@ -38,3 +39,8 @@ expectTypeOf(typed.publish('todos', { kind: 'created' })).resolves.toEqualTypeOf
   seq: number
   duplicate: boolean
 }>()
+
+// Signals: the data is JSON or absent unless the handler names its type; the result unsubscribes.
+loose.onSignal('invoice.ready', (data) => expectTypeOf(data).toEqualTypeOf<Json | undefined>())
+loose.onSignal<{ invoiceId: string }>('invoice.ready', (data) => expectTypeOf(data.invoiceId).toBeString())
+expectTypeOf(loose.onSignal('n', () => {})).toEqualTypeOf<() => void>()

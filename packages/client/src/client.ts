@@ -16,6 +16,7 @@ import {
   type PublishOptions,
   type PublishResult,
 } from './publish'
+import { createSignals, type SignalHandler } from './signals'
 import { resolveScheduler, type SchedulerOption } from './store/scheduler'
 import { createSubscriptionStore } from './store/subscription-store'
 import {
@@ -80,7 +81,7 @@ export interface ClientOptions extends ConnectionHooks {
   publishTimeoutMs?: number
   /** Publishes issued while disconnected wait here. @default { maxSize: 100, maxAgeMs: 60_000 } */
   offlineQueue?: OfflineQueueOptions
-  /** Connect on the first subscribe, call or publish rather than at creation. @default true */
+  /** Connect on the first subscribe, call, publish or onSignal rather than at creation. @default true */
   lazy?: boolean
   /** A transport whose welcome takes longer fails (and the next transport is tried). @default 10_000 */
   handshakeTimeoutMs?: number
@@ -141,6 +142,18 @@ export interface SluiceClient<Schema extends TopicSchema = TopicSchema> {
    * restated after every reconnect; subscribers with `presence: true` see it.
    */
   setPresence(topic: keyof Schema & string, state: JsonObject | null): void
+  /**
+   * Calls `handler` with the data of every `signal` frame named `name` that reaches this client
+   * (sent by the server's `signal(identity, name, data)` or `POST <base>/admin/signal`). Signals
+   * are not topic events: one sent while the client is not connected is never received. Signals
+   * whose name has no handler are ignored; a handler that throws does not stop the others.
+   *
+   * @example
+   * const off = client.onSignal<{ invoiceId: string }>('invoice.ready', ({ invoiceId }) => notify(invoiceId))
+   * off() // stop listening
+   * @returns a function that removes this handler
+   */
+  onSignal<T = Json | undefined>(name: string, handler: SignalHandler<T>): () => void
   /** Connects now (a lazy client connects on first use). */
   connect(): void
   /** Closes the connection for good; pending calls and publishes reject with CLOSED. */
@@ -202,6 +215,8 @@ export function createClient<Schema extends TopicSchema = TopicSchema>(
   }
   const dropPending = () => eachPending((entry) => entry.drop())
 
+  const signals = createSignals()
+
   const createStore: StoreFactory = (storeOptions) =>
     createSubscriptionStore({ ...storeOptions, scheduler, now: () => timers.now() })
 
@@ -236,6 +251,7 @@ export function createClient<Schema extends TopicSchema = TopicSchema>(
         eachPending((entry) => entry.sent || entry.send())
       },
       onFrame(frame) {
+        if (frame.type === 'signal') return signals.handle(frame)
         if (subscriptions.handle(frame)) return
         // Left: the result, ack and error frames of calls and publishes (auth and presence answers
         // were taken before). Ids are unique per client, so the id alone finds what one answers.
@@ -295,6 +311,11 @@ export function createClient<Schema extends TopicSchema = TopicSchema>(
     setPresence(topic, state) {
       ensureUsable()
       subscriptions.setPresence(topic, state)
+    },
+    onSignal(name, handler) {
+      ensureUsable()
+      demand()
+      return signals.on(name, handler as SignalHandler)
     },
     connect: () => connection.start('connect()'),
     close: () => connection.close(),

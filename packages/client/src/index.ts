@@ -24,6 +24,7 @@ export {
   set,
 } from './merge/index'
 export type { OfflineQueueOptions, PublishEvent, PublishOptions, PublishResult } from './publish'
+export type { SignalHandler } from './signals'
 export { hydrate } from './store/hydrate'
 export { animationFrameScheduler, microtaskScheduler, type SchedulerOption } from './store/scheduler'
 export { createSubscriptionStore, type SubscriptionStoreOptions } from './store/subscription-store'
