@@ -19,12 +19,7 @@ import { checkHistory, type HistoryVerdict } from './support/history-check'
 import { clientSender, createPublisher, httpSender, type Publisher } from './support/publisher'
 import { idsSinceLastLoad, type RecordedStore, recordedStore } from './support/recorded-store'
 import { writeFigures } from './support/reliability-doc'
-import {
-  type Restart,
-  type ServerProcess,
-  type StopSignal,
-  startServerProcess,
-} from './support/server-process'
+import { type Restart, type StopSignal, startServerProcess } from './support/server-process'
 import { LONG, sized } from './support/sizing'
 import { Signal, until, within } from './support/wait'
 
