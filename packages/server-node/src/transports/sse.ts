@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto'
 import { type IncomingMessage, ServerResponse } from 'node:http'
 import type { Socket } from 'node:net'
-import { decodeLastEventId } from '@sluice/protocol'
+import { CloseCode, decodeLastEventId } from '@sluice/protocol'
 import { Connection } from '../core/connection'
 import type { Runtime } from '../core/runtime'
 import { httpChunk } from '../core/shared-frame'
@@ -14,6 +14,12 @@ const PING = Buffer.from(SseWriter.ping, 'utf8')
 const PING_CHUNK = httpChunk(PING)
 
 /**
+ * Heartbeats in a row that find bytes waiting in a stream's socket with none of them taken by
+ * the kernel since the one before; then the stream is given up as stalled (see SseSink.heartbeat).
+ */
+export const SSE_STALLED_HEARTBEATS = 2
+
+/**
  * The {@link Sink} of one SSE stream. Text goes through `res.write`. Shared Buffers too, except
  * on the usual HTTP/1.1 chunked response whose socket is its own: there the writer hands over
  * complete body chunks (SharedFrame.sseChunk) and they are written to the socket directly,
@@ -24,7 +30,13 @@ class SseSink implements Sink {
   readonly transport = 'sse'
   /** How the server ended the stream, if it did. */
   ended: { code: number; reason: string } | undefined
+  /** Called instead of a heartbeat once the stream has stalled; set when its connection exists. */
+  onStalled: (() => void) | undefined
   readonly #socket: Socket | null
+  // The socket's bytes taken by the kernel at the last heartbeat, and the heartbeats in a row
+  // that found bytes waiting and that count unchanged.
+  #takenAtBeat = -1
+  #stalledBeats = 0
 
   /** @param socket the response's socket when shared Buffers come as body chunks, else null */
   constructor(
@@ -44,8 +56,40 @@ class SseSink implements Sink {
     return this.res.writableLength
   }
 
+  /**
+   * SSE has no inbound channel, and a peer that vanished without FIN or RST (half-open) makes no
+   * write fail: the kernel takes heartbeats and events until its buffers are full (on Linux it
+   * gives up on unacknowledged bytes only after ~15 minutes of retransmissions). What does show
+   * is bytes that stop moving: a stream whose socket had bytes waiting at
+   * {@link SSE_STALLED_HEARTBEATS} heartbeats in a row, with none taken in between, is stalled,
+   * however few bytes wait (maxBufferedBytes only counts how many).
+   */
   heartbeat(): void {
+    if (this.#stalled() && this.onStalled !== undefined) {
+      this.onStalled()
+      return
+    }
     this.send(this.#socket === null ? PING : PING_CHUNK)
+  }
+
+  #stalled(): boolean {
+    const socket = this.res.socket
+    if (socket === null) return false
+    const waiting = socket.writableLength
+    if (waiting === 0) {
+      this.#takenAtBeat = -1
+      this.#stalledBeats = 0
+      return false
+    }
+    // bytesWritten counts the queued bytes too (and walks them, hence only when some wait).
+    const taken = socket.bytesWritten - waiting
+    if (taken !== this.#takenAtBeat) {
+      this.#takenAtBeat = taken
+      this.#stalledBeats = 0
+      return false
+    }
+    this.#stalledBeats++
+    return this.#stalledBeats >= SSE_STALLED_HEARTBEATS
   }
 
   close(code: number, reason: string): void {
@@ -134,6 +178,11 @@ export async function openSseStream(
     idleTimeout: false,
     sink,
   })
+  sink.onStalled = () => {
+    runtime.metrics.slowConsumerClosed()
+    runtime.logger.warn({ connectionId: connection.id }, 'closing a stalled SSE stream')
+    connection.close(CloseCode.SlowConsumer, 'SLOW_CONSUMER')
+  }
   res.on('close', () => {
     try {
       // No close code on SSE: 1001 (going away) when the client left, else what the server chose.
