@@ -200,7 +200,7 @@ export class Connection implements SubscriptionOwner, Scheduled {
       maxTopicLength: limits.maxTopicLength,
     })
     if (!decoded.ok) {
-      this.sendError(errorFrameFor(decoded.error))
+      this.sendProtocolError(errorFrameFor(decoded.error))
       return
     }
     this.handleFrames(decoded.value)
@@ -225,7 +225,7 @@ export class Connection implements SubscriptionOwner, Scheduled {
         continue
       }
       if (!result.ok) {
-        this.sendError(errorFrameFor(result.error))
+        this.sendProtocolError(errorFrameFor(result.error))
         continue
       }
       this.runtime.metrics.commandReceived(result.value.type)
@@ -339,6 +339,12 @@ export class Connection implements SubscriptionOwner, Scheduled {
   sendError(frame: ErrorFrame): void {
     this.runtime.metrics.errorSent(frame.code)
     this.sendFrame(frame)
+  }
+
+  /** Answers input that does not decode; logged once each, at debug (observability/refusal-log.ts says why). */
+  sendProtocolError(frame: ErrorFrame): void {
+    logProtocolError(this.runtime.logger, this, frame)
+    this.sendError(frame)
   }
 
   /**

@@ -1,7 +1,7 @@
 import { createServer, type IncomingHttpHeaders, request, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
-import { type AllowedOrigins, applyCors, isOriginAllowed } from './cors'
+import { type AllowedOrigins, applyCors, exposeRefusal, isOriginAllowed, refusalCorsLines } from './cors'
 
 describe('isOriginAllowed', () => {
   const list = [
@@ -170,5 +170,81 @@ describe('applyCors Vary handling', () => {
     expect(call()).toBe(false)
     expect(call()).toBe(false)
     expect(headers.get('vary')).toBe('Accept-Encoding, Origin')
+  })
+})
+
+describe('refusals a page can read', () => {
+  function fakeResponse() {
+    const headers = new Map<string, unknown>()
+    const res = {
+      statusCode: 0,
+      ended: false,
+      getHeader: (name: string) => headers.get(name),
+      setHeader: (name: string, value: unknown) => headers.set(name, value),
+      writeHead(status: number) {
+        this.statusCode = status
+        return this
+      },
+      end() {
+        this.ended = true
+      },
+    }
+    return { res, headers }
+  }
+
+  it('exposeRefusal echoes any origin with credentials, and nothing without one', () => {
+    const refused = fakeResponse()
+    exposeRefusal({ headers: { origin: 'https://evil.example' } } as never, refused.res as never)
+    expect(Object.fromEntries(refused.headers)).toEqual({
+      'access-control-allow-origin': 'https://evil.example',
+      'access-control-allow-credentials': 'true',
+      vary: 'Origin',
+    })
+    const server = fakeResponse()
+    exposeRefusal({ headers: {} } as never, server.res as never)
+    expect(server.headers.size).toBe(0)
+  })
+
+  it('a preflight of an endpoint that connects passes for a refused origin; of another, it does not', () => {
+    const req = {
+      method: 'OPTIONS',
+      headers: { origin: 'https://evil.example', 'access-control-request-method': 'GET' },
+    }
+    const connects = fakeResponse()
+    expect(
+      applyCors(req as never, connects.res as never, ['https://app.example.com'], { connects: true }),
+    ).toBe(true)
+    expect(connects.res.statusCode).toBe(204)
+    expect(Object.fromEntries(connects.headers)).toEqual({
+      'access-control-allow-origin': 'https://evil.example',
+      'access-control-allow-credentials': 'true',
+      vary: 'Origin',
+      'access-control-allow-methods': 'GET, POST, OPTIONS',
+      'access-control-allow-headers':
+        'authorization, content-type, last-event-id, sluice-connection, sluice-key',
+      'access-control-max-age': '600',
+      allow: 'GET, POST, OPTIONS',
+    })
+    const other = fakeResponse()
+    expect(applyCors(req as never, other.res as never, ['https://app.example.com'])).toBe(true)
+    // 403 FORBIDDEN, its headers only those of the body (the HTTP test above reads it).
+    expect(other.res.statusCode).toBe(403)
+    expect(other.headers.size).toBe(0)
+  })
+
+  it('a request (not a preflight) from a refused origin gets no CORS headers from applyCors, connects or not', () => {
+    const req = { method: 'GET', headers: { origin: 'https://evil.example' } }
+    const { res, headers } = fakeResponse()
+    expect(applyCors(req as never, res as never, ['https://app.example.com'], { connects: true })).toBe(false)
+    expect(headers.size).toBe(0)
+  })
+
+  it('refusalCorsLines writes raw header lines, and nothing for an origin that is not one line of visible ASCII', () => {
+    expect(refusalCorsLines('https://evil.example')).toBe(
+      'Access-Control-Allow-Origin: https://evil.example\r\nAccess-Control-Allow-Credentials: true\r\nVary: Origin\r\n',
+    )
+    expect(refusalCorsLines(undefined)).toBe('')
+    expect(refusalCorsLines('https://a.example\r\nSet-Cookie: x=1')).toBe('')
+    expect(refusalCorsLines('https://ä.example')).toBe('')
   })
 })

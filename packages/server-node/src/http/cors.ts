@@ -41,16 +41,31 @@ export function isOriginAllowed(origin: string | undefined, allowed: AllowedOrig
  * Adds CORS response headers for an allowed origin and answers preflight (`OPTIONS`) requests:
  * 204 for an allowed origin, 403 with a FORBIDDEN error body for another. Returns true when it
  * answered the request, false when the caller should go on handling it. A disallowed origin on a
- * non-preflight request gets no CORS headers, so the browser withholds the response.
+ * non-preflight request gets no CORS headers here, so the browser withholds a success; the
+ * caller refuses it and makes the refusal readable with {@link exposeRefusal}.
  *
+ * @param options.connects the endpoint opens a connection (`<base>/sse`): a preflight from a
+ *   disallowed origin is answered 204 too. A browser that fails a preflight tells the page only
+ *   "Failed to fetch", which a client cannot tell from a network failure and retries forever; let
+ *   through, the request itself is refused by the connect checks with a 403 FORBIDDEN the page
+ *   can read. Nothing else is let through: every request is checked for its origin on its own.
  * @example
  * if (applyCors(req, res, allowedOrigins)) return
  */
-export function applyCors(req: IncomingMessage, res: ServerResponse, allowed: AllowedOrigins): boolean {
+export function applyCors(
+  req: IncomingMessage,
+  res: ServerResponse,
+  allowed: AllowedOrigins,
+  options: { connects?: boolean } = {},
+): boolean {
   const origin = req.headers.origin
   const preflight = req.method === 'OPTIONS'
   if (origin !== undefined && !isOriginAllowed(origin, allowed)) {
     if (!preflight) return false
+    if (options.connects === true) {
+      answerPreflight(res, origin)
+      return true
+    }
     const body = JSON.stringify({ type: 'error', code: 'FORBIDDEN', message: 'this origin is not allowed' })
     res.writeHead(403, {
       'content-type': 'application/json; charset=utf-8',
@@ -59,14 +74,46 @@ export function applyCors(req: IncomingMessage, res: ServerResponse, allowed: Al
     res.end(body)
     return true
   }
-  if (origin !== undefined) {
-    // Echo the origin rather than '*': credentialed requests (cookies, Authorization) forbid '*'.
-    res.setHeader('access-control-allow-origin', origin)
-    res.setHeader('access-control-allow-credentials', 'true')
-    appendVary(res, 'Origin')
-  }
+  if (origin !== undefined) exposeTo(res, origin)
   if (!preflight) return false
+  answerPreflight(res, origin)
+  return true
+}
+
+/**
+ * Lets the page that sent a refused request read the refusal, whatever its origin: the origin
+ * is echoed with credentials allowed. An ErrorFrame tells that origin nothing it did not know
+ * (that it is refused, or why its own request failed), and a readable FORBIDDEN is what stops a
+ * client from retrying; a success never gets these headers for a disallowed origin
+ * ({@link applyCors}). Call it only on an error answer.
+ *
+ * @example
+ * exposeRefusal(req, res)
+ * sendHttpError(res, 'FORBIDDEN', 'this origin is not allowed')
+ */
+export function exposeRefusal(req: IncomingMessage, res: ServerResponse): void {
+  const origin = req.headers.origin
+  if (origin !== undefined) exposeTo(res, origin)
+}
+
+/** The CORS headers of a refusal, as raw header lines (a refused WebSocket upgrade has no ServerResponse). */
+export function refusalCorsLines(origin: string | undefined): string {
+  if (origin === undefined) return ''
+  // An Origin is one line of visible ASCII; anything else must not reach a raw response.
+  if (!/^[\x21-\x7e]+$/.test(origin)) return ''
+  return `Access-Control-Allow-Origin: ${origin}\r\nAccess-Control-Allow-Credentials: true\r\nVary: Origin\r\n`
+}
+
+// Echo the origin rather than '*': credentialed requests (cookies, Authorization) forbid '*'.
+function exposeTo(res: ServerResponse, origin: string): void {
+  res.setHeader('access-control-allow-origin', origin)
+  res.setHeader('access-control-allow-credentials', 'true')
+  appendVary(res, 'Origin')
+}
+
+function answerPreflight(res: ServerResponse, origin: string | undefined): void {
   if (origin !== undefined) {
+    exposeTo(res, origin)
     res.setHeader('access-control-allow-methods', CORS_ALLOW_METHODS)
     res.setHeader('access-control-allow-headers', CORS_ALLOW_HEADERS)
     res.setHeader('access-control-max-age', String(CORS_MAX_AGE_SEC))
@@ -74,7 +121,6 @@ export function applyCors(req: IncomingMessage, res: ServerResponse, allowed: Al
   res.setHeader('allow', CORS_ALLOW_METHODS)
   res.writeHead(204)
   res.end()
-  return true
 }
 
 function appendVary(res: ServerResponse, name: string): void {

@@ -1,7 +1,10 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { type ErrorFrame, httpStatusFor, type WireErrorCode } from '@sluice/protocol'
 import { errorFrameFor } from '../core/errors'
+import type { Logger } from '../observability/logger'
+import { logRefusal, type RefusalTransport } from '../observability/refusal-log'
 import { ServerError } from '../server-error'
+import { exposeRefusal } from './cors'
 
 /** Writes a JSON body with a status. */
 export function sendJson(
@@ -84,4 +87,55 @@ export function sendThrown(res: ServerResponse, error: unknown): void {
   const frame = errorFrameFor(error)
   const { type: _type, code, message, ...extra } = frame
   sendHttpError(res, code, message, extra)
+}
+
+/** Who a refusal answers and where its log line goes; see {@link sendRefusal}. */
+export interface RefusalContext {
+  logger: Logger
+  req: IncomingMessage
+  transport: RefusalTransport
+}
+
+/**
+ * Answers a refused request of a realtime endpoint (a connect, a command POST, a publish) with
+ * its ErrorFrame, readable by the page that sent it whatever its origin (see `exposeRefusal`),
+ * and logs it once (`logRefusal`). `refusal` is a thrown error (ServerError and ProtocolError keep
+ * their code, anything else is INTERNAL) or a ready frame with the status to send it with.
+ *
+ * @example
+ * sendRefusal(res, { logger: runtime.logger, req, transport: 'sse' }, result.error)
+ */
+export function sendRefusal(
+  res: ServerResponse,
+  context: RefusalContext,
+  refusal: unknown,
+  status?: number,
+): void {
+  const frame = isErrorFrame(refusal) ? refusal : errorFrameFor(refusal)
+  logRefusal(context.logger, context.req, context.transport, frame, status)
+  if (res.headersSent) {
+    res.destroy()
+    return
+  }
+  exposeRefusal(context.req, res)
+  if (status === undefined) {
+    const { type: _type, code, message, ...extra } = frame
+    sendHttpError(res, code, message, extra)
+    return
+  }
+  sendJson(
+    res,
+    status,
+    frame,
+    frame.retryAfterMs === undefined ? {} : { 'retry-after': String(Math.ceil(frame.retryAfterMs / 1000)) },
+  )
+}
+
+function isErrorFrame(value: unknown): value is ErrorFrame {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    !(value instanceof Error) &&
+    (value as { type?: unknown }).type === 'error'
+  )
 }

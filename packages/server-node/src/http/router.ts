@@ -1,5 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { Runtime } from '../core/runtime'
+import { logRefusal, type RefusalTransport } from '../observability/refusal-log'
+import { ServerError } from '../server-error'
 import type { ServerStats } from '../server-types'
 import { openSseStream } from '../transports/sse'
 import { handleSseCommands } from '../transports/sse-commands'
@@ -7,7 +9,7 @@ import { createAdminEndpoints } from './admin'
 import { requestUrl } from './connect'
 import { applyCors, isOriginAllowed } from './cors'
 import { handleHttpPublish } from './publish-endpoint'
-import { sendHttpError, sendJson } from './respond'
+import { type RefusalContext, sendHttpError, sendJson, sendRefusal } from './respond'
 
 export interface RouterDeps {
   stats: () => ServerStats
@@ -90,15 +92,22 @@ export function createRouter(
         sendHttpError(res, 'NOT_FOUND', `no endpoint at ${path}`)
         return
       }
-      if (applyCors(req, res, runtime.options.allowedOrigins)) return
-      if (!isOriginAllowed(req.headers.origin, runtime.options.allowedOrigins)) {
-        sendHttpError(res, 'FORBIDDEN', 'this origin is not allowed')
+      const stream = path === `${base}/sse`
+      if (applyCors(req, res, runtime.options.allowedOrigins, { connects: stream })) return
+      const refused: RefusalContext = { logger: runtime.logger, req, transport: transportOf(path, base) }
+      // A stream's connect checks run the origin check themselves, after the protocol version,
+      // in PROTOCOL.md's order (as a WebSocket upgrade's do).
+      const admits = stream && req.method === route.method
+      if (!admits && !isOriginAllowed(req.headers.origin, runtime.options.allowedOrigins)) {
+        sendRefusal(res, refused, new ServerError('FORBIDDEN', 'this origin is not allowed'))
         return
       }
       // HEAD only where a GET answers with a plain body: a HEAD on /sse must not open a stream.
       const headAllowed = req.method === 'HEAD' && path === `${base}/status`
       if (req.method !== route.method && !headAllowed) {
-        sendHttpError(res, 'BAD_REQUEST', `use ${route.method} for ${path}`, {}, { allow: route.method })
+        const message = `use ${route.method} for ${path}`
+        logRefusal(runtime.logger, req, refused.transport, { type: 'error', code: 'BAD_REQUEST', message })
+        sendHttpError(res, 'BAD_REQUEST', message, {}, { allow: route.method })
         return
       }
       const done = route.run(req, res, url)
@@ -107,6 +116,13 @@ export function createRouter(
       fail(res, error)
     }
   }
+}
+
+/** The transport a refusal on this path is logged under. */
+function transportOf(path: string, base: string): RefusalTransport {
+  if (path === `${base}/ws`) return 'ws'
+  if (path === `${base}/sse` || path === `${base}/sse/commands`) return 'sse'
+  return 'http'
 }
 
 /** What /healthz says: a load balancer sends no new clients to a node that is closing or cut off from its engine. */

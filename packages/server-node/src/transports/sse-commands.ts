@@ -5,7 +5,7 @@ import { errorFrameFor } from '../core/errors'
 import type { Runtime } from '../core/runtime'
 import { SseWriter } from '../core/sink'
 import type { SseCommandAnswer, SseCommandRequest } from '../engine/types'
-import { readBody, sendJson, sendThrown } from '../http/respond'
+import { type RefusalContext, readBody, sendJson, sendRefusal } from '../http/respond'
 import { ServerError } from '../server-error'
 
 /** Constant-time string comparison (different lengths compare unequal without a timing hint on content). */
@@ -82,6 +82,13 @@ export async function handleSseCommands(
   req: IncomingMessage,
   res: ServerResponse,
 ): Promise<void> {
+  const refused: RefusalContext = { logger: runtime.logger, req, transport: 'sse' }
+  // 202 as it is; a refusal readable by the page and logged once, wherever it was decided.
+  const send = (answer: SseCommandAnswer) => {
+    if (answer.status >= 400 && isErrorBody(answer.body))
+      sendRefusal(res, refused, answer.body, answer.status)
+    else sendJson(res, answer.status, answer.body)
+  }
   const header = req.headers['sluice-connection']
   const connectionId = typeof header === 'string' ? header : ''
   const key = req.headers['sluice-key']
@@ -90,19 +97,17 @@ export async function handleSseCommands(
   if (node === undefined && runtime.registry.get(connectionId) === undefined) {
     // Refused before reading a body that would only be thrown away.
     req.resume()
-    const answer = runSseCommands(runtime, request)
-    sendJson(res, answer.status, answer.body)
+    send(runSseCommands(runtime, request))
     return
   }
   try {
     request.body = await readBody(req, runtime.options.limits.maxFrameBytes)
   } catch (error) {
-    sendThrown(res, error)
+    sendRefusal(res, refused, error)
     return
   }
   if (node === undefined) {
-    const answer = runSseCommands(runtime, request)
-    sendJson(res, answer.status, answer.body)
+    send(runSseCommands(runtime, request))
     return
   }
   let answer: SseCommandAnswer | null
@@ -111,8 +116,9 @@ export async function handleSseCommands(
       runtime.engine.forwardSseCommands as NonNullable<typeof runtime.engine.forwardSseCommands>
     )(node, request)
   } catch (error) {
-    sendThrown(
+    sendRefusal(
       res,
+      refused,
       error instanceof ServerError
         ? error
         : new ServerError('UNAVAILABLE', 'the node holding this SSE stream cannot be reached', {
@@ -122,12 +128,16 @@ export async function handleSseCommands(
     )
     return
   }
-  if (answer === null) answer = refusal('NOT_FOUND', 'no open SSE stream has this sluice-connection id')
-  const retryAfterMs = (answer.body as { retryAfterMs?: unknown } | null)?.retryAfterMs
-  sendJson(
-    res,
-    answer.status,
-    answer.body,
-    typeof retryAfterMs === 'number' ? { 'retry-after': String(Math.ceil(retryAfterMs / 1000)) } : {},
+  send(answer ?? refusal('NOT_FOUND', 'no open SSE stream has this sluice-connection id'))
+}
+
+/** An answer's body that is an ErrorFrame (a forwarded one comes from another node as parsed JSON). */
+function isErrorBody(body: unknown): body is ErrorFrame {
+  return (
+    typeof body === 'object' &&
+    body !== null &&
+    (body as { type?: unknown }).type === 'error' &&
+    typeof (body as { code?: unknown }).code === 'string' &&
+    typeof (body as { message?: unknown }).message === 'string'
   )
 }

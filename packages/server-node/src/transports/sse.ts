@@ -7,7 +7,7 @@ import type { Runtime } from '../core/runtime'
 import { httpChunk } from '../core/shared-frame'
 import { type Sink, SseWriter } from '../core/sink'
 import { admit, requestUrl } from '../http/connect'
-import { sendThrown } from '../http/respond'
+import { sendRefusal } from '../http/respond'
 
 // The heartbeat comment as bytes, shared by every stream, and as a body chunk.
 const PING = Buffer.from(SseWriter.ping, 'utf8')
@@ -118,7 +118,7 @@ export async function openSseStream(
 ): Promise<void> {
   const result = await admit(runtime, req, 'sse', url)
   if (!result.ok) {
-    sendThrown(res, result.error)
+    sendRefusal(res, { logger: runtime.logger, req, transport: 'sse' }, result.error)
     return
   }
   const { admission } = result

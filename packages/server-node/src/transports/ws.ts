@@ -1,16 +1,26 @@
 import { type IncomingMessage, STATUS_CODES } from 'node:http'
 import type { Duplex } from 'node:stream'
 import { httpStatusFor, type ProtocolError } from '@sluice/protocol'
-import { type RawData, WebSocket, WebSocketServer, type Server as WsServer } from 'ws'
+import { type RawData, type ServerOptions, WebSocket, WebSocketServer, type Server as WsServer } from 'ws'
 import { Connection } from '../core/connection'
 import { errorFrameFor } from '../core/errors'
 import type { Runtime } from '../core/runtime'
 import { type Sink, wsWriter } from '../core/sink'
 import { encodeTextFrame } from '../core/ws-frame'
 import { type Admission, admit, requestUrl } from '../http/connect'
+import { refusalCorsLines } from '../http/cors'
+import { logProtocolError, logRefusal } from '../observability/refusal-log'
 import type { ServerError } from '../server-error'
 
 const { OPEN } = WebSocket
+
+/**
+ * How long a close waits for the peer's close frame before the socket is destroyed. A peer that
+ * reads answers within a round trip; one that does not (a slow consumer whose close frame sits
+ * behind the bytes it stopped reading, a dead peer closed for idleness) would otherwise hold its
+ * socket and its maxConnections slot for ws's default of 30 s.
+ */
+export const WS_CLOSE_TIMEOUT_MS = 2_000
 
 // A server `ping` frame, framed once: it is written to every WebSocket each heartbeat.
 const PING_FRAME = encodeTextFrame(JSON.stringify({ type: 'ping' }))
@@ -24,6 +34,8 @@ const PING_FRAME = encodeTextFrame(JSON.stringify({ type: 'ping' }))
  */
 class WsSink implements Sink {
   readonly transport = 'ws'
+  /** How the server closed the socket, if it did: what the connection reports, whatever the peer answers. */
+  ended: { code: number; reason: string } | undefined
 
   constructor(
     readonly ws: WebSocket,
@@ -46,6 +58,7 @@ class WsSink implements Sink {
   }
 
   close(code: number, reason: string): void {
+    this.ended = { code, reason }
     this.ws.close(code, reason)
   }
 
@@ -60,8 +73,17 @@ function textOf(data: RawData): string {
   return Buffer.from(data).toString('utf8')
 }
 
-/** Answers an upgrade request with a plain HTTP error (an ErrorFrame body) and closes the socket. */
-export function rejectUpgrade(socket: Duplex, error: ServerError | ProtocolError): void {
+/**
+ * Answers an upgrade request with a plain HTTP error (an ErrorFrame body) and closes the socket.
+ * With the request, the answer carries the CORS headers of a refusal (http/cors.ts
+ * `exposeRefusal`) like every other refusal of a realtime endpoint, though a browser never shows
+ * a page the status of a failed upgrade: a client learns it through its SSE fallback.
+ */
+export function rejectUpgrade(
+  socket: Duplex,
+  error: ServerError | ProtocolError,
+  req?: IncomingMessage,
+): void {
   const frame = errorFrameFor(error)
   const status = httpStatusFor(frame.code)
   const body = JSON.stringify(frame)
@@ -71,6 +93,7 @@ export function rejectUpgrade(socket: Duplex, error: ServerError | ProtocolError
     `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ''}\r\n` +
       'Connection: close\r\n' +
       'Content-Type: application/json; charset=utf-8\r\n' +
+      refusalCorsLines(req?.headers.origin) +
       `Content-Length: ${Buffer.byteLength(body)}\r\n${retry}\r\n${body}`,
   )
 }
@@ -92,7 +115,9 @@ function onMessage(this: WebSocket, data: RawData, isBinary: boolean): void {
   const connection = connectionOf(this)
   try {
     if (isBinary) {
-      connection.closeWithError('BAD_REQUEST', 'binary messages are not part of the protocol')
+      const message = 'binary messages are not part of the protocol'
+      logProtocolError(connection.runtime.logger, connection, { type: 'error', code: 'BAD_REQUEST', message })
+      connection.closeWithError('BAD_REQUEST', message)
       return
     }
     connection.handleText(textOf(data))
@@ -108,7 +133,11 @@ function onPong(this: WebSocket): void {
 function onClose(this: WebSocket, code: number, reason: Buffer): void {
   const connection = connectionOf(this)
   try {
-    connection.handleClosed(code, reason.toString('utf8'))
+    // A close the server started reports the server's code, as on SSE: a peer that never
+    // answered it (WS_CLOSE_TIMEOUT_MS) would make it 1006.
+    const ended = (connection.sink as WsSink).ended
+    if (ended) connection.handleClosed(ended.code, ended.reason)
+    else connection.handleClosed(code, reason.toString('utf8'))
   } catch (error) {
     connection.runtime.report(error, { operation: 'close', connectionId: connection.id })
   }
@@ -140,7 +169,9 @@ export class WsTransport {
       clientTracking: false,
       maxPayload: runtime.options.limits.maxFrameBytes,
       perMessageDeflate: false,
-    })
+      // ws 8.23 (our minimum) takes closeTimeout; @types/ws 8.18 does not list it, hence the assertion.
+      closeTimeout: WS_CLOSE_TIMEOUT_MS,
+    } as ServerOptions<typeof ConnectionSocket>)
   }
 
   /** Whether an upgrade request is for this transport's path. */
@@ -156,7 +187,8 @@ export class WsTransport {
     admit(this.#runtime, req, 'ws').then(
       (result) => {
         if (!result.ok) {
-          rejectUpgrade(socket, result.error)
+          logRefusal(this.#runtime.logger, req, 'ws', errorFrameFor(result.error))
+          rejectUpgrade(socket, result.error, req)
           return
         }
         // ws completes the upgrade synchronously (no verifyClient) and registry.add follows in

@@ -1,0 +1,87 @@
+import type { IncomingMessage } from 'node:http'
+import { type ErrorFrame, httpStatusFor, type WireErrorCode } from '@sluice/protocol'
+import type { Logger } from './logger'
+
+/** Where a refused request came in: a WebSocket upgrade, the SSE stream or its command channel, or plain HTTP (publish, status). */
+export type RefusalTransport = 'ws' | 'sse' | 'http'
+
+type Level = 'debug' | 'info' | 'warn'
+
+/**
+ * Malformed input (a frame, body or parameter that does not decode, or is over a limit). A
+ * hostile client makes as many as it likes, so they are logged at debug: at info or warn they
+ * would let it fill the logs of a production server.
+ */
+const PROTOCOL_ERROR_CODES: ReadonlySet<WireErrorCode> = new Set([
+  'BAD_REQUEST',
+  'UNKNOWN_FRAME',
+  'LIMIT_EXCEEDED',
+])
+
+/**
+ * The level of a refusal: warn when the server could not serve (at its connection limit, its
+ * engine out of reach), debug for a protocol error, info for the rest (credentials, origin,
+ * version, an unknown stream, shutdown): who was turned away and why, for the operator to read.
+ */
+export function refusalLevel(code: WireErrorCode): Level {
+  if (code === 'OVERLOADED' || code === 'UNAVAILABLE') return 'warn'
+  if (PROTOCOL_ERROR_CODES.has(code)) return 'debug'
+  return 'info'
+}
+
+/**
+ * Logs one refused request (a connect, a command POST, a publish) once, with its code, status,
+ * reason, transport, path, remote address and origin. Never a credential: the path is taken
+ * without its query (`?token=`), and no header but `Origin` is read. INTERNAL is not logged
+ * here: `runtime.report` logged it at error, with its cause, already.
+ *
+ * @param status the HTTP status sent, when it is not the code's own (a forwarded answer)
+ * @example
+ * logRefusal(runtime.logger, req, 'sse', { type: 'error', code: 'FORBIDDEN', message: 'this origin is not allowed' })
+ */
+export function logRefusal(
+  logger: Logger,
+  req: IncomingMessage,
+  transport: RefusalTransport,
+  frame: ErrorFrame,
+  status: number = httpStatusFor(frame.code),
+): void {
+  if (frame.code === 'INTERNAL') return
+  const url = req.url ?? ''
+  const query = url.indexOf('?')
+  logger[refusalLevel(frame.code)](
+    {
+      code: frame.code,
+      status,
+      transport,
+      method: req.method,
+      path: query === -1 ? url : url.slice(0, query),
+      remoteAddress: req.socket.remoteAddress,
+      origin: req.headers.origin,
+    },
+    `refused: ${frame.message}`,
+  )
+}
+
+/**
+ * Logs one protocol error of an open connection (a message or frame that does not decode, a
+ * binary WebSocket message) once, at debug: a hostile client makes as many as it likes. The
+ * client gets the same code and message in its error frame; decode messages describe what was
+ * received by type and length past 32 characters, so no credential is echoed.
+ */
+export function logProtocolError(
+  logger: Logger,
+  connection: { id: string; transport: 'ws' | 'sse'; remoteAddress: string | undefined },
+  frame: ErrorFrame,
+): void {
+  logger.debug(
+    {
+      code: frame.code,
+      field: frame.field,
+      connectionId: connection.id,
+      transport: connection.transport,
+      remoteAddress: connection.remoteAddress,
+    },
+    `protocol error: ${frame.message}`,
+  )
+}
