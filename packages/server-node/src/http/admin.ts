@@ -39,7 +39,7 @@ export interface AdminEndpoints {
 const digest = (text: string) => createHash('sha256').update(text).digest()
 
 /**
- * Whether the request carries one of the admin keys. Only the `Authorization` header counts:
+ * Refuses a request that does not carry one of the admin keys. Only the `Authorization` header counts:
  * a key in a query string would end up in access logs. Keys are compared as SHA-256 digests
  * with timingSafeEqual, so neither the content nor the length of a key leaks through timing,
  * and every key is compared, so timing does not tell which one matched.
@@ -125,7 +125,7 @@ function fromOf(url: URL): Position | undefined {
  * `GET <base>/status`, `POST <base>/admin/disconnect`, `GET <base>/admin/presence`,
  * `GET <base>/admin/topics`, `GET <base>/admin/history`, `POST <base>/admin/signal`. With no
  * admin keys configured each answers 403 FORBIDDEN; without a valid key, 401 UNAUTHORIZED.
- * Every answer is JSON; errors are ErrorFrame bodies (docs/PROTOCOL.md § HTTP endpoints).
+ * Every answer is JSON; errors are ErrorFrame bodies (docs/PROTOCOL.md § Operations API).
  */
 export function createAdminEndpoints(runtime: Runtime, stats: () => ServerStats): AdminEndpoints {
   const { options, engine, hub } = runtime
