@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { CLI_USAGE, type CliOptions, CliUsageError, parseCliOptions, redactPassword } from './cli-options'
+import type { SluiceConfig } from './config'
 
 const DEFAULTS: CliOptions = {
   help: false,
@@ -12,7 +13,10 @@ const DEFAULTS: CliOptions = {
   jwksUrl: undefined,
   jwtIssuer: undefined,
   jwtAudience: undefined,
+  allowAnonymous: false,
+  config: undefined,
   publishKeys: [],
+  adminKeys: [],
   allowedOrigins: undefined,
   maxConnections: undefined,
   heartbeatMs: undefined,
@@ -28,9 +32,9 @@ const DEFAULTS: CliOptions = {
   workers: 1,
 }
 
-function usageError(argv: string[], env: NodeJS.ProcessEnv = {}): string {
+function usageError(argv: string[], env: NodeJS.ProcessEnv = {}, config: SluiceConfig = {}): string {
   try {
-    parseCliOptions(argv, env)
+    parseCliOptions(argv, env, config)
   } catch (error) {
     expect(error).toBeInstanceOf(CliUsageError)
     expect((error as CliUsageError).exitCode).toBe(2)
@@ -323,5 +327,83 @@ describe('parseCliOptions: Redis Cluster', () => {
       redisUrl: nodes,
       redisCluster: true,
     })
+  })
+})
+
+describe('the config file', () => {
+  const config: SluiceConfig = {
+    port: 9100,
+    host: '127.0.0.1',
+    basePath: '/rt',
+    publishKeys: ['from-config'],
+    adminKeys: ['admin-from-config'],
+    allowedOrigins: ['https://app.example.com'],
+    maxConnections: 500,
+    history: { maxEvents: 50, maxAgeMs: 60_000 },
+    jwt: { secret: 'config-secret', allowAnonymous: true },
+    metrics: true,
+    logLevel: 'warn',
+  }
+
+  it('gives every setting a fallback', () => {
+    expect(parseCliOptions(['--config', 'sluice.config.js'], {}, config)).toEqual({
+      ...DEFAULTS,
+      config: 'sluice.config.js',
+      port: 9100,
+      host: '127.0.0.1',
+      basePath: '/rt',
+      publishKeys: ['from-config'],
+      adminKeys: ['admin-from-config'],
+      allowedOrigins: ['https://app.example.com'],
+      maxConnections: 500,
+      maxEvents: 50,
+      maxAgeMs: 60_000,
+      allowAnonymous: true,
+      metrics: true,
+      logLevel: 'warn',
+    })
+  })
+
+  it('loses to the environment, which loses to flags', () => {
+    const env = {
+      PORT: '9200',
+      SLUICE_PUBLISH_KEYS: 'env-key',
+      SLUICE_CONFIG: 'other.json',
+      SLUICE_ADMIN_KEYS: 'a1,a2',
+    }
+    const options = parseCliOptions(['--port', '9300', '--config', 'sluice.config.js'], env, config)
+    expect(options).toMatchObject({
+      port: 9300,
+      publishKeys: ['env-key'],
+      adminKeys: ['a1', 'a2'],
+      config: 'sluice.config.js',
+    })
+    expect(parseCliOptions([], env, config)).toMatchObject({ port: 9200, config: 'other.json' })
+  })
+
+  it('names the setting of a bad value', () => {
+    expect(usageError([], {}, { port: 70_000 })).toBe(
+      'port in the config file must be an integer from 0 to 65535, got "70000"',
+    )
+    expect(usageError([], {}, { publishKeys: 'k' as never })).toBe(
+      'publishKeys in the config file must be a list of strings',
+    )
+    expect(usageError([], {}, { metrics: 'yes' as never })).toBe(
+      'metrics in the config file must be true or false',
+    )
+    expect(usageError([], {}, { host: 5 as never })).toBe('host in the config file must be a string')
+    // A key in the config satisfies --jwt-issuer's need for one.
+    expect(parseCliOptions(['--jwt-issuer', 'iss'], {}, { jwt: { secret: 's' } }).jwtIssuer).toBe('iss')
+  })
+
+  it('takes --allow-anonymous and --admin-key as flags and environment', () => {
+    expect(parseCliOptions(['--allow-anonymous', '--admin-key', 'x', '--admin-key', 'y'], {})).toMatchObject({
+      allowAnonymous: true,
+      adminKeys: ['x', 'y'],
+    })
+    expect(parseCliOptions([], { SLUICE_ALLOW_ANONYMOUS: 'true' }).allowAnonymous).toBe(true)
+    expect(usageError([], { SLUICE_ALLOW_ANONYMOUS: 'maybe' })).toBe(
+      'SLUICE_ALLOW_ANONYMOUS must be 1, true, 0 or false, got "maybe"',
+    )
   })
 })

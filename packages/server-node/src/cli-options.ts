@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util'
 import type { LevelWithSilent } from 'pino'
+import type { SluiceConfig } from './config'
 
 /** The settings of the `sluice-server` command, after flags and environment are merged. */
 export interface CliOptions {
@@ -13,7 +14,13 @@ export interface CliOptions {
   jwksUrl: string | undefined
   jwtIssuer: string | undefined
   jwtAudience: string | undefined
+  /** With a JWT option, connections without a token are anonymous instead of refused. */
+  allowAnonymous: boolean
+  /** The config file (`--config`), if any; its settings are the fallbacks of every other option. */
+  config: string | undefined
   publishKeys: string[]
+  /** Keys of the operations API (`<base>/admin/*`, `<base>/status`). */
+  adminKeys: string[]
   /** Undefined leaves the server's default. */
   allowedOrigins: string[] | '*' | undefined
   maxConnections: number | undefined
@@ -59,9 +66,27 @@ export const CLI_FLAGS = [
   ['--jwt-issuer <iss>', 'SLUICE_JWT_ISSUER', 'required `iss` claim', ''],
   ['--jwt-audience <aud>', 'SLUICE_JWT_AUDIENCE', 'required `aud` claim', ''],
   [
+    '--allow-anonymous',
+    'SLUICE_ALLOW_ANONYMOUS',
+    'with a JWT option, connections without a token are anonymous instead of refused (env: 1 or true)',
+    'off',
+  ],
+  [
+    '--config <file>',
+    'SLUICE_CONFIG',
+    'a sluice.config.js (or .json) with rules, JWT, limits, procedures, hooks, sources; flags win',
+    '',
+  ],
+  [
     '--publish-key <key>',
     'SLUICE_PUBLISH_KEYS',
     'key for POST <base>/publish; repeatable (env: comma list)',
+    '',
+  ],
+  [
+    '--admin-key <key>',
+    'SLUICE_ADMIN_KEYS',
+    'key for the operations API (<base>/admin/*, <base>/status); repeatable (env: comma list)',
     '',
   ],
   [
@@ -120,7 +145,7 @@ export const CLI_FLAGS = [
 export const CLI_USAGE = [
   'Usage: sluice-server [options]',
   '',
-  'Runs a Sluice realtime server (WebSocket + SSE). Flags win over environment variables.',
+  'Runs a Sluice realtime server (WebSocket + SSE). Flags win over environment variables, and both over --config.',
   '',
   'Options:',
   ...CLI_FLAGS.map(([flag, env, description, fallback]) => {
@@ -130,67 +155,149 @@ export const CLI_USAGE = [
 ].join('\n')
 
 /**
- * Reads `sluice-server`'s flags and environment variables (flags win) into {@link CliOptions}.
- * Throws a {@link CliUsageError} that names the flag and the bad value.
+ * The config file named by `--config` or SLUICE_CONFIG, read before the other options because
+ * its settings are their fallbacks.
+ */
+export function configPathOf(argv: string[], env: NodeJS.ProcessEnv): string | undefined {
+  const given = parseValues(argv).config
+  if (typeof given === 'string') return given
+  return env.SLUICE_CONFIG === '' ? undefined : env.SLUICE_CONFIG
+}
+
+/**
+ * Reads `sluice-server`'s flags and environment variables (flags win) into {@link CliOptions},
+ * with the config file's settings as fallbacks. Throws a {@link CliUsageError} that names the
+ * flag (or the config setting) and the bad value.
  *
  * @example
  * parseCliOptions(['--port', '9000', '--publish-key', 'k1'], process.env)
  */
-export function parseCliOptions(argv: string[], env: NodeJS.ProcessEnv): CliOptions {
-  let values: ReturnType<typeof parse>['values']
-  try {
-    values = parse(argv).values
-  } catch (error) {
-    // node:util's messages go on with advice about `--`; the first sentence is the useful part.
-    const first = ((error as Error).message.split('\n')[0] ?? '').split('. ')[0]?.replace(/\.$/, '')
-    throw new CliUsageError(first || 'invalid arguments', { cause: error })
-  }
+export function parseCliOptions(
+  argv: string[],
+  env: NodeJS.ProcessEnv,
+  config: SluiceConfig = {},
+): CliOptions {
+  const values = parseValues(argv)
+  /** A flag's value, else its environment variable's, else undefined. */
   const read = (flag: keyof typeof values & string, name: string): string | undefined => {
     const value = values[flag]
     if (typeof value === 'string') return value
     const fromEnv = env[name]
     return fromEnv === undefined || fromEnv === '' ? undefined : fromEnv
   }
-  const list = (flag: 'publish-key' | 'allowed-origin', name: string): string[] | undefined => {
+  /** Like read, falling back on the config's setting; `label` names where a bad value came from. */
+  const setting = (
+    flag: keyof typeof values & string,
+    name: string,
+    fromConfig: unknown,
+    key: string,
+  ): { raw: string | undefined; label: string } => {
+    const raw = read(flag, name)
+    if (raw !== undefined || fromConfig === undefined) return { raw, label: `--${flag}` }
+    return { raw: String(fromConfig), label: `${key} in the config file` }
+  }
+  const number = (
+    flag: keyof typeof values & string,
+    name: string,
+    fromConfig: unknown,
+    key: string,
+    min: number,
+    max?: number,
+  ) => {
+    const { raw, label } = setting(flag, name, fromConfig, key)
+    return integer(label, raw, min, max)
+  }
+  const list = (
+    flag: 'publish-key' | 'allowed-origin' | 'admin-key',
+    name: string,
+    fromConfig: unknown,
+    key: string,
+  ): string[] | undefined => {
     const given = values[flag]
     if (given !== undefined && given.length > 0) return given
     const fromEnv = env[name]
-    if (fromEnv === undefined || fromEnv.trim() === '') return undefined
-    return fromEnv
-      .split(',')
-      .map((item) => item.trim())
-      .filter(Boolean)
+    if (fromEnv !== undefined && fromEnv.trim() !== '') {
+      return fromEnv
+        .split(',')
+        .map((item) => item.trim())
+        .filter(Boolean)
+    }
+    if (fromConfig === undefined) return undefined
+    if (!Array.isArray(fromConfig) || fromConfig.some((item) => typeof item !== 'string')) {
+      throw new CliUsageError(`${key} in the config file must be a list of strings`)
+    }
+    return fromConfig as string[]
   }
+  const text = (flag: keyof typeof values & string, name: string, fromConfig: unknown, key: string) => {
+    const { raw, label } = setting(flag, name, fromConfig, key)
+    if (raw !== undefined && typeof fromConfig !== 'string' && label !== `--${flag}`) {
+      throw new CliUsageError(`${label} must be a string`)
+    }
+    return raw
+  }
+  const toggle = (flag: keyof typeof values & string, name: string, fromConfig: unknown, key: string) => {
+    if (values[flag] === true) return true
+    if (env[name] !== undefined && env[name] !== '') return envFlag(name, env[name])
+    if (fromConfig !== undefined && typeof fromConfig !== 'boolean') {
+      throw new CliUsageError(`${key} in the config file must be true or false`)
+    }
+    return fromConfig === true
+  }
+  const { jwt, history, redis } = config
+  const configOrigins = config.allowedOrigins
 
   const options: CliOptions = {
     help: values.help === true,
     version: values.version === true,
-    port: integer('--port', read('port', 'PORT'), 0, 65_535) ?? 8080,
-    host: read('host', 'HOST') ?? '0.0.0.0',
-    basePath: basePath(read('base-path', 'SLUICE_BASE_PATH') ?? '/realtime'),
+    port: number('port', 'PORT', config.port, 'port', 0, 65_535) ?? 8080,
+    host: text('host', 'HOST', config.host, 'host') ?? '0.0.0.0',
+    basePath: basePath(text('base-path', 'SLUICE_BASE_PATH', config.basePath, 'basePath') ?? '/realtime'),
     jwtSecret: read('jwt-secret', 'SLUICE_JWT_SECRET'),
     jwtPublicKeyFile: read('jwt-public-key-file', 'SLUICE_JWT_PUBLIC_KEY_FILE'),
     jwksUrl: read('jwks-url', 'SLUICE_JWKS_URL'),
     jwtIssuer: read('jwt-issuer', 'SLUICE_JWT_ISSUER'),
     jwtAudience: read('jwt-audience', 'SLUICE_JWT_AUDIENCE'),
-    publishKeys: list('publish-key', 'SLUICE_PUBLISH_KEYS') ?? [],
-    allowedOrigins: origins(list('allowed-origin', 'SLUICE_ALLOWED_ORIGINS')),
-    maxConnections: integer('--max-connections', read('max-connections', 'SLUICE_MAX_CONNECTIONS'), 1),
-    heartbeatMs: integer('--heartbeat-ms', read('heartbeat-ms', 'SLUICE_HEARTBEAT_MS'), 1),
-    maxEvents: integer('--max-events', read('max-events', 'SLUICE_MAX_EVENTS'), 1),
-    maxAgeMs: integer('--max-age-ms', read('max-age-ms', 'SLUICE_MAX_AGE_MS'), 1),
-    staticDir: read('static', 'SLUICE_STATIC_DIR'),
-    logLevel: logLevel(read('log-level', 'SLUICE_LOG_LEVEL')),
-    metrics: values.metrics === true || flag('SLUICE_METRICS', env.SLUICE_METRICS),
-    redisUrl: redisUrl(read('redis-url', 'SLUICE_REDIS_URL')),
-    redisCluster: values['redis-cluster'] === true || flag('SLUICE_REDIS_CLUSTER', env.SLUICE_REDIS_CLUSTER),
-    redisPrefix: redisPrefix(read('redis-prefix', 'SLUICE_REDIS_PREFIX')),
-    redisNodeLeaseMs: integer(
-      '--redis-node-lease-ms',
-      read('redis-node-lease-ms', 'SLUICE_REDIS_NODE_LEASE_MS'),
+    allowAnonymous: toggle(
+      'allow-anonymous',
+      'SLUICE_ALLOW_ANONYMOUS',
+      jwt?.allowAnonymous,
+      'jwt.allowAnonymous',
+    ),
+    config: configPathOf(argv, env),
+    publishKeys: list('publish-key', 'SLUICE_PUBLISH_KEYS', config.publishKeys, 'publishKeys') ?? [],
+    adminKeys: list('admin-key', 'SLUICE_ADMIN_KEYS', config.adminKeys, 'adminKeys') ?? [],
+    allowedOrigins: origins(
+      list(
+        'allowed-origin',
+        'SLUICE_ALLOWED_ORIGINS',
+        configOrigins === '*' ? ['*'] : typeof configOrigins === 'function' ? undefined : configOrigins,
+        'allowedOrigins',
+      ),
+    ),
+    maxConnections: number(
+      'max-connections',
+      'SLUICE_MAX_CONNECTIONS',
+      config.maxConnections,
+      'maxConnections',
+      1,
+    ),
+    heartbeatMs: number('heartbeat-ms', 'SLUICE_HEARTBEAT_MS', config.heartbeatMs, 'heartbeatMs', 1),
+    maxEvents: number('max-events', 'SLUICE_MAX_EVENTS', history?.maxEvents, 'history.maxEvents', 1),
+    maxAgeMs: number('max-age-ms', 'SLUICE_MAX_AGE_MS', history?.maxAgeMs, 'history.maxAgeMs', 1),
+    staticDir: text('static', 'SLUICE_STATIC_DIR', config.static, 'static'),
+    logLevel: logLevel(text('log-level', 'SLUICE_LOG_LEVEL', config.logLevel, 'logLevel')),
+    metrics: toggle('metrics', 'SLUICE_METRICS', config.metrics, 'metrics'),
+    redisUrl: redisUrl(text('redis-url', 'SLUICE_REDIS_URL', redis?.url, 'redis.url')),
+    redisCluster: toggle('redis-cluster', 'SLUICE_REDIS_CLUSTER', redis?.cluster, 'redis.cluster'),
+    redisPrefix: redisPrefix(text('redis-prefix', 'SLUICE_REDIS_PREFIX', redis?.prefix, 'redis.prefix')),
+    redisNodeLeaseMs: number(
+      'redis-node-lease-ms',
+      'SLUICE_REDIS_NODE_LEASE_MS',
+      redis?.nodeLeaseMs,
+      'redis.nodeLeaseMs',
       100,
     ),
-    workers: integer('--workers', read('workers', 'SLUICE_WORKERS'), 1) ?? 1,
+    workers: number('workers', 'SLUICE_WORKERS', config.workers, 'workers', 1) ?? 1,
   }
 
   const keySources = [
@@ -199,7 +306,8 @@ export function parseCliOptions(argv: string[], env: NodeJS.ProcessEnv): CliOpti
     options.jwksUrl && '--jwks-url',
   ].filter(Boolean)
   if (keySources.length > 1) throw new CliUsageError(`${keySources.join(' and ')} cannot be used together`)
-  if (keySources.length === 0 && (options.jwtIssuer || options.jwtAudience)) {
+  const configKey = jwt !== undefined && (jwt.secret ?? jwt.publicKey ?? jwt.jwksUrl) !== undefined
+  if (keySources.length === 0 && !configKey && (options.jwtIssuer || options.jwtAudience)) {
     throw new CliUsageError(
       '--jwt-issuer and --jwt-audience need --jwt-secret, --jwt-public-key-file or --jwks-url',
     )
@@ -207,24 +315,35 @@ export function parseCliOptions(argv: string[], env: NodeJS.ProcessEnv): CliOpti
   if (options.jwksUrl !== undefined && !/^https?:\/\//.test(options.jwksUrl)) {
     throw new CliUsageError(`--jwks-url must be an http(s) URL, got ${JSON.stringify(options.jwksUrl)}`)
   }
-  if (options.redisUrl === undefined && read('redis-prefix', 'SLUICE_REDIS_PREFIX') !== undefined) {
+  const redisGiven = options.redisUrl !== undefined
+  if (!redisGiven && read('redis-prefix', 'SLUICE_REDIS_PREFIX') !== undefined) {
     throw new CliUsageError('--redis-prefix needs --redis-url')
   }
-  if (options.redisUrl === undefined && options.redisNodeLeaseMs !== undefined) {
+  if (!redisGiven && options.redisNodeLeaseMs !== undefined) {
     throw new CliUsageError('--redis-node-lease-ms needs --redis-url')
   }
-  if (options.redisUrl === undefined && options.redisCluster) {
+  if (!redisGiven && options.redisCluster) {
     throw new CliUsageError('--redis-cluster needs --redis-url')
   }
   if (options.redisUrl?.includes(',') && !options.redisCluster) {
     throw new CliUsageError('--redis-url lists several URLs: add --redis-cluster, or give one URL')
   }
-  if (options.workers > 1 && options.redisUrl === undefined) {
+  if (options.workers > 1 && !redisGiven) {
     throw new CliUsageError(
       '--workers needs --redis-url: each worker has its own memory engine, so their logs, presence and dedup could not be shared',
     )
   }
   return options
+}
+
+function parseValues(argv: string[]): ReturnType<typeof parse>['values'] {
+  try {
+    return parse(argv).values
+  } catch (error) {
+    // node:util's messages go on with advice about `--`; the first sentence is the useful part.
+    const first = ((error as Error).message.split('\n')[0] ?? '').split('. ')[0]?.replace(/\.$/, '')
+    throw new CliUsageError(first || 'invalid arguments', { cause: error })
+  }
 }
 
 function parse(argv: string[]) {
@@ -241,7 +360,10 @@ function parse(argv: string[]) {
       'jwks-url': { type: 'string' },
       'jwt-issuer': { type: 'string' },
       'jwt-audience': { type: 'string' },
+      'allow-anonymous': { type: 'boolean' },
+      config: { type: 'string' },
       'publish-key': { type: 'string', multiple: true },
+      'admin-key': { type: 'string', multiple: true },
       'allowed-origin': { type: 'string', multiple: true },
       'max-connections': { type: 'string' },
       'heartbeat-ms': { type: 'string' },
@@ -341,7 +463,7 @@ function logLevel(raw: string | undefined): LevelWithSilent | undefined {
   return raw as LevelWithSilent
 }
 
-function flag(name: string, raw: string | undefined): boolean {
+function envFlag(name: string, raw: string | undefined): boolean {
   if (raw === undefined || raw === '' || raw === '0' || raw.toLowerCase() === 'false') return false
   if (raw === '1' || raw.toLowerCase() === 'true') return true
   throw new CliUsageError(`${name} must be 1, true, 0 or false, got ${JSON.stringify(raw)}`)

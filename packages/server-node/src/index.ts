@@ -1,4 +1,5 @@
 export { createJwtAuthenticator, type JwtAuthenticatorOptions } from './auth/jwt'
+export { type ConfigSource, defineConfig, type SluiceConfig, type SourceHandle } from './config'
 export { createMemoryEngine, type MemoryEngine, type MemoryEngineOptions } from './engine/memory'
 export type {
   AppendResult,
