@@ -5,6 +5,7 @@ import { join } from 'node:path'
 import { SignJWT } from 'jose'
 import { afterEach, describe, expect, it } from 'vitest'
 import { type CliRun, listening, logLines, startCli as start } from '../test/cli-process'
+import { WsPeer } from '../test/helpers'
 
 const running: CliRun[] = []
 afterEach(() => {
@@ -103,6 +104,38 @@ describe('sluice-server', () => {
     expect(stream.status).toBe(200)
     expect(stream.type).toMatch(/^text\/event-stream/)
     expect(run.stdout()).not.toContain(token)
+    run.child.kill('SIGTERM')
+    expect(await run.exit).toBe(0)
+  })
+
+  it('lets anonymous connections in with --allow-anonymous, and refuses client publishes by default', async () => {
+    const run = startCli(['--port=0', '--host=127.0.0.1', '--allow-anonymous'], {
+      SLUICE_JWT_SECRET: 'cli-test-secret-long-enough-for-hs256',
+    })
+    const { port } = await listening(run)
+    const base = `http://127.0.0.1:${port}/realtime`
+    const { peer } = await WsPeer.open(base)
+    peer.send([
+      { type: 'subscribe', id: 's', topic: 'news' },
+      { type: 'publish', id: 'p', topic: 'news', kind: 'created' },
+    ])
+    const answers = await peer.collect((frame) => frame.type === 'subscribed' || frame.type === 'error', 2)
+    expect(answers.map((frame) => (frame.type === 'error' ? [frame.id, frame.code] : [frame.type]))).toEqual([
+      ['subscribed'],
+      ['p', 'FORBIDDEN'],
+    ])
+    peer.ws.terminate()
+    run.child.kill('SIGTERM')
+    expect(await run.exit).toBe(0)
+  })
+
+  it('accepts 64 KiB of request headers (an SSE reconnect with many topics), as the spec asks', async () => {
+    const run = startCli(['--port=0', '--host=127.0.0.1'])
+    const { port } = await listening(run)
+    const stream = await get(port as number, '/realtime/sse?v=1', { 'x-padding': 'x'.repeat(48 * 1024) })
+    expect(stream.status).toBe(200)
+    const tooMuch = await get(port as number, '/realtime/sse?v=1', { 'x-padding': 'x'.repeat(70 * 1024) })
+    expect(tooMuch.status).toBe(431)
     run.child.kill('SIGTERM')
     expect(await run.exit).toBe(0)
   })
