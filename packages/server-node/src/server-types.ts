@@ -45,8 +45,15 @@ export interface ServerStats {
 }
 
 export interface CloseOptions {
-  /** When clients should reconnect, sent in the `reconnect` frame. @default 1_000 */
+  /** The shortest wait before clients reconnect, sent in the `reconnect` frame. @default 1_000 */
   retryAfterMs?: number
+  /**
+   * Each connection is told `retryAfterMs` plus its own random share of this window, so that a
+   * fleet of clients does not come back in one instant (PROTOCOL.md § reconnect); 0 tells every
+   * connection exactly `retryAfterMs`.
+   * @default `retryAfterMs` or 1 ms per open connection, whichever is longer (about 1,000 reconnects a second at most)
+   */
+  retrySpreadMs?: number
 }
 
 /** The server returned by {@link createSluiceServer}. */

@@ -210,17 +210,21 @@ export function createSluiceServer(options: SluiceServerOptions = {}): SluiceSer
     stats,
     connections: () => registry.all().map((connection) => connection.info()),
     close(closeOptions: CloseOptions = {}) {
-      closed ??= shutdown(closeOptions.retryAfterMs ?? 1_000)
+      closed ??= shutdown(closeOptions)
       return closed
     },
   }
 
-  async function shutdown(retryAfterMs: number): Promise<void> {
+  async function shutdown({ retryAfterMs = 1_000, retrySpreadMs }: CloseOptions): Promise<void> {
     setClosing()
     publisher.flush()
     const connections = registry.all()
+    // One hint for all would bring the whole fleet back in the same instant, at a server that has
+    // just started: each connection gets its own, and the default window grows with the fleet.
+    const spreadMs = retrySpreadMs ?? Math.max(retryAfterMs, connections.length)
     for (const connection of connections) {
-      connection.sendFrame({ type: 'reconnect', reason: 'SHUTTING_DOWN', retryAfterMs })
+      const hint = retryAfterMs + Math.floor(Math.random() * spreadMs)
+      connection.sendFrame({ type: 'reconnect', reason: 'SHUTTING_DOWN', retryAfterMs: hint })
       connection.close(CloseCode.ServiceRestart, 'SHUTTING_DOWN')
     }
     let timer: ReturnType<typeof setTimeout> | undefined

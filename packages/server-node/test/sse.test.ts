@@ -172,7 +172,7 @@ describe('SSE stream', () => {
     const { peer } = await open()
     const server = t.server
     t = undefined
-    await server.close({ retryAfterMs: 100 })
+    await server.close({ retryAfterMs: 100, retrySpreadMs: 0 })
     await peer.done
     expect(peer.frames.map((f) => f.type)).toEqual(['welcome', 'reconnect'])
     expect(peer.events.at(-1)).toEqual({

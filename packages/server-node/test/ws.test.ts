@@ -414,7 +414,7 @@ describe('WebSocket server operations', () => {
     await peer.next(ofType('subscribed'))
     const server = t.server
     const url = t.url
-    await server.close({ retryAfterMs: 250 })
+    await server.close({ retryAfterMs: 250, retrySpreadMs: 0 })
     expect(await peer.next(ofType('reconnect'))).toEqual({
       type: 'reconnect',
       reason: 'SHUTTING_DOWN',
