@@ -35,7 +35,15 @@ async function startNodes(count: number, options: SluiceServerOptions = {}) {
   for (let i = 0; i < count; i++) {
     const engine = createRedisEngine({ url: redis.url, onError: () => {}, reconnectDelay: () => 20 })
     await engine.ready()
-    const server = await createTestServer({ engine, publishKeys: ['pk'], rateLimit: false, ...options })
+    // These tests are about delivery across nodes: clients may publish anywhere.
+    const rules: SluiceServerOptions['rules'] = [{ topic: '**', subscribe: 'anyone', publish: 'anyone' }]
+    const server = await createTestServer({
+      engine,
+      publishKeys: ['pk'],
+      rateLimit: false,
+      rules,
+      ...options,
+    })
     nodes.push({ server, engine })
   }
   balancer = await startLoadBalancer(nodes.map(({ server }) => server.port))

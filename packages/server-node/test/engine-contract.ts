@@ -176,6 +176,46 @@ export function describeEngineContract(name: string, harness: EngineHarness): vo
       })
     })
 
+    it('keeps the retention a policy gives a topic, and the defaults elsewhere', async () => {
+      let now = 1_000
+      const nodes = await harness.nodes(2, { maxEvents: 5, maxAgeMs: 10_000, now: () => now })
+      const policy = (topic: string) =>
+        topic.startsWith('short:')
+          ? { maxEvents: 2 }
+          : topic.startsWith('young:')
+            ? { maxAgeMs: 100 }
+            : undefined
+      // Every node of a deployment is given the same policy, as the server does from its rules.
+      for (const node of nodes) node.configureRetention?.(policy)
+      const [engine] = nodes as [Engine]
+      if (engine.configureRetention === undefined) throw new Error('the engine has no configureRetention')
+      for (let n = 1; n <= 4; n++) {
+        await engine.append('short:a', input(n, now))
+        await engine.append('long:a', input(n, now))
+        await engine.append('young:a', input(n, now))
+      }
+      const short = await engine.head('short:a')
+      expect(await engine.readAfter('short:a', { epoch: short.epoch, seq: 1 })).toMatchObject({
+        ok: false,
+        reason: 'too_old',
+      })
+      const kept = await engine.readAfter('short:a', { epoch: short.epoch, seq: 2 })
+      expect(kept.ok && kept.events.map((e) => e.seq)).toEqual([3, 4])
+      const long = await engine.head('long:a')
+      const all = await engine.readAfter('long:a', { epoch: long.epoch, seq: 0 })
+      expect(all.ok && all.events.map((e) => e.seq)).toEqual([1, 2, 3, 4])
+      now = 1_200
+      await engine.append('young:a', input(5, now))
+      await engine.append('long:a', input(5, now))
+      const young = await engine.head('young:a')
+      expect(await engine.readAfter('young:a', { epoch: young.epoch, seq: 3 })).toMatchObject({
+        ok: false,
+        reason: 'too_old',
+      })
+      const stillLong = await engine.readAfter('long:a', { epoch: long.epoch, seq: 0 })
+      expect(stillLong.ok && stillLong.events.map((e) => e.seq)).toEqual([1, 2, 3, 4, 5])
+    })
+
     it('applies a publish id once, whichever node the retry reaches', async () => {
       const [a, b] = (await harness.nodes(2)) as [Engine, Engine]
       const dedup = { key: 'alice\u0000p1', windowMs: 60_000, windowSize: 100 }
