@@ -126,6 +126,35 @@ describe('the README config example', () => {
     expect(logLines(run).map((entry) => entry.msg)).toContain('sluice-server stopped')
   }, 60_000)
 
+  it('serves the routes of a config, and stops its sources before the server stops', async () => {
+    const file = join(folder, 'routes.config.mjs')
+    writeFileSync(
+      file,
+      `export default async () => ({
+        rules: [{ topic: 'ticks', subscribe: 'anyone' }],
+        routes: { '/hooks/ping': (req, res) => res.end('pong ' + req.method) },
+        sources: [
+          (server, { signal }) => {
+            signal.addEventListener('abort', () => console.error('signal aborted'))
+            return () => console.error('source stopped')
+          },
+          (server) => ({ stop: async () => console.error('handle stopped') }),
+        ],
+      })`,
+    )
+    const run = startCli(['--config', file, '--port', '0', '--host', '127.0.0.1'])
+    runs.push(run)
+    const line = await listening(run)
+    expect(line).toMatchObject({ sources: 2 })
+    const answer = await fetch(`http://127.0.0.1:${line.port}/hooks/ping`, { method: 'POST' })
+    expect(await answer.text()).toBe('pong POST')
+    // The realtime paths stay Sluice's even when a route could shadow them.
+    expect((await fetch(`http://127.0.0.1:${line.port}/healthz`)).status).toBe(200)
+    run.child.kill('SIGTERM')
+    expect(await run.exit).toBe(0)
+    expect(run.stderr().trim().split('\n')).toEqual(['signal aborted', 'source stopped', 'handle stopped'])
+  }, 60_000)
+
   it('exits with 2 naming what is wrong in a config file', async () => {
     const cases: Array<[string, string, string]> = [
       ['typo.json', '{"rules": [], "alowedOrigins": ["x"]}', 'unknown setting "alowedOrigins"'],
