@@ -14,6 +14,7 @@ import {
   type WireErrorCode,
 } from '@sluice/protocol'
 import type { Identity } from '../identity'
+import { logProtocolError } from '../observability/refusal-log'
 import type { ConnectionInfo } from '../options'
 import { refreshAuth } from './auth-refresh'
 import { runCall } from './calls'
