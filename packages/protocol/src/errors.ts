@@ -97,6 +97,10 @@ export const CloseCode = {
   Normal: 1000,
   /** The server shut down (a `reconnect` frame came first). */
   GoingAway: 1001,
+  /** Bytes that are not a valid WebSocket frame (RFC 6455 § 5.2): sent by the WebSocket layer. */
+  InvalidFrame: 1002,
+  /** A text message that is not UTF-8 (RFC 6455 § 8.1): sent by the WebSocket layer. */
+  InvalidPayload: 1007,
   /** A frame larger than `limits.maxFrameBytes`. */
   MessageTooBig: 1009,
   /** Unexpected server failure. */
