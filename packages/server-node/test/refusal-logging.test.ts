@@ -139,6 +139,28 @@ describe('refused requests', () => {
     expect(raw.join('')).not.toContain(SECRET)
   })
 
+  it('a wrong admin key: info, readable by the allowed origin, the key never in the log', async () => {
+    const { server, raw, lines } = await start({ adminKeys: [`${SECRET}admin-key`] })
+    const answer = await fetch(`${server.url}/admin/topics`, {
+      headers: { authorization: `Bearer ${SECRET}admin-guess`, origin: ALLOWED },
+    })
+    expect(answer.status).toBe(401)
+    expect(answer.headers.get('access-control-allow-origin')).toBe(ALLOWED)
+    expect(lines('refused:')).toEqual([
+      refusal({
+        level: 30,
+        code: 'UNAUTHORIZED',
+        status: 401,
+        transport: 'http',
+        method: 'GET',
+        path: '/realtime/admin/topics',
+        origin: ALLOWED,
+        msg: `refused: ${((await answer.json()) as { message: string }).message}`,
+      }),
+    ])
+    expect(raw.join('')).not.toContain(SECRET)
+  })
+
   it('at the connection limit: warn (the server could not serve)', async () => {
     const { server, lines } = await start({ maxConnections: 1 })
     const { peer } = await WsPeer.open(server.url, `v=1&token=${SECRET}good`)

@@ -15,7 +15,7 @@ import { readHistoryPage } from '../core/history-page'
 import type { Runtime } from '../core/runtime'
 import { ServerError } from '../server-error'
 import type { ServerStats } from '../server-types'
-import { readBody, sendJson, sendThrown } from './respond'
+import { readBody, sendJson, sendRefusal } from './respond'
 
 /** The codes `POST <base>/admin/disconnect` may close with: terminal, or back with fresh credentials. */
 const DISCONNECT_CODES: readonly WireErrorCode[] = ['FORBIDDEN', 'UNAUTHORIZED']
@@ -139,7 +139,8 @@ export function createAdminEndpoints(runtime: Runtime, stats: () => ServerStats)
         sendJson(res, 200, await run(req, url))
       } catch (error) {
         if (!isExposable(error)) runtime.report(error, { operation: `http:admin:${name}` })
-        sendThrown(res, error)
+        // Logged like every refusal (a wrong admin key is worth seeing), never with the key.
+        sendRefusal(res, { logger: runtime.logger, req, transport: 'http' }, error)
       }
     }
 
