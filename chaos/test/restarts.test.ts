@@ -17,11 +17,12 @@ import { afterAll, expect, test } from 'vitest'
 import WebSocket from 'ws'
 import { checkHistory, type HistoryVerdict } from './support/history-check'
 import { clientSender, createPublisher, httpSender, type Publisher } from './support/publisher'
+import { type ConnectionLog, logConnections } from './support/reconnect-timeline'
 import { idsSinceLastLoad, type RecordedStore, recordedStore } from './support/recorded-store'
 import { writeFigures } from './support/reliability-doc'
 import { type Restart, type StopSignal, startServerProcess } from './support/server-process'
 import { LONG, sized } from './support/sizing'
-import { Signal, until, within } from './support/wait'
+import { until, within } from './support/wait'
 
 const KEY = 'chaos-publish-key'
 const TOPICS = ['t0', 't1', 't2', 't3']
@@ -49,7 +50,11 @@ interface Reader {
   name: string
   client: SluiceClient
   stores: RecordedStore[]
+  log: ConnectionLog
 }
+
+/** A restart, when every store had resumed, and the client that took longest with its connect attempts. */
+type RestartFigures = Restart & { resumedAt: number; slowest: { name: string; attempts: number } }
 
 test(
   `${RESTARTS} restarts (SIGKILL and SIGTERM in turn) while publishing: every store gets each event at most once, in order, and every loss is covered by a resync`,
@@ -62,7 +67,6 @@ test(
       ...(CLIENT_PUBLISH ? ['--config', clientPublishConfig()] : []),
     ])
     cleanup.push(() => server.stop())
-    const recorded = new Signal()
     const topics = CLIENT_PUBLISH ? [...TOPICS, CLIENT_TOPIC] : TOPICS
 
     const readers: Reader[] = []
@@ -74,10 +78,9 @@ test(
         const name = `${transport}-${i}`
         const client = createClient({ url: server.url, WebSocket, transports: [transport] })
         cleanup.push(() => client.close())
-        const stores = topics.map((topic) =>
-          recordedStore(client, topic, `${name}/${topic}`, () => recorded.notify()),
-        )
-        readers.push({ name, client, stores })
+        const log = logConnections(client)
+        const stores = topics.map((topic) => recordedStore(client, topic, `${name}/${topic}`))
+        readers.push({ name, client, stores, log })
       }
     }
     const stores = readers.flatMap((reader) => reader.stores)
@@ -107,7 +110,7 @@ test(
     }
 
     const storeEpoch = (store: RecordedStore) => store.sub.$state.get().position?.epoch
-    const restarts: Array<Restart & { resumedAt: number }> = []
+    const restarts: RestartFigures[] = []
     for (let r = 0; r < RESTARTS; r++) {
       // A few seconds of traffic in this life: every topic's stream acknowledged in the epoch the stores are in.
       await Promise.all(
@@ -126,18 +129,25 @@ test(
       const signal: StopSignal = r % 2 === 0 ? 'SIGKILL' : 'SIGTERM'
       const restart = await server.restart(signal)
       // Resumed: the store reloaded in the new life's epoch after its resync.
-      await Promise.all(
-        stores.map((s) =>
-          until(
-            s.sub.$state,
-            (state) => state.status === 'live' && state.position?.epoch !== before.get(s),
-            `${s.history.name} to resume after restart ${r + 1} (${signal})`,
-            RESUME_BOUND_MS,
-            (state) => `${state.status} at ${JSON.stringify(state.position)}`,
-          ),
-        ),
+      const resumed = await Promise.all(
+        readers.map(async (reader) => {
+          await Promise.all(
+            reader.stores.map((s) =>
+              until(
+                s.sub.$state,
+                (state) => state.status === 'live' && state.position?.epoch !== before.get(s),
+                `${s.history.name} to resume after restart ${r + 1} (${signal})`,
+                RESUME_BOUND_MS,
+                (state) => `${state.status} at ${JSON.stringify(state.position)}`,
+              ),
+            ),
+          )
+          return { reader, at: performance.now() }
+        }),
       )
-      restarts.push({ ...restart, resumedAt: performance.now() })
+      const last = resumed.reduce((a, b) => (b.at > a.at ? b : a))
+      const attempts = last.reader.log.attempts.filter((attempt) => attempt.at >= restart.killedAt).length
+      restarts.push({ ...restart, resumedAt: last.at, slowest: { name: last.reader.name, attempts } })
     }
 
     for (const publisher of publishers) await publisher.stop()
@@ -200,7 +210,7 @@ function clientPublishConfig(): string {
 const ms = (value: number) => `${Math.round(value)} ms`
 
 function summarize(
-  restarts: Array<Restart & { resumedAt: number }>,
+  restarts: RestartFigures[],
   verdicts: HistoryVerdict[],
   publishers: Publisher[],
   clients: number,
@@ -208,7 +218,8 @@ function summarize(
   const sum = (pick: (v: HistoryVerdict) => number) => verdicts.reduce((total, v) => total + pick(v), 0)
   const rows = restarts.map(
     (r, i) =>
-      `| ${i + 1} | ${r.signal} | ${ms(r.exitedAt - r.killedAt)} | ${ms(r.listeningAt - r.exitedAt)} | ${ms(r.resumedAt - r.listeningAt)} |`,
+      `| ${i + 1} | ${r.signal} | ${ms(r.exitedAt - r.killedAt)} | ${ms(r.listeningAt - r.exitedAt)} | ` +
+      `${ms(r.resumedAt - r.listeningAt)} | ${r.slowest.name}, ${r.slowest.attempts} |`,
   )
   const worst = (signal: StopSignal) =>
     Math.max(...restarts.filter((r) => r.signal === signal).map((r) => r.resumedAt - r.listeningAt))
@@ -224,8 +235,8 @@ function summarize(
     '',
     `Slowest resume after the new server listened: ${ms(worst('SIGKILL'))} after SIGKILL, ${ms(worst('SIGTERM'))} after SIGTERM (bound asserted: ${ms(RESUME_BOUND_MS)}).`,
     '',
-    '| restart | signal | stop (signal → exit) | start (exit → listening) | every store resumed after listening |',
-    '| ------- | ------ | -------------------- | ------------------------ | ----------------------------------- |',
+    '| restart | signal | stop (signal → exit) | start (exit → listening) | every store resumed after listening | last client back, its connect attempts |',
+    '| ------- | ------ | -------------------- | ------------------------ | ----------------------------------- | -------------------------------------- |',
     ...rows,
   ].join('\n')
 }

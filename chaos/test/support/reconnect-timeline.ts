@@ -70,13 +70,23 @@ export function quantile(values: number[], q: number): number {
   return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))] as number
 }
 
-/** A text bar chart of `bins`, one line per window: "+300 ms   87 ████". */
-export function renderHistogram(bins: number[], binMs: number, offsetMs = 0): string {
+/**
+ * A text bar chart of `bins`, one line per window: "+1300 ms    87 ████". With
+ * `skipLeadingEmpty` the empty windows before the first count are left out.
+ */
+export function renderHistogram(bins: number[], binMs: number, { skipLeadingEmpty = false } = {}): string {
   const peak = Math.max(1, ...bins)
+  const first = skipLeadingEmpty
+    ? Math.max(
+        0,
+        bins.findIndex((count) => count > 0),
+      )
+    : 0
   return bins
+    .slice(first)
     .map((count, i) => {
-      const label = `+${offsetMs + i * binMs} ms`.padStart(9)
-      return `${label} ${String(count).padStart(5)} ${'█'.repeat(Math.round((40 * count) / peak))}`
+      const label = `+${(first + i) * binMs} ms`.padStart(9)
+      return `${label} ${String(count).padStart(5)} ${'█'.repeat(Math.round((40 * count) / peak))}`.trimEnd()
     })
     .join('\n')
 }
