@@ -71,16 +71,21 @@ export class RawSocket {
 
   /** Resolves once the server's bytes contain `marker`; fails after `ms`. */
   receive(marker: string, ms: number): Promise<void> {
+    return this.until(() => this.#text.includes(marker), ms, `${JSON.stringify(marker)} from the server`)
+  }
+
+  /** Resolves once `check()` holds (re-checked on every chunk and on close); fails after `ms`. */
+  until(check: () => boolean, ms: number, what: string): Promise<void> {
     const seen = new Promise<void>((resolve) => {
       const waiter = () => {
-        if (!this.#text.includes(marker)) return
+        if (!check()) return
         this.#waiters.delete(waiter)
         resolve()
       }
       this.#waiters.add(waiter)
       waiter()
     })
-    return within(seen, ms, `${JSON.stringify(marker)} from the server; got ${JSON.stringify(this.#text)}`)
+    return within(seen, ms, `${what}; got ${JSON.stringify(this.#text)}`)
   }
 
   destroy(): void {
@@ -124,4 +129,34 @@ export function httpAnswer(text: string): { statusLine: string; status: number; 
     // Not JSON: left as text, for the assertion to show.
   }
   return { statusLine, status: Number(statusLine.split(' ')[1]), body }
+}
+
+/** One frame the server sent on a WebSocket (servers never mask). */
+export interface ServerWsFrame {
+  opcode: number
+  payload: Buffer
+}
+
+/** The complete WebSocket frames at the start of `bytes` (RFC 6455 § 5.2); an incomplete tail is left out. */
+export function serverWsFrames(bytes: Buffer): ServerWsFrame[] {
+  const frames: ServerWsFrame[] = []
+  let at = 0
+  while (at + 2 <= bytes.length) {
+    const opcode = (bytes[at] as number) & 0x0f
+    let length = (bytes[at + 1] as number) & 0x7f
+    let start = at + 2
+    if (length === 126) {
+      if (start + 2 > bytes.length) break
+      length = bytes.readUInt16BE(start)
+      start += 2
+    } else if (length === 127) {
+      if (start + 8 > bytes.length) break
+      length = Number(bytes.readBigUInt64BE(start))
+      start += 8
+    }
+    if (start + length > bytes.length) break
+    frames.push({ opcode, payload: bytes.subarray(start, start + length) })
+    at = start + length
+  }
+  return frames
 }
