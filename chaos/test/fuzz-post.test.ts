@@ -18,6 +18,7 @@ import { ServerError } from '@sluice/server-node'
 import fc from 'fast-check'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { invalidServerFrame, undocumentedHttpError } from './harness/documented'
+import { Figures } from './harness/figures'
 import { CANARY, headerText, publishBody, validishFrame } from './harness/fuzz-inputs'
 import { type HardenedServer, startHardenedServer } from './harness/hardened-server'
 import { HttpCaller } from './harness/http-call'
@@ -29,6 +30,9 @@ import { sized } from './support/sizing'
 const RUNS = sized(800, 16_000)
 const LIMITS = { maxFrameBytes: 4_096, maxBatch: 8, maxSubscriptions: 10, maxTopicLength: 200 }
 const PUBLISH_KEY = 'publish-key'
+
+const figures = new Figures('fuzz-post')
+afterAll(() => figures.publish())
 
 let server: HardenedServer
 let faults: ProcessFaults
@@ -168,8 +172,8 @@ describe('POST fuzzing', () => {
     const replies = streams.flatMap((s) =>
       s.frames.map((f) => (f.type === 'error' ? `error ${f.code}` : f.type)),
     )
-    console.info(
-      `[chaos] fuzz-post commands: ${RUNS} POSTs over ${streams.length} streams; answers: ${tally(outcomes)}; ` +
+    figures.add(
+      `- commands: ${RUNS} POSTs over ${streams.length} streams; answers: ${tally(outcomes)}; ` +
         `stream replies: ${tally(replies)}`,
     )
     await Promise.all(streams.map((s) => s.close()))
@@ -236,7 +240,7 @@ describe('POST fuzzing', () => {
     expect(server.sluice.stats().eventsPublished - before).toBe(appended + canariesHere)
     expect(faults.faults).toEqual([])
     expect(reported).toEqual([])
-    console.info(`[chaos] fuzz-post publish: ${RUNS} POSTs; answers: ${tally(outcomes)}`)
+    figures.add(`- publish: ${RUNS} POSTs; answers: ${tally(outcomes)}`)
   })
 
   it('the observer received every canary event, in order', async () => {

@@ -13,6 +13,7 @@ import fc from 'fast-check'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { connectionsReach } from './harness/connections'
 import { invalidServerFrame, undocumentedHttpError } from './harness/documented'
+import { Figures } from './harness/figures'
 import { CANARY, headerText, lastEventId, subscriptionsParam } from './harness/fuzz-inputs'
 import { type HardenedServer, startHardenedServer } from './harness/hardened-server'
 import { type ProcessFaults, watchProcessFaults } from './harness/process-faults'
@@ -25,6 +26,9 @@ const RUNS = sized(500, 10_000)
 const RAW_RUNS = sized(500, 10_000)
 const MAX_SUBSCRIPTIONS = 10
 const ORIGIN = 'http://app.example'
+
+const figures = new Figures('fuzz-sse-connect')
+afterAll(() => figures.publish())
 
 let server: HardenedServer
 let faults: ProcessFaults
@@ -153,7 +157,7 @@ describe('SSE connect fuzzing', () => {
     )
     expect(faults.faults).toEqual([])
     expect(reported).toEqual([])
-    console.info(`[chaos] fuzz-sse-connect: ${RUNS} connects; ${tally(outcomes)}`)
+    figures.add(`- ${RUNS} connects; ${tally(outcomes)}`)
   })
 
   it(`${RAW_RUNS} header lines of any bytes: a stream, or a documented refusal, never silence`, async () => {
@@ -191,7 +195,7 @@ describe('SSE connect fuzzing', () => {
     )
     expect(faults.faults).toEqual([])
     expect(reported).toEqual([])
-    console.info(`[chaos] fuzz-sse-connect raw headers: ${RAW_RUNS} requests; ${tally(outcomes)}`)
+    figures.add(`- raw headers: ${RAW_RUNS} requests; ${tally(outcomes)}`)
   })
 
   it('the observer received every canary event, in order', async () => {

@@ -10,6 +10,7 @@
 import fc from 'fast-check'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { DOCUMENTED_CLOSE_CODES, invalidServerFrame } from './harness/documented'
+import { Figures } from './harness/figures'
 import { CANARY, rawWsBytes, type WsMessage, wsMessage } from './harness/fuzz-inputs'
 import { type HardenedServer, startHardenedServer } from './harness/hardened-server'
 import { type ProcessFaults, watchProcessFaults } from './harness/process-faults'
@@ -28,6 +29,9 @@ const SLACK_MS = 700
 
 /** A close frame's code; 1005 ("no status", RFC 6455 § 7.4.1) when it carries none. */
 const closeCodeOf = (payload: Buffer): number => (payload.length >= 2 ? payload.readUInt16BE(0) : 1005)
+
+const figures = new Figures('fuzz-ws')
+afterAll(() => figures.publish())
 
 let server: HardenedServer
 let faults: ProcessFaults
@@ -128,8 +132,8 @@ describe('WebSocket fuzzing', () => {
         return type === 'error' ? [`error ${code}`] : type === 'pong' ? [] : [String(type)]
       }),
     )
-    console.info(
-      `[chaos] fuzz-ws: ${RUNS} messages over ${peers.length} connections; answers: ${tally(answers)}; ` +
+    figures.add(
+      `- ${RUNS} messages over ${peers.length} connections; answers: ${tally(answers)}; ` +
         `closes: ${tally(closes.map((c) => `${c.code} after ${c.after}`))}`,
     )
     for (const p of peers) p.ws.terminate()
@@ -182,6 +186,6 @@ describe('WebSocket fuzzing', () => {
     } finally {
       await idle.close()
     }
-    console.info(`[chaos] fuzz-ws raw framing: ${tally(outcomes)}`)
+    figures.add(`- raw framing: ${RAW_RUNS} frames or byte runs; ${tally(outcomes)}`)
   })
 })

@@ -8,9 +8,11 @@
  */
 import { encodeSubscriptionsParam, type ServerFrame } from '@sluice/protocol'
 import { createTestServer, type TestServer } from '@sluice/server-node/testing'
-import { afterEach, describe, expect, it } from 'vitest'
+import { afterAll, afterEach, describe, expect, it } from 'vitest'
+import { Figures, ms } from './harness/figures'
 import { findNginx, type Nginx, startNginx } from './harness/nginx'
 import { SseStream } from './harness/sse-stream'
+import { sized } from './support/sizing'
 
 const nginxBinary = findNginx()
 if (nginxBinary === null) {
@@ -26,7 +28,12 @@ if (nginxBinary === null) {
 // trip (well under 10 ms); the bound leaves room for a loaded machine, and a buffered stream
 // misses it by far (its events wait for 4-8 KB of stream or the end of the response).
 const EVENT_BOUND_MS = 500
-const EVENTS = 10
+const EVENTS = sized(10, 200)
+const figures = new Figures(
+  'nginx',
+  '| Through nginx (Debian defaults) | Events | Delay from publish to arrival |\n| --- | --- | --- |',
+)
+afterAll(() => figures.publish())
 
 let t: TestServer | undefined
 let nginx: Nginx | undefined
@@ -80,6 +87,13 @@ describe.skipIf(nginxBinary === null)('SSE through nginx with Debian defaults', 
       delays.filter((delay) => delay >= EVENT_BOUND_MS),
       `delays: ${delays.join(', ')}`,
     ).toEqual([])
+    const sorted = [...delays].sort((a, b) => a - b)
+    const quantile = (q: number) =>
+      (sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] as number).toFixed(1)
+    figures.add(
+      `| the stream as the server sends it (\`X-Accel-Buffering: no\`) | ${EVENTS} | ` +
+        `median ${quantile(0.5)} ms, p99 ${quantile(0.99)} ms, max ${quantile(1)} ms (bound ${EVENT_BOUND_MS} ms) |`,
+    )
     const seqs = stream.frames.flatMap((f) => (f.type === 'event' ? [f.seq] : []))
     expect(seqs).toEqual(Array.from({ length: EVENTS }, (_, i) => i + 1))
     expect(nginx.errorLog()).not.toMatch(/\[(error|crit|alert|emerg)\]/)
@@ -113,5 +127,9 @@ describe.skipIf(nginxBinary === null)('SSE through nginx with Debian defaults', 
     expect(frames.map((f) => f.type)).toEqual(['welcome', 'subscribed', 'event', 'reconnect'])
     const at = (stream as SseStream).events[frames.findIndex(eventKeyed('held'))]?.at as number
     expect(at - published).toBeGreaterThan(2 * EVENT_BOUND_MS)
+    figures.add(
+      '| nginx told to ignore the header (`proxy_ignore_headers X-Accel-Buffering`) | 1 | ' +
+        `held until the server ended the stream, ${ms(at - published)} later; not even the response headers came before |`,
+    )
   })
 })

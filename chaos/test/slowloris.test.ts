@@ -10,13 +10,15 @@
  * DEFAULT_HARDEN_OPTIONS), so each scenario takes under a second of real time.
  */
 import { encodeSubscriptionsParam, type ServerFrame } from '@sluice/protocol'
-import { afterEach, describe, expect, it } from 'vitest'
+import { afterAll, afterEach, describe, expect, it } from 'vitest'
 import WebSocket from 'ws'
 import { WS_CLOSE_TIMEOUT_MS } from '../../packages/server-node/src/transports/ws'
 import { connectionsReach } from './harness/connections'
+import { Figures, ms } from './harness/figures'
 import { type HardenedServer, startHardenedServer } from './harness/hardened-server'
 import { clientFrame, httpAnswer, RawSocket, upgradeRequest } from './harness/raw-socket'
 import { SseStream } from './harness/sse-stream'
+import { sized } from './support/sizing'
 import { within } from './support/wait'
 
 const HARDEN = { headersTimeoutMs: 300, requestTimeoutMs: 600, checkIntervalMs: 25 }
@@ -32,6 +34,14 @@ const TIMED_OUT = {
   body: { type: 'error', code: 'IDLE_TIMEOUT', message: 'the request did not arrive in time' },
 }
 
+const ATTACKERS = sized(100, 1_000)
+// The attack's header budget outlasts connecting every attacker (a long run's thousand take a
+// while), so that all of them are dribbling at once when the well-behaved clients arrive.
+const ATTACK_HEADERS_MS = sized(300, 3_000)
+
+const figures = new Figures('slowloris', '| Scenario | Budget | Measured |\n| --- | --- | --- |')
+afterAll(() => figures.publish())
+
 let server: HardenedServer | undefined
 const raws: RawSocket[] = []
 const cleanups: Array<() => unknown> = []
@@ -42,7 +52,7 @@ afterEach(async () => {
   server = undefined
 })
 
-function start(maxConnections = 10): Promise<HardenedServer> {
+function start(maxConnections = 10, harden = HARDEN): Promise<HardenedServer> {
   return startHardenedServer(
     {
       heartbeatMs: HEARTBEAT_MS,
@@ -51,7 +61,7 @@ function start(maxConnections = 10): Promise<HardenedServer> {
       publishKeys: ['publish-key'],
       authorize: () => true,
     },
-    HARDEN,
+    harden,
   )
 }
 
@@ -83,6 +93,9 @@ describe('slowloris', () => {
       const end = await within(client.closed, HARDEN.headersTimeoutMs + SLACK_MS, `${kind} to be cut`)
       expect(httpAnswer(end.text)).toEqual(TIMED_OUT)
       expect(end.afterMs).toBeGreaterThanOrEqual(HARDEN.headersTimeoutMs - 5)
+      figures.add(
+        `| ${kind}, a header byte every ${DRIBBLE_MS} ms | headers ${HARDEN.headersTimeoutMs} ms | 408, cut after ${ms(end.afterMs)} |`,
+      )
       await server.socketsReach(0, SLACK_MS, `the ${kind} socket to be released`)
       expect(server.sluice.stats().connections).toBe(0)
     })
@@ -98,6 +111,9 @@ describe('slowloris', () => {
     )
     expect(httpAnswer(end.text)).toEqual(TIMED_OUT)
     expect(end.afterMs).toBeGreaterThanOrEqual(HARDEN.headersTimeoutMs - 5)
+    figures.add(
+      `| a connection that sends nothing | headers ${HARDEN.headersTimeoutMs} ms | 408, cut after ${ms(end.afterMs)} |`,
+    )
   })
 
   it('a command POST whose body never finishes is answered 408 after requestTimeoutMs; its stream lives on', async () => {
@@ -118,6 +134,9 @@ describe('slowloris', () => {
     const end = await within(client.closed, HARDEN.requestTimeoutMs + SLACK_MS, 'the command POST to be cut')
     expect(httpAnswer(end.text)).toEqual(TIMED_OUT)
     expect(end.afterMs).toBeGreaterThanOrEqual(HARDEN.requestTimeoutMs - 5)
+    figures.add(
+      `| a command POST body, a byte every ${DRIBBLE_MS} ms | request ${HARDEN.requestTimeoutMs} ms | 408, cut after ${ms(end.afterMs)} |`,
+    )
     // The stream the POST named was not harmed, and the half-sent command never ran.
     await server.sluice.publish('news', { kind: 'created', key: 'after' })
     await stream.frame((f) => f.type === 'event' && f.key === 'after', 5_000, 'the event after the cut POST')
@@ -135,6 +154,10 @@ describe('slowloris', () => {
     client.dribble(body.slice(0, -1), DRIBBLE_MS)
     const end = await within(client.closed, HARDEN.requestTimeoutMs + SLACK_MS, 'the publish POST to be cut')
     expect(httpAnswer(end.text)).toEqual(TIMED_OUT)
+    expect(end.afterMs).toBeGreaterThanOrEqual(HARDEN.requestTimeoutMs - 5)
+    figures.add(
+      `| a publish body, a byte every ${DRIBBLE_MS} ms | request ${HARDEN.requestTimeoutMs} ms | 408, cut after ${ms(end.afterMs)} |`,
+    )
     expect(server.sluice.stats().eventsPublished).toBe(0)
   })
 
@@ -149,10 +172,15 @@ describe('slowloris', () => {
     // The close frame: FIN + close opcode, 2 + 12 bytes of payload (4408 and "IDLE_TIMEOUT").
     const closeFrame = `\x88\x0e${String.fromCharCode(4408 >> 8, 4408 & 0xff)}IDLE_TIMEOUT`
     await client.receive(closeFrame, IDLE_TIMEOUT_MS + HEARTBEAT_MS + SLACK_MS)
-    expect(performance.now() - upgradedAt).toBeGreaterThanOrEqual(IDLE_TIMEOUT_MS - 5)
+    const closedAfter = performance.now() - upgradedAt
+    expect(closedAfter).toBeGreaterThanOrEqual(IDLE_TIMEOUT_MS - 5)
     // This client never answers the close: the slot is back once the close timeout gave up on it.
     await within(client.closed, WS_CLOSE_TIMEOUT_MS + SLACK_MS, 'the silent WebSocket to be cut')
     await connectionsReach(server.sluice, 0, SLACK_MS, 'the silent WebSocket to be released')
+    figures.add(
+      `| a WebSocket message, a byte every ${DRIBBLE_MS} ms | idle ${IDLE_TIMEOUT_MS} ms + close ${WS_CLOSE_TIMEOUT_MS} ms | ` +
+        `4408 after ${ms(closedAfter)}, slot free after ${ms(performance.now() - upgradedAt)} |`,
+    )
     expect(client.text).not.toContain('"pong"')
   })
 
@@ -186,17 +214,21 @@ describe('slowloris', () => {
     expect(server.sluice.stats().connections).toBe(2)
   })
 
-  it('a hundred dribbling clients hold no Sluice slot: well-behaved clients get in and receive during the attack', async () => {
+  it(`${ATTACKERS} dribbling clients hold no Sluice slot: well-behaved clients get in and receive during the attack`, async () => {
     // Two slots, both for the well-behaved clients: any slot taken by an attacker would refuse one.
-    server = await start(2)
+    server = await start(2, {
+      ...HARDEN,
+      headersTimeoutMs: ATTACK_HEADERS_MS,
+      requestTimeoutMs: Math.max(HARDEN.requestTimeoutMs, ATTACK_HEADERS_MS),
+    })
     const attackers: RawSocket[] = []
     const kinds = Object.values(requests)
-    for (let i = 0; i < 100; i++) {
+    for (let i = 0; i < ATTACKERS; i++) {
       const client = await raw(server.port)
       client.dribble((kinds[i % kinds.length] as string).slice(0, -2), DRIBBLE_MS)
       attackers.push(client)
     }
-    expect(await server.openSockets()).toBe(100)
+    expect(await server.openSockets()).toBe(ATTACKERS)
     const stream = await openSse(`${server.url}/sse?${sseQuery}`)
     await stream.frame((f) => f.type === 'subscribed', 5_000, 'the SSE subscription during the attack')
     const ws = new WebSocket(`${server.url.replace('http', 'ws')}/ws?v=1`)
@@ -210,12 +242,18 @@ describe('slowloris', () => {
     await stream.frame((f) => f.type === 'event' && f.key === 'during', 5_000, 'the event during the attack')
     const ends = await within(
       Promise.all(attackers.map((client) => client.closed)),
-      HARDEN.headersTimeoutMs + 2 * SLACK_MS,
+      ATTACK_HEADERS_MS + 2 * SLACK_MS,
       'every attacker to be cut',
     )
     expect(ends.map((end) => httpAnswer(end.text).status)).toEqual(attackers.map(() => 408))
+    const last = Math.max(...ends.map((end) => end.afterMs))
     // Only the two well-behaved connections are left, on the server and in Sluice.
     await server.socketsReach(2, SLACK_MS, "the attackers' sockets to be released")
     expect(server.sluice.stats().connections).toBe(2)
+    figures.add(
+      `| ${ATTACKERS} clients dribbling SSE and WS headers at once, maxConnections 2 | headers ${ATTACK_HEADERS_MS} ms | ` +
+        `all 408, the slowest cut after ${ms(last)}; sockets held ${ATTACKERS} → 2 (the well-behaved ones), ` +
+        'who got both slots and their events meanwhile |',
+    )
   })
 })
