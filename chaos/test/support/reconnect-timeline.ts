@@ -16,6 +16,8 @@ export interface Attempt {
   at: number
   /** performance.now() it was scheduled for (null for a first connect, not a retry). */
   scheduledFor: number | null
+  /** Why the connection before it ended ("SHUTTING_DOWN", "NETWORK: …"), null for a first connect. */
+  after: string | null
 }
 
 export interface ConnectionLog {
@@ -27,6 +29,7 @@ export interface ConnectionLog {
 export function logConnections(client: SluiceClient): ConnectionLog {
   const log: ConnectionLog = { attempts: [], opens: [] }
   let scheduledFor: number | null = null
+  let after: string | null = null
   let status = client.$connection.get().status
   client.$connection.listen((state) => {
     // Field updates within a status (the transport chosen for an attempt) notify too.
@@ -35,9 +38,10 @@ export function logConnections(client: SluiceClient): ConnectionLog {
     if (state.status === 'reconnecting' && state.nextRetryAt !== null) {
       // nextRetryAt is on the client's Date.now() clock; the timeline is on performance.now().
       scheduledFor = performance.now() + (state.nextRetryAt - Date.now())
+      after = state.error ? `${state.error.code}: ${state.error.message}` : 'closed'
     } else if (state.status === 'connecting') {
-      log.attempts.push({ at: performance.now(), scheduledFor })
-      scheduledFor = null
+      log.attempts.push({ at: performance.now(), scheduledFor, after })
+      scheduledFor = after = null
     } else if (state.status === 'open') log.opens.push(performance.now())
   })
   return log
