@@ -16,6 +16,7 @@ import {
 import { ConfigError, loadConfig, type SluiceConfig, type SourceHandle } from './config'
 import { createMemoryEngine } from './engine/memory'
 import type { Engine } from './engine/types'
+import { hardenHttpServer } from './http/harden'
 import { createStaticHandler } from './http/static-files'
 import type { Authenticate } from './identity'
 import { createLogger } from './observability/logger'
@@ -171,6 +172,8 @@ async function runServer(
       sluice.handler(req, res)
     },
   )
+  // Headers within 10 s, bodies within 30 s (slowloris), and parser refusals answered with error bodies.
+  hardenHttpServer(http)
   sluice.attach(http)
 
   try {
