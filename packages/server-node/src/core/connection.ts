@@ -67,9 +67,9 @@ export class Connection implements SubscriptionOwner, Scheduled {
   readonly commandKey: string | undefined
   readonly connectedAt: number
   readonly subscriptions = new Map<string, Subscription>()
-  readonly #requestHeaders: IncomingHttpHeaders
   /** Subscribes to new topics still being authorized: they hold a maxSubscriptions slot already. */
   subscribing = 0
+  readonly #requestHeaders: IncomingHttpHeaders
   // The URL as text: a URL object per idle connection costs more than re-parsing on a refresh.
   readonly #requestHref: string
   state: 'open' | 'closing' | 'closed' = 'open'
