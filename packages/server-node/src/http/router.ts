@@ -68,6 +68,9 @@ export function createRouter(
   }
 
   return (req, res) => {
+    // A closing server answers and hangs up: clients retrying over a kept-alive socket would keep
+    // it busy, and the http server's close() would wait on it until the process's deadline.
+    if (runtime.closing) res.shouldKeepAlive = false
     try {
       const url = requestUrl(req)
       const path = url.pathname
