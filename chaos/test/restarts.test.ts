@@ -1,13 +1,13 @@
 /**
  * Server restarts under load: the real `sluice-server` (memory engine) is restarted on the same
  * port every few seconds, by SIGKILL and by SIGTERM in turn, while a backend publishes numbered
- * events over HTTP and clients on WebSocket and on SSE only hold a recorded crud store per topic.
- * Every restart loses the log, so every store must be told (a resync with epoch_changed) and
- * reload; the history check then accepts nothing lost without that cover and nothing repeated.
+ * events over HTTP, a client publishes through the client API on a topic of its own, and clients
+ * on WebSocket and on SSE only hold a recorded crud store per topic. Every restart loses the log,
+ * so every store must be told (a resync with epoch_changed) and reload; the history check then
+ * accepts nothing lost without that cover and nothing repeated.
  *
- * SLUICE_CHAOS_CLIENT_PUBLISH=1 adds a client publishing through the client API on a topic of
- * its own, with a `--config` file whose rules allow it (the CLI refuses client publishes
- * otherwise). It is off by default until the CLI's `--config` has landed.
+ * The CLI refuses client publishes unless its rules allow them: it gets a `--config` file whose
+ * rules let anyone publish on the client's topic.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -26,8 +26,8 @@ import { until, within } from './support/wait'
 
 const KEY = 'chaos-publish-key'
 const TOPICS = ['t0', 't1', 't2', 't3']
-const CLIENT_TOPIC = 'c0'
-const CLIENT_PUBLISH = process.env.SLUICE_CHAOS_CLIENT_PUBLISH === '1'
+/** A client publishing through the client API, on each transport, to a topic of its own. */
+const CLIENT_TOPICS = { ws: 'c0', sse: 'c1' } as const
 const WS_CLIENTS = sized(4, 12)
 const SSE_CLIENTS = sized(4, 12)
 const RESTARTS = sized(6, 30)
@@ -35,7 +35,7 @@ const RESTARTS = sized(6, 30)
 const RATE = sized(200, 300)
 /** Events each topic gets acknowledged in every server life before the next restart. */
 const PER_LIFE = sized(80, 150)
-/** The same for the client publisher's topic, which publishes at CLIENT_RATE. */
+/** The same for each client publisher's topic, which it publishes to at CLIENT_RATE. */
 const CLIENT_RATE = 20
 const CLIENT_PER_LIFE = 10
 /**
@@ -72,10 +72,12 @@ test(
       KEY,
       '--max-events',
       '1000000',
-      ...(CLIENT_PUBLISH ? ['--config', clientPublishConfig()] : []),
+      '--config',
+      clientPublishConfig(),
     ])
     cleanup.push(() => server.stop())
-    const topics = CLIENT_PUBLISH ? [...TOPICS, CLIENT_TOPIC] : TOPICS
+    const clientTopics = Object.values(CLIENT_TOPICS) as string[]
+    const topics = [...TOPICS, ...clientTopics]
 
     const readers: Reader[] = []
     for (const [transport, count] of [
@@ -103,11 +105,11 @@ test(
     const publishers: Publisher[] = [
       createPublisher({ topics: TOPICS, perSecond: RATE, send: httpSender(server.url, KEY) }),
     ]
-    if (CLIENT_PUBLISH) {
-      const client = createClient({ url: server.url, WebSocket, transports: ['ws'] })
+    for (const [transport, topic] of Object.entries(CLIENT_TOPICS) as Array<['ws' | 'sse', string]>) {
+      const client = createClient({ url: server.url, WebSocket, transports: [transport] })
       cleanup.push(() => client.close())
       publishers.push(
-        createPublisher({ topics: [CLIENT_TOPIC], perSecond: CLIENT_RATE, send: clientSender(client) }),
+        createPublisher({ topics: [topic], perSecond: CLIENT_RATE, send: clientSender(client) }),
       )
     }
     const publisherOf = (topic: string) => publishers.find((p) => p.truth.has(topic)) as Publisher
@@ -125,7 +127,7 @@ test(
         topics.map((topic) => {
           const publisher = publisherOf(topic)
           const epoch = storeEpoch(stores.find((s) => s.history.topic === topic) as RecordedStore) as string
-          const wanted = topic === CLIENT_TOPIC ? CLIENT_PER_LIFE : PER_LIFE
+          const wanted = clientTopics.includes(topic) ? CLIENT_PER_LIFE : PER_LIFE
           return publisher.acked.until(
             () => publisher.countIn(topic, epoch) >= wanted,
             `${wanted} acknowledged publishes on ${topic} in epoch ${epoch} (life ${r + 1})`,
@@ -205,14 +207,14 @@ test(
 )
 
 /**
- * A `--config` file whose rules let anyone publish from a client on CLIENT_TOPIC (and subscribe
+ * A `--config` file whose rules let anyone publish from a client on the CLIENT_TOPICS (and subscribe
  * to every topic, which a rules list must then say too: a topic no rule matches is refused).
  */
 function clientPublishConfig(): string {
   const dir = mkdtempSync(join(tmpdir(), 'sluice-chaos-'))
   const file = join(dir, 'sluice.config.json')
   const rules = [
-    { topic: CLIENT_TOPIC, subscribe: 'anyone', publish: 'anyone' },
+    ...Object.values(CLIENT_TOPICS).map((topic) => ({ topic, subscribe: 'anyone', publish: 'anyone' })),
     { topic: '*', subscribe: 'anyone' },
   ]
   writeFileSync(file, JSON.stringify({ rules }))
@@ -240,8 +242,8 @@ function summarize(
     `Run of ${new Date().toISOString().slice(0, 10)}: ${restarts.length} restarts, ${clients} clients ` +
       `(${WS_CLIENTS} WebSocket, ${SSE_CLIENTS} SSE only) × ${verdicts.length / clients} topics = ${verdicts.length} stores, ` +
       `${publishers.reduce((n, p) => n + p.count(), 0)} publishes acknowledged ` +
-      (CLIENT_PUBLISH ? `(${publishers[1]?.count()} of them through the client API) ` : '') +
-      `(${publishers.reduce((n, p) => n + p.retries, 0)} attempts retried), ` +
+      `(${publishers.slice(1).reduce((n, p) => n + p.count(), 0)} of them through the client API, on WebSocket and SSE; ` +
+      `${publishers.reduce((n, p) => n + p.retries, 0)} attempts retried), ` +
       `${sum((v) => v.delivered)} events applied and checked, ${sum((v) => v.resyncs.length)} resyncs (all epoch_changed), ` +
       `${sum((v) => v.covered)} acknowledged events covered by a (re)load instead of delivered, ` +
       `${sum((v) => v.reappended)} publishes applied again in a new epoch after their acknowledgement was lost, 0 violations.`,

@@ -65,7 +65,11 @@ export async function startServerProcess(args: string[]): Promise<ServerProcess>
       signal === 'SIGTERM' &&
       (code !== 0 || !logLines(run).some((l) => l.msg === 'sluice-server stopped'))
     ) {
-      throw new Error(`sluice-server did not stop cleanly on SIGTERM (exit ${code}): ${run.stderr()}`)
+      // pino levels: 40 warn, 50 error; the CLI logs why it failed to stdout.
+      const warnings = logLines(run).filter((line) => (line.level as number) >= 40)
+      throw new Error(
+        `sluice-server did not stop cleanly on SIGTERM (exit ${code}): ${JSON.stringify(warnings)} ${run.stderr()}`,
+      )
     }
     return code
   }
