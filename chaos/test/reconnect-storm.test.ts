@@ -46,11 +46,12 @@ const RESUME_BOUND_MS = 10_000
 /**
  * Asserted: no 100 ms window holds more than this share of the reconnects, as the clients
  * scheduled them. After SIGTERM the server spreads the hints over max(1 s, 1 ms per connection):
- * 2,000 clients over 2 s is 5% a window. After SIGKILL only the clients' backoff spreads them:
- * every first retry falls within the same 500 ms (`backoff.baseMs`, full jitter), so a server
- * back within that time gets up to 20% of the fleet a window, however the test is run.
+ * 2,000 clients over 2 s is 5% a window. After SIGKILL only the clients' full-jitter backoff
+ * spreads them, and every first retry falls within the same 500 ms (`backoff.baseMs`): 20% a
+ * window, plus up to 10% from the second retries (within 1 s) of those refused while the server
+ * was still down. A client without jitter would put them all in one window.
  */
-const MAX_WINDOW_SHARE = { SIGTERM: 0.1, SIGKILL: 0.25 } as const satisfies Record<StopSignal, number>
+const MAX_WINDOW_SHARE = { SIGTERM: 0.1, SIGKILL: 0.35 } as const satisfies Record<StopSignal, number>
 
 interface Member {
   client: SluiceClient
