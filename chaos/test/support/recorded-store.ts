@@ -36,21 +36,11 @@ export interface RecordedStore {
   sub: Subscription<CrudState<TestItem>>
 }
 
-/**
- * Subscribes `client` to `topic` with a recorded crud store.
- *
- * @param onEntry called after each entry is recorded (to re-check conditions that wait on it)
- */
-export function recordedStore(
-  client: SluiceClient,
-  topic: string,
-  name: string,
-  onEntry: () => void = () => {},
-): RecordedStore {
+/** Subscribes `client` to `topic` with a recorded crud store named `name` in messages. */
+export function recordedStore(client: SluiceClient, topic: string, name: string): RecordedStore {
   const history: StoreHistory = { name, topic, entries: [] }
   const push = (entry: HistoryEntry) => {
     history.entries.push(entry)
-    onEntry()
   }
   const items = crud<TestItem>({ key: 'id' })
   // Set when the store takes a loaded snapshot; the notification that follows carries its position.
