@@ -194,7 +194,6 @@ export function createSubscriptions({
      * RATE_LIMITED retry of an older one is dropped.
      */
     let lastSubscribe: SubscribeFrame | undefined
-    let settling = false
     /** This connection's presence state on the topic, restated on every (re)subscribe. */
     let presence: JsonObject | null = null
 
@@ -250,7 +249,6 @@ export function createSubscriptions({
     // (`idle`), or the server refused or ended the subscription (`error`).
     const halt = (status: 'connecting' | 'idle' | 'error', error?: { code: ErrorCode; message: string }) => {
       const dropped = status === 'connecting'
-      settling = false
       awaitingSnapshot &&= dropped
       for (const entry of each()) {
         if (!dropped || entry.$state.get().status === 'live') entry.setStatus(status, error)
@@ -295,10 +293,7 @@ export function createSubscriptions({
       if (entry.initial) runLoad(entry)
       else entry.setStatus('live')
     }
-    const goLive = () => {
-      settling = false
-      each().forEach(start)
-    }
+    const goLive = () => each().forEach(start)
 
     // One handler per topic frame type, named after it (`handle` below dispatches on `frame.type`).
     const handlers = {
@@ -314,21 +309,10 @@ export function createSubscriptions({
       },
       subscribed(frame: SubscribedFrame) {
         if (!position || awaitingSnapshot) position = positionOf(frame)
-        // The server says whether a snapshot follows in this flow (its provider may have none), so
-        // there is nothing to guess: wait exactly when one is coming.
+        // The server says what follows in this flow (PROTOCOL.md § subscribed): wait exactly for
+        // an announced resync or snapshot; with neither, only events (a replay, live ones) come.
         awaitingSnapshot = !!frame.snapshot
-        const from = lastSubscribe?.from
-        if (awaitingSnapshot) return
-        // Fresh, or resumed at the head: nothing to replay and no resync possible.
-        if (!from || (from.epoch === frame.epoch && from.seq === frame.seq)) goLive()
-        // A replay or a too_old resync: only the frames after this one tell. `live` at once would
-        // flash (connecting → live → resyncing) when a resync follows; the server writes the flow's
-        // frames back to back, so they arrive in the same message or tick unless the network splits
-        // them. Another epoch, or past the head: the resync (epoch_changed, ahead) follows for certain.
-        else if (from.epoch === frame.epoch && from.seq < frame.seq) {
-          settling = true
-          queueMicrotask(() => settling && goLive())
-        }
+        if (!awaitingSnapshot && !frame.resync) goLive()
       },
       snapshot(frame: SnapshotFrame) {
         position = positionOf(frame)
@@ -341,7 +325,6 @@ export function createSubscriptions({
       },
       resync(frame: ResyncFrame) {
         position = positionOf(frame)
-        settling = false
         for (const entry of each()) {
           entry.setStatus('resyncing')
           for (const { onResync } of entry.handles) onResync?.(frame.reason)

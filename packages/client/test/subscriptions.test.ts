@@ -414,7 +414,7 @@ describe('resume and dedup', () => {
 })
 
 describe('resync', () => {
-  test('a resume whose subscribed names another epoch shows no live before the resync, however late it comes', async () => {
+  test('a resume whose subscribed announces a resync shows no live before the resync, however late it comes', async () => {
     const { server, client } = setup()
     const sub = client.subscribe('todos', { merge: seqLog() })
     await advance(0)
@@ -424,7 +424,7 @@ describe('resync', () => {
     await advance(250)
     const statuses: string[] = []
     sub.$state.listen((state) => statuses.push(state.status))
-    server.last.send(subscribed('todos', 0, 'e2'))
+    server.last.send({ ...subscribed('todos', 0, 'e2'), resync: 'epoch_changed' })
     await advance(1000)
     expect(statuses).toEqual([])
     server.last.send({ type: 'resync', topic: 'todos', reason: 'epoch_changed', epoch: 'e2', seq: 0 })
@@ -447,7 +447,23 @@ describe('resync', () => {
     client.close()
   })
 
-  test('a resumed subscription dropped right after its subscribed does not show live', async () => {
+  test('a resume with a replay goes live with its subscribed, before the replayed events arrive', async () => {
+    const { server, client } = setup()
+    const sub = client.subscribe('todos', { merge: seqLog() })
+    await advance(0)
+    server.last.send([subscribed('todos', 2), event('todos', 3)])
+    await advance(0)
+    server.last.close(1006)
+    await advance(250)
+    server.last.send(subscribed('todos', 5))
+    expect(sub.$state.get().status).toBe('live')
+    server.last.send([event('todos', 4), event('todos', 5)])
+    await advance(0)
+    expect(sub.$state.get()).toMatchObject({ data: ['e1:3', 'e1:4', 'e1:5'], status: 'live' })
+    client.close()
+  })
+
+  test('a resumed subscription dropped before its announced resync arrives does not show live', async () => {
     const { server, client } = setup()
     const sub = client.subscribe('todos', { merge: seqLog() })
     await advance(0)
@@ -457,7 +473,7 @@ describe('resync', () => {
     await advance(250)
     const statuses: string[] = []
     sub.$state.listen((state) => statuses.push(state.status))
-    server.last.send(subscribed('todos', 9))
+    server.last.send({ ...subscribed('todos', 90), resync: 'too_old' })
     server.last.close(1006)
     await advance(0)
     expect(statuses).toEqual([])

@@ -87,6 +87,7 @@ const serverDecoders: Record<string, (reader: FieldReader) => ServerFrame> = {
     topic: r.topic(ANY_TOPIC),
     epoch: r.epoch('epoch'),
     seq: r.seq('seq'),
+    resync: r.has('resync') ? r.oneOf('resync', RESYNC_REASONS) : undefined,
     snapshot: r.boolean('snapshot'),
   }),
   unsubscribed: (r) => ({

@@ -135,6 +135,11 @@ export interface SubscribedFrame {
   /** The topic log's epoch and head when the subscription took effect. */
   epoch: string
   seq: number
+  /**
+   * Set when a `resync` frame of this topic follows in this flow, to its reason, so a client
+   * knows the subscription is not live yet without waiting to see.
+   */
+  resync?: ResyncReason
   /** True when a `snapshot` frame of this topic follows in this flow, so a client knows to wait for it. */
   snapshot?: boolean
 }

@@ -41,6 +41,7 @@ const object = (fields: Record<string, Rule>): Rule => {
 
 const optionalString = optional(isString)
 const POSITION = { topic: isString, epoch: isString, seq: isSeq }
+const RESYNC_REASON = oneOf('too_old', 'epoch_changed', 'ahead')
 const MEMBER = object({ connectionId: isString, identity: isStringOrNull, state: optional(isObject) })
 const SYNC = object({ topic: isString, members: arrayOf(MEMBER) })
 const PRESENCE = object({ topic: isString, action: oneOf('join', 'update', 'leave'), member: MEMBER })
@@ -62,7 +63,12 @@ const FRAMES = new Map<unknown, Rule>(
       expiresAt: optional(isTime),
       expiresIn: optional(isTime),
     }),
-    subscribed: object({ id: optionalString, ...POSITION, snapshot: optional(isBoolean) }),
+    subscribed: object({
+      id: optionalString,
+      ...POSITION,
+      resync: optional(RESYNC_REASON),
+      snapshot: optional(isBoolean),
+    }),
     unsubscribed: object({ id: optionalString, topic: isString, reason: optional(isWireErrorCode) }),
     event: object({
       ...POSITION,
@@ -73,7 +79,7 @@ const FRAMES = new Map<unknown, Rule>(
       publishId: optionalString,
     }),
     snapshot: object(POSITION),
-    resync: object({ ...POSITION, reason: oneOf('too_old', 'epoch_changed', 'ahead') }),
+    resync: object({ ...POSITION, reason: RESYNC_REASON }),
     // A presence frame with action 'sync' lists every member instead of naming one.
     presence: (value) => ((value as { action?: unknown }).action === 'sync' ? SYNC : PRESENCE)(value),
     ack: object({

@@ -83,7 +83,7 @@ describe('replay', () => {
     plain.send({ type: 'subscribe', id: 'a', topic: 'list', from: { epoch, seq: 2 } })
     await plain.next(ofType('resync'))
     expect(plain.frames.slice(1)).toEqual([
-      { type: 'subscribed', id: 'a', topic: 'list', epoch, seq: 10 },
+      { type: 'subscribed', id: 'a', topic: 'list', epoch, seq: 10, resync: 'too_old' },
       { type: 'resync', topic: 'list', reason: 'too_old', epoch, seq: 10 },
     ])
     const withSnapshot = await open()
@@ -98,7 +98,7 @@ describe('replay', () => {
     await t.server.publish('list', { kind: 'created' })
     await withSnapshot.next(ofType('event'))
     expect(withSnapshot.frames.slice(1)).toEqual([
-      { type: 'subscribed', id: 'b', topic: 'list', epoch, seq: 10, snapshot: true },
+      { type: 'subscribed', id: 'b', topic: 'list', epoch, seq: 10, resync: 'too_old', snapshot: true },
       { type: 'resync', topic: 'list', reason: 'too_old', epoch, seq: 10 },
       { type: 'snapshot', topic: 'list', epoch, seq: 10, data: { items: 10 } },
       expect.objectContaining({ type: 'event', seq: 11 }),
@@ -176,7 +176,7 @@ describe('opening frames of a flow', () => {
     peer.send({ type: 'subscribe', id: 'r', topic: 'b', from: { epoch: 'gone', seq: 9 }, snapshot: 'resync' })
     await peer.next(ofType('snapshot'))
     expect(JSON.parse(peer.messages.at(-1) as string)).toEqual([
-      { type: 'subscribed', id: 'r', topic: 'b', epoch, seq: 2, snapshot: true },
+      { type: 'subscribed', id: 'r', topic: 'b', epoch, seq: 2, resync: 'epoch_changed', snapshot: true },
       { type: 'resync', topic: 'b', reason: 'epoch_changed', epoch, seq: 2 },
       { type: 'snapshot', topic: 'b', epoch, seq: 2, data: ['fresh'] },
     ])

@@ -12,8 +12,15 @@ export function events(topic: string, from: number, to: number, epoch = 'e1'): E
   return out
 }
 
-export function subscribed(topic: string, seq: number, epoch = 'e1', id?: string): ServerFrame {
-  return { type: 'subscribed', ...(id !== undefined && { id }), topic, epoch, seq }
+/** `follows` is what the server announces: the reason of a resync and/or a snapshot that come next. */
+export function subscribed(
+  topic: string,
+  seq: number,
+  epoch = 'e1',
+  id?: string,
+  follows: { resync?: ResyncReason; snapshot?: true } = {},
+): ServerFrame {
+  return { type: 'subscribed', ...(id !== undefined && { id }), topic, epoch, seq, ...follows }
 }
 
 export function snapshot(topic: string, seq: number, data: Json, epoch = 'e1'): ServerFrame {

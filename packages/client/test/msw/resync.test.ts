@@ -30,7 +30,11 @@ describe('resync', () => {
     expect(sluice.last.frames).toEqual([
       { type: 'subscribe', id: expect.any(String), topic: 'todos', snapshot: 'always' },
     ])
-    sluice.last.send([subscribed('todos', 5), snapshot('todos', 5, [{ id: 'a', title: 'A' }]), todo(6, 'b')])
+    sluice.last.send([
+      subscribed('todos', 5, 'e1', undefined, { snapshot: true }),
+      snapshot('todos', 5, [{ id: 'a', title: 'A' }]),
+      todo(6, 'b'),
+    ])
     await advance(0)
     expect(todos.$state.get().data.items).toEqual([
       { id: 'a', title: 'A' },
@@ -50,7 +54,7 @@ describe('resync', () => {
     const { id } = second.frames[0] as { id: string }
     const changes = dataChanges(todos.$state)
     // The frames of a real server's answer, one message each.
-    second.send(subscribed('todos', 900, 'e1', id))
+    second.send(subscribed('todos', 900, 'e1', id, { resync: 'too_old', snapshot: true }))
     second.send(resync('todos', 'too_old', 900))
     second.send(snapshot('todos', 900, [{ id: 'x', title: 'X' }]))
     second.send(todo(901, 'y'))
@@ -70,8 +74,8 @@ describe('resync', () => {
     })
     // Replaced, not merged: a and b are gone; the snapshot and the next event landed separately.
     expect(changes.map((data) => data.items.map((item) => item.id))).toEqual([['x'], ['x', 'y']])
-    // No `live` between `subscribed` and `resync`: a resumed subscription settles its status
-    // after the frames that arrive with its `subscribed`.
+    // No `live` between `subscribed` and `resync`, though each came in its own message: the
+    // `subscribed` announced the resync and the snapshot.
     expect(seen).toEqual(['connecting', 'live', 'connecting', 'resyncing', 'live'])
 
     const third = await reconnect(sluice)
@@ -87,11 +91,15 @@ describe('resync', () => {
       const onResync = vi.fn()
       const log = client.subscribe('log', { merge: seqLog(), snapshot: true, onResync })
       await advance(0)
-      sluice.last.send([subscribed('log', 10), snapshot('log', 10, 'first'), ...events('log', 11, 12)])
+      sluice.last.send([
+        subscribed('log', 10, 'e1', undefined, { snapshot: true }),
+        snapshot('log', 10, 'first'),
+        ...events('log', 11, 12),
+      ])
       await advance(0)
       const second = await reconnect(sluice)
       second.send([
-        subscribed('log', 4, 'e2'),
+        subscribed('log', 4, 'e2', undefined, { resync: reason, snapshot: true }),
         resync('log', reason, 4, 'e2'),
         snapshot('log', 4, 'second', 'e2'),
       ])
@@ -124,7 +132,10 @@ describe('resync', () => {
     expect(second.frames).toEqual([
       { type: 'subscribe', id: expect.any(String), topic: 'log', from: { epoch: 'e1', seq: 13 } },
     ])
-    second.send([subscribed('log', 3, 'e2'), resync('log', 'epoch_changed', 3, 'e2')])
+    second.send([
+      subscribed('log', 3, 'e2', undefined, { resync: 'epoch_changed' }),
+      resync('log', 'epoch_changed', 3, 'e2'),
+    ])
     // Lower seqs than the old epoch's, but a new log: applied, not deduped.
     second.send(events('log', 4, 5, 'e2'))
     await advance(0)
@@ -158,7 +169,10 @@ describe('resync', () => {
     expect(log.$state.get()).toMatchObject({ data: ['snapshot:"initial"', 'e1:11'], status: 'live' })
 
     const second = await reconnect(sluice)
-    second.send([subscribed('log', 500), resync('log', 'too_old', 500)])
+    second.send([
+      subscribed('log', 500, 'e1', undefined, { resync: 'too_old' }),
+      resync('log', 'too_old', 500),
+    ])
     await advance(0)
     expect(load).toHaveBeenCalledTimes(2)
     expect(log.$state.get().status).toBe('resyncing')

@@ -85,10 +85,21 @@ function discard(connection: Connection, subscription: Subscription): void {
   }
 }
 
-function subscribed(frame: SubscribeFrame, epoch: string, seq: number, snapshot = false): SubscribedFrame {
+/**
+ * The frame that opens a flow. It says what follows (PROTOCOL.md § subscribed): `resync` with
+ * the reason of the resync frame that comes next, `snapshot: true` when a snapshot comes, so the
+ * client knows whether the subscription is live without waiting to see what arrives.
+ */
+function subscribed(
+  frame: SubscribeFrame,
+  epoch: string,
+  seq: number,
+  resync: ResyncReason | null,
+  snapshot = false,
+): SubscribedFrame {
   const out: SubscribedFrame = { type: 'subscribed', topic: frame.topic, epoch, seq }
   if (frame.id !== undefined) out.id = frame.id
-  // Tells the client a snapshot frame follows, so it waits for one only when one is coming.
+  if (resync) out.resync = resync
   if (snapshot) out.snapshot = true
   return out
 }
@@ -110,7 +121,7 @@ async function start(
     subscription.positionRead()
     // A replay needs no snapshot, whatever `snapshot` says: the client's state plus the replay is current.
     if (read.ok) {
-      connection.sendFrame(subscribed(frame, read.epoch, read.head))
+      connection.sendFrame(subscribed(frame, read.epoch, read.head, null))
       subscription.epoch = read.epoch
       subscription.lastSeq = from.seq
       subscription.replay(read.events)
@@ -131,10 +142,10 @@ async function start(
     connection.sendFrames(
       resync
         ? [
-            subscribed(frame, head.epoch, head.seq),
+            subscribed(frame, head.epoch, head.seq, resync),
             { type: 'resync', topic, reason: resync, epoch: head.epoch, seq: head.seq },
           ]
-        : [subscribed(frame, head.epoch, head.seq)],
+        : [subscribed(frame, head.epoch, head.seq, null)],
     )
     await goLive(connection, subscription, head.epoch, head.seq)
     return
@@ -149,7 +160,7 @@ async function start(
     const data = await runProvider(connection, topic)
     if (subscription.state === 'closed') return
     const hasSnapshot = data !== null && data !== undefined
-    const frames: ServerFrame[] = [subscribed(frame, head.epoch, head.seq, hasSnapshot)]
+    const frames: ServerFrame[] = [subscribed(frame, head.epoch, head.seq, resync, hasSnapshot)]
     if (resync) frames.push({ type: 'resync', topic, reason: resync, epoch: head.epoch, seq: head.seq })
     if (hasSnapshot) frames.push({ type: 'snapshot', topic, epoch: head.epoch, seq: head.seq, data })
     connection.sendFrames(frames)
