@@ -13,7 +13,7 @@ import {
   parseCliOptions,
   redactPassword,
 } from './cli-options'
-import { ConfigError, loadConfig, type SluiceConfig, type SourceHandle } from './config'
+import { ConfigError, loadConfig, type SluiceConfig, sourceEntries } from './config'
 import { createMemoryEngine } from './engine/memory'
 import type { Engine } from './engine/types'
 import { hardenHttpServer } from './http/harden'
@@ -127,12 +127,9 @@ async function runServer(
     await engine?.close()
     process.exit(2)
   }
-  const stopSources = new AbortController()
-  const sourceHandles: Array<Exclude<SourceHandle, void>> = []
   // The server closes only engines it created itself; the CLI closes the one it passed in.
+  // sluice.close() stops the config's sources (sluice.source) first.
   const close = async () => {
-    stopSources.abort()
-    await Promise.all(sourceHandles.map((handle) => stopSource(handle, logger)))
     await sluice.close()
     await engine?.close()
   }
@@ -186,12 +183,12 @@ async function runServer(
   }
   const { port } = http.address() as AddressInfo
   const url = `http://${displayHost(options.host)}:${port}${options.basePath}`
-  for (const start of sources) {
+  const sourceList = sourceEntries(sources)
+  for (const [name, start] of sourceList) {
     try {
-      const handle = await start(sluice, { signal: stopSources.signal })
-      if (handle !== undefined && handle !== null) sourceHandles.push(handle)
+      await sluice.source(name, start)
     } catch (error) {
-      logger.error({ err: error }, 'a source of the config file failed to start')
+      logger.error({ err: error, source: name }, `source ${name} of the config file failed to start`)
       await close()
       process.exit(1)
     }
@@ -204,7 +201,7 @@ async function runServer(
       basePath: options.basePath,
       static: options.staticDir ?? null,
       config: options.config ?? null,
-      sources: sourceHandles.length,
+      sources: sourceList.length,
     },
     'sluice-server listening',
   )
@@ -396,15 +393,6 @@ function serverOptionsOf(config: SluiceConfig): SluiceServerOptions {
     ...server
   } = config
   return server
-}
-
-async function stopSource(handle: Exclude<SourceHandle, void>, logger: Logger): Promise<void> {
-  try {
-    if (typeof handle === 'function') await handle()
-    else if (typeof handle.stop === 'function') await handle.stop()
-  } catch (error) {
-    logger.error({ err: error }, 'a source of the config file failed to stop')
-  }
 }
 
 function pathOf(req: IncomingMessage): string {

@@ -11,15 +11,17 @@ import type { SluiceServer } from './server-types'
 export type SourceHandle = void | (() => unknown) | { stop(): unknown }
 
 /**
- * A source the server owns: started once the server listens, stopped when it stops (its
- * handle's `stop()` or the returned function is called, and `signal` aborts).
+ * A source the server owns ({@link SluiceServer.source}; a config file's `sources`): started at
+ * once (the CLI: once the server listens), stopped when the server closes (`signal` aborts, then
+ * its handle's `stop()` or the returned function is called). `report(error)` records an error of
+ * a running source: it shows in `/status` and goes to onError.
  *
  * @example
  * (server) => poll(server, 'prices', { intervalMs: 5_000, fetch: fetchPrices })
  */
 export type ConfigSource = (
   server: SluiceServer,
-  context: { signal: AbortSignal },
+  context: { signal: AbortSignal; report(error: unknown): void },
 ) => SourceHandle | Promise<SourceHandle>
 
 /**
@@ -55,6 +57,9 @@ export interface SluiceConfig
     | 'onSubscribe'
     | 'onUnsubscribe'
     | 'onError'
+    | 'schedules'
+    | 'derived'
+    | 'effects'
   > {
   port?: number
   host?: string
@@ -69,8 +74,11 @@ export interface SluiceConfig
   static?: string
   metrics?: boolean
   logLevel?: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent'
-  /** Sources the server owns: started after it listens, stopped before it stops. */
-  sources?: ConfigSource[]
+  /**
+   * Sources the server owns ({@link SluiceServer.source}): started after it listens, stopped
+   * before it stops, listed in `/status` by name: the keys of a record, `sources[i]` in a list.
+   */
+  sources?: ConfigSource[] | Record<string, ConfigSource>
   /** Extra HTTP endpoints by exact path (a webhook receiver, say), served before static files. */
   routes?: Record<string, (req: IncomingMessage, res: ServerResponse) => unknown>
 }
@@ -85,6 +93,12 @@ export interface SluiceConfig
  */
 export function defineConfig(config: SluiceConfig): SluiceConfig {
   return config
+}
+
+/** The config's sources with their names: a record's keys, or `sources[i]` for a list. */
+export function sourceEntries(sources: SluiceConfig['sources'] = []): Array<[string, ConfigSource]> {
+  if (Array.isArray(sources)) return sources.map((start, index) => [`sources[${index}]`, start])
+  return Object.entries(sources)
 }
 
 /** A config file that cannot be used: the CLI prints the message and exits with 2. */
@@ -130,6 +144,9 @@ const KEYS = new Set<string>([
   'logLevel',
   'sources',
   'routes',
+  'schedules',
+  'derived',
+  'effects',
 ])
 
 /** Keys whose values are code: a JSON file cannot hold them, and a JS file must give functions. */
@@ -198,8 +215,11 @@ export function checkConfig(value: unknown, path: string): SluiceConfig {
     }
   }
   const { sources, routes, redis } = config as SluiceConfig
-  if (sources !== undefined && !(Array.isArray(sources) && sources.every((s) => typeof s === 'function'))) {
-    throw new ConfigError(`${path}: sources must be a list of functions (server, { signal }) => handle`)
+  const sourceList = typeof sources === 'object' && sources !== null ? Object.values(sources) : undefined
+  if (sources !== undefined && !sourceList?.every((s) => typeof s === 'function')) {
+    throw new ConfigError(
+      `${path}: sources must be a list, or a record by name, of functions (server, { signal }) => handle`,
+    )
   }
   if (routes !== undefined) {
     for (const [route, handler] of Object.entries(routes)) {

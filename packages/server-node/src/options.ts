@@ -9,6 +9,9 @@ import type { Authenticate, Authorize, Identity } from './identity'
 import { type Access, checkAccess } from './permissions/access'
 import { type Rule, Rules } from './permissions/rules'
 import type { SluiceServer } from './server-types'
+import type { DerivedTopicEntry } from './work/derived'
+import type { EffectDefinition } from './work/effects'
+import type { ScheduleDefinition } from './work/schedules'
 
 /**
  * A Standard Schema (https://standardschema.dev) validator: zod, valibot, arktype and others
@@ -189,6 +192,25 @@ export interface SluiceServerOptions {
   ) => void | Promise<void>
   /** Called with every unexpected error: a procedure's throw, a hook's failure, a socket error. */
   onError?: (error: unknown, context: ErrorContext) => void
+  /**
+   * Cron schedules whose function's result is published, armed when the server is created:
+   * the same as calling {@link SluiceServer.schedule} for each.
+   * @default []
+   */
+  schedules?: ScheduleDefinition[]
+  /**
+   * Topics computed from other topics' events by a reducer: the same as calling
+   * {@link SluiceServer.derive} for each.
+   * @default []
+   */
+  // biome-ignore lint/suspicious/noExplicitAny: each entry has its own state type
+  derived?: DerivedTopicEntry<any>[]
+  /**
+   * Handlers of the events appended on this node to topics matching a pattern: the same as
+   * calling {@link SluiceServer.onPublish} for each.
+   * @default []
+   */
+  effects?: EffectDefinition[]
 }
 
 /** Options with every default applied. */

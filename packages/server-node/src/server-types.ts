@@ -8,7 +8,12 @@ import type {
   ServerFrame,
   WireErrorCode,
 } from '@sluice/protocol'
+import type { ConfigSource } from './config'
 import type { ConnectionInfo } from './options'
+import type { DerivedTopic, DerivedTopicDefinition } from './work/derived'
+import type { EffectHandler, EffectOptions } from './work/effects'
+import type { Schedule, ScheduleOptions, ScheduleRun, ScheduleStatus } from './work/schedules'
+import type { SourceStatus } from './work/sources'
 
 /** An event as the app publishes it; the server adds topic, epoch, seq and ts. */
 export interface PublishInput {
@@ -18,12 +23,29 @@ export interface PublishInput {
   meta?: JsonObject
 }
 
+/**
+ * Publish options. At most one of `coalesceKey`, `throttle` and `debounce`: each spaces out the
+ * publishes sharing a key on the topic; a publish a later one replaces resolves to null, and
+ * what is still pending when the server closes is appended at once.
+ */
 export interface PublishOptions {
   /**
    * Publishes with the same key within `coalesceMs` collapse into the last one: only it is
    * appended, and the earlier calls resolve to null. For high-rate state (cursors, progress).
    */
   coalesceKey?: string
+  /**
+   * At most one append per `ms` for the key, leading and trailing: a publish after a quiet
+   * period is appended at once; of those made during the following `ms`, the last is appended
+   * when the `ms` are over (and opens the next window). The last value always lands.
+   */
+  throttle?: { key: string; ms: number }
+  /**
+   * Trailing: each publish replaces the pending one and restarts the timer; the last is appended
+   * once `ms` passed without another publish with the key. A key published more often than
+   * every `ms` is never appended meanwhile: use `throttle` for values that must keep flowing.
+   */
+  debounce?: { key: string; ms: number }
   /** Idempotency id: a second publish with the same id on the topic is not appended again. */
   id?: string
 }
@@ -42,6 +64,10 @@ export interface ServerStats {
   eventsDelivered: number
   uptimeMs: number
   closing: boolean
+  /** The sources the server owns ({@link SluiceServer.source}). */
+  sources: SourceStatus[]
+  /** The schedules ({@link SluiceServer.schedule}). */
+  schedules: ScheduleStatus[]
 }
 
 export interface CloseOptions {
@@ -95,8 +121,58 @@ export interface SluiceServer {
   closeByIdentity(identityId: string, reason?: WireErrorCode, message?: string): Promise<number>
   /** The topic's presence members. */
   presence(topic: string): Promise<PresenceMember[]>
+  /**
+   * Runs `run` at the times a cron expression names and publishes what it returns to `topic`.
+   * Runs never overlap: a due time that finds the previous run still going is skipped (logged,
+   * counted in `/status`, passed to `onSkip`). A throw or a failed publish goes to onError.
+   * Each run's event is published with the id `<name>@<due time>`, so a deployment that runs
+   * the schedule on every node appends one event per due time. Stopped by close().
+   *
+   * @example
+   * sluice.schedule('0 * * * * *', 'prices', async () => ({ kind: 'set', data: await fetchPrices() }))
+   * @param cron 5 fields (minute precision) or 6 with seconds first, as croner reads them
+   * @throws TypeError for a bad expression, time zone or topic, or a name already taken
+   */
+  schedule(cron: string, topic: string, run: ScheduleRun, options?: ScheduleOptions): Schedule
+  /**
+   * Derives a topic from the events of other topics with a reducer: each source event that
+   * changes the state publishes `{ kind: 'set', data: state }` to `topic`, a topic like any
+   * other (positions, replay, resync), whose snapshot is the current state. See the README's
+   * "Derived topics" for restarts, lost source events and many nodes.
+   *
+   * @example
+   * sluice.derive('votes:count', { from: 'votes', initial: 0, reduce: (count) => count + 1 })
+   * @throws TypeError for a bad topic or source, a topic derived already, or a reduce that is not a function
+   */
+  derive<State extends Json>(topic: string, definition: DerivedTopicDefinition<State>): DerivedTopic<State>
+  /**
+   * Calls `handler` with each event appended through this node to a topic matching `pattern`
+   * (patterns as in rules: `orders:*`, `audit:**`). The publish does not wait for it: events are
+   * queued per handler and handled one at a time, in append order. Errors go to onError.
+   *
+   * @example
+   * sluice.onPublish('orders:*', (event) => audit.write(event.topic, event.seq, event.data))
+   * @returns removes the handler
+   * @throws TypeError for a bad pattern
+   */
+  onPublish(pattern: string, handler: EffectHandler, options?: EffectOptions): () => void
+  /**
+   * Starts a source the server owns: `start(server, { signal, report })` is called at once and
+   * may return a handle with `stop()`, a stop function, or nothing. close() aborts `signal`,
+   * then stops the handle, before the engine closes. Listed in `/status` with its state.
+   *
+   * @example
+   * await sluice.source('prices', (server) => poll(server, 'prices', { intervalMs: 5_000, fetch: fetchPrices }))
+   * @returns settles once `start` did; rejects with its error (also reported to onError)
+   * @throws TypeError for a name already taken; ServerError SHUTTING_DOWN once close() was called
+   */
+  source(name: string, start: ConfigSource): Promise<void>
   stats(): ServerStats
   connections(): ConnectionInfo[]
-  /** Tells every client to reconnect later, closes connections (1012 / end of stream), waits for them to drain. */
+  /**
+   * Stops schedules and sources, tells every client to reconnect later, closes connections
+   * (1012 / end of stream), waits for them to drain, lets effects finish their queued events,
+   * then closes the engine it created.
+   */
   close(options?: CloseOptions): Promise<void>
 }

@@ -23,6 +23,7 @@ import type { SluiceServerOptions } from './options'
 import { ServerError } from './server-error'
 import type { CloseOptions, PublishInput, PublishOptions, ServerStats, SluiceServer } from './server-types'
 import { rejectUpgrade, WsTransport } from './transports/ws'
+import { ServerWork } from './work/server-work'
 
 function checkPublish(
   topic: string,
@@ -48,6 +49,7 @@ function checkPublish(
       `publish: id must be a string of at most ${MAX_ID_LENGTH} characters`,
     )
   }
+  checkPacing(topic, options)
   // Events from clients and HTTP are parsed JSON already; only the server API can hand over a
   // BigInt or a cycle, which would fail later, at fan-out, for every subscriber. The check
   // costs a serialization, so production skips it.
@@ -59,6 +61,32 @@ function checkPublish(
         'BAD_REQUEST',
         'publish: data and meta must be JSON-serializable (no BigInt, no cycles); convert them first',
         { cause },
+      )
+    }
+  }
+}
+
+/** At most one of coalesceKey, throttle and debounce, each with a key (and a window in ms). */
+function checkPacing(topic: string, { coalesceKey, throttle, debounce }: PublishOptions): void {
+  const given = [coalesceKey, throttle, debounce].filter((pace) => pace !== undefined).length
+  if (given > 1) {
+    throw new ServerError(
+      'BAD_REQUEST',
+      `publish to ${topic}: give one of coalesceKey, throttle and debounce, not ${given}`,
+    )
+  }
+  if (coalesceKey !== undefined && typeof coalesceKey !== 'string') {
+    throw new ServerError('BAD_REQUEST', `publish to ${topic}: coalesceKey must be a string`)
+  }
+  for (const [name, pace] of [
+    ['throttle', throttle],
+    ['debounce', debounce],
+  ] as const) {
+    if (pace === undefined) continue
+    if (typeof pace?.key !== 'string' || !(pace.ms > 0) || !Number.isFinite(pace.ms)) {
+      throw new ServerError(
+        'BAD_REQUEST',
+        `publish to ${topic}: ${name} must be { key: string, ms: a positive number }, received ${JSON.stringify(pace)}`,
       )
     }
   }
@@ -92,6 +120,15 @@ function checkSignal(identityId: string, name: string, data: Json | undefined): 
   }
 }
 
+/** An option that lists objects (schedules, derived, effects), checked before its entries are. */
+function listOption<T>(value: T[] | undefined, name: string, shape: string): T[] {
+  if (value === undefined) return []
+  if (!Array.isArray(value) || !value.every((entry) => typeof entry === 'object' && entry !== null)) {
+    throw new TypeError(`${name} must be a list of ${shape}`)
+  }
+  return value
+}
+
 /**
  * Creates a Sluice server: WebSocket and SSE endpoints under `basePath`, topic logs with replay,
  * snapshots, presence, procedures and auth. Embed it in any node:http server with
@@ -116,6 +153,10 @@ export function createSluiceServer(options: SluiceServerOptions = {}): SluiceSer
   const ownServers = new Set<Server>()
 
   const ws = new WsTransport(runtime)
+  const work = new ServerWork(runtime)
+  const refuseWhenClosing = (what: string) => {
+    if (runtime.closing) throw new ServerError('SHUTTING_DOWN', `${what}: the server is closing`)
+  }
 
   const stats = (): ServerStats => {
     let wsCount = 0
@@ -134,6 +175,8 @@ export function createSluiceServer(options: SluiceServerOptions = {}): SluiceSer
       eventsDelivered: runtime.counters.delivered,
       uptimeMs: now() - startedAt,
       closing: runtime.closing,
+      sources: work.sources.status(),
+      schedules: work.schedules.status(),
     }
   }
 
@@ -180,6 +223,8 @@ export function createSluiceServer(options: SluiceServerOptions = {}): SluiceSer
       const outcome = await publisher.publish(topic, input, {
         id: publishOptions.id,
         coalesceKey: publishOptions.coalesceKey,
+        throttle: publishOptions.throttle,
+        debounce: publishOptions.debounce,
         scope: '\u0000server',
       })
       return outcome && { epoch: outcome.epoch, seq: outcome.seq }
@@ -207,6 +252,23 @@ export function createSluiceServer(options: SluiceServerOptions = {}): SluiceSer
     async presence(topic) {
       return engine.presence(topic)
     },
+    schedule(cron, topic, run, scheduleOptions = {}) {
+      refuseWhenClosing(`schedule ${scheduleOptions.name ?? `${topic} ${cron}`}`)
+      return work.schedules.add({ ...scheduleOptions, cron, topic, run })
+    },
+    derive(topic, definition) {
+      refuseWhenClosing(`derive ${topic}`)
+      const derived = work.derived.add(topic, definition)
+      work.answerDerivedSnapshots()
+      return derived
+    },
+    onPublish(pattern, handler, effectOptions) {
+      return work.effects.add(pattern, handler, effectOptions)
+    },
+    source(name, start) {
+      refuseWhenClosing(`source ${name}`)
+      return work.sources.add(name, start)
+    },
     stats,
     connections: () => registry.all().map((connection) => connection.info()),
     close(closeOptions: CloseOptions = {}) {
@@ -217,6 +279,8 @@ export function createSluiceServer(options: SluiceServerOptions = {}): SluiceSer
 
   async function shutdown({ retryAfterMs = 1_000, retrySpreadMs }: CloseOptions): Promise<void> {
     setClosing()
+    // Producers first: what they publish while stopping is still flushed and delivered below.
+    await work.stopProducers(resolved.shutdownTimeoutMs)
     publisher.flush()
     const connections = registry.all()
     // One hint for all would bring the whole fleet back in the same instant, at a server that has
@@ -240,6 +304,7 @@ export function createSluiceServer(options: SluiceServerOptions = {}): SluiceSer
       connection.handleClosed(CloseCode.ServiceRestart, 'SHUTTING_DOWN')
     }
     ws.close()
+    await work.finish(resolved.shutdownTimeoutMs)
     await dispose()
     await Promise.all(
       [...ownServers].map(
@@ -252,5 +317,22 @@ export function createSluiceServer(options: SluiceServerOptions = {}): SluiceSer
     )
   }
 
+  for (const definition of listOption(options.schedules, 'schedules', '{ cron, topic, run }')) {
+    server.schedule(definition.cron, definition.topic, definition.run, definition)
+  }
+  for (const { topic, ...definition } of listOption(
+    options.derived,
+    'derived',
+    '{ topic, from, initial, reduce }',
+  )) {
+    server.derive(topic, definition)
+  }
+  for (const { topic, handler, ...effectOptions } of listOption(
+    options.effects,
+    'effects',
+    '{ topic, handler }',
+  )) {
+    server.onPublish(topic, handler, effectOptions)
+  }
   return server
 }

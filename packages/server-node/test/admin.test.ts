@@ -163,6 +163,8 @@ describe('GET <base>/status', () => {
       eventsDelivered: 0,
       uptimeMs: expect.any(Number),
       closing: false,
+      sources: [],
+      schedules: [],
     })
     const head = await call(t, '/status', { method: 'HEAD' })
     expect([head.status, head.body]).toEqual([200, undefined])

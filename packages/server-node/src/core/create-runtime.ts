@@ -8,8 +8,9 @@ import { Hub } from './hub'
 import { dispatchPresenceChange } from './presence'
 import { Publisher } from './publish'
 import { ConnectionRegistry } from './registry'
-import type { Hooks, Runtime } from './runtime'
+import type { EventTaps, Hooks, Runtime } from './runtime'
 import { TimerHeap } from './timer-heap'
+import { TopicWatches } from './topic-watches'
 
 /** A runtime plus what its owner needs to shut it down. */
 export interface RuntimeHandle {
@@ -42,9 +43,11 @@ export function createRuntime(options: SluiceServerOptions, getServer: () => Slu
   const hooks: Hooks = options
   const now = () => Date.now()
   const counters = { delivered: 0 }
+  const watches = new TopicWatches(engine)
+  const taps: EventTaps = {}
   // Counted once per event for all its subscribers, not once per delivery.
   const hub = new Hub({
-    engine,
+    engine: watches,
     onDelivered: (count) => {
       counters.delivered += count
       metrics.eventsDelivered(count)
@@ -72,7 +75,10 @@ export function createRuntime(options: SluiceServerOptions, getServer: () => Slu
     coalesceMs: resolved.coalesceMs,
     dedupWindow: resolved.dedupWindow,
     now,
-    onAppended: (event) => metrics.eventPublished(event.topic),
+    onAppended: (event) => {
+      metrics.eventPublished(event.topic)
+      taps.appended?.(event)
+    },
   })
 
   const runtime: Runtime = {
@@ -81,6 +87,8 @@ export function createRuntime(options: SluiceServerOptions, getServer: () => Slu
     hub,
     publisher,
     registry,
+    watches,
+    taps,
     timers,
     logger,
     metrics,
@@ -112,6 +120,7 @@ export function createRuntime(options: SluiceServerOptions, getServer: () => Slu
     event(event) {
       try {
         hub.dispatch(event)
+        taps.event?.(event)
       } catch (error) {
         report(error, { operation: 'dispatch', topic: event.topic })
       }
@@ -126,6 +135,7 @@ export function createRuntime(options: SluiceServerOptions, getServer: () => Slu
     lost(topic, lost) {
       try {
         hub.dispatchLost(topic, lost)
+        taps.lost?.(topic, lost)
       } catch (error) {
         report(error, { operation: 'dispatch', topic })
       }

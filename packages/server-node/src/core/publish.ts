@@ -1,6 +1,7 @@
 import type { EventFrame, Position } from '@sluice/protocol'
 import type { DedupOptions, Engine, EventInput } from '../engine/types'
 import type { PublishInput } from '../server-types'
+import { type Pace, PublishPacer } from './publish-pacing'
 
 /** Where a publish landed; `duplicate` when an earlier publish with the same id already did. */
 export interface PublishOutcome extends Position {
@@ -21,12 +22,14 @@ interface Held {
   queue: Array<() => void>
 }
 
-interface Coalescing {
-  input: PublishInput
-  id: string | undefined
-  resolve: (value: PublishOutcome | null) => void
-  reject: (error: unknown) => void
-  timer: ReturnType<typeof setTimeout>
+/** How a publish is paced: see {@link PublishPacer}. */
+export interface PublishPacing {
+  /** Trailing, within the server's `coalesceMs` window. */
+  coalesceKey?: string
+  /** Leading and trailing: at most one append per `ms` for the key. */
+  throttle?: { key: string; ms: number }
+  /** Trailing: appended once `ms` passed without another publish with the key. */
+  debounce?: { key: string; ms: number }
 }
 
 /**
@@ -36,13 +39,14 @@ interface Coalescing {
  *   position is exact (the engine holds the other nodes' publishes);
  * - makes retries idempotent by (scope, topic, id) within a bounded window, through the engine,
  *   so a retry that reaches another node is applied once too;
- * - collapses publishes with the same coalesce key within `coalesceMs` into the last one.
+ * - collapses publishes with the same coalesce key within `coalesceMs` into the last one, and
+ *   throttles or debounces publishes per key ({@link PublishPacer}).
  */
 export class Publisher {
   readonly #engine: Engine
   readonly #options: PublisherOptions
   readonly #held = new Map<string, Held>()
-  readonly #coalescing = new Map<string, Coalescing>()
+  readonly #pacer = new PublishPacer((topic, input, id, scope) => this.#publishOnce(topic, input, id, scope))
   #published = 0
 
   constructor(options: PublisherOptions) {
@@ -57,16 +61,24 @@ export class Publisher {
   /**
    * Publishes one event.
    * @param scope who the id belongs to (an identity id): ids of different publishers never collide
-   * @returns the position, or null when a later publish with the same coalesce key replaced it
+   * @returns the position, or null when a later publish with the same coalesce, throttle or debounce key replaced it
    */
   publish(
     topic: string,
     input: PublishInput,
-    options: { id?: string; coalesceKey?: string; scope?: string } = {},
+    options: PublishPacing & { id?: string; scope?: string } = {},
   ): Promise<PublishOutcome | null> {
-    const { id, coalesceKey, scope = '' } = options
-    if (coalesceKey !== undefined) return this.#coalesce(topic, input, id, coalesceKey, scope)
+    const { id, scope = '' } = options
+    const pace = this.#paceOf(options)
+    if (pace !== undefined) return this.#pacer.publish(topic, input, id, scope, pace)
     return this.#publishOnce(topic, input, id, scope)
+  }
+
+  #paceOf({ coalesceKey, throttle, debounce }: PublishPacing): Pace | undefined {
+    if (coalesceKey !== undefined) return { mode: 'coalesce', key: coalesceKey, ms: this.#options.coalesceMs }
+    if (throttle !== undefined) return { mode: 'throttle', key: throttle.key, ms: throttle.ms }
+    if (debounce !== undefined) return { mode: 'debounce', key: debounce.key, ms: debounce.ms }
+    return undefined
   }
 
   /**
@@ -111,13 +123,9 @@ export class Publisher {
     }
   }
 
-  /** Publishes every pending coalesced event now (on shutdown). */
+  /** Publishes every pending coalesced, throttled or debounced event now (on shutdown). */
   flush(): void {
-    for (const [key, pending] of this.#coalescing) {
-      clearTimeout(pending.timer)
-      this.#coalescing.delete(key)
-      this.#fireCoalesced(key, pending)
-    }
+    this.#pacer.flush()
   }
 
   #publishOnce(
@@ -153,39 +161,5 @@ export class Publisher {
       if (held) held.queue.push(run)
       else run()
     })
-  }
-
-  #coalesce(
-    topic: string,
-    input: PublishInput,
-    id: string | undefined,
-    coalesceKey: string,
-    scope: string,
-  ): Promise<PublishOutcome | null> {
-    const key = `${topic}\u0000${scope}\u0000${coalesceKey}`
-    return new Promise((resolve, reject) => {
-      const pending = this.#coalescing.get(key)
-      if (pending) {
-        pending.resolve(null)
-        pending.input = input
-        pending.id = id
-        pending.resolve = resolve
-        pending.reject = reject
-        return
-      }
-      const timer = setTimeout(() => {
-        const current = this.#coalescing.get(key)
-        if (!current) return
-        this.#coalescing.delete(key)
-        this.#fireCoalesced(key, current)
-      }, this.#options.coalesceMs)
-      this.#coalescing.set(key, { input, id, resolve, reject, timer })
-    })
-  }
-
-  #fireCoalesced(key: string, pending: Coalescing): void {
-    const topic = key.slice(0, key.indexOf('\u0000'))
-    const scope = key.slice(topic.length + 1, key.indexOf('\u0000', topic.length + 1))
-    this.#publishOnce(topic, pending.input, pending.id, scope).then(pending.resolve, pending.reject)
   }
 }
