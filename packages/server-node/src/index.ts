@@ -42,12 +42,37 @@ export type { CloseOptions, PublishInput, PublishOptions, ServerStats, SluiceSer
 export {
   type FromAsyncIterableOptions,
   fromAsyncIterable,
+  githubSignature,
+  type HmacAlgorithm,
+  type HmacSignatureOptions,
+  hmacSignature,
   type Poller,
   type PollOptions,
   type PublishTarget,
   poll,
   type SourceEvent,
+  type StripeSignatureOptions,
+  stripeSignature,
   type WebhookEvent,
   type WebhookHandlerOptions,
+  type WebhookRequest,
+  type WebhookSecret,
+  type WebhookVerifier,
   webhookHandler,
 } from './sources/index'
+export type {
+  DerivedResync,
+  DerivedTopic,
+  DerivedTopicDefinition,
+  DerivedTopicEntry,
+} from './work/derived'
+export type { EffectDefinition, EffectHandler, EffectOptions } from './work/effects'
+export type {
+  Schedule,
+  ScheduleContext,
+  ScheduleDefinition,
+  ScheduleOptions,
+  ScheduleRun,
+  ScheduleStatus,
+} from './work/schedules'
+export type { SourceState, SourceStatus } from './work/sources'

@@ -89,27 +89,32 @@ describe('webhookHandler', () => {
     [
       'a signature by another secret',
       { 'x-signature': sign(BODY, 'other') },
-      'the signature does not match the body',
+      'x-signature: the signature does not match the body',
     ],
     [
       'a signature of another body',
       { 'x-signature': sign(`${BODY} `) },
-      'the signature does not match the body',
+      'x-signature: the signature does not match the body',
     ],
     [
       'a truncated signature',
       { 'x-signature': sign(BODY).slice(0, 40) },
-      'the signature does not match the body',
+      'x-signature must be 64 hex digits (HMAC-SHA256), optionally after sha256=',
     ],
     [
       'a signature that is not hex',
       { 'x-signature': 'z'.repeat(64) },
-      'the signature does not match the body',
+      'x-signature must be 64 hex digits (HMAC-SHA256), optionally after sha256=',
     ],
     [
       'a signature for another algorithm',
       { 'x-signature': sign(BODY, SECRET, 'sha1') },
-      'the signature does not match the body',
+      'x-signature must be 64 hex digits (HMAC-SHA256), optionally after sha256=',
+    ],
+    [
+      'a signature with the prefix of another algorithm',
+      { 'x-signature': `sha512=${sign(BODY)}` },
+      'x-signature must be 64 hex digits (HMAC-SHA256), optionally after sha256=',
     ],
   ])('answers 401 to %s and publishes nothing', async (_name, headers, message) => {
     const { port, published } = await start()

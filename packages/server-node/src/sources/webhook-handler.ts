@@ -1,7 +1,7 @@
-import { createHmac, timingSafeEqual } from 'node:crypto'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { WireErrorCode } from '@sluice/protocol'
 import { ServerError } from '../server-error'
+import { type HmacAlgorithm, hmacSignature, type WebhookSecret, type WebhookVerifier } from './signatures'
 import type { PublishTarget, SourceEvent } from './types'
 
 /** One event a webhook body turns into. */
@@ -12,16 +12,24 @@ export interface WebhookEvent {
 
 /** Options of {@link webhookHandler}. */
 export interface WebhookHandlerOptions {
-  /** The shared secret the sender signs bodies with. */
-  secret: string | Uint8Array
   /**
-   * Request header with the hex HMAC of the raw body, bare or prefixed with `<algorithm>=`
-   * (`sha256=…`, as GitHub sends it).
+   * How a request is proved to come from its sender: {@link stripeSignature},
+   * {@link githubSignature}, {@link hmacSignature} or your own function. Give it, or `secret`.
+   */
+  verify?: WebhookVerifier
+  /**
+   * Shorthand for `verify: hmacSignature({ secret, header, algorithm })`: the shared secret the
+   * sender signs bodies with (several while rotating it).
+   */
+  secret?: WebhookSecret
+  /**
+   * With `secret`: the request header with the hex HMAC of the raw body, bare or prefixed with
+   * `<algorithm>=` (`sha256=…`).
    * @default 'x-signature'
    */
   header?: string
-  /** @default 'sha256' */
-  algorithm?: 'sha256' | 'sha512' | 'sha1'
+  /** With `secret`. @default 'sha256' */
+  algorithm?: HmacAlgorithm
   /** Maps the parsed JSON body to events; they are published in order. Throw a ServerError to answer with its code. */
   toEvents: (body: unknown, req: IncomingMessage) => WebhookEvent[] | Promise<WebhookEvent[]>
   server: PublishTarget
@@ -34,28 +42,41 @@ export interface WebhookHandlerOptions {
 type Handler = (req: IncomingMessage, res: ServerResponse) => Promise<void>
 
 /**
- * A node:http handler that turns signed webhook calls (a CMS, a payment provider, a CI) into
- * events. It answers 405 to anything but POST, 413 to a body over `maxBodyBytes`, 401 when the
- * HMAC signature is missing or wrong (checked in constant time over the raw bytes, before parsing),
- * 400 to a body that is not JSON, and 200 `{"published":n}` once every event is published.
- * Error bodies are protocol error frames.
+ * A node:http handler that turns signed webhook calls (a payment provider, a CI, a CMS) into
+ * events. It answers 405 to anything but POST, 413 to a body over `maxBodyBytes`, 401
+ * UNAUTHORIZED when the verifier refuses the request (over the raw bytes, before parsing; the
+ * message says what failed, never the secret), 400 to a body that is not JSON, and 200
+ * `{"published":n}` once every event is published. Error bodies are protocol error frames.
  *
  * @example
- * const onCmsChange = webhookHandler({
- *   secret: process.env.CMS_WEBHOOK_SECRET!,
- *   header: 'x-hub-signature-256',
+ * const onGithub = webhookHandler({
+ *   verify: githubSignature({ secret: process.env.GITHUB_WEBHOOK_SECRET! }),
  *   server: sluice,
- *   toEvents: (body: any) => [{ topic: `posts`, event: { kind: 'updated', key: body.id, data: body } }],
+ *   toEvents: (body: any) => [{ topic: 'builds', event: { kind: 'updated', key: String(body.check_run.id), data: body.check_run } }],
  * })
- * http.createServer((req, res) => (req.url === '/hooks/cms' ? onCmsChange(req, res) : sluice.handler(req, res)))
+ * http.createServer((req, res) => (req.url === '/hooks/github' ? onGithub(req, res) : sluice.handler(req, res)))
  */
 export function webhookHandler(options: WebhookHandlerOptions): Handler {
-  const { secret, algorithm = 'sha256', toEvents, server, maxBodyBytes = 1024 * 1024, onError } = options
-  const header = (options.header ?? 'x-signature').toLowerCase()
-  if (typeof secret === 'string' ? secret === '' : secret.byteLength === 0) {
-    throw new TypeError('webhookHandler: `secret` is empty')
+  const {
+    secret,
+    verify: given,
+    header,
+    algorithm,
+    toEvents,
+    server,
+    maxBodyBytes = 1024 * 1024,
+    onError,
+  } = options
+  if ((secret === undefined) === (given === undefined)) {
+    throw new TypeError(
+      'webhookHandler: give `verify` (stripeSignature, githubSignature…) or `secret`, exactly one',
+    )
   }
-  const prefix = `${algorithm}=`
+  if (given !== undefined && typeof given !== 'function') {
+    throw new TypeError('webhookHandler: `verify` must be a function (request) => void')
+  }
+  if (secret !== undefined && isEmpty(secret)) throw new TypeError('webhookHandler: `secret` is empty')
+  const verify = given ?? hmacSignature({ secret: secret as WebhookSecret, header, algorithm })
 
   return async (req, res) => {
     try {
@@ -68,16 +89,9 @@ export function webhookHandler(options: WebhookHandlerOptions): Handler {
       const body = await readBody(req, maxBodyBytes)
       if (body === null) return tooLarge(req, res, maxBodyBytes)
 
-      const given = req.headers[header]
-      if (typeof given !== 'string' || given === '') {
-        return reply(res, 401, error('UNAUTHORIZED', `the ${header} header is missing`))
-      }
-      const expected = createHmac(algorithm, secret).update(body).digest()
-      const hex = given.startsWith(prefix) ? given.slice(prefix.length) : given
-      const signature = /^[0-9a-f]+$/i.test(hex) ? Buffer.from(hex, 'hex') : Buffer.alloc(0)
-      // timingSafeEqual needs equal lengths; the length of a digest is public anyway.
-      if (signature.length !== expected.length || !timingSafeEqual(signature, expected)) {
-        return reply(res, 401, error('UNAUTHORIZED', 'the signature does not match the body'))
+      const genuine = await verify({ body, headers: req.headers, method: 'POST', url: req.url ?? '/' })
+      if (genuine === false) {
+        return reply(res, 401, error('UNAUTHORIZED', 'the webhook verifier refused the request'))
       }
 
       let parsed: unknown
@@ -95,6 +109,12 @@ export function webhookHandler(options: WebhookHandlerOptions): Handler {
       return reply(res, 500, error('INTERNAL', 'the webhook could not be processed'))
     }
   }
+}
+
+function isEmpty(secret: WebhookSecret): boolean {
+  if (typeof secret === 'string') return secret === ''
+  if (secret instanceof Uint8Array) return secret.byteLength === 0
+  return secret.length === 0 || secret.some(isEmpty)
 }
 
 /** Resolves the raw body, or null as soon as it grows past `limit` (the rest is not buffered). */
