@@ -14,7 +14,7 @@ export const sharedConfig = defineConfig({
   resolve: {
     // Exact matches, so subpaths such as @sluice/server-node/testing resolve on their own.
     alias: [
-      ...['protocol', 'client', 'react', 'vue', 'server-node', 'redis'].map((pkg) => ({
+      ...['protocol', 'client', 'react', 'vue', 'server-node', 'redis', 'postgres'].map((pkg) => ({
         find: new RegExp(`^@sluice/${pkg}$`),
         replacement: src(pkg),
       })),

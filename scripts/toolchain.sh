@@ -8,9 +8,10 @@
 # signature check fails against the registries some machines use.
 #
 # Usage: scripts/toolchain.sh [--system-deps] <command> [args...]
-#   --system-deps  also apt-get install chromium, redis-server and nginx when missing
-#                  (needed by the e2e tests, the Redis engine tests and the chaos suite's
-#                  SSE-behind-nginx test; Debian's nginx lives in /usr/sbin).
+#   --system-deps  also apt-get install chromium, redis-server, nginx and postgresql when
+#                  missing (needed by the e2e tests, the Redis engine tests, the chaos suite's
+#                  SSE-behind-nginx test and the Postgres source tests; Debian's nginx lives in
+#                  /usr/sbin, its PostgreSQL binaries in /usr/lib/postgresql/<version>/bin).
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -56,13 +57,14 @@ ensure_system_deps() {
   command -v chromium >/dev/null 2>&1 || [ -x /usr/bin/chromium ] || missing+=(chromium)
   command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
   command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || missing+=(nginx)
+  compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null || missing+=(postgresql)
   [ ${#missing[@]} -eq 0 ] && return
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
     log "apt-get install ${missing[*]}"
     DEBIAN_FRONTEND=noninteractive apt-get update -qq >&2
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
   else
-    log "missing ${missing[*]}: install them with your package manager (the e2e tests need chromium, the chaos suite nginx)."
+    log "missing ${missing[*]}: install them with your package manager (the e2e tests need chromium, the chaos suite nginx, the Postgres source tests postgresql)."
     exit 1
   fi
 }
