@@ -169,3 +169,58 @@ describe('flush', () => {
     ])
   })
 })
+
+describe("the server README's table", () => {
+  it.each([
+    [
+      'throttle',
+      { throttle: { key: 'k', ms: 100 } },
+      [
+        [0, 'a'],
+        [100, 'c'],
+        [200, 'd'],
+        [350, 'e'],
+      ],
+      ['b'],
+    ],
+    [
+      'debounce',
+      { debounce: { key: 'k', ms: 100 } },
+      [
+        [220, 'd'],
+        [450, 'e'],
+      ],
+      ['a', 'b', 'c'],
+    ],
+    [
+      'coalesceKey',
+      { coalesceKey: 'k' },
+      [
+        [50, 'c'],
+        [170, 'd'],
+        [400, 'e'],
+      ],
+      ['a', 'b'],
+    ],
+  ] as const)(
+    '%s appends what the table says for a@0, b@10, c@40, d@120, e@350',
+    async (_mode, options, landed, replaced) => {
+      const { publish, outcomes } = recorder(options)
+      let now = 0
+      for (const [at, key] of [
+        [0, 'a'],
+        [10, 'b'],
+        [40, 'c'],
+        [120, 'd'],
+        [350, 'e'],
+      ] as const) {
+        await vi.advanceTimersByTimeAsync(at - now)
+        now = at
+        publish(key)
+      }
+      await vi.advanceTimersByTimeAsync(1_000)
+      expect(appended()).toEqual(landed)
+      expect([...outcomes].filter(([, outcome]) => outcome === null).map(([key]) => key)).toEqual(replaced)
+    },
+  )
+})
