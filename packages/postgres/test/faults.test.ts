@@ -4,6 +4,7 @@
  * always in the middle of a batch (a gated publish holds the source there while the fault is
  * made). Every test ends with the exact list a subscriber received: nothing lost, nothing twice.
  */
+import { Client } from 'pg'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { fixture, gated, insertEvents, range, recording, waitFor } from './fixture'
 import { type PostgresServer, startPostgres } from './postgres-server'
@@ -133,5 +134,63 @@ describe('outboxSource across faults', () => {
     expect(delays.slice(0, before)).toEqual(range(30, 30 + before - 1))
     expect(delays[before]).toBe(30)
     expect(new Set(errors.map((error) => error.code))).toEqual(new Set(['CONNECTION_FAILED']))
+  })
+
+  it('gives up a connection whose query outran queryTimeoutMs, and reads on over a new one', async () => {
+    const table = await f.outbox('timeout_outbox')
+    const { server } = await f.sluice()
+    const sub = await f.subscriber('timeout')
+    // Real timers, except the query deadline (its unusual length tells it apart): the test fires
+    // it once the query is provably stuck, so no test waits for a real timeout.
+    const deadline = 987_654
+    const deadlines = new Map<number, () => void>()
+    let nextHandle = 0
+    const timers = {
+      setTimeout: (callback: () => void, ms: number): unknown => {
+        if (ms !== deadline) return setTimeout(callback, ms)
+        const handle = ++nextHandle
+        deadlines.set(handle, callback)
+        return handle
+      },
+      clearTimeout: (handle: unknown) => {
+        if (typeof handle === 'number') deadlines.delete(handle)
+        else clearTimeout(handle as ReturnType<typeof setTimeout>)
+      },
+      now: () => Date.now(),
+    }
+    const { errors } = f.source(server, { table, queryTimeoutMs: deadline, pollIntervalMs: 20, timers })
+    await insertEvents(pg, table, 'timeout', 1, 1)
+    expect(await sub.received(1)).toEqual([1])
+    const locker = new Client({ connectionString: pg.url })
+    await locker.connect()
+    try {
+      await locker.query('BEGIN')
+      await locker.query(`LOCK TABLE ${table} IN ACCESS EXCLUSIVE MODE`)
+      await waitFor(
+        () =>
+          pg.query<{ n: number }>(
+            "SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = $1 AND wait_event_type = 'Lock'",
+            [`source-${table}`],
+          ),
+        (rows) => rows[0]?.n === 1,
+        "the source's read to wait for the lock",
+      )
+      expect(deadlines.size).toBe(1)
+      for (const fire of [...deadlines.values()]) fire()
+      await waitFor(
+        () => errors.length,
+        (count) => count === 1,
+        'the report',
+      )
+      expect(errors[0]?.code).toBe('CONNECTION_FAILED')
+      expect(errors[0]?.message).toMatch(
+        /^outbox timeout_outbox: the query "SELECT s\.sluice_snapshot_xmin.*" took longer than 987654 ms: giving up on the connection; reconnecting in 20 ms$/s,
+      )
+    } finally {
+      await locker.query('COMMIT')
+      await locker.end()
+    }
+    await insertEvents(pg, table, 'timeout', 2, 3)
+    expect(await sub.received(3)).toEqual([1, 2, 3])
   })
 })
