@@ -119,6 +119,10 @@ describe('the README config example', () => {
     expect(await admin.next(ofType('result'))).toMatchObject({ id: 'r' })
     const status = await fetch(`${base}/status`, { headers: { authorization: 'Bearer admin-key' } })
     expect(status.status).toBe(200)
+    // The config's source is the server's own (sluice.source), listed by its place in the list.
+    expect(((await status.json()) as { sources: unknown }).sources).toEqual([
+      { name: 'sources[0]', state: 'running', error: null, startedAt: expect.any(Number) },
+    ])
     for (const peer of [bob, carol, admin]) peer.ws.terminate()
 
     run.child.kill('SIGTERM')

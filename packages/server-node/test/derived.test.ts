@@ -79,6 +79,17 @@ describe('derived topics', () => {
     ])
   })
 
+  it("answers the app's snapshot provider for other topics", async () => {
+    const t = await start({ snapshot: (topic) => (topic === 'todos' ? ['from the app'] : undefined) })
+    await t.server.derive('votes:count', count).ready
+    const todos = await subscribe(t, 'todos', { snapshot: 'always' })
+    expect(await todos.next(ofType('snapshot'))).toMatchObject({ data: ['from the app'] })
+    const votes = await subscribe(t, 'votes:count', { snapshot: 'always' })
+    expect(await votes.next(ofType('snapshot'))).toMatchObject({ data: 0 })
+    const other = await subscribe(t, 'news', { snapshot: 'always' })
+    expect(other.frames.map((frame) => frame.type)).toEqual(['welcome', 'subscribed'])
+  })
+
   it('folds several sources, publishing only when the state changes', async () => {
     const t = await start()
     const board = t.server.derive<Record<string, number>>('game:leaderboard', {
