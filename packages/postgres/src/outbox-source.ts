@@ -198,7 +198,7 @@ export function outboxSource(server: PublishTarget, options: OutboxSourceOptions
     saved = at
   }
 
-  /** Maps and publishes one row; `skip` and `done` both move the position past it. */
+  /** Maps and publishes one row: `done` (published, or skipped and reported) moves the position past it. */
   const publishRow = async ({ id, row }: ReadRow): Promise<'done' | { retryInMs: number }> => {
     let mapped: OutboxEvent | null | undefined
     try {

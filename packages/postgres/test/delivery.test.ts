@@ -63,7 +63,11 @@ describe('outboxSource', () => {
   })
 
   it('captures a table: inserts, updates and deletes reach a crud store; excluded columns never leave', async () => {
-    const table = await f.outbox('capture_outbox')
+    // Installing is safe from several processes at once (without the install lock, concurrent
+    // CREATE ... IF NOT EXISTS fail on pg_class's unique index), and idempotent.
+    const table = 'capture_outbox'
+    await Promise.all([f.outbox(table), f.outbox(table), f.outbox(table), f.outbox(table)])
+    await f.outbox(table)
     await pg.query(
       'CREATE TABLE todos (id text PRIMARY KEY, list_id text NOT NULL, title text NOT NULL, secret text)',
     )
