@@ -152,7 +152,7 @@ describe('the README config example', () => {
     expect(line).toMatchObject({ sources: 2 })
     const answer = await fetch(`http://127.0.0.1:${line.port}/hooks/ping`, { method: 'POST' })
     expect(await answer.text()).toBe('pong POST')
-    // The realtime paths stay Sluice's even when a route could shadow them.
+    // Paths without a route still reach Sluice.
     expect((await fetch(`http://127.0.0.1:${line.port}/healthz`)).status).toBe(200)
     run.child.kill('SIGTERM')
     expect(await run.exit).toBe(0)
