@@ -1,6 +1,6 @@
-import type { ErrorFrame, Json, ResultFrame } from '@sluice/protocol'
-import type { Pending } from './client'
-import { ClientError } from './client-error'
+import type { Json } from '@sluice/protocol'
+import type { Awaited, AwaitedAnswers } from './awaited-answers'
+import { ClientError, naming } from './client-error'
 import type { Connection } from './connection'
 import { stableJson } from './stable-json'
 import { createTimer, type TimerProvider } from './timers'
@@ -13,22 +13,32 @@ export interface CallOptions {
   timeoutMs?: number
 }
 
+/** What {@link createCalls} needs from the client. */
+export interface CallsOptions {
+  /** Where each call waits for its `result` or `error`, by id. */
+  answers: AwaitedAnswers
+  connection: Pick<Connection, 'send' | 'isOpen'>
+  nextId: () => string
+  timers: TimerProvider
+  /** The timeout of a call that sets none. */
+  timeoutMs: number
+}
+
 /**
  * Procedure calls: `call{id}` answered by `result{id}` or `error{id}`. A call issued while the
  * client is not connected waits for the connection (within its timeout). A call already sent
  * when the connection drops is rejected with NETWORK and never resent: it may have run, and
- * procedures are not assumed idempotent.
+ * procedures are not assumed idempotent. Every error names the procedure.
  *
- * @param pending the client's calls awaiting their answer, by call id; the client drives them
  * @returns `client.call`, without the CLOSED check and lazy connect the client adds
  */
-export function createCalls(
-  pending: Map<string, Pending>,
-  connection: Pick<Connection, 'send' | 'isOpen'>,
-  nextId: () => string,
-  timers: TimerProvider,
-  defaultTimeoutMs: number,
-) {
+export function createCalls({
+  answers,
+  connection,
+  nextId,
+  timers,
+  timeoutMs: defaultTimeoutMs,
+}: CallsOptions) {
   // An identical call (same name and arguments) issued while one is pending shares its promise.
   const shared = new Map<string, Promise<unknown>>()
 
@@ -40,33 +50,40 @@ export function createCalls(
     if (promise) return promise
     promise = new Promise<unknown>((resolve, reject) => {
       const timer = createTimer(timers)
+      const fail = (error: ClientError) => {
+        settle()
+        reject(error)
+      }
       const settle = () => {
-        pending.delete(id)
+        answers.remove(id)
         shared.delete(key)
         timer()
       }
-      const call: Pending = {
-        send() {
-          call.sent = true
-          // A call is sent once (a drop fails it); `args: undefined` is left out by JSON.
-          connection.send({ type: 'call', id, name, args })
-        },
-        drop() {
-          if (call.sent) call.fail(new ClientError('NETWORK', 'it may have run'))
-        },
-        answer(answer: ResultFrame | ErrorFrame) {
-          settle()
-          if (answer.type === 'error') reject(new ClientError(answer.code, answer.message, answer))
-          else resolve(answer.result ?? null)
-        },
-        fail(error) {
-          settle()
-          reject(error)
-        },
+      const send = () => {
+        call.sent = true
+        // A call is sent once (a drop fails it); `args: undefined` is left out by JSON.
+        connection.send({ type: 'call', id, name, args })
       }
-      timer(timeoutMs, () => call.fail(new ClientError('TIMEOUT', `no result in ${timeoutMs} ms`)))
-      pending.set(id, call)
-      if (connection.isOpen()) call.send()
+      const call: Awaited = {
+        once: true,
+        send,
+        drop() {
+          if (!call.sent) return true
+          fail(new ClientError('NETWORK', `call ${name}: the connection was lost; it may have run`))
+          return false
+        },
+        answer(frame) {
+          settle()
+          if (frame.type === 'error')
+            reject(new ClientError(frame.code, `call ${name}: ${frame.message}`, frame))
+          else if (frame.type === 'result') resolve(frame.result ?? null)
+        },
+        // The client closed: say which call it ended.
+        fail: (error) => fail(naming(`call ${name}`, error)),
+      }
+      timer(timeoutMs, () => fail(new ClientError('TIMEOUT', `call ${name}: no result in ${timeoutMs} ms`)))
+      answers.add(id, call)
+      if (connection.isOpen()) send()
     })
     shared.set(key, promise)
     return promise

@@ -43,6 +43,13 @@ export class ClientError extends Error {
 }
 
 /**
+ * The same error with the command it failed named first (`call rename: …`, `publish p1 to
+ * todos: …`), for an error shared by every command it ends, such as the close of the client.
+ */
+export const naming = (subject: string, error: ClientError): ClientError =>
+  new ClientError(error.code, `${subject}: ${error.message}`, { ...error, cause: error.cause })
+
+/**
  * Whether a command's error answer means "not applied, send it again after `retryAfterMs`":
  * a rate limit, or a server that cannot reach its engine. Subscribes, presence, unsubscribes
  * and publishes (same id, so applied once) are sent again; calls are not.

@@ -1,5 +1,6 @@
-import type { AckFrame, ErrorFrame, Json, JsonObject, ResultFrame } from '@sluice/protocol'
+import type { Json, JsonObject } from '@sluice/protocol'
 import type { ReadableAtom } from 'nanostores'
+import { createAwaitedAnswers } from './awaited-answers'
 import { type BackoffOptions, retryDelay as fullJitterDelay } from './backoff'
 import { type CallOptions, createCalls } from './calls'
 import { checkOptions } from './check-options'
@@ -8,6 +9,7 @@ import type { ConnectionHooks } from './connection'
 import { createConnection } from './connection'
 import type { ConnectionState, TransportKind } from './connection-state'
 import { browserEnvironment, type ClientEnvironment } from './environment'
+import { createFrameRouter } from './frame-router'
 import { createIdGenerator } from './ids'
 import {
   createPublisher,
@@ -29,26 +31,6 @@ import { defaultTimers, type TimerProvider, unlimitedTimers } from './timers'
 import { createTransportSelector } from './transport/select'
 import { createSseTransport, type FetchLike } from './transport/sse'
 import { createWebSocketTransport, type WebSocketConstructor } from './transport/websocket'
-
-/** What answers a call (result, error) or a publish (ack, error). */
-export type AnswerFrame = AckFrame | ResultFrame | ErrorFrame
-
-/**
- * A call or publish awaiting its answer. The client keeps them by id and tells them what the
- * connection does; each kind decides what that means for it.
- */
-export interface Pending {
-  /** On the wire since the connection opened. */
-  sent?: boolean
-  /** Sends it; called when it is not on the wire and the connection is open. */
-  send(): void
-  /** The connection was lost. */
-  drop(): void
-  /** The frame with its id arrived (each kind takes the types that answer it). */
-  answer(frame: AnswerFrame): void
-  /** Settles it with this error (the client was closed). */
-  fail(error: ClientError): void
-}
 
 /** Options of {@link createClient}. */
 export interface ClientOptions extends ConnectionHooks {
@@ -138,10 +120,22 @@ export interface SluiceClient<Schema extends TopicSchema = TopicSchema> {
   /** Publishes an event; resolves with its position once the server acknowledged it. */
   publish(topic: keyof Schema & string, event: PublishEvent, options?: PublishOptions): Promise<PublishResult>
   /**
-   * Sets this client's presence state on a subscribed topic (null leaves). The state is
-   * restated after every reconnect; subscribers with `presence: true` see it.
+   * Sets this client's presence state on a subscribed topic (null leaves). It is stated once the
+   * topic's subscription exists on the server, and again after every reconnect; subscribers
+   * with `presence: true` see it.
    */
   setPresence(topic: keyof Schema & string, state: JsonObject | null): void
+  /**
+   * Reloads the stores of a subscribed topic, e.g. to repair a store flagged `stale`: each
+   * store with a `load()` runs it; the others take a snapshot from the server (the topic is
+   * subscribed again from the head with `snapshot: 'always'`). Without a snapshot for the
+   * topic on the server, they keep their data and `stale` stays set.
+   *
+   * @example
+   * const { stale } = todos.$state.get()
+   * if (stale) client.resync('todos')
+   */
+  resync(topic: keyof Schema & string): void
   /**
    * Calls `handler` with the data of every `signal` frame named `name` that reaches this client
    * (sent by the server's `signal(identity, name, data)` or `POST <base>/admin/signal`). Signals
@@ -205,16 +199,9 @@ export function createClient<Schema extends TopicSchema = TopicSchema>(
   const environment = options.environment ?? browserEnvironment()
   const retryDelay = options.retryDelay ?? ((attempt: number) => fullJitterDelay(attempt, backoff, random))
 
-  // Calls and publishes awaiting their answer, by id. Calls go first, each in the order issued:
-  // the order in which they are (re)sent on open.
-  const calls = new Map<string, Pending>()
-  const publishes = new Map<string, Pending>()
-  const eachPending = (run: (entry: Pending) => unknown) => {
-    calls.forEach(run)
-    publishes.forEach(run)
-  }
-  const dropPending = () => eachPending((entry) => entry.drop())
-
+  // Every command waiting for its answer, by id: subscribes, presence, calls, publishes, the
+  // connection's pings and token refreshes.
+  const answers = createAwaitedAnswers(timers)
   const signals = createSignals()
 
   const createStore: StoreFactory = (storeOptions) =>
@@ -241,79 +228,89 @@ export function createClient<Schema extends TopicSchema = TopicSchema>(
     probeIntervalMs,
     pingTimeoutMs,
     nextId,
-    busy: () => [...calls.values()].some((call) => call.sent),
+    answers,
     listener: {
       onOpen(switched) {
-        // Acks of publishes sent on the replaced connection would arrive there: send them again
-        // (same ids) here. No call is in flight during a switch (see `busy`).
-        if (switched) dropPending()
+        // Answers to what was sent on a replaced connection would arrive there: publishes go
+        // again (same ids) here, subscribes are restated. No call is on the wire during a
+        // switch (see `Awaited.once`).
+        if (switched) answers.dropped()
         subscriptions.onOpen()
-        eachPending((entry) => entry.sent || entry.send())
+        answers.opened()
       },
-      onFrame(frame) {
-        if (frame.type === 'signal') return signals.handle(frame)
-        if (subscriptions.handle(frame)) return
-        // Left: the result, ack and error frames of calls and publishes (auth and presence answers
-        // were taken before). Ids are unique per client, so the id alone finds what one answers.
-        const { id } = frame as AnswerFrame
-        ;(calls.get(id as string) ?? publishes.get(id as string))?.answer(frame as AnswerFrame)
-      },
+      onFrame: (frame) => route(frame),
       onDrop() {
+        answers.dropped()
         subscriptions.onDrop()
-        dropPending()
       },
       onClosed(error) {
-        subscriptions.onClosed()
-        eachPending((entry) => entry.fail(error))
+        subscriptions.onClosed(error)
+        answers.closed(error ?? new ClientError('CLOSED', 'the client was closed'))
       },
     },
   })
 
   // start() starts only an idle connection: the first use of a lazy client connects it.
   const demand = () => connection.start('first use')
-  const ensureUsable = () => {
-    if (connection.machine.status === 'closed') throw new ClientError('CLOSED', 'the client was closed')
+  // After close() every command is refused with CLOSED, naming itself; before, it connects a lazy client.
+  const ensureUsable = (subject: string) => {
+    if (connection.status === 'closed') throw new ClientError('CLOSED', `${subject}: the client was closed`)
   }
-  // After close() calls and publishes reject with CLOSED; before, they connect a lazy client.
-  const command =
-    <A extends unknown[], R>(run: (...args: A) => Promise<R>) =>
-    (...args: A): Promise<R> => {
-      try {
-        ensureUsable()
-      } catch (error) {
-        return Promise.reject(error)
-      }
-      demand()
-      return run(...args)
+  const command = <R>(subject: string, run: () => Promise<R>): Promise<R> => {
+    try {
+      ensureUsable(subject)
+    } catch (error) {
+      return Promise.reject(error)
     }
+    demand()
+    return run()
+  }
 
   const subscriptions = createSubscriptions({
+    answers,
     send: connection.send,
     isOpen: connection.isOpen,
     nextId,
     createStore,
     demand,
-    timers,
+    now: () => timers.now(),
   })
-  const call = createCalls(calls, connection, nextId, timers, callTimeoutMs)
-  const publish = createPublisher(publishes, connection, nextId, timers, publishTimeoutMs, offlineQueue)
+  const route = createFrameRouter({
+    answers,
+    topic: subscriptions.handle,
+    signal: signals.handle,
+    reconnectHint: connection.reconnectHint,
+  })
+  const commandDeps = { answers, connection, nextId, timers }
+  const call = createCalls({ ...commandDeps, timeoutMs: callTimeoutMs })
+  const publish = createPublisher({ ...commandDeps, timeoutMs: publishTimeoutMs, offlineQueue })
 
   if (!lazy) connection.start('created')
 
   return {
     $connection: connection.$state,
     subscribe(topic, subscribeOptions) {
-      ensureUsable()
+      ensureUsable(`subscribe ${topic}`)
       return subscriptions.subscribe(topic, subscribeOptions)
     },
-    call: command(call),
-    publish: command(publish),
+    call: (name, args, callOptions) => command(`call ${name}`, () => call(name, args, callOptions)),
+    publish: (topic, event, publishOptions) =>
+      command(`publish to ${topic}`, () => publish(topic, event, publishOptions)),
     setPresence(topic, state) {
-      ensureUsable()
+      ensureUsable(`setPresence ${topic}`)
       subscriptions.setPresence(topic, state)
     },
+    resync(topic) {
+      ensureUsable(`resync ${topic}`)
+      if (
+        !subscriptions.resync(topic) &&
+        typeof process !== 'undefined' &&
+        process.env.NODE_ENV !== 'production'
+      )
+        throw new ClientError('NOT_FOUND', `resync: subscribe to ${topic} before reloading it`, { topic })
+    },
     onSignal(name, handler) {
-      ensureUsable()
+      ensureUsable(`onSignal ${name}`)
       demand()
       return signals.on(name, handler as SignalHandler)
     },

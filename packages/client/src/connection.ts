@@ -1,4 +1,5 @@
 import type { ClientFrame, ServerFrame, WelcomeFrame } from '@sluice/protocol'
+import type { AwaitedAnswers } from './awaited-answers'
 import { nextDelay } from './backoff'
 import { ClientError } from './client-error'
 import {
@@ -20,12 +21,12 @@ export interface ConnectionListener {
    * connection (transport probe): what was in flight on the old one must be sent again.
    */
   onOpen(switched: boolean): void
-  /** Frames the connection itself does not consume, in arrival order. */
+  /** Every frame after the welcome, in arrival order, while this connection is the live one. */
   onFrame(frame: ServerFrame): void
   /** The connection was lost; a reconnect follows unless the client closes. */
   onDrop(): void
-  /** The client is closed for good: settle everything with `error`. */
-  onClosed(error: ClientError): void
+  /** The client is closed for good: by `close()` (null) or by a terminal error. */
+  onClosed(error: ClientError | null): void
 }
 
 /** Hooks of createClient, called by the connection. */
@@ -53,10 +54,10 @@ export interface ConnectionDeps extends ConnectionHooks {
   tokenTimeoutMs: number
   probeIntervalMs: number
   pingTimeoutMs: number
+  /** Where the liveness ping and the token refresh wait for their answers. */
+  answers: AwaitedAnswers
   listener: ConnectionListener
   nextId(): string
-  /** True while switching transports would lose something (calls awaiting their result). */
-  busy(): boolean
 }
 
 // How often liveness is checked. A tick that fires much later than this means the host slept
@@ -93,6 +94,7 @@ export function createConnection(deps: ConnectionDeps) {
     environment,
     tokenTimeoutMs,
     probeIntervalMs,
+    answers,
     listener,
     nextId,
   } = deps
@@ -114,8 +116,8 @@ export function createConnection(deps: ConnectionDeps) {
   let lastActivity: number
   let lastTick: number
   let lastTokenAt: number
-  let pingId: string | undefined
-  let authId: string | undefined
+  // A liveness ping is out: no second one until its pong or its deadline.
+  let pinging = false
   let authFailures = 0
   let skewedExpiries = 0
   // Until when a `reconnect` frame's retryAfterMs holds, for the reconnect that follows it.
@@ -177,7 +179,7 @@ export function createConnection(deps: ConnectionDeps) {
             probe = undefined
             // Calls in flight would lose their results with the old transport: the switch
             // waits for a moment without any.
-            if (deps.busy()) {
+            if (answers.busy()) {
               transport.close()
               return scheduleProbe()
             }
@@ -193,7 +195,7 @@ export function createConnection(deps: ConnectionDeps) {
           outbound.setLimits(frame.limits)
           heartbeatMs = frame.heartbeatMs
           lastActivity = timers.now()
-          pingId = undefined
+          pinging = false
           pingTimer()
           if (!switched) {
             authFailures = hintUntil = 0
@@ -211,18 +213,7 @@ export function createConnection(deps: ConnectionDeps) {
             // Only while it is the live transport: a listener (or a refused token) may have
             // closed the client or dropped the connection.
             if (active !== transport) return
-            // Ids are unique: one matching the ping or the token refresh answers it.
-            const id = (frame as { id?: string }).id
-            if (frame.type === 'reconnect') hintUntil = timers.now() + frame.retryAfterMs
-            else if (id && id === pingId) {
-              pingId = undefined
-              pingTimer()
-            } else if (id && id === authId) {
-              authId = undefined
-              // The server refused the new token: a fresh connect decides whether it is terminal.
-              if (frame.type === 'error') lost(new ClientError(frame.code, frame.message), true)
-              else scheduleAuthRefresh(frame as Expiry)
-            } else listener.onFrame(frame)
+            listener.onFrame(frame)
           }
         },
         onActivity() {
@@ -262,7 +253,8 @@ export function createConnection(deps: ConnectionDeps) {
   ) {
     const wasOpen = isOpen()
     const transports = [active, probe]
-    active = probe = pingId = authId = undefined
+    active = probe = undefined
+    pinging = false
     generation++
     retryTimer()
     tickTimer()
@@ -322,16 +314,25 @@ export function createConnection(deps: ConnectionDeps) {
     lastTick = now
     tickTimer(TICK_MS, tick)
     if (late > SLEEP_SLACK_MS) checkLiveness('host slept')
-    else if (heartbeatMs && !pingId && now - lastActivity > 2 * heartbeatMs)
+    else if (heartbeatMs && !pinging && now - lastActivity > 2 * heartbeatMs)
       lost(network(`no data for ${now - lastActivity} ms`), true)
   }
 
   /** Sends ping{id} and reconnects unless the pong arrives within pingTimeoutMs. */
   function checkLiveness(reason: string) {
     const ms = deps.pingTimeoutMs
-    if (!isOpen() || pingId) return
-    pingId = nextId()
-    send({ type: 'ping', id: pingId })
+    if (!isOpen() || pinging) return
+    pinging = true
+    const id = nextId()
+    answers.add(id, {
+      // Only a pong shows the server alive; an error for the ping (a failed SSE POST) does not.
+      answer(frame) {
+        if (frame.type !== 'pong') return
+        pinging = false
+        pingTimer()
+      },
+    })
+    send({ type: 'ping', id })
     pingTimer(ms, () => lost(network(`no pong in ${ms} ms (${reason})`), true))
   }
 
@@ -354,8 +355,15 @@ export function createConnection(deps: ConnectionDeps) {
     withToken(
       (token) => {
         if (token === null) return
-        authId = nextId()
-        send({ type: 'auth', id: authId, token })
+        const id = nextId()
+        answers.add(id, {
+          answer(frame) {
+            // The server refused the new token: a fresh connect decides whether it is terminal.
+            if (frame.type === 'error') lost(new ClientError(frame.code, frame.message), true)
+            else scheduleAuthRefresh(frame as Expiry)
+          },
+        })
+        send({ type: 'auth', id, token })
       },
       // Keep the current token and try again; at expiry the server ends the connection and the
       // reconnect fetches a token anyway.
@@ -373,7 +381,7 @@ export function createConnection(deps: ConnectionDeps) {
     if (machine.status === 'closed') return
     end('closed', error?.code ?? 'close()', error)
     for (const off of unlisten) off()
-    listener.onClosed(error ?? new ClientError('CLOSED', 'the client was closed'))
+    listener.onClosed(error)
   }
 
   const unlisten = [
@@ -390,13 +398,20 @@ export function createConnection(deps: ConnectionDeps) {
 
   return {
     $state,
-    machine,
+    /** The connection's status, as `$state` holds it. */
+    get status(): ConnectionStatus {
+      return machine.status
+    },
     start(reason: string): void {
       if (machine.status === 'idle') connect(reason)
     },
     close,
     isOpen,
     send,
+    /** A `reconnect` frame: its retryAfterMs holds for a reconnect within that time. */
+    reconnectHint(retryAfterMs: number): void {
+      hintUntil = timers.now() + retryAfterMs
+    },
   }
 }
 

@@ -8,6 +8,7 @@ describe('initialSubscriptionState', () => {
       data: [],
       status: 'idle',
       error: null,
+      stale: null,
       position: null,
     })
   })
@@ -20,6 +21,6 @@ describe('initialSubscriptionState', () => {
         initialData: [3, 4],
         initialPosition: position,
       }),
-    ).toEqual({ data: [3, 4], status: 'idle', error: null, position })
+    ).toEqual({ data: [3, 4], status: 'idle', error: null, stale: null, position })
   })
 })

@@ -10,7 +10,7 @@ import type { SubscribeOptions } from './subscriptions'
  *
  * @example
  * const state = initialSubscriptionState({ merge: crud<Todo>(), initialData })
- * // { data: initialData, status: 'idle', error: null, position: null }
+ * // { data: initialData, status: 'idle', error: null, stale: null, position: null }
  * @param options - the options later passed to `client.subscribe`
  * @returns the state `sub.$state` starts with
  */
@@ -26,6 +26,7 @@ export function initialSubscriptionState<TData>({
     data: seeded ? initialData : merge.initial(),
     status: 'idle',
     error: null,
+    stale: null,
     position: (seeded && initialPosition) || null,
   }
 }

@@ -1,14 +1,6 @@
-import type {
-  AckFrame,
-  ErrorCode,
-  ErrorFrame,
-  EventKind,
-  Json,
-  JsonObject,
-  PublishFrame,
-} from '@sluice/protocol'
-import type { Pending } from './client'
-import { ClientError, isRetryLater } from './client-error'
+import type { ErrorCode, EventKind, Json, JsonObject, PublishFrame } from '@sluice/protocol'
+import type { Awaited, AwaitedAnswers } from './awaited-answers'
+import { ClientError, isRetryLater, naming } from './client-error'
 import type { Connection } from './connection'
 import { createTimer, type TimerProvider } from './timers'
 
@@ -44,74 +36,100 @@ export interface OfflineQueueOptions {
   maxAgeMs?: number
 }
 
+/** What {@link createPublisher} needs from the client. */
+export interface PublisherOptions {
+  /** Where each publish waits for its `ack` or `error`, by publish id, across reconnects. */
+  answers: AwaitedAnswers
+  connection: Pick<Connection, 'send' | 'isOpen'>
+  nextId: () => string
+  timers: TimerProvider
+  /** The ack timeout of a publish that sets none. */
+  timeoutMs: number
+  offlineQueue: OfflineQueueOptions
+}
+
 /**
  * Publishes with at-least-once delivery and exactly-once effect: every publish keeps its id
  * until acknowledged and is sent again, with that same id, after each reconnect; the server's
  * dedup window turns the repeats into `duplicate: true` acks. Publishes issued while not
- * connected wait in a bounded queue (QUEUE_FULL, STALE) and go out in order on open.
+ * connected wait in a bounded queue (QUEUE_FULL, STALE) and go out in order on open. Every error
+ * names the publish id and the topic.
  *
- * @param pending the client's publishes awaiting their ack, by publish id; the client drives them
  * @returns `client.publish`, without the CLOSED check and lazy connect the client adds
  */
-export function createPublisher(
-  pending: Map<string, Pending>,
-  connection: Pick<Connection, 'send' | 'isOpen'>,
-  nextId: () => string,
-  timers: TimerProvider,
-  defaultTimeoutMs: number,
-  { maxSize = 100, maxAgeMs = 60_000 }: OfflineQueueOptions,
-) {
+export function createPublisher({
+  answers,
+  connection,
+  nextId,
+  timers,
+  timeoutMs: defaultTimeoutMs,
+  offlineQueue: { maxSize = 100, maxAgeMs = 60_000 },
+}: PublisherOptions) {
+  // The publishes waiting for a connection: never sent, or sent on a connection since lost.
+  const waiting = new Set<Awaited>()
+
   return (
     topic: string,
     { kind, key, data, meta }: PublishEvent,
     { id = nextId(), timeoutMs = defaultTimeoutMs }: PublishOptions = {},
   ): Promise<PublishResult> => {
-    const error = (code: ErrorCode, message: string) => new ClientError(code, message, { topic })
+    const subject = `publish ${id} to ${topic}`
+    const error = (code: ErrorCode, message: string) =>
+      new ClientError(code, `${subject}: ${message}`, { topic })
     const open = connection.isOpen()
     // Undefined fields are left out by JSON.
     const frame: PublishFrame = { type: 'publish', id, topic, kind, key, data, meta }
     return new Promise((resolve, reject) => {
-      // The unacknowledged publishes of a lost connection count as waiting too.
-      if (!open && [...pending.values()].filter((entry) => !entry.sent).length >= maxSize)
-        return reject(error('QUEUE_FULL', `${maxSize} already queued`))
+      if (!open && waiting.size >= maxSize) return reject(error('QUEUE_FULL', `${maxSize} already queued`))
       // The ack timeout while sent, the retry after RATE_LIMITED/UNAVAILABLE, or STALE while never sent.
       const timer = createTimer(timers)
-      const settle = () => {
+      const fail = (reason: ClientError) => {
         timer()
-        pending.delete(id)
+        waiting.delete(publish)
+        // Another publish may have taken the id since (see below): remove only this one.
+        if (answers.get(id) === publish) answers.remove(id)
+        reject(reason)
       }
-      const publish: Pending = {
-        send() {
-          publish.sent = true
-          timer(timeoutMs, () => publish.fail(error('TIMEOUT', `no ack in ${timeoutMs} ms`)))
-          connection.send(frame)
-        },
+      const send = () => {
+        publish.sent = true
+        waiting.delete(publish)
+        timer(timeoutMs, () => fail(error('TIMEOUT', `no ack in ${timeoutMs} ms`)))
+        connection.send(frame)
+      }
+      const publish: Awaited = {
+        send,
         drop() {
-          publish.sent = false
+          waiting.add(publish)
           timer()
+          return true
         },
-        answer(answer: AckFrame | ErrorFrame) {
-          if (answer.type !== 'error') {
-            settle()
+        answer(answer) {
+          if (answer.type === 'ack') {
+            timer()
             resolve({ epoch: answer.epoch ?? '', seq: answer.seq ?? 0, duplicate: !!answer.duplicate })
-          } else if (isRetryLater(answer.code) && publish.sent) {
+          } else if (answer.type !== 'error') return
+          else if (isRetryLater(answer.code)) {
             // Not published: send it again (same id) once the server's bucket has room or its
             // engine is back. A drop in between clears this timer; the reconnect resends it.
-            timer(answer.retryAfterMs ?? 1000, publish.send)
-          } else publish.fail(new ClientError(answer.code, answer.message, answer))
+            answers.add(id, publish)
+            timer(answer.retryAfterMs ?? 1000, send)
+          } else fail(new ClientError(answer.code, `${subject}: ${answer.message}`, { ...answer, topic }))
         },
-        fail(reason) {
-          settle()
-          reject(reason)
-        },
+        fail: (reason) => fail(naming(subject, reason)),
       }
-      pending.get(id)?.fail(error('BAD_REQUEST', 'id reused'))
-      pending.set(id, publish)
-      if (open) publish.send()
-      // Only a publish never sent goes STALE: one sent may have reached the server, so it is
-      // resent however old. Sending clears this timer (and a drop leaves none behind, as every
-      // publish was sent while the connection was open).
-      else timer(maxAgeMs, () => publish.fail(error('STALE', `not sent in ${maxAgeMs} ms`)))
+      // The earlier publish under this id is named by its own `fail`.
+      answers
+        .get(id)
+        ?.fail?.(new ClientError('BAD_REQUEST', 'its id was reused by a publish before it was acknowledged'))
+      answers.add(id, publish)
+      if (open) send()
+      else {
+        waiting.add(publish)
+        // Only a publish never sent goes STALE: one sent may have reached the server, so it is
+        // resent however old. Sending clears this timer (and a drop leaves none behind, as every
+        // publish was sent while the connection was open).
+        timer(maxAgeMs, () => fail(error('STALE', `not sent in ${maxAgeMs} ms`)))
+      }
     })
   }
 }

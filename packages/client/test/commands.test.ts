@@ -102,7 +102,7 @@ describe('calls', () => {
     const error = await result
     expect(error).toBeInstanceOf(ClientError)
     expect(error.code).toBe('TIMEOUT')
-    expect(error.message).toBe('no result in 2000 ms')
+    expect(error.message).toBe('call slow: no result in 2000 ms')
     client.close()
   })
 
@@ -196,7 +196,7 @@ describe('publish', () => {
     const b = client.publish('t', { kind: 'b' }, { id: 'b' })
     const c = await rejection(client.publish('t', { kind: 'c' }, { id: 'c' }))
     expect(c.code).toBe('QUEUE_FULL')
-    expect(c.message).toBe('2 already queued')
+    expect(c.message).toBe('publish c to t: 2 already queued')
     await advance(0)
     expect(server.last.frames.map((f) => (f as PublishFrame).id)).toEqual(['a', 'b'])
     server.last.send([
@@ -219,7 +219,7 @@ describe('publish', () => {
     await advance(1)
     const error = await old
     expect(error.code).toBe('STALE')
-    expect(error.message).toBe('not sent in 1000 ms')
+    expect(error.message).toBe('publish old to t: not sent in 1000 ms')
     server.setOnline(true)
     await advance(0)
     expect(server.last.frames.map((f) => (f as PublishFrame).id)).toEqual(['fresh'])
@@ -268,7 +268,7 @@ describe('publish', () => {
     await advance(0)
     const result = rejection(client.publish('t', { kind: 'x' }, { id: 'p' }))
     await advance(500)
-    expect(await result).toMatchObject({ code: 'TIMEOUT', message: 'no ack in 500 ms' })
+    expect(await result).toMatchObject({ code: 'TIMEOUT', message: 'publish p to t: no ack in 500 ms' })
     client.close()
   })
 })

@@ -13,6 +13,7 @@ import {
   type WelcomeFrame,
 } from '@sluice/protocol'
 import type { ClientEnvironment } from '../src/environment'
+import { echoSubscribeIds } from './echo-ids'
 
 export type Kind = 'ws' | 'sse'
 
@@ -109,7 +110,8 @@ export function createFakeServer(options: FakeServerOptions = {}) {
           messages: [],
           closed: false,
           send(message) {
-            if (!connection.closed) socket.emit('message', { data: JSON.stringify(message) })
+            const data = JSON.stringify(echoSubscribeIds(message, connection.frames))
+            if (!connection.closed) socket.emit('message', { data })
           },
           heartbeat() {
             connection.send({ type: 'ping' })
@@ -192,7 +194,8 @@ export function createFakeServer(options: FakeServerOptions = {}) {
       closed: false,
       send(message) {
         if (connection.closed) return
-        const frames = Array.isArray(message) ? message : [message]
+        const echoed = echoSubscribeIds(message, connection.frames)
+        const frames = Array.isArray(echoed) ? echoed : [echoed]
         let text = ''
         for (const frame of frames) {
           if (frame.type === 'welcome') streams.set(frame.connectionId, connection)

@@ -91,6 +91,8 @@ describe('onSignal', () => {
     await advance(0)
     expect(server.connections).toHaveLength(1)
     client.close()
-    expect(() => client.onSignal('n', () => {})).toThrow(new ClientError('CLOSED', 'the client was closed'))
+    expect(() => client.onSignal('n', () => {})).toThrow(
+      new ClientError('CLOSED', 'onSignal n: the client was closed'),
+    )
   })
 })

@@ -40,6 +40,7 @@ describe('subscribe', () => {
       data: ['s1', 's2', 'e1:8'],
       status: 'live',
       error: null,
+      stale: null,
       position: { epoch: 'e1', seq: 8 },
     })
     client.close()
@@ -430,7 +431,7 @@ describe('resync', () => {
     server.last.send({ type: 'resync', topic: 'todos', reason: 'epoch_changed', epoch: 'e2', seq: 0 })
     await advance(0)
     expect(statuses).toEqual(['resyncing', 'live'])
-    expect(sub.$state.get().error).toMatchObject({ code: 'STALE' })
+    expect(sub.$state.get()).toMatchObject({ error: null, stale: 'epoch_changed' })
     client.close()
   })
 
@@ -518,6 +519,7 @@ describe('resync', () => {
       data: ['fresh', 'e2:1'],
       status: 'live',
       error: null,
+      stale: null,
       position: { epoch: 'e2', seq: 1 },
     })
     client.close()
@@ -542,24 +544,26 @@ describe('resync', () => {
     server.last.close(1006)
     await advance(250)
     server.last.send([
+      { ...subscribed('todos', 90), resync: 'too_old' },
       { type: 'resync', topic: 'todos', reason: 'too_old', epoch: 'e1', seq: 90 },
       event('todos', 91),
     ])
     await advance(0)
     expect(load).toHaveBeenCalledTimes(2)
-    expect(sub.$state.get().status).toBe('resyncing')
+    expect(sub.$state.get()).toMatchObject({ status: 'resyncing', stale: 'too_old' })
     resolveLoad(['reloaded'])
     await advance(0)
     expect(sub.$state.get()).toEqual({
       data: ['reloaded', 'e1:91'],
       status: 'live',
       error: null,
+      stale: null,
       position: { epoch: 'e1', seq: 91 },
     })
     client.close()
   })
 
-  test('without snapshot or loader the data stays, flagged STALE, and events continue', async () => {
+  test('without snapshot or loader the data stays, flagged stale, and events continue', async () => {
     const onResync = vi.fn()
     const { server, client } = setup()
     const sub = client.subscribe('todos', { merge: seqLog(), onResync })
@@ -569,6 +573,7 @@ describe('resync', () => {
     server.last.close(1006)
     await advance(250)
     server.last.send([
+      { ...subscribed('todos', 50), resync: 'too_old' },
       { type: 'resync', topic: 'todos', reason: 'too_old', epoch: 'e1', seq: 50 },
       event('todos', 51),
     ])
@@ -577,10 +582,8 @@ describe('resync', () => {
     expect(sub.$state.get()).toEqual({
       data: ['e1:1', 'e1:51'],
       status: 'live',
-      error: {
-        code: 'STALE',
-        message: 'could not replay missed events (too_old)',
-      },
+      error: null,
+      stale: 'too_old',
       position: { epoch: 'e1', seq: 51 },
     })
     client.close()
@@ -592,7 +595,7 @@ describe('resync', () => {
     await advance(0)
     server.last.send(subscribed('todos', 3))
     await advance(0)
-    expect(sub.$state.get()).toEqual({ data: [], status: 'live', error: null, position: null })
+    expect(sub.$state.get()).toEqual({ data: [], status: 'live', error: null, stale: null, position: null })
     server.last.send(event('todos', 4))
     await advance(0)
     expect(sub.$state.get().data).toEqual(['e1:4'])
@@ -600,7 +603,8 @@ describe('resync', () => {
   })
 
   test('an announced snapshot is waited for however long it takes, with no timer', async () => {
-    const { server, client } = setup()
+    // Heartbeats far apart: the wait is for the snapshot, not for a dead connection.
+    const { server, client } = setup({}, { welcome: { heartbeatMs: 1_000_000 } })
     const sub = client.subscribe('todos', { merge: seqLog(), snapshot: true })
     await advance(0)
     server.last.send(subscribed('todos', 3, 'e1', true))
@@ -612,12 +616,13 @@ describe('resync', () => {
       data: ['s'],
       status: 'live',
       error: null,
+      stale: null,
       position: { epoch: 'e1', seq: 3 },
     })
     client.close()
   })
 
-  test('a resync whose subscribed announces no snapshot is flagged STALE at once', async () => {
+  test('a resync whose subscribed announces no snapshot is flagged stale at once', async () => {
     const { server, client } = setup()
     const sub = client.subscribe('todos', { merge: seqLog(), snapshot: true })
     await advance(0)
@@ -633,10 +638,8 @@ describe('resync', () => {
     expect(sub.$state.get()).toEqual({
       data: ['e1:3'],
       status: 'live',
-      error: {
-        code: 'STALE',
-        message: 'could not replay missed events (epoch_changed)',
-      },
+      error: null,
+      stale: 'epoch_changed',
       position: { epoch: 'e1', seq: 3 },
     })
     client.close()
@@ -678,8 +681,12 @@ describe('loaders that fail or are overtaken', () => {
   }
 
   test.each([
-    [new ClientError('FORBIDDEN', 'no access'), 'FORBIDDEN', 'load() failed: ClientError: no access'],
-    [new Error('db down'), 'STALE', 'load() failed: Error: db down'],
+    [
+      new ClientError('FORBIDDEN', 'no access'),
+      'FORBIDDEN',
+      'load() of todos failed: ClientError: no access',
+    ],
+    [new Error('db down'), 'STALE', 'load() of todos failed: Error: db down'],
   ])('a load() that rejects puts the store in error (%s)', async (cause, code, message) => {
     const { load, calls } = manualLoad()
     const { server, client } = setup()
@@ -694,6 +701,7 @@ describe('loaders that fail or are overtaken', () => {
       data: ['e1:5'],
       status: 'error',
       error: { code, message },
+      stale: null,
       position: { epoch: 'e1', seq: 5 },
     })
     client.close()
@@ -721,6 +729,7 @@ describe('loaders that fail or are overtaken', () => {
       data: ['second', 'e1:91'],
       status: 'live',
       error: null,
+      stale: null,
       position: { epoch: 'e1', seq: 91 },
     })
     // A late failure of the dropped load changes nothing either.
@@ -752,6 +761,7 @@ describe('loaders that fail or are overtaken', () => {
       data: ['loaded', 'e1:5'],
       status: 'live',
       error: null,
+      stale: null,
       position: { epoch: 'e1', seq: 5 },
     })
     client.close()
@@ -850,6 +860,7 @@ describe('what changes the server subscription and what does not', () => {
       data: ['e1:4'],
       status: 'live',
       error: null,
+      stale: null,
       position: { epoch: 'e1', seq: 4 },
     })
     // Never `error` in between.

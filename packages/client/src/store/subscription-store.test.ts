@@ -53,7 +53,7 @@ describe('createSubscriptionStore', () => {
     const store = createSubscriptionStore({ merge: crud<Todo>(), scheduler: manualScheduler().scheduler })
     const { data, ...rest } = store.$state.get()
     expect(data.items).toEqual([])
-    expect(rest).toEqual({ status: 'idle', error: null, position: null })
+    expect(rest).toEqual({ status: 'idle', error: null, stale: null, position: null })
   })
 
   it('starts from initialData, at initialPosition', () => {
@@ -363,6 +363,7 @@ describe('createSubscriptionStore', () => {
       data: 1,
       status: 'error',
       error: { code: 'INTERNAL', message: 'merge strategy threw: bad event' },
+      stale: null,
       position: { epoch: 'e1', seq: 1 },
     })
   })
@@ -380,6 +381,7 @@ describe('createSubscriptionStore', () => {
       data: 0,
       status: 'error',
       error: { code: 'INTERNAL', message: 'merge strategy threw: bad optimistic event' },
+      stale: null,
       position: null,
     })
     rollback()
@@ -424,6 +426,7 @@ describe('createSubscriptionStore', () => {
       data: 0,
       status: 'error',
       error: { code: 'INTERNAL', message: 'merge strategy threw: no such kind' },
+      stale: null,
       position: null,
     })
   })

@@ -1,4 +1,4 @@
-import type { EventFrame, Position } from '@sluice/protocol'
+import type { EventFrame, Position, ResyncReason } from '@sluice/protocol'
 import { atom } from 'nanostores'
 import { initialSubscriptionState } from '../initial-subscription-state'
 import type { MergeStrategy, OptimisticEvent, Scheduler, SubscriptionSink } from './types'
@@ -62,6 +62,10 @@ export function createSubscriptionStore<TData>(
       $state.set({ ...current, status, error })
   }
 
+  const setStale = (stale: ResyncReason | null) => {
+    if (stale !== $state.get().stale) $state.set({ ...$state.get(), stale })
+  }
+
   // Applies the queue (after `change`, if any) and shows the result with the optimistic events on
   // top; notifies only when something changed.
   const update = (change?: () => void) => {
@@ -118,9 +122,11 @@ export function createSubscriptionStore<TData>(
         // A snapshot supersedes what it already contains, and everything from another log.
         if (at) queue = queue.filter((event) => event.epoch === at.epoch && event.seq > at.seq)
       })
+      setStale(null)
     },
 
     setStatus,
+    setStale,
 
     optimistic(event) {
       const frame: EventFrame = { ...event, type: 'event', topic, epoch: '', seq: 0, ts: now() }
@@ -139,6 +145,7 @@ export function createSubscriptionStore<TData>(
       position = null
       queue.length = pending.length = 0
       update()
+      setStale(null)
     },
   }
 }

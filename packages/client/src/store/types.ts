@@ -1,9 +1,11 @@
-import type { ErrorCode, EventFrame, Json, Position } from '@sluice/protocol'
+import type { ErrorCode, EventFrame, Json, Position, ResyncReason } from '@sluice/protocol'
 import type { ReadableAtom } from 'nanostores'
 
 /**
- * Where a subscription stands. `live` means the store holds every event up to the stream's
- * head; `resyncing` means a gap was detected and the store is being reloaded.
+ * Where a subscription stands. `live` means the store receives every event as it happens;
+ * `resyncing` means a gap was detected and the store is being reloaded; `error` that it will
+ * not go live without the app's help (refused, ended by the server, a failed `load()`, the
+ * client stopped by a terminal error); `idle` that nothing is subscribed (the client closed).
  */
 export type SubscriptionStatus = 'idle' | 'connecting' | 'live' | 'resyncing' | 'error'
 
@@ -11,8 +13,15 @@ export type SubscriptionStatus = 'idle' | 'connecting' | 'live' | 'resyncing' | 
 export interface SubscriptionState<TData> {
   data: TData
   status: SubscriptionStatus
-  /** The last error of this subscription (FORBIDDEN, a failed loader...), cleared when live again. */
+  /** Why this subscription will not go live (FORBIDDEN, a failed loader...); null while it can. */
   error: { code: ErrorCode; message: string } | null
+  /**
+   * The data may miss events: the server could not replay them (`too_old`, `epoch_changed`,
+   * `ahead`) and neither a snapshot nor `load()` has refilled the store since. The store keeps
+   * what it has and goes on applying events; a snapshot or a `load()` result clears it (see
+   * `client.resync(topic)`). Null when the data is whole.
+   */
+  stale: ResyncReason | null
   /** The position of the last event applied, or null before the first. */
   position: Position | null
 }
@@ -50,9 +59,14 @@ export interface SubscriptionSink<TData> {
   readonly $state: ReadableAtom<SubscriptionState<TData>>
   /** Queues events for the next flush; the store notifies once per flush. */
   pushEvents(events: readonly EventFrame[]): void
-  /** Replaces the state with a snapshot at `position`; queued events at or before it are dropped. */
+  /**
+   * Replaces the state with a snapshot at `position`; queued events at or before it are dropped.
+   * The data is whole again: `stale` is cleared.
+   */
   setSnapshot(data: Json, position: Position | null): void
   setStatus(status: SubscriptionStatus, error?: { code: ErrorCode; message: string } | null): void
+  /** Flags the data as missing events since a resync with this reason (null clears the flag). */
+  setStale(reason: ResyncReason | null): void
 }
 
 /**

@@ -1,4 +1,10 @@
-import { type ClientFrame, encodeMessage, readServerMessage, type WelcomeFrame } from '@sluice/protocol'
+import {
+  type ClientFrame,
+  encodeMessage,
+  readServerMessage,
+  type ServerFrame,
+  type WelcomeFrame,
+} from '@sluice/protocol'
 import { ClientError } from '../client-error'
 import type { TransportKind } from '../connection-state'
 import type { Transport, TransportConnectOptions } from './types'
@@ -10,29 +16,34 @@ import type { Transport, TransportConnectOptions } from './types'
  */
 export type Write = (text: string, frames: readonly ClientFrame[], welcome: WelcomeFrame) => void
 
-/**
- * Opens the wire of one transport; what it throws ends the attempt (NETWORK). `signal` aborts
- * when the attempt ends, for whatever reason: the wire is released then (socket closed,
- * requests aborted).
- */
-export type Connect = (
+/** What the attempt gives the transport's wire: every frame reaches the connection through it. */
+export interface Wire {
   /**
    * One inbound message. Anything counts as activity; only text carries frames. Called without
    * text for a mere sign of life (bytes on an SSE stream, a binary WebSocket message).
    */
-  receive: (data?: unknown) => void,
+  receive(data?: unknown): void
+  /**
+   * Frames the transport stands in for the server with, delivered like received ones: the error
+   * answers of the commands in an SSE POST the server refused, as WebSocket would carry them.
+   */
+  answer(frames: ServerFrame[]): void
   /**
    * Ends the attempt, once. Anything but a ClientError (a failed fetch, a WebSocket that could
    * not be created) becomes NETWORK.
    */
-  finish: (cause: unknown) => void,
+  finish(cause: unknown): void
   /**
    * The last error frame without an id: why the server ended the connection (TOKEN_EXPIRED,
    * SLOW_CONSUMER...) where the wire cannot say it.
    */
-  lastError: () => ClientError | null,
-  signal: AbortSignal,
-) => Write
+  lastError(): ClientError | null
+  /** Aborts when the attempt ends, for whatever reason: the wire is released then (socket closed, requests aborted). */
+  signal: AbortSignal
+}
+
+/** Opens the wire of one transport; what it throws ends the attempt (NETWORK). */
+export type Connect = (wire: Wire) => Write
 
 /**
  * What every transport does the same way for one connection attempt: the handshake timeout,
@@ -103,7 +114,16 @@ export function openAttempt(
   )
   let write: Write | undefined
   try {
-    write = connect(receive, finish, () => lastError, abort.signal)
+    write = connect({
+      receive,
+      // Only while the attempt lives, and after its welcome (commands are sent only then).
+      answer: (frames) => {
+        if (!done) handlers.onFrames(frames)
+      },
+      finish,
+      lastError: () => lastError,
+      signal: abort.signal,
+    })
   } catch (cause) {
     // No WebSocket implementation, a bad URL... Reported asynchronously like any other connect
     // failure: the caller holds no reference to this transport yet.

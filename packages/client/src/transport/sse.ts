@@ -34,8 +34,8 @@ export function createSseTransport(
   doFetch: FetchLike = (input, init) => fetch(input, init),
 ): TransportFactory {
   return (options: TransportConnectOptions) =>
-    openAttempt(options, 'sse', (receive, finish, lastError, signal) => {
-      const { token, handlers } = options
+    openAttempt(options, 'sse', ({ receive, answer, finish, lastError, signal }) => {
+      const { token } = options
       const base = options.url.replace(/\/+$/, '')
       const parser = createParser({ onEvent: (message) => receive(message.data) })
 
@@ -82,18 +82,21 @@ export function createSseTransport(
             // The stream this POST was bound to is gone or not ours: reconnecting is the only fix.
             if (response.status === 404 || response.status === 403) return finish(error)
             // Otherwise each command gets the error as an error frame, as it would over WebSocket,
-            // so calls and publishes settle instead of waiting for their timeout.
-            const replies = frames
-              .filter((frame) => frame.id && frame.type !== 'ping')
-              .map(
-                ({ id }): ErrorFrame => ({
-                  type: 'error',
-                  id,
-                  code: error.code as ErrorFrame['code'],
-                  message: error.message,
-                }),
-              )
-            if (!signal.aborted) handlers.onFrames(replies)
+            // so calls and publishes settle instead of waiting for their timeout, and what a
+            // RATE_LIMITED answer lets be retried is retried after its delay.
+            answer(
+              frames
+                .filter((frame) => frame.id)
+                .map(
+                  ({ id }): ErrorFrame => ({
+                    type: 'error',
+                    id,
+                    code: error.code as ErrorFrame['code'],
+                    message: error.message,
+                    retryAfterMs: error.retryAfterMs,
+                  }),
+                ),
+            )
           })
           .catch(finish)
       }

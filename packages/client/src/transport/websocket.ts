@@ -24,7 +24,7 @@ export type WebSocketConstructor = new (url: string) => WebSocketLike
  */
 export function createWebSocketTransport(WebSocketImpl?: WebSocketConstructor): TransportFactory {
   return (options: TransportConnectOptions) =>
-    openAttempt(options, 'ws', (receive, finish, _lastError, signal) => {
+    openAttempt(options, 'ws', ({ receive, finish, signal }) => {
       const { url, token } = options
       const socket = new (WebSocketImpl ?? (globalThis as { WebSocket?: WebSocketConstructor }).WebSocket)!(
         `${url.replace(/^http/, 'ws').replace(/\/+$/, '')}/ws?v=${PROTOCOL_VERSION}` +

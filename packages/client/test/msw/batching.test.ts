@@ -89,6 +89,7 @@ describe('inbound bursts', () => {
         data: { count: 1000, last: 1000 },
         status: 'live',
         error: null,
+        stale: null,
         position: { epoch: 'e1', seq: 1000 },
       })
     },

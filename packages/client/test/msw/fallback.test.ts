@@ -56,6 +56,7 @@ describe('fallback from WebSocket to SSE', () => {
       data: ['e1:1', 'e1:2'],
       status: 'live',
       error: null,
+      stale: null,
       position: { epoch: 'e1', seq: 2 },
     })
     expect(client.$connection.get().transport).toBe('sse')

@@ -24,6 +24,7 @@ import {
 } from '@sluice/protocol'
 import { HttpResponse, http, ws } from 'msw'
 import type { SetupServer } from 'msw/node'
+import { echoSubscribeIds } from '../echo-ids'
 
 export const BASE_URL = 'http://sluice.test/realtime'
 // One link per module: each link listens on msw's client BroadcastChannel, so a link per
@@ -125,7 +126,7 @@ export function mockSluice(server: SetupServer, options: MockSluiceOptions = {})
       frames: [],
       closed: false,
       send(message) {
-        if (!connection.closed) client.send(JSON.stringify(message))
+        if (!connection.closed) client.send(JSON.stringify(echoSubscribeIds(message, connection.frames)))
       },
       welcome(fields) {
         connection.send(welcomeFrame('ws', fields))
@@ -178,7 +179,8 @@ export function mockSluice(server: SetupServer, options: MockSluiceOptions = {})
       send(message) {
         if (connection.closed) return
         let text = ''
-        for (const frame of Array.isArray(message) ? message : [message]) {
+        const echoed = echoSubscribeIds(message, connection.frames)
+        for (const frame of Array.isArray(echoed) ? echoed : [echoed]) {
           if (frame.type === 'welcome') {
             streams.set(frame.connectionId, connection)
             commandKeys.set(frame.connectionId, frame.commandKey)

@@ -84,7 +84,7 @@ describe('offline queue', () => {
     const error = await rejection(client.publish('t', { kind: 'x' }, { id: 'p3' }))
     expect(error).toMatchObject({
       code: 'QUEUE_FULL',
-      message: '2 already queued',
+      message: 'publish p3 to t: 2 already queued',
       topic: 't',
     })
     network.set(true)
@@ -124,7 +124,7 @@ describe('offline queue', () => {
     await advance(1)
     expect(await old).toMatchObject({
       code: 'STALE',
-      message: 'not sent in 1000 ms',
+      message: 'publish old to t: not sent in 1000 ms',
       topic: 't',
     })
     network.set(true)
@@ -150,7 +150,7 @@ describe('offline queue', () => {
     expect(error).toBeNull()
     expect(sluice.attempts.ws).toBe(4)
     await advance(1)
-    expect(error).toMatchObject({ code: 'STALE', message: 'not sent in 2000 ms' })
+    expect(error).toMatchObject({ code: 'STALE', message: 'publish p to t: not sent in 2000 ms' })
   })
 
   test('close() rejects queued publishes with CLOSED', async () => {
@@ -161,6 +161,6 @@ describe('offline queue', () => {
     network.set(false)
     const queued = rejection(client.publish('t', { kind: 'x' }, { id: 'q' }))
     client.close()
-    expect(await queued).toMatchObject({ code: 'CLOSED', message: 'the client was closed' })
+    expect(await queued).toMatchObject({ code: 'CLOSED', message: 'publish q to t: the client was closed' })
   })
 })

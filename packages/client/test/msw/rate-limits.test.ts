@@ -139,6 +139,10 @@ describe('rate-limited fire-and-forget commands', () => {
     await advance(250)
     const second = sluice.last
     expect(second).not.toBe(first)
+    // Stated once the new subscription exists, not before.
+    expect(ofType(second.frames, 'setPresence')).toEqual([])
+    second.send(subscribed('room', 0))
+    await advance(0)
     expect(ofType(second.frames, 'setPresence')).toEqual([
       { type: 'setPresence', id: expect.any(String), topic: 'room', state: { typing: true } },
     ])

@@ -35,6 +35,7 @@ describe('resume after a lost connection', () => {
       data: ['e1:11', 'e1:12', 'e1:13', 'e1:14', 'e1:15'],
       status: 'live',
       error: null,
+      stale: null,
       position: { epoch: 'e1', seq: 15 },
     })
     expect(seen).toEqual(['connecting', 'live', 'connecting', 'live'])

@@ -70,6 +70,7 @@ describe('resync', () => {
       }),
       status: 'live',
       error: null,
+      stale: null,
       position: { epoch: 'e1', seq: 901 },
     })
     // Replaced, not merged: a and b are gone; the snapshot and the next event landed separately.
@@ -111,6 +112,7 @@ describe('resync', () => {
         data: ['snapshot:"second"', 'e2:5'],
         status: 'live',
         error: null,
+        stale: null,
         position: { epoch: 'e2', seq: 5 },
       })
       const third = await reconnect(sluice)
@@ -118,7 +120,7 @@ describe('resync', () => {
     },
   )
 
-  test('without a snapshot the store keeps its data, flagged STALE, and follows the new epoch', async () => {
+  test('without a snapshot the store keeps its data, flagged stale, and follows the new epoch', async () => {
     const sluice = net.sluice({ welcome: { heartbeatMs: 1_000_000 } })
     const client = net.client()
     await advance(0)
@@ -143,10 +145,8 @@ describe('resync', () => {
     expect(log.$state.get()).toEqual({
       data: ['e1:11', 'e1:12', 'e1:13', 'e2:4', 'e2:5'],
       status: 'live',
-      error: {
-        code: 'STALE',
-        message: 'could not replay missed events (epoch_changed)',
-      },
+      error: null,
+      stale: 'epoch_changed',
       position: { epoch: 'e2', seq: 5 },
     })
     expect(seen).toEqual(['connecting', 'live', 'connecting', 'resyncing', 'live'])
@@ -185,6 +185,7 @@ describe('resync', () => {
       data: ['snapshot:"reloaded"', 'e1:501', 'e1:502'],
       status: 'live',
       error: null,
+      stale: null,
       position: { epoch: 'e1', seq: 502 },
     })
   })

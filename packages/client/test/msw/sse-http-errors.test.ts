@@ -103,7 +103,10 @@ describe('a failed command POST', () => {
     })
     expect(first.closed).toBe(true)
     // It was posted, so it may have run: not sent again.
-    expect(await call).toMatchObject({ code: 'NETWORK', message: 'it may have run' })
+    expect(await call).toMatchObject({
+      code: 'NETWORK',
+      message: 'call todos.count: the connection was lost; it may have run',
+    })
     await advance(250)
     expect(sluice.attempts.sse).toBe(2)
     expect(client.$connection.get().status).toBe('open')
@@ -125,8 +128,12 @@ describe('a failed command POST', () => {
       { type: 'call', id: expect.any(String), name: 'todos.count' },
       { type: 'publish', id: expect.any(String), topic: 'todos', kind: 'created', key: 't1' },
     ])
-    expect(await call).toMatchObject({ code: 'INTERNAL', message: 'boom' })
-    expect(await publish).toMatchObject({ code: 'INTERNAL', message: 'boom' })
+    expect(await call).toMatchObject({ code: 'INTERNAL', message: 'call todos.count: boom' })
+    expect(await publish).toMatchObject({
+      code: 'INTERNAL',
+      message: expect.stringMatching(/^publish \S+ to todos: boom$/),
+      topic: 'todos',
+    })
     expect(client.$connection.get()).toMatchObject({ status: 'open', transport: 'sse', error: null })
     expect(sluice.attempts.sse).toBe(1)
     expect(sluice.last.closed).toBe(false)
@@ -141,7 +148,7 @@ describe('a failed command POST', () => {
     const client = net.client({ transports: ['sse'], fetch })
     await advance(0)
     const error = await rejection(client.call('todos.count'))
-    expect(error).toMatchObject({ code: 'NETWORK', message: 'HTTP 429' })
+    expect(error).toMatchObject({ code: 'NETWORK', message: 'call todos.count: HTTP 429' })
     expect(client.$connection.get().status).toBe('open')
   })
 })
