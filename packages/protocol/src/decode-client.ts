@@ -63,7 +63,13 @@ function clientDecoders(maxTopicLength: number): Record<string, (reader: FieldRe
       presence: r.boolean('presence'),
     }),
     unsubscribe: (r) => ({ type: 'unsubscribe', id: r.id_(false), topic: r.topic(maxTopicLength) }),
-    publish: (r) => ({ type: 'publish', ...publishFields(r, maxTopicLength, true) }) as PublishFrame,
+    // `echo` is read here and not in publishFields: an HTTP publish has no connection to exclude.
+    publish: (r) =>
+      ({
+        type: 'publish',
+        ...publishFields(r, maxTopicLength, true),
+        echo: r.boolean('echo'),
+      }) as PublishFrame,
     call: (r) => ({
       type: 'call',
       id: r.id_(true) as string,

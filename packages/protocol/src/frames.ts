@@ -52,6 +52,11 @@ export interface PublishFrame {
   key?: string
   data?: Json
   meta?: JsonObject
+  /**
+   * `false`: the event is not delivered to the publishing connection (live, nor in a replay on
+   * it); every other subscriber gets it and the `ack` still comes. @default true
+   */
+  echo?: boolean
 }
 
 /** Call a server procedure; answered by `result` or `error` with the same id. */

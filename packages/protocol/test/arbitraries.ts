@@ -120,6 +120,7 @@ export const clientFrame: fc.Arbitrary<ClientFrame> = fc.oneof(
       key: fc.string({ unit: 'binary', minLength: 1, maxLength: 32 }),
       data: json,
       meta: jsonObject,
+      echo: fc.boolean(),
     },
     { requiredKeys: ['type', 'id', 'topic', 'kind'] },
   ),
