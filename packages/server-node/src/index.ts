@@ -19,6 +19,7 @@ export type {
   SseCommandRequest,
 } from './engine/types'
 export type { AllowedOrigins } from './http/cors'
+export type { FetchContext } from './http/fetch-request'
 export { DEFAULT_HARDEN_OPTIONS, type HardenOptions, hardenHttpServer } from './http/harden'
 export type { Action, Authenticate, Authorize, AuthorizeContext, AuthRequest, Identity } from './identity'
 export {

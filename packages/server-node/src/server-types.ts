@@ -9,6 +9,7 @@ import type {
   WireErrorCode,
 } from '@sluice/protocol'
 import type { ConfigSource } from './config'
+import type { FetchContext } from './http/fetch-request'
 import type { ConnectionInfo } from './options'
 import type { DerivedTopic, DerivedTopicDefinition } from './work/derived'
 import type { EffectHandler, EffectOptions } from './work/effects'
@@ -88,6 +89,20 @@ export interface SluiceServer {
   attach(server: Server | HttpsServer): void
   /** A node:http request handler for `<basePath>/*`, `/healthz` and `/metrics`; anything else gets 404. */
   handler(req: IncomingMessage, res: ServerResponse): void
+  /**
+   * The same endpoints as {@link SluiceServer.handler} as a web-standard handler, for any host that
+   * passes a `Request` and streams a `Response` body: Deno, Bun, Next.js route handlers. SSE
+   * streams are the Response's ReadableStream body; a stream ends for the server when the host
+   * cancels the body or the request's signal aborts. Needs no `this` (pass `sluice.fetch` as it is).
+   *
+   * @example
+   * Deno.serve({ port: 8080 }, sluice.fetch)
+   * Bun.serve({ port: 8080, fetch: sluice.fetch })
+   * export const GET = (request: Request) => sluice.fetch(request) // Next.js app/realtime/[...path]/route.ts
+   * @param context what the host passes beside the request, read for the client's address only:
+   *   Deno's handler info, Bun's server, or `{ remoteAddress }`
+   */
+  fetch(request: Request, context?: FetchContext): Promise<Response>
   /** Starts an own http server (attach + handler). @param port default 0 (any free port) @param host default '127.0.0.1' */
   listen(port?: number, host?: string): Promise<{ url: string; port: number }>
   /**

@@ -17,8 +17,9 @@ import {
   type WireErrorCode,
 } from '@sluice/protocol'
 import { createRuntime } from './core/create-runtime'
+import { createFetchHandler } from './http/fetch-handler'
 import { hardenHttpServer } from './http/harden'
-import { createRouter } from './http/router'
+import { createNodeHandler } from './http/node-handler'
 import type { SluiceServerOptions } from './options'
 import { ServerError } from './server-error'
 import type { CloseOptions, PublishInput, PublishOptions, ServerStats, SluiceServer } from './server-types'
@@ -180,7 +181,9 @@ export function createSluiceServer(options: SluiceServerOptions = {}): SluiceSer
     }
   }
 
-  const handler = createRouter(runtime, { stats, metrics: metricsEnabled ? metrics : null })
+  const routerDeps = { stats, metrics: metricsEnabled ? metrics : null }
+  const handler = createNodeHandler(runtime, routerDeps)
+  const fetch = createFetchHandler(runtime, routerDeps)
 
   const attach = (http: Server | HttpsServer): void => {
     http.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
@@ -198,6 +201,7 @@ export function createSluiceServer(options: SluiceServerOptions = {}): SluiceSer
   const server: SluiceServer = {
     attach,
     handler,
+    fetch,
     async listen(port = 0, host = '127.0.0.1') {
       // SSE stream cursors travel in Last-Event-ID and can outgrow Node's 16 KiB header default.
       const http = hardenHttpServer(createServer({ maxHeaderSize: 64 * 1024 }, handler))

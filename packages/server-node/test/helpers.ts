@@ -167,10 +167,16 @@ export class SsePeer extends FrameQueue {
     if (response.status !== 200) {
       return { peer: undefined, response, body: await response.json() }
     }
+    const { peer, welcome } = await SsePeer.read(response, controller)
+    return { peer, response, welcome, body: undefined }
+  }
+
+  /** Reads an open stream's answer (from `fetch` or `sluice.fetch`); `close()` aborts `controller`. */
+  static async read(response: Response, controller: AbortController) {
     const peer = new SsePeer(response)
     peer.#abort.signal.addEventListener('abort', () => controller.abort())
     const welcome = (await peer.next(ofType('welcome'))) as Extract<ServerFrame, { type: 'welcome' }>
-    return { peer, response, welcome, body: undefined }
+    return { peer, welcome }
   }
 
   async #read(): Promise<void> {

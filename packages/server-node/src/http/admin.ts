@@ -1,5 +1,4 @@
 import { createHash, timingSafeEqual } from 'node:crypto'
-import type { IncomingMessage, ServerResponse } from 'node:http'
 import {
   isValidSignalName,
   isValidTopic,
@@ -15,7 +14,8 @@ import { readHistoryPage } from '../core/history-page'
 import type { Runtime } from '../core/runtime'
 import { ServerError } from '../server-error'
 import type { ServerStats } from '../server-types'
-import { readBody, sendJson, sendRefusal } from './respond'
+import type { HttpReply, HttpRequest } from './http-request'
+import { sendJson, sendRefusal } from './respond'
 
 /** The codes `POST <base>/admin/disconnect` may close with: terminal, or back with fresh credentials. */
 const DISCONNECT_CODES: readonly WireErrorCode[] = ['FORBIDDEN', 'UNAUTHORIZED']
@@ -24,7 +24,7 @@ const MAX_MESSAGE_LENGTH = 256
 const DEFAULT_HISTORY_LIMIT = 100
 const MAX_HISTORY_LIMIT = 1000
 
-type Handler = (req: IncomingMessage, res: ServerResponse, url: URL) => Promise<void>
+type Handler = (req: HttpRequest, res: HttpReply, url: URL) => Promise<void>
 
 /** The operations endpoints, by name; the router maps them to paths. */
 export interface AdminEndpoints {
@@ -44,7 +44,7 @@ const digest = (text: string) => createHash('sha256').update(text).digest()
  * with timingSafeEqual, so neither the content nor the length of a key leaks through timing,
  * and every key is compared, so timing does not tell which one matched.
  */
-function checkAdminKey(keys: readonly string[], req: IncomingMessage): void {
+function checkAdminKey(keys: readonly string[], req: HttpRequest): void {
   if (keys.length === 0) {
     throw new ServerError('FORBIDDEN', 'the admin API is off: start the server with adminKeys')
   }
@@ -64,8 +64,8 @@ function checkAdminKey(keys: readonly string[], req: IncomingMessage): void {
 const bad = (endpoint: string, field: string, expected: string) =>
   new ProtocolError('BAD_REQUEST', `${endpoint}: ${field} must be ${expected}`, { field, expected })
 
-async function readObject(req: IncomingMessage, maxBytes: number, endpoint: string, shape: string) {
-  const text = await readBody(req, maxBytes)
+async function readObject(req: HttpRequest, maxBytes: number, endpoint: string, shape: string) {
+  const text = await req.readBody(maxBytes)
   let body: unknown
   try {
     body = JSON.parse(text)
@@ -132,7 +132,7 @@ export function createAdminEndpoints(runtime: Runtime, stats: () => ServerStats)
   const { limits } = options
 
   const endpoint =
-    (name: string, run: (req: IncomingMessage, url: URL) => unknown): Handler =>
+    (name: string, run: (req: HttpRequest, url: URL) => unknown): Handler =>
     async (req, res, url) => {
       try {
         checkAdminKey(options.adminKeys, req)

@@ -1,4 +1,4 @@
-import type { IncomingMessage } from 'node:http'
+import type { IncomingHttpHeaders } from 'node:http'
 import {
   decodeSubscriptionsParam,
   PROTOCOL_VERSION,
@@ -13,13 +13,14 @@ import { capabilitiesOf } from '../permissions/capabilities'
 import { ServerError } from '../server-error'
 import { isOriginAllowed } from './cors'
 import { NO_HEADERS, recordHeaderReads } from './header-reads'
+import { type HttpRequest, requestUrl } from './http-request'
 
 /** A connect request that passed every check; `release` frees its reserved connection slot. */
 export interface Admission {
   identity: Identity | null
   subscriptions: SubscriptionRequest[]
   /** What a token refresh shows `authenticate` again: the headers it read at connect, and the URL. */
-  request: { headers: IncomingMessage['headers']; url: URL }
+  request: { headers: IncomingHttpHeaders; url: URL }
   release: () => void
 }
 
@@ -28,18 +29,13 @@ export type AdmissionResult =
   | { ok: false; error: ServerError | ProtocolError }
 
 /** The bearer token of a request: `Authorization: Bearer …`, else `?token=`. */
-export function tokenOf(req: IncomingMessage, url: URL): string | undefined {
+export function tokenOf(req: Pick<HttpRequest, 'headers'>, url: URL): string | undefined {
   const header = req.headers.authorization
   if (typeof header === 'string') {
     const match = /^Bearer\s+(.+)$/i.exec(header.trim())
     if (match) return match[1]
   }
   return url.searchParams.get('token') ?? undefined
-}
-
-/** The request URL, relative paths resolved against a placeholder host. */
-export function requestUrl(req: IncomingMessage): URL {
-  return new URL(req.url ?? '/', 'http://localhost')
 }
 
 function fail(code: WireErrorCode, message: string, retryAfterMs?: number): AdmissionResult {
@@ -58,7 +54,7 @@ function fail(code: WireErrorCode, message: string, retryAfterMs?: number): Admi
  */
 export async function admit(
   runtime: Runtime,
-  req: IncomingMessage,
+  req: HttpRequest,
   transport: 'ws' | 'sse',
   url: URL = requestUrl(req),
 ): Promise<AdmissionResult> {

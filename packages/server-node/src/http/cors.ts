@@ -1,4 +1,5 @@
-import type { IncomingMessage, ServerResponse } from 'node:http'
+import type { IncomingHttpHeaders } from 'node:http'
+import type { HttpReply } from './http-request'
 
 /**
  * Which browser origins may connect: a list of origins (`https://app.example.com`, or
@@ -53,8 +54,8 @@ export function isOriginAllowed(origin: string | undefined, allowed: AllowedOrig
  * if (applyCors(req, res, allowedOrigins)) return
  */
 export function applyCors(
-  req: IncomingMessage,
-  res: ServerResponse,
+  req: { readonly method?: string; readonly headers: IncomingHttpHeaders },
+  res: HttpReply,
   allowed: AllowedOrigins,
   options: { connects?: boolean } = {},
 ): boolean {
@@ -91,7 +92,7 @@ export function applyCors(
  * exposeRefusal(req, res)
  * sendHttpError(res, 'FORBIDDEN', 'this origin is not allowed')
  */
-export function exposeRefusal(req: IncomingMessage, res: ServerResponse): void {
+export function exposeRefusal(req: { readonly headers: IncomingHttpHeaders }, res: HttpReply): void {
   const origin = req.headers.origin
   if (origin !== undefined) exposeTo(res, origin)
 }
@@ -105,13 +106,13 @@ export function refusalCorsLines(origin: string | undefined): string {
 }
 
 // Echo the origin rather than '*': credentialed requests (cookies, Authorization) forbid '*'.
-function exposeTo(res: ServerResponse, origin: string): void {
+function exposeTo(res: HttpReply, origin: string): void {
   res.setHeader('access-control-allow-origin', origin)
   res.setHeader('access-control-allow-credentials', 'true')
   appendVary(res, 'Origin')
 }
 
-function answerPreflight(res: ServerResponse, origin: string | undefined): void {
+function answerPreflight(res: HttpReply, origin: string | undefined): void {
   if (origin !== undefined) {
     exposeTo(res, origin)
     res.setHeader('access-control-allow-methods', CORS_ALLOW_METHODS)
@@ -123,7 +124,7 @@ function answerPreflight(res: ServerResponse, origin: string | undefined): void 
   res.end()
 }
 
-function appendVary(res: ServerResponse, name: string): void {
+function appendVary(res: HttpReply, name: string): void {
   const current = res.getHeader('vary')
   const list = current === undefined ? '' : Array.isArray(current) ? current.join(', ') : String(current)
   const names = list

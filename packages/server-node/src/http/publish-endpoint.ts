@@ -1,4 +1,3 @@
-import type { IncomingMessage, ServerResponse } from 'node:http'
 import { decodePublishRequest, ProtocolError } from '@sluice/protocol'
 import { authorizeTopic } from '../core/authorize'
 import { publishInputOf } from '../core/publish-command'
@@ -6,8 +5,9 @@ import type { Runtime } from '../core/runtime'
 import type { Identity } from '../identity'
 import { ServerError } from '../server-error'
 import { safeEqual } from '../transports/sse-commands'
-import { requestUrl, tokenOf } from './connect'
-import { readBody, sendJson, sendRefusal } from './respond'
+import { tokenOf } from './connect'
+import { type HttpReply, type HttpRequest, requestUrl } from './http-request'
+import { sendJson, sendRefusal } from './respond'
 
 function mayPublish(identity: Identity, topic: string): boolean {
   const claim = identity.claims?.publish
@@ -21,11 +21,7 @@ function mayPublish(identity: Identity, topic: string): boolean {
  * or lists the topic (a user's ordinary token must not double as a backend credential) and,
  * when the app has an `authorize`, that it allows. Answers 200 `{epoch, seq, duplicate}`.
  */
-export async function handleHttpPublish(
-  runtime: Runtime,
-  req: IncomingMessage,
-  res: ServerResponse,
-): Promise<void> {
+export async function handleHttpPublish(runtime: Runtime, req: HttpRequest, res: HttpReply): Promise<void> {
   try {
     const url = requestUrl(req)
     const token = tokenOf(req, url)
@@ -43,7 +39,7 @@ export async function handleHttpPublish(
       if (!identity)
         throw new ServerError('UNAUTHORIZED', 'a publish key or a token with a publish claim is required')
     }
-    const text = await readBody(req, runtime.options.limits.maxFrameBytes)
+    const text = await req.readBody(runtime.options.limits.maxFrameBytes)
     let body: unknown
     try {
       body = JSON.parse(text)

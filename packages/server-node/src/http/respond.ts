@@ -1,14 +1,13 @@
-import type { IncomingMessage, ServerResponse } from 'node:http'
 import { type ErrorFrame, httpStatusFor, type WireErrorCode } from '@sluice/protocol'
 import { errorFrameFor } from '../core/errors'
 import type { Logger } from '../observability/logger'
 import { logRefusal, type RefusalTransport } from '../observability/refusal-log'
-import { ServerError } from '../server-error'
 import { exposeRefusal } from './cors'
+import type { HttpReply, HttpRequest } from './http-request'
 
 /** Writes a JSON body with a status. */
 export function sendJson(
-  res: ServerResponse,
+  res: HttpReply,
   status: number,
   body: unknown,
   headers: Record<string, string> = {},
@@ -25,7 +24,7 @@ export function sendJson(
 
 /** Answers with an ErrorFrame body and the code's HTTP status. */
 export function sendHttpError(
-  res: ServerResponse,
+  res: HttpReply,
   code: WireErrorCode,
   message: string,
   extra: Partial<Omit<ErrorFrame, 'type' | 'code' | 'message'>> = {},
@@ -43,47 +42,8 @@ export function sendHttpError(
   sendJson(res, httpStatusFor(code), body, headers)
 }
 
-/**
- * Reads a request body up to `maxBytes`. Rejects with ServerError LIMIT_EXCEEDED as soon as
- * the declared or received size is over, without buffering the rest.
- */
-export function readBody(req: IncomingMessage, maxBytes: number): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const declared = Number(req.headers['content-length'])
-    if (Number.isFinite(declared) && declared > maxBytes) {
-      reject(new ServerError('LIMIT_EXCEEDED', `the body is larger than ${maxBytes} bytes`))
-      req.resume()
-      return
-    }
-    const chunks: Buffer[] = []
-    let size = 0
-    let done = false
-    req.on('data', (chunk: Buffer) => {
-      if (done) return
-      size += chunk.length
-      if (size > maxBytes) {
-        done = true
-        reject(new ServerError('LIMIT_EXCEEDED', `the body is larger than ${maxBytes} bytes`))
-        req.resume()
-        return
-      }
-      chunks.push(chunk)
-    })
-    req.on('end', () => {
-      if (done) return
-      done = true
-      resolve(Buffer.concat(chunks).toString('utf8'))
-    })
-    req.on('error', (error) => {
-      if (done) return
-      done = true
-      reject(error)
-    })
-  })
-}
-
 /** Answers with the error frame of a thrown ServerError or ProtocolError (INTERNAL for anything else). */
-export function sendThrown(res: ServerResponse, error: unknown): void {
+export function sendThrown(res: HttpReply, error: unknown): void {
   const frame = errorFrameFor(error)
   const { type: _type, code, message, ...extra } = frame
   sendHttpError(res, code, message, extra)
@@ -92,7 +52,7 @@ export function sendThrown(res: ServerResponse, error: unknown): void {
 /** Who a refusal answers and where its log line goes; see {@link sendRefusal}. */
 export interface RefusalContext {
   logger: Logger
-  req: IncomingMessage
+  req: HttpRequest
   transport: RefusalTransport
 }
 
@@ -106,7 +66,7 @@ export interface RefusalContext {
  * sendRefusal(res, { logger: runtime.logger, req, transport: 'sse' }, result.error)
  */
 export function sendRefusal(
-  res: ServerResponse,
+  res: HttpReply,
   context: RefusalContext,
   refusal: unknown,
   status?: number,

@@ -1,13 +1,11 @@
-import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { Runtime } from '../core/runtime'
 import { logRefusal, type RefusalTransport } from '../observability/refusal-log'
 import { ServerError } from '../server-error'
 import type { ServerStats } from '../server-types'
-import { openSseStream } from '../transports/sse'
 import { handleSseCommands } from '../transports/sse-commands'
 import { createAdminEndpoints } from './admin'
-import { requestUrl } from './connect'
 import { applyCors, isOriginAllowed } from './cors'
+import { type HttpReply, type HttpRequest, requestUrl } from './http-request'
 import { handleHttpPublish } from './publish-endpoint'
 import { type RefusalContext, sendHttpError, sendJson, sendRefusal } from './respond'
 
@@ -17,24 +15,37 @@ export interface RouterDeps {
   metrics: { contentType: string; render(): Promise<string> } | null
 }
 
-type Route = {
+/**
+ * How a host opens an SSE stream: the one endpoint whose answer is more than an {@link HttpReply}
+ * (node:http writes to the socket, fetch answers with a ReadableStream body).
+ */
+export type OpenStream<Req extends HttpRequest, Rep extends HttpReply> = (
+  req: Req,
+  res: Rep,
+  url: URL,
+) => Promise<void>
+
+type Route<Req extends HttpRequest, Rep extends HttpReply> = {
   method: 'GET' | 'POST'
   /** @param url the request URL, parsed once for the router and the handler */
-  run: (req: IncomingMessage, res: ServerResponse, url: URL) => void | Promise<void>
+  run: (req: Req, res: Rep, url: URL) => void | Promise<void>
 }
 
 /**
- * The node:http handler: `<basePath>/ws` (426 without an upgrade), `/sse`, `/sse/commands`,
- * `/publish`, `/status` and `/admin/*` (the operations API), plus `/healthz` and `/metrics`. Errors are ErrorFrame JSON bodies;
- * CORS follows `allowedOrigins`, and a browser request from another origin is refused with 403.
+ * The endpoints of every host (node:http in http/node-handler.ts, fetch in
+ * http/fetch-handler.ts): `<basePath>/ws` (426 without an upgrade), `/sse`, `/sse/commands`,
+ * `/publish`, `/status` and `/admin/*` (the operations API), plus `/healthz` and `/metrics`.
+ * Errors are ErrorFrame JSON bodies; CORS follows `allowedOrigins`, and a browser request from
+ * another origin is refused with 403.
  */
-export function createRouter(
+export function createRoutes<Req extends HttpRequest, Rep extends HttpReply>(
   runtime: Runtime,
   deps: RouterDeps,
-): (req: IncomingMessage, res: ServerResponse) => void {
+  openStream: OpenStream<Req, Rep>,
+): (req: Req, res: Rep) => void {
   const base = runtime.options.basePath
   const admin = createAdminEndpoints(runtime, deps.stats)
-  const routes = new Map<string, Route>([
+  const routes = new Map<string, Route<Req, Rep>>([
     [
       `${base}/ws`,
       {
@@ -48,7 +59,7 @@ export function createRouter(
           ),
       },
     ],
-    [`${base}/sse`, { method: 'GET', run: (req, res, url) => openSseStream(runtime, req, res, url) }],
+    [`${base}/sse`, { method: 'GET', run: openStream }],
     [`${base}/sse/commands`, { method: 'POST', run: (req, res) => handleSseCommands(runtime, req, res) }],
     [`${base}/publish`, { method: 'POST', run: (req, res) => handleHttpPublish(runtime, req, res) }],
     // The operations API (http/admin.ts): behind an admin key, /status included, since its
@@ -61,16 +72,13 @@ export function createRouter(
     [`${base}/admin/signal`, { method: 'POST', run: admin.signal }],
   ])
 
-  const fail = (res: ServerResponse, error: unknown) => {
+  const fail = (res: Rep, error: unknown) => {
     runtime.report(error, { operation: 'http' })
     if (!res.headersSent) sendHttpError(res, 'INTERNAL', 'internal server error')
     else res.destroy()
   }
 
   return (req, res) => {
-    // A closing server answers and hangs up: clients retrying over a kept-alive socket would keep
-    // it busy, and the http server's close() would wait on it until the process's deadline.
-    if (runtime.closing) res.shouldKeepAlive = false
     try {
       const url = requestUrl(req)
       const path = url.pathname

@@ -1,5 +1,5 @@
-import type { IncomingMessage } from 'node:http'
 import { type ErrorFrame, httpStatusFor, type WireErrorCode } from '@sluice/protocol'
+import type { HttpRequest } from '../http/http-request'
 import type { Logger } from './logger'
 
 /** Where a refused request came in: a WebSocket upgrade, the SSE stream or its command channel, or plain HTTP (publish, status). */
@@ -41,13 +41,13 @@ export function refusalLevel(code: WireErrorCode): Level {
  */
 export function logRefusal(
   logger: Logger,
-  req: IncomingMessage,
+  req: Pick<HttpRequest, 'method' | 'target' | 'headers' | 'remoteAddress'>,
   transport: RefusalTransport,
   frame: ErrorFrame,
   status: number = httpStatusFor(frame.code),
 ): void {
   if (frame.code === 'INTERNAL') return
-  const url = req.url ?? ''
+  const url = req.target
   const query = url.indexOf('?')
   logger[refusalLevel(frame.code)](
     {
@@ -56,7 +56,7 @@ export function logRefusal(
       transport,
       method: req.method,
       path: query === -1 ? url : url.slice(0, query),
-      remoteAddress: req.socket.remoteAddress,
+      remoteAddress: req.remoteAddress,
       origin: req.headers.origin,
     },
     `refused: ${frame.message}`,

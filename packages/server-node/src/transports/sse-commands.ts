@@ -1,11 +1,11 @@
 import { timingSafeEqual } from 'node:crypto'
-import type { IncomingMessage, ServerResponse } from 'node:http'
 import { decodeClientMessage, type ErrorFrame, httpStatusFor, type WireErrorCode } from '@sluice/protocol'
 import { errorFrameFor } from '../core/errors'
 import type { Runtime } from '../core/runtime'
 import { SseWriter } from '../core/sink'
 import type { SseCommandAnswer, SseCommandRequest } from '../engine/types'
-import { type RefusalContext, readBody, sendJson, sendRefusal } from '../http/respond'
+import type { HttpReply, HttpRequest } from '../http/http-request'
+import { type RefusalContext, sendJson, sendRefusal } from '../http/respond'
 import { ServerError } from '../server-error'
 
 /** Constant-time string comparison (different lengths compare unequal without a timing hint on content). */
@@ -77,11 +77,7 @@ function otherNode(runtime: Runtime, connectionId: string): string | undefined {
  * replies to the commands travel on the stream. A POST for a stream of another node (many nodes
  * behind a load balancer) is forwarded to it through the engine, and answered as it answers.
  */
-export async function handleSseCommands(
-  runtime: Runtime,
-  req: IncomingMessage,
-  res: ServerResponse,
-): Promise<void> {
+export async function handleSseCommands(runtime: Runtime, req: HttpRequest, res: HttpReply): Promise<void> {
   const refused: RefusalContext = { logger: runtime.logger, req, transport: 'sse' }
   // 202 as it is; a refusal readable by the page and logged once, wherever it was decided.
   const send = (answer: SseCommandAnswer) => {
@@ -96,12 +92,12 @@ export async function handleSseCommands(
   const node = otherNode(runtime, connectionId)
   if (node === undefined && runtime.registry.get(connectionId) === undefined) {
     // Refused before reading a body that would only be thrown away.
-    req.resume()
+    req.discardBody()
     send(runSseCommands(runtime, request))
     return
   }
   try {
-    request.body = await readBody(req, runtime.options.limits.maxFrameBytes)
+    request.body = await req.readBody(runtime.options.limits.maxFrameBytes)
   } catch (error) {
     sendRefusal(res, refused, error)
     return

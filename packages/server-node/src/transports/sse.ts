@@ -1,48 +1,33 @@
-import { randomBytes } from 'node:crypto'
-import { type IncomingMessage, ServerResponse } from 'node:http'
+import { ServerResponse } from 'node:http'
 import type { Socket } from 'node:net'
-import { CloseCode, decodeLastEventId } from '@sluice/protocol'
-import { Connection } from '../core/connection'
 import type { Runtime } from '../core/runtime'
 import { httpChunk } from '../core/shared-frame'
-import { type Sink, SseWriter } from '../core/sink'
-import { admit, requestUrl } from '../http/connect'
-import { sendRefusal } from '../http/respond'
+import { SseWriter } from '../core/sink'
+import type { NodeRequest } from '../http/node-request'
+import { admitSseStream, createSseConnection, SSE_HEADERS, SseSink } from './sse-stream'
+
+export { SSE_STALLED_HEARTBEATS } from './sse-stream'
 
 // The heartbeat comment as bytes, shared by every stream, and as a body chunk.
 const PING = Buffer.from(SseWriter.ping, 'utf8')
 const PING_CHUNK = httpChunk(PING)
 
 /**
- * Heartbeats in a row that find bytes waiting in a stream's socket with none of them taken by
- * the kernel since the one before; then the stream is given up as stalled (see SseSink.heartbeat).
- */
-export const SSE_STALLED_HEARTBEATS = 2
-
-/**
- * The {@link Sink} of one SSE stream. Text goes through `res.write`. Shared Buffers too, except
+ * The SSE sink of a node:http response. Text goes through `res.write`. Shared Buffers too, except
  * on the usual HTTP/1.1 chunked response whose socket is its own: there the writer hands over
  * complete body chunks (SharedFrame.sseChunk) and they are written to the socket directly,
  * one write of one shared Buffer per delivery instead of res.write's four pieces, cork and
  * tick. Both paths append to the same socket in call order, so frames never reorder.
  */
-class SseSink implements Sink {
-  readonly transport = 'sse'
-  /** How the server ended the stream, if it did. */
-  ended: { code: number; reason: string } | undefined
-  /** Called instead of a heartbeat once the stream has stalled; set when its connection exists. */
-  onStalled: (() => void) | undefined
+class NodeSseSink extends SseSink {
   readonly #socket: Socket | null
-  // The socket's bytes taken by the kernel at the last heartbeat, and the heartbeats in a row
-  // that found bytes waiting and that count unchanged.
-  #takenAtBeat = -1
-  #stalledBeats = 0
 
   /** @param socket the response's socket when shared Buffers come as body chunks, else null */
   constructor(
     readonly res: ServerResponse,
     socket: Socket | null,
   ) {
+    super()
     this.#socket = socket
   }
 
@@ -56,40 +41,17 @@ class SseSink implements Sink {
     return this.res.writableLength
   }
 
-  /**
-   * SSE has no inbound channel, and a peer that vanished without FIN or RST (half-open) makes no
-   * write fail: the kernel takes heartbeats and events until its buffers are full (on Linux it
-   * gives up on unacknowledged bytes only after ~15 minutes of retransmissions). What does show
-   * is bytes that stop moving: a stream whose socket had bytes waiting at
-   * {@link SSE_STALLED_HEARTBEATS} heartbeats in a row, with none taken in between, is stalled,
-   * however few bytes wait (maxBufferedBytes only counts how many).
-   */
-  heartbeat(): void {
-    if (this.#stalled() && this.onStalled !== undefined) {
-      this.onStalled()
-      return
-    }
+  protected ping(): void {
     this.send(this.#socket === null ? PING : PING_CHUNK)
   }
 
-  #stalled(): boolean {
-    const socket = this.res.socket
-    if (socket === null) return false
-    const waiting = socket.writableLength
-    if (waiting === 0) {
-      this.#takenAtBeat = -1
-      this.#stalledBeats = 0
-      return false
-    }
+  protected waitingBytes(): number {
+    return this.res.socket?.writableLength ?? 0
+  }
+
+  protected takenBytes(waiting: number): number {
     // bytesWritten counts the queued bytes too (and walks them, hence only when some wait).
-    const taken = socket.bytesWritten - waiting
-    if (taken !== this.#takenAtBeat) {
-      this.#takenAtBeat = taken
-      this.#stalledBeats = 0
-      return false
-    }
-    this.#stalledBeats++
-    return this.#stalledBeats >= SSE_STALLED_HEARTBEATS
+    return (this.res.socket as Socket).bytesWritten - waiting
   }
 
   close(code: number, reason: string): void {
@@ -105,49 +67,23 @@ class SseSink implements Sink {
 }
 
 /**
- * Opens an SSE stream (`GET <basePath>/sse`): the connect checks, then `retry:` and `welcome`
- * (with the commandKey that binds command POSTs to this stream), the `?subscriptions=`
+ * Opens an SSE stream (`GET <basePath>/sse`) on node:http: the connect checks, then `retry:` and
+ * `welcome` (with the commandKey that binds command POSTs to this stream), the `?subscriptions=`
  * subscriptions resumed from `Last-Event-ID` (or `?lastEventId=`) when given, and frames until
- * either side ends the stream.
+ * either side ends the stream. (transports/sse-web.ts is the same on a web ReadableStream.)
  */
 export async function openSseStream(
   runtime: Runtime,
-  req: IncomingMessage,
+  request: NodeRequest,
   res: ServerResponse,
-  url: URL = requestUrl(req),
+  url: URL,
 ): Promise<void> {
-  const result = await admit(runtime, req, 'sse', url)
-  if (!result.ok) {
-    sendRefusal(res, { logger: runtime.logger, req, transport: 'sse' }, result.error)
-    return
-  }
-  const { admission } = result
-  admission.release()
+  const admission = await admitSseStream(runtime, request, res, url)
+  if (admission === null) return
+  const { req } = request
   if (req.destroyed || res.destroyed) return
 
-  const subscriptions = admission.subscriptions
-  // The header wins over the query parameter: EventSource sets it on its own reconnects.
-  const lastEventId = req.headers['last-event-id'] ?? url.searchParams.get('lastEventId') ?? undefined
-  if (typeof lastEventId === 'string' && lastEventId !== '' && subscriptions.length > 0) {
-    // A malformed or foreign id is ignored: the stream starts fresh rather than failing.
-    const positions = decodeLastEventId(
-      lastEventId,
-      subscriptions.map((s) => s.topic),
-    )
-    if (positions) {
-      for (const subscription of subscriptions) {
-        const position = positions.get(subscription.topic)
-        if (position) subscription.from = position
-      }
-    }
-  }
-
-  res.writeHead(200, {
-    'content-type': 'text/event-stream; charset=utf-8',
-    'cache-control': 'no-cache',
-    'x-accel-buffering': 'no',
-    connection: 'keep-alive',
-  })
+  res.writeHead(200, { ...SSE_HEADERS, connection: 'keep-alive' })
   req.socket.setNoDelay(true)
   // Headers go out now, so that bytes written to the socket directly come after them.
   res.flushHeaders()
@@ -163,26 +99,11 @@ export async function openSseStream(
       ? res.socket
       : null
 
-  const sink = new SseSink(res, direct)
-  const connection = new Connection({
-    runtime,
-    writer: new SseWriter({
-      retryMs: runtime.options.sseRetryMs,
-      urlTopics: subscriptions.map((s) => s.topic),
-      chunked: direct !== null,
-    }),
-    identity: admission.identity,
-    request: admission.request,
+  const sink = new NodeSseSink(res, direct)
+  const connection = createSseConnection(runtime, admission, sink, {
+    chunked: direct !== null,
     remoteAddress: req.socket.remoteAddress,
-    commandKey: randomBytes(24).toString('base64url'),
-    idleTimeout: false,
-    sink,
   })
-  sink.onStalled = () => {
-    runtime.metrics.slowConsumerClosed()
-    runtime.logger.warn({ connectionId: connection.id }, 'closing a stalled SSE stream')
-    connection.close(CloseCode.SlowConsumer, 'SLOW_CONSUMER')
-  }
   res.on('close', () => {
     try {
       // No close code on SSE: 1001 (going away) when the client left, else what the server chose.
@@ -195,5 +116,5 @@ export async function openSseStream(
   res.on('error', (error) =>
     runtime.logger.debug({ err: error, connectionId: connection.id }, 'sse stream error'),
   )
-  connection.start(subscriptions)
+  connection.start(admission.subscriptions)
 }

@@ -7,8 +7,10 @@ import { errorFrameFor } from '../core/errors'
 import type { Runtime } from '../core/runtime'
 import { type Sink, wsWriter } from '../core/sink'
 import { encodeTextFrame } from '../core/ws-frame'
-import { type Admission, admit, requestUrl } from '../http/connect'
+import { type Admission, admit } from '../http/connect'
 import { refusalCorsLines } from '../http/cors'
+import { requestUrl } from '../http/http-request'
+import { NodeRequest } from '../http/node-request'
 import { logProtocolError, logRefusal } from '../observability/refusal-log'
 import type { ServerError } from '../server-error'
 
@@ -176,7 +178,7 @@ export class WsTransport {
 
   /** Whether an upgrade request is for this transport's path. */
   matches(req: IncomingMessage): boolean {
-    return requestUrl(req).pathname === this.#path
+    return requestUrl({ target: req.url ?? '/' }).pathname === this.#path
   }
 
   /** Handles an upgrade request for `<basePath>/ws`. */
@@ -184,10 +186,11 @@ export class WsTransport {
     // A client that resets during authenticate must not crash the process.
     const onEarlyError = (error: Error) => this.#runtime.logger.debug({ err: error }, 'upgrade socket error')
     socket.on('error', onEarlyError)
-    admit(this.#runtime, req, 'ws').then(
+    const request = new NodeRequest(req)
+    admit(this.#runtime, request, 'ws').then(
       (result) => {
         if (!result.ok) {
-          logRefusal(this.#runtime.logger, req, 'ws', errorFrameFor(result.error))
+          logRefusal(this.#runtime.logger, request, 'ws', errorFrameFor(result.error))
           rejectUpgrade(socket, result.error, req)
           return
         }
