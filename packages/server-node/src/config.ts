@@ -43,6 +43,9 @@ export interface SluiceConfig
     | 'idleTimeoutMs'
     | 'limits'
     | 'rateLimit'
+    | 'identityRateLimits'
+    | 'rateLimitStore'
+    | 'middleware'
     | 'maxConnections'
     | 'maxBufferedBytes'
     | 'allowedOrigins'
@@ -122,6 +125,9 @@ const KEYS = new Set<string>([
   'idleTimeoutMs',
   'limits',
   'rateLimit',
+  'identityRateLimits',
+  'rateLimitStore',
+  'middleware',
   'maxConnections',
   'maxBufferedBytes',
   'allowedOrigins',

@@ -1,5 +1,11 @@
 export { createJwtAuthenticator, type JwtAuthenticatorOptions } from './auth/jwt'
 export { type ConfigSource, defineConfig, type SluiceConfig, type SourceHandle } from './config'
+export type {
+  CallInvocation,
+  Middleware,
+  MiddlewareContext,
+  PublishInvocation,
+} from './core/middleware'
 export { createMemoryEngine, type MemoryEngine, type MemoryEngineOptions } from './engine/memory'
 export type {
   AppendResult,
@@ -22,6 +28,15 @@ export type { AllowedOrigins } from './http/cors'
 export type { FetchContext } from './http/fetch-request'
 export { DEFAULT_HARDEN_OPTIONS, type HardenOptions, hardenHttpServer } from './http/harden'
 export type { Action, Authenticate, Authorize, AuthorizeContext, AuthRequest, Identity } from './identity'
+export {
+  createMemoryRateLimitStore,
+  type MemoryRateLimitStore,
+  type MemoryRateLimitStoreOptions,
+  type RateLimit,
+  type RateLimitStore,
+  type RateLimitVerdict,
+} from './limits/rate-limit-store'
+export type { IdentityRateLimits, ProcedureRateLimit } from './limits/rate-limiter'
 export {
   type ConnectionInfo,
   defineProcedure,

@@ -3,9 +3,17 @@ import { DEFAULT_HEARTBEAT_MS, DEFAULT_LIMITS } from '@sluice/protocol'
 import type { Logger as PinoLogger } from 'pino'
 import type { Registry } from 'prom-client'
 import { createJwtAuthenticator, type JwtAuthenticatorOptions } from './auth/jwt'
+import type { Middleware } from './core/middleware'
 import type { Engine } from './engine/types'
 import type { AllowedOrigins } from './http/cors'
 import type { Authenticate, Authorize, Identity } from './identity'
+import { createMemoryRateLimitStore, type RateLimitStore } from './limits/rate-limit-store'
+import {
+  checkRateLimit,
+  type IdentityRateLimits,
+  type ProcedureRateLimit,
+  RateLimiter,
+} from './limits/rate-limiter'
 import { type Access, checkAccess } from './permissions/access'
 import { type Rule, Rules } from './permissions/rules'
 import type { SluiceServer } from './server-types'
@@ -42,6 +50,8 @@ export interface ProcedureContext {
   identity: Identity | null
   connectionId: string
   server: SluiceServer
+  /** What middleware put there for the procedure (`ctx.state` of the {@link Middleware}); empty in a guard. */
+  state: Record<string, unknown>
 }
 
 /** A server function a client runs with `call`. Its return value is sent back as JSON. */
@@ -63,6 +73,12 @@ export type ProcedureGuard = Access | ((ctx: ProcedureContext) => boolean | Prom
 export interface ValidatedProcedure<Output = any> {
   input?: StandardSchemaV1<unknown, Output>
   guard?: ProcedureGuard
+  /**
+   * This procedure's own token bucket, per caller identity (shared by the nodes with a shared
+   * `rateLimitStore`) or per connection; spent before the guard runs. Over it: RATE_LIMITED
+   * with `retryAfterMs`, and the procedure does not run. @default none
+   */
+  rateLimit?: ProcedureRateLimit
   handler: Procedure<Output>
 }
 
@@ -148,6 +164,26 @@ export interface SluiceServerOptions {
   limits?: Partial<Limits>
   /** Per-connection command rate limit (token bucket), or false for none. @default { perSecond: 100, burst: 200 } */
   rateLimit?: { perSecond: number; burst: number } | false
+  /**
+   * Token buckets per identity, shared by all its connections: `commands` (every frame but
+   * ping), `calls`, `publishes`. They come after the per-connection `rateLimit` and before
+   * authorization; an anonymous connection gets buckets of its own. Over one: RATE_LIMITED with
+   * `retryAfterMs`. With a shared `rateLimitStore` they hold across nodes.
+   * @default {} (none)
+   */
+  identityRateLimits?: IdentityRateLimits
+  /**
+   * Where the per-identity and per-procedure buckets live (per-connection ones stay in memory).
+   * @default the engine's `rateLimits` when it has one (the Redis engine: shared by the nodes), else createMemoryRateLimitStore()
+   */
+  rateLimitStore?: RateLimitStore
+  /**
+   * Middleware around every call and client publish, outermost first; {@link SluiceServer.use}
+   * adds more after these. They run after the guard (and the schema) or the topic's
+   * authorization. See {@link Middleware}.
+   * @default []
+   */
+  middleware?: Middleware[]
   /** Most open connections (both transports); more are refused with 503 OVERLOADED. @default Infinity */
   maxConnections?: number
   /** Outbound bytes a connection may have queued before it is closed as a slow consumer (4507). @default 1 MiB */
@@ -227,6 +263,10 @@ export interface ResolvedOptions {
   idleTimeoutMs: number
   limits: Limits
   rateLimit: { perSecond: number; burst: number } | false
+  /** Identity and procedure limits (identityRateLimits, rateLimitStore). */
+  rateLimiter: RateLimiter
+  /** Replaced, never changed in place, by `use()`: a command runs the list it started with. */
+  middleware: readonly Middleware[]
   maxConnections: number
   maxBufferedBytes: number
   allowedOrigins: AllowedOrigins
@@ -275,6 +315,9 @@ export function resolveOptions(options: SluiceServerOptions): ResolvedOptions {
     idleTimeoutMs = 2 * heartbeatMs,
     limits,
     rateLimit = { perSecond: 100, burst: 200 },
+    identityRateLimits = {},
+    rateLimitStore = options.engine?.rateLimits ?? createMemoryRateLimitStore(),
+    middleware = [],
     maxConnections = Number.POSITIVE_INFINITY,
     maxBufferedBytes = 1024 * 1024,
     allowedOrigins = '*',
@@ -316,6 +359,11 @@ export function resolveOptions(options: SluiceServerOptions): ResolvedOptions {
     idleTimeoutMs: positive('idleTimeoutMs', idleTimeoutMs),
     limits: { ...DEFAULT_LIMITS, ...limits },
     rateLimit,
+    rateLimiter: new RateLimiter(
+      checkRateLimitStore(rateLimitStore),
+      checkIdentityRateLimits(identityRateLimits),
+    ),
+    middleware: checkMiddleware(middleware),
     maxConnections: positive('maxConnections', maxConnections),
     maxBufferedBytes: positive('maxBufferedBytes', maxBufferedBytes),
     allowedOrigins,
@@ -339,5 +387,44 @@ function checkProcedure(name: string, entry: Procedure | ValidatedProcedure): Va
   if (entry.guard !== undefined && typeof entry.guard !== 'function') {
     checkAccess(entry.guard, `procedures.${name}.guard`, false)
   }
+  if (entry.rateLimit !== undefined) checkRateLimit(entry.rateLimit, `procedures.${name}.rateLimit`, true)
   return entry
+}
+
+const IDENTITY_LIMITS = ['commands', 'calls', 'publishes']
+
+function checkIdentityRateLimits(limits: IdentityRateLimits): IdentityRateLimits {
+  if (typeof limits !== 'object' || limits === null) {
+    throw new TypeError('identityRateLimits must be { commands?, calls?, publishes? }')
+  }
+  for (const [key, limit] of Object.entries(limits)) {
+    if (!IDENTITY_LIMITS.includes(key)) {
+      throw new TypeError(
+        `identityRateLimits has an unknown field ${JSON.stringify(key)} (it has commands, calls, publishes)`,
+      )
+    }
+    if (limit !== undefined) checkRateLimit(limit, `identityRateLimits.${key}`)
+  }
+  return limits
+}
+
+function checkRateLimitStore(store: RateLimitStore): RateLimitStore {
+  if (typeof store?.consume !== 'function') {
+    throw new TypeError('rateLimitStore must have consume(key, cost, { perSecond, burst })')
+  }
+  return store
+}
+
+/** Checks the middleware option; a copy, so changing the app's array later changes nothing. */
+function checkMiddleware(middleware: readonly Middleware[]): readonly Middleware[] {
+  if (!Array.isArray(middleware))
+    throw new TypeError('middleware must be a list of (ctx, next) => … functions')
+  middleware.forEach((entry, index) => {
+    if (typeof entry !== 'function') {
+      throw new TypeError(
+        `middleware[${index}] must be a (ctx, next) => … function, received ${typeof entry}`,
+      )
+    }
+  })
+  return [...middleware]
 }

@@ -9,6 +9,7 @@ import type {
   WireErrorCode,
 } from '@sluice/protocol'
 import type { ConfigSource } from './config'
+import type { Middleware } from './core/middleware'
 import type { FetchContext } from './http/fetch-request'
 import type { ConnectionInfo } from './options'
 import type { DerivedTopic, DerivedTopicDefinition } from './work/derived'
@@ -171,6 +172,22 @@ export interface SluiceServer {
    * @throws TypeError for a bad pattern
    */
   onPublish(pattern: string, handler: EffectHandler, options?: EffectOptions): () => void
+  /**
+   * Adds a middleware around every call and client publish, inside those already registered
+   * (the `middleware` option's first, then earlier `use` calls): onion order, the first
+   * registered runs first and finishes last. It runs after the procedure's guard and schema, or
+   * the topic's authorization, and before the procedure or the append. Commands already running
+   * keep the list they started with.
+   *
+   * @example
+   * sluice.use(async (ctx, next) => {
+   *   if (ctx.type === 'publish') ctx.event.meta = { ...ctx.event.meta, author: ctx.identity?.id ?? null }
+   *   await next()
+   * })
+   * @returns removes it (commands already running keep it)
+   * @throws TypeError for anything but a function
+   */
+  use(middleware: Middleware): () => void
   /**
    * Starts a source the server owns: `start(server, { signal, report })` is called at once and
    * may return a handle with `stop()`, a stop function, or nothing. close() aborts `signal`,

@@ -269,6 +269,24 @@ export function createSluiceServer(options: SluiceServerOptions = {}): SluiceSer
     onPublish(pattern, handler, effectOptions) {
       return work.effects.add(pattern, handler, effectOptions)
     },
+    use(middleware) {
+      if (typeof middleware !== 'function') {
+        throw new TypeError(
+          `use(middleware): middleware must be a (ctx, next) => … function, received ${typeof middleware}`,
+        )
+      }
+      // A new list each time: commands already running go on with the one they started with.
+      resolved.middleware = [...resolved.middleware, middleware]
+      let removed = false
+      return () => {
+        if (removed) return
+        removed = true
+        const list = [...resolved.middleware]
+        const index = list.indexOf(middleware)
+        if (index >= 0) list.splice(index, 1)
+        resolved.middleware = list
+      }
+    },
     source(name, start) {
       refuseWhenClosing(`source ${name}`)
       return work.sources.add(name, start)

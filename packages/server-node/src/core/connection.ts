@@ -18,6 +18,7 @@ import { logProtocolError } from '../observability/refusal-log'
 import type { ConnectionInfo } from '../options'
 import { refreshAuth } from './auth-refresh'
 import { runCall } from './calls'
+import type { EchoExclusions } from './echo-exclusions'
 import { errorFrame, errorFrameFor, isExposable } from './errors'
 import { createCommandLimiter, isSlowConsumer } from './limits'
 import { setPresence } from './presence'
@@ -69,6 +70,8 @@ export class Connection implements SubscriptionOwner, Scheduled {
   readonly subscriptions = new Map<string, Subscription>()
   /** Subscribes to new topics still being authorized: they hold a maxSubscriptions slot already. */
   subscribing = 0
+  /** Events it published with `echo: false`; allocated by its first such publish. */
+  echoExclusions: EchoExclusions | undefined
   readonly #requestHeaders: IncomingHttpHeaders
   // The URL as text: a URL object per idle connection costs more than re-parsing on a refresh.
   readonly #requestHref: string
@@ -260,6 +263,7 @@ export class Connection implements SubscriptionOwner, Scheduled {
             identity: this.#identity,
             connectionId: this.id,
             server: this.runtime.server,
+            state: {},
           })
           this.sendFrame(
             result === undefined
@@ -289,9 +293,20 @@ export class Connection implements SubscriptionOwner, Scheduled {
     void this.#guard(frame, task)
   }
 
-  // Runs one command; whatever it throws becomes an error frame for that command.
+  // Runs one command; whatever it throws becomes an error frame for that command. The identity
+  // limits are spent here, inside the topic's chain, so a store that answers asynchronously
+  // cannot reorder a topic's commands.
   async #guard(frame: ClientFrame, task: () => unknown): Promise<void> {
     try {
+      const limited = this.runtime.options.rateLimiter.forCommand(frame, {
+        identity: this.#identity,
+        connectionId: this.id,
+      })
+      if (limited !== undefined) {
+        await limited
+        // The connection may have closed while a shared store answered.
+        if (this.state !== 'open') return
+      }
       await task()
     } catch (error) {
       const topic = 'topic' in frame ? frame.topic : undefined

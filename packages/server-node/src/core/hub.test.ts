@@ -26,6 +26,28 @@ describe('Hub fan-out', () => {
     expect(JSON.parse(texts[0] as string)).toMatchObject({ type: 'event', topic: 't', seq: 1, key: 'a' })
   })
 
+  it('excludes the sender of an echo:false publish without encoding the event again', async () => {
+    const runtime = createTestRuntime({ authorize: () => true })
+    const peers = Array.from({ length: 5 }, () => openFakeConnection(runtime))
+    for (const { connection } of peers) connection.handleText('{"type":"subscribe","topic":"t"}')
+    await vi.waitFor(() =>
+      expect(peers.every(({ sink }) => sink.frames().at(-1)?.type === 'subscribed')).toBe(true),
+    )
+    const [sender, ...others] = peers as [(typeof peers)[0], ...typeof peers]
+    const stringify = vi.spyOn(JSON, 'stringify')
+    sender.connection.handleText(
+      '{"type":"publish","id":"p1","topic":"t","kind":"created","data":{"big":"yes"},"echo":false}',
+    )
+    await vi.waitFor(() => expect(sender.sink.frames().at(-1)?.type).toBe('ack'))
+    // Once for the event (shared by the four others), once for the sender's ack.
+    expect(stringify).toHaveBeenCalledTimes(2)
+    expect(new Set(others.map(({ sink }) => sink.raw.at(-1))).size).toBe(1)
+    expect(sender.sink.frames().slice(2)).toEqual([
+      { type: 'ack', id: 'p1', topic: 't', epoch: expect.any(String), seq: 1 },
+    ])
+    expect(runtime.counters.delivered).toBe(4)
+  })
+
   it('runs each subscriber filter on meta and skips non-matching subscribers', async () => {
     const runtime = createTestRuntime()
     const eu = openFakeConnection(runtime)

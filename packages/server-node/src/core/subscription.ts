@@ -1,5 +1,6 @@
 import type { EventFrame, FilterPredicate, PresenceFrame, ServerFrame } from '@sluice/protocol'
 import type { LostEvents } from '../engine/types'
+import type { EchoExclusions } from './echo-exclusions'
 import { SharedFrame } from './shared-frame'
 
 /** What a subscription needs from its connection. */
@@ -11,6 +12,8 @@ export interface SubscriptionOwner {
   countDelivered(count: number): void
   /** Runs a burst of sends (a replay) with one slow-consumer check at its end. */
   burst(send: () => void): void
+  /** Events this owner published with `echo: false`, not to be sent to it; undefined until it does. */
+  readonly echoExclusions?: EchoExclusions | undefined
 }
 
 /**
@@ -64,6 +67,8 @@ export class Subscription {
     if (seq <= this.lastSeq) return false
     this.lastSeq = seq
     if (this.predicate && !this.predicate(meta)) return false
+    // The shared encoding stays as it is: excluding this connection only skips its send.
+    if (this.owner.echoExclusions?.excludes(event.frame)) return false
     return this.owner.sendShared(event)
   }
 

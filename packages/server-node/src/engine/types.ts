@@ -7,6 +7,7 @@ import type {
   ServerFrame,
   WireErrorCode,
 } from '@sluice/protocol'
+import type { RateLimitStore } from '../limits/rate-limit-store'
 
 /** What a publisher hands to the engine: an event without its place in the log. */
 export interface EventInput {
@@ -173,6 +174,12 @@ export interface Engine {
    * deployment must be given the same policy. Engines without it keep their defaults.
    */
   configureRetention?(policy: RetentionPolicy): void
+  /**
+   * A rate limit store the nodes of the deployment share (the Redis engine's keeps its buckets
+   * in Redis), used by default for the server's per-identity and per-procedure limits so they
+   * hold across nodes. Engines for one process leave it out (the server keeps them in memory).
+   */
+  readonly rateLimits?: RateLimitStore
   /** Releases timers and connections. */
   close(): void | Promise<void>
 }
