@@ -40,8 +40,11 @@ export interface Awaited {
    * not switch transports, as its answer would be lost with the old one.
    */
   once?: boolean
-  /** The connection was lost before the answer: return true to keep waiting (sent again on open). */
-  drop?(): boolean
+  /**
+   * The connection was lost before the answer (`error` says why, when known; null for a
+   * transport switch): return true to keep waiting (sent again on open).
+   */
+  drop?(error: ClientError | null): boolean
   /** The client closed for good: settle with this error. */
   fail?(error: ClientError): void
 }
@@ -110,11 +113,11 @@ export function createAwaitedAnswers(timers: TimerProvider) {
      * The connection is gone (or was replaced): its answers and retries will not come. What an
      * entry's `drop` keeps is sent again on the next open.
      */
-    dropped(): void {
+    dropped(error: ClientError | null = null): void {
       cancelRetries()
       for (const [id, entry] of [...awaited]) {
         // `drop` still sees whether it was on the wire (a call that was fails, one that was not waits).
-        const keep = entry.drop?.()
+        const keep = entry.drop?.(error)
         entry.sent = false
         if (!keep) awaited.delete(id)
       }

@@ -1,3 +1,4 @@
+import { ClientError } from './client-error'
 import type { TransportKind } from './connection-state'
 import type { WebSocketConstructor } from './transport/websocket'
 
@@ -9,12 +10,15 @@ function assertWebSocketConstructor(value: unknown): asserts value is WebSocketC
   const proto =
     typeof value === 'function' ? (value as { prototype?: Record<string, unknown> }).prototype : undefined
   if (!proto || typeof proto.send !== 'function' || typeof proto.addEventListener !== 'function') {
-    throw new TypeError(
+    throw new ClientError(
+      'BAD_REQUEST',
       'createClient: options.WebSocket must be a WebSocket constructor with send() and addEventListener(), ' +
-        "e.g. `import WebSocket from 'ws'` on Node 20 or `globalThis.WebSocket` in browsers",
+        "e.g. `import WebSocket from 'ws'` or `globalThis.WebSocket`",
     )
   }
 }
+
+const hasPage = () => typeof (globalThis as { location?: { href?: unknown } }).location?.href === 'string'
 
 /**
  * Development-only checks of createClient's options: each names the mistake and the fix.
@@ -26,19 +30,28 @@ export function checkOptions(
   transports: TransportKind[],
 ): void {
   const { url } = options
-  if (typeof url !== 'string' || !/^(https?|wss?):\/\//.test(url)) {
-    throw new TypeError(
-      `createClient: options.url must be an http(s) URL such as 'https://example.com/realtime', received ${JSON.stringify(url)}`,
+  const example = "an absolute http(s) URL such as 'https://example.com/realtime'"
+  if (typeof url === 'string' && !/^[a-z][a-z0-9+.-]*:/i.test(url) && !hasPage()) {
+    throw new ClientError(
+      'BAD_REQUEST',
+      `createClient: options.url '${url}' is relative and there is no page to resolve it against; pass ${example}`,
+    )
+  }
+  if (typeof url !== 'string' || !/^((https?|wss?):\/\/|[^:]*$)/.test(url)) {
+    throw new ClientError(
+      'BAD_REQUEST',
+      `createClient: options.url must be ${example} (or one relative to the page), received ${JSON.stringify(url)}`,
     )
   }
   if (transports.length === 0)
-    throw new TypeError('createClient: options.transports must name at least one transport')
+    throw new ClientError('BAD_REQUEST', 'createClient: options.transports must name at least one transport')
   if (options.WebSocket !== undefined) assertWebSocketConstructor(options.WebSocket)
   else if (
     transports.includes('ws') &&
     typeof (globalThis as { WebSocket?: unknown }).WebSocket !== 'function'
   ) {
-    // Node 20 has no global WebSocket: without this hint the client silently lives on SSE.
+    // A runtime without a global WebSocket (some workers, Node before 22): without this hint the
+    // client silently lives on SSE.
     console.warn(
       "[sluice] createClient: no global WebSocket here, so the 'ws' transport will fail over to SSE. " +
         "Pass one: `createClient({ WebSocket })` with `import WebSocket from 'ws'`.",

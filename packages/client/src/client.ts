@@ -34,7 +34,10 @@ import { createWebSocketTransport, type WebSocketConstructor } from './transport
 
 /** Options of {@link createClient}. */
 export interface ClientOptions extends ConnectionHooks {
-  /** The server's http(s) base URL, e.g. `https://example.com/realtime`; `ws(s)` is derived from it. */
+  /**
+   * The server's http(s) base URL, e.g. `https://example.com/realtime`; `ws(s)` is derived from
+   * it. In a browser it may be relative to the page (`/realtime` for a same-origin server).
+   */
   url: string
   /** Transports in order of preference; later ones are fallbacks. @default ['ws', 'sse'] */
   transports?: TransportKind[]
@@ -45,7 +48,7 @@ export interface ClientOptions extends ConnectionHooks {
    * before the `expiresAt` the server announced). Return null for an anonymous connection.
    */
   getToken?: () => Promise<string | null> | string | null
-  /** The WebSocket implementation. @default globalThis.WebSocket (on Node 20 pass `ws`) */
+  /** The WebSocket implementation. @default globalThis.WebSocket */
   WebSocket?: unknown
   /** The fetch implementation for SSE. @default globalThis.fetch */
   fetch?: FetchLike
@@ -93,7 +96,11 @@ export interface ClientOptions extends ConnectionHooks {
 // biome-ignore lint/suspicious/noExplicitAny: the untyped default must accept any data
 export type TopicSchema = Record<string, any>
 
-type DataOf<Schema extends TopicSchema, K extends string, TData> = string extends keyof Schema
+/**
+ * The data type of `topic`'s store: from the client's schema when it has one, else from the
+ * merge strategy (`TData`). The bindings type their hooks with it too.
+ */
+export type TopicData<Schema extends TopicSchema, K extends string, TData> = string extends keyof Schema
   ? TData
   : Schema[K]
 
@@ -110,8 +117,8 @@ export interface SluiceClient<Schema extends TopicSchema = TopicSchema> {
    */
   subscribe<K extends keyof Schema & string, TData = Schema[K]>(
     topic: K,
-    options: SubscribeOptions<DataOf<Schema, K, TData>>,
-  ): Subscription<DataOf<Schema, K, TData>>
+    options: SubscribeOptions<TopicData<Schema, K, TData>>,
+  ): Subscription<TopicData<Schema, K, TData>>
   /**
    * Calls a server procedure. An identical call (same name and arguments) issued while one is
    * pending shares its result unless `fresh` is set.
@@ -193,7 +200,9 @@ export function createClient<Schema extends TopicSchema = TopicSchema>(
   if (typeof process !== 'undefined' && process.env.NODE_ENV !== 'production')
     checkOptions(options, transports)
   const timers = unlimitedTimers(timerProvider)
-  const httpUrl = url.replace(/^ws(s?):/, 'http$1:')
+  // A relative URL (same-origin apps) is resolved against the page; ws(s) is read as http(s).
+  const page = (globalThis as { location?: { href?: string } }).location?.href
+  const httpUrl = (page ? new URL(url, page).href : url).replace(/^ws(s?):/, 'http$1:')
   const nextId = createIdGenerator(random)
   const scheduler = resolveScheduler(schedulerOption)
   const environment = options.environment ?? browserEnvironment()
@@ -239,8 +248,8 @@ export function createClient<Schema extends TopicSchema = TopicSchema>(
         answers.opened()
       },
       onFrame: (frame) => route(frame),
-      onDrop() {
-        answers.dropped()
+      onDrop(error) {
+        answers.dropped(error)
         subscriptions.onDrop()
       },
       onClosed(error) {

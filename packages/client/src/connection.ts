@@ -1,4 +1,4 @@
-import type { ClientFrame, ServerFrame, WelcomeFrame } from '@sluice/protocol'
+import { type ClientFrame, isTerminalCloseCode, type ServerFrame, type WelcomeFrame } from '@sluice/protocol'
 import type { AwaitedAnswers } from './awaited-answers'
 import { nextDelay } from './backoff'
 import { ClientError } from './client-error'
@@ -23,8 +23,8 @@ export interface ConnectionListener {
   onOpen(switched: boolean): void
   /** Every frame after the welcome, in arrival order, while this connection is the live one. */
   onFrame(frame: ServerFrame): void
-  /** The connection was lost; a reconnect follows unless the client closes. */
-  onDrop(): void
+  /** The connection was lost (with why, when it knows); a reconnect follows unless the client closes. */
+  onDrop(error: ClientError | null): void
   /** The client is closed for good: by `close()` (null) or by a terminal error. */
   onClosed(error: ClientError | null): void
 }
@@ -123,7 +123,19 @@ export function createConnection(deps: ConnectionDeps) {
   // Until when a `reconnect` frame's retryAfterMs holds, for the reconnect that follows it.
   let hintUntil = 0
 
-  const outbound = createOutbound((frames) => active?.send(frames))
+  const outbound = createOutbound(
+    (frames) => active?.send(frames),
+    // Answered here as the server would answer it if it could: the command fails, the connection stays.
+    (frame, bytes, maxFrameBytes) => {
+      if (!frame.id) return
+      listener.onFrame({
+        type: 'error',
+        id: frame.id,
+        code: 'LIMIT_EXCEEDED',
+        message: `the ${frame.type} frame is ${bytes} bytes, over the server's maxFrameBytes (${maxFrameBytes})`,
+      })
+    },
+  )
   const isOpen = () => machine.status === 'open'
   const send = (frame: ClientFrame) => isOpen() && outbound.send(frame)
   const network = (message: string) => new ClientError('NETWORK', message)
@@ -263,9 +275,10 @@ export function createConnection(deps: ConnectionDeps) {
     probeTimer()
     outbound.discard()
     for (const transport of transports) transport?.close()
-    transition(to, reason, { error, ...fields })
+    // No transport is open (or opening) any more: `transport` says so, whatever comes next.
+    transition(to, reason, { error, transport: null, ...fields })
     if (wasOpen) {
-      if (error || to !== 'closed') listener.onDrop()
+      if (error || to !== 'closed') listener.onDrop(error)
       deps.onDisconnect?.({ error })
     }
   }
@@ -275,8 +288,7 @@ export function createConnection(deps: ConnectionDeps) {
     const code = error?.code
     const auth = !opened && (code === 'UNAUTHORIZED' || code === 'TOKEN_EXPIRED')
     if (
-      error?.closeCode === 4400 ||
-      error?.closeCode === 4403 ||
+      isTerminalCloseCode(error?.closeCode ?? 0) ||
       (!opened && TERMINAL_AT_CONNECT.includes(code as string)) ||
       // One retry with a freshly fetched token, at once (counted here); a second rejection means
       // the token source is bad.

@@ -1,6 +1,12 @@
 export { type BackoffOptions, retryDelay } from './backoff'
 export type { CallOptions } from './calls'
-export { type ClientOptions, createClient, type SluiceClient, type TopicSchema } from './client'
+export {
+  type ClientOptions,
+  createClient,
+  type SluiceClient,
+  type TopicData,
+  type TopicSchema,
+} from './client'
 export { ClientError, type ClientErrorOptions } from './client-error'
 export type { ConnectionHooks } from './connection'
 export type { ConnectionState, ConnectionStatus, Transition, TransportKind } from './connection-state'

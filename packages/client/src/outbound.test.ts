@@ -28,6 +28,25 @@ describe('outbound', () => {
     expect(sent).toEqual([3, 3, 1])
   })
 
+  test('a frame over maxFrameBytes on its own is refused, not sent; the rest of its tick goes out', async () => {
+    const sent: string[][] = []
+    const refused: Array<[string, number]> = []
+    const outbound = createOutbound(
+      (frames) => sent.push(frames.map((f) => (f as { id: string }).id)),
+      (frame, bytes) => refused.push([(frame as { id: string }).id, bytes]),
+    )
+    outbound.setLimits({ maxBatch: 100, maxFrameBytes: 100, maxSubscriptions: 100, maxTopicLength: 200 })
+    outbound.send(ping('a'))
+    // 93 bytes of JSON with 30 ASCII characters; 143 with 40 two-byte ones ('é').
+    outbound.send({ type: 'publish', id: 'fits', topic: 't', kind: 'k', data: 'x'.repeat(30) })
+    outbound.send({ type: 'publish', id: 'over', topic: 't', kind: 'k', data: 'é'.repeat(40) })
+    outbound.send(ping('b'))
+    await tick()
+    expect(refused).toEqual([['over', 143]])
+    // Measured exactly once its ×3 estimate (280) was over: 'fits' is sent, in a batch of its own.
+    expect(sent).toEqual([['a'], ['fits'], ['b']])
+  })
+
   test('discard drops what is queued for a transport that is gone', async () => {
     const sent: number[] = []
     const outbound = createOutbound((frames) => sent.push(frames.length))

@@ -1,4 +1,11 @@
-import type { ErrorCode, EventKind, Json, JsonObject, PublishFrame } from '@sluice/protocol'
+import {
+  type ErrorCode,
+  type EventKind,
+  isRefusedMessageCloseCode,
+  type Json,
+  type JsonObject,
+  type PublishFrame,
+} from '@sluice/protocol'
 import type { Awaited, AwaitedAnswers } from './awaited-answers'
 import { ClientError, isRetryLater, naming } from './client-error'
 import type { Connection } from './connection'
@@ -98,7 +105,13 @@ export function createPublisher({
       }
       const publish: Awaited = {
         send,
-        drop() {
+        drop(lost) {
+          // The server closed the connection on a message it refuses (1009 over its size, 1007):
+          // this one may be it, and sending it again would be refused again, on every reconnect.
+          if (publish.sent && isRefusedMessageCloseCode(lost?.closeCode ?? 0)) {
+            fail(naming(subject, lost as ClientError))
+            return false
+          }
           waiting.add(publish)
           timer()
           return true

@@ -1,4 +1,4 @@
-import type { CallFrame, PublishFrame } from '@sluice/protocol'
+import { type CallFrame, DEFAULT_LIMITS, type PublishFrame } from '@sluice/protocol'
 import { afterEach, beforeEach, describe, expect, test, vi } from 'vitest'
 import { ClientError } from '../src/client-error'
 import { advance, setup, useFakeTime } from './helpers'
@@ -187,6 +187,45 @@ describe('publish', () => {
     expect(server.last.frames).toEqual([{ type: 'publish', id, topic: 'todos', kind: 'created' }])
     server.last.send({ type: 'ack', id, topic: 'todos', epoch: 'e1', seq: 1, duplicate: true })
     await expect(result).resolves.toEqual({ epoch: 'e1', seq: 1, duplicate: true })
+    client.close()
+  })
+
+  test('a publish over the welcome’s maxFrameBytes rejects with LIMIT_EXCEEDED and is never sent', async () => {
+    const { server, client } = setup({}, { welcome: { limits: { ...DEFAULT_LIMITS, maxFrameBytes: 200 } } })
+    await advance(0)
+    const big = rejection(client.publish('todos', { kind: 'created', data: 'x'.repeat(200) }, { id: 'big' }))
+    const small = client.publish('todos', { kind: 'created' }, { id: 'small' })
+    await advance(0)
+    expect(await big).toMatchObject({
+      code: 'LIMIT_EXCEEDED',
+      message: "publish big to todos: the publish frame is 272 bytes, over the server's maxFrameBytes (200)",
+      topic: 'todos',
+    })
+    expect(server.last.frames).toEqual([{ type: 'publish', id: 'small', topic: 'todos', kind: 'created' }])
+    server.last.send({ type: 'ack', id: 'small', topic: 'todos', epoch: 'e1', seq: 1 })
+    await expect(small).resolves.toEqual({ epoch: 'e1', seq: 1, duplicate: false })
+    expect(server.connections).toHaveLength(1)
+    client.close()
+  })
+
+  test('a publish on the wire when the server closes with 1009 fails with its code, not resent; one queued is sent', async () => {
+    const { server, client } = setup({ retryDelay: () => 1000 })
+    await advance(0)
+    const sent = rejection(client.publish('todos', { kind: 'created' }, { id: 'sent' }))
+    await advance(0)
+    server.last.close(1009, 'LIMIT_EXCEEDED')
+    await advance(0)
+    const queued = client.publish('todos', { kind: 'created' }, { id: 'queued' })
+    expect(await sent).toMatchObject({
+      code: 'LIMIT_EXCEEDED',
+      message: 'publish sent to todos: closed with 1009 LIMIT_EXCEEDED',
+      closeCode: 1009,
+    })
+    await advance(1000)
+    expect(server.connections).toHaveLength(2)
+    expect(server.last.frames).toEqual([{ type: 'publish', id: 'queued', topic: 'todos', kind: 'created' }])
+    server.last.send({ type: 'ack', id: 'queued', topic: 'todos', epoch: 'e1', seq: 1 })
+    await expect(queued).resolves.toEqual({ epoch: 'e1', seq: 1, duplicate: false })
     client.close()
   })
 

@@ -53,8 +53,11 @@ describe('connect', () => {
 
   test('rejects an injected WebSocket that is not a constructor, saying what to pass', () => {
     expect(() => setup({ WebSocket: {} })).toThrow(
-      'createClient: options.WebSocket must be a WebSocket constructor with send() and addEventListener(), ' +
-        "e.g. `import WebSocket from 'ws'` on Node 20 or `globalThis.WebSocket` in browsers",
+      new ClientError(
+        'BAD_REQUEST',
+        'createClient: options.WebSocket must be a WebSocket constructor with send() and addEventListener(), ' +
+          "e.g. `import WebSocket from 'ws'` or `globalThis.WebSocket`",
+      ),
     )
   })
 })

@@ -146,6 +146,15 @@ export function isTerminalCloseCode(code: number): boolean {
   return code === CloseCode.BadRequest || code === CloseCode.Forbidden
 }
 
+/**
+ * Close codes that refuse the message that caused them (1007 not UTF-8, 1009 over
+ * `maxFrameBytes`): a client reconnects but must not send that message again, or it would be
+ * refused the same way on every connection.
+ */
+export function isRefusedMessageCloseCode(code: number): boolean {
+  return code === CloseCode.InvalidPayload || code === CloseCode.MessageTooBig
+}
+
 /** One issue of a VALIDATION error, as Standard Schema reports it. */
 export interface ValidationIssue {
   message: string

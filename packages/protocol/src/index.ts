@@ -17,6 +17,7 @@ export {
   type ErrorCode,
   httpStatusFor,
   isErrorCode,
+  isRefusedMessageCloseCode,
   isTerminalCloseCode,
   isWireErrorCode,
   ProtocolError,

@@ -6,6 +6,7 @@ import {
   type ErrorCode,
   httpStatusFor,
   isErrorCode,
+  isRefusedMessageCloseCode,
   isTerminalCloseCode,
   isWireErrorCode,
   ProtocolError,
@@ -60,9 +61,11 @@ describe('error codes', () => {
     })
   })
 
-  test('only 4400 and 4403 are terminal', () => {
+  test('only 4400 and 4403 are terminal; only 1007 and 1009 refuse the message that caused them', () => {
     expect(Object.values(CloseCode).filter(isTerminalCloseCode)).toEqual([4400, 4403])
     expect(isTerminalCloseCode(1006)).toBe(false)
+    expect(Object.values(CloseCode).filter(isRefusedMessageCloseCode)).toEqual([1007, 1009])
+    expect(isRefusedMessageCloseCode(1006)).toBe(false)
   })
 
   test('isErrorCode accepts every code and nothing inherited', () => {

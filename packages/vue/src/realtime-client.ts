@@ -10,9 +10,7 @@ export type RealtimeClient<Schema extends TopicSchema = TopicSchema> = Pick<
 >
 
 /** The data type of `topic`: from the client's schema when it has one, else from the merge strategy. */
-export type TopicData<Schema extends TopicSchema, K extends string, TData> = string extends keyof Schema
-  ? TData
-  : Schema[K]
+export type { TopicData } from '@sluice/client'
 
 /**
  * A client-shaped object that is not a full client: a test double or a thin wrapper. Data types

@@ -23,7 +23,7 @@ describe.each(['ws', 'sse'] as const)('before the welcome over %s', (kind) => {
     await advance(0)
     expect(client.$connection.get()).toMatchObject({
       status: 'closed',
-      transport: kind,
+      transport: null,
       error: { code: 'FORBIDDEN', message: 'not for you' },
     })
     // Not a NETWORK failure: no fallback to another transport, and the wire is released.
@@ -111,7 +111,7 @@ describe('a WebSocket constructor that throws', () => {
     await advance(0)
     expect(client.$connection.get()).toMatchObject({
       status: 'reconnecting',
-      transport: 'ws',
+      transport: null,
       attempt: 1,
       nextRetryAt: START + 250,
       error: { code: 'NETWORK', message: 'TypeError: bad url' },
