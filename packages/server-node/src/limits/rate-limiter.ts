@@ -110,11 +110,12 @@ export class RateLimiter {
 
   /** Spends from a procedure's own bucket. @throws ServerError RATE_LIMITED naming the procedure */
   forProcedure(name: string, limit: ProcedureRateLimit, caller: Caller): Promise<void> {
+    const { perSecond, burst, per = 'identity' } = limit
     return this.#take(
       `call:${encodeURIComponent(name)}`,
       `calls of ${name}`,
-      limit,
-      limit.per ?? 'identity',
+      { perSecond, burst },
+      per,
       caller,
     )
   }
