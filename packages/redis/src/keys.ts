@@ -45,5 +45,7 @@ export function nodeKeys(prefix: string) {
     identity: `${prefix}:identity`,
     /** Channel: messages for one node (its probe, SSE commands forwarded to it, their answers). */
     node: (node: string) => `${prefix}:node:${node}`,
+    /** Hash with a TTL: one token bucket of the server's rate limits (the server names it: `identity:<id>:calls`…). */
+    rateLimit: (key: string) => `${prefix}:limit:${key}`,
   }
 }

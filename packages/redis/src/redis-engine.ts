@@ -1,9 +1,10 @@
 import { randomBytes } from 'node:crypto'
-import type { Engine, EngineListener, RetentionPolicy } from '@sluice/server-node'
+import type { Engine, EngineListener, RateLimitStore, RetentionPolicy } from '@sluice/server-node'
 import { createBus } from './bus'
 import { nodeKeys } from './keys'
 import { createNodeChannel } from './node-channel'
 import { createPresenceStore } from './presence-store'
+import { createRedisRateLimitStore } from './rate-limit-store'
 import { createRedisClusterPort } from './redis-cluster-port'
 import { RedisLink } from './redis-link'
 import { createRedisPort } from './redis-port'
@@ -70,6 +71,12 @@ export interface RedisEngineOptions {
 export interface RedisEngine extends Engine {
   /** This node's id. */
   readonly nodeId: string
+  /**
+   * Rate limit buckets in Redis, shared by every node with this prefix: the server uses it by
+   * default for its per-identity and per-procedure limits (`identityRateLimits`,
+   * `procedures.x.rateLimit`), so they hold across nodes.
+   */
+  readonly rateLimits: RateLimitStore
   /** Resolves once connected (and rejects only if closed first); the engine is `down` until then. */
   ready(): Promise<void>
   /** The Redis connections of this node, for tests that cut them. */
@@ -214,6 +221,7 @@ export function createRedisEngine(options: RedisEngineOptions = {}): RedisEngine
 
   return {
     nodeId,
+    rateLimits: createRedisRateLimitStore(link, prefix),
     ready: () => link.ready(),
     clientIds: () => link.port('listing its connections failed').clientIds(),
     append: log.append,

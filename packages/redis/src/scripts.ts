@@ -196,3 +196,37 @@ end
 return out
 `,
 )
+
+/**
+ * One token bucket take, atomically. KEYS[1] the bucket (a hash: `tokens`, `at`); ARGV[1] tokens
+ * per second, ARGV[2] the burst, ARGV[3] the cost. Time is Redis's (TIME), not the node's: nodes'
+ * clocks may disagree, and one bucket must refill at one pace whichever node asks. A missing
+ * bucket is full; a take writes the bucket back with a TTL of the time it needs to be full again
+ * (after which it is the same as missing); a refusal writes nothing. Returns {1, 0} or
+ * {0, ms until the cost is there}.
+ */
+export const RATE_LIMIT = script(
+  'rate-limit',
+  `local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + tonumber(t[2]) / 1000
+local rate = tonumber(ARGV[1]) / 1000
+local burst = tonumber(ARGV[2])
+local cost = tonumber(ARGV[3])
+local state = redis.call('HMGET', KEYS[1], 'tokens', 'at')
+local tokens, at = tonumber(state[1]), tonumber(state[2])
+if not tokens or not at then
+  tokens, at = burst, now
+elseif now > at then
+  tokens = math.min(burst, tokens + (now - at) * rate)
+  at = now
+end
+-- Sub-millionth token differences are floating point noise, not tokens.
+if tokens >= cost - 1e-6 then
+  tokens = math.max(0, tokens - cost)
+  redis.call('HSET', KEYS[1], 'tokens', string.format('%.17g', tokens), 'at', string.format('%.17g', at))
+  redis.call('PEXPIRE', KEYS[1], math.ceil((burst - tokens) / rate) + 1)
+  return {1, 0}
+end
+return {0, math.max(1, math.ceil((cost - tokens) / rate - 1e-6))}
+`,
+)
