@@ -1,7 +1,7 @@
 import { type ErrorFrame, PROTOCOL_VERSION, readServerFrame } from '@sluice/protocol'
-import { createParser } from 'eventsource-parser'
 import { ClientError } from '../client-error'
 import { openAttempt } from './attempt'
+import { createSseParser } from './sse-parser'
 import type { TransportConnectOptions, TransportFactory } from './types'
 
 /** The subset of `fetch` the SSE transport needs. */
@@ -37,7 +37,7 @@ export function createSseTransport(
     openAttempt(options, 'sse', ({ receive, answer, finish, lastError, signal }) => {
       const { token } = options
       const base = options.url.replace(/\/+$/, '')
-      const parser = createParser({ onEvent: (message) => receive(message.data) })
+      const parse = createSseParser(receive)
 
       const read = async () => {
         const response = await doFetch(`${base}/sse?v=${PROTOCOL_VERSION}`, {
@@ -54,7 +54,7 @@ export function createSseTransport(
             write(text) {
               // Any bytes, heartbeat comments included, show the connection is alive.
               receive()
-              parser.feed(text)
+              parse(text)
             },
           }),
         )
