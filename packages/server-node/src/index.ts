@@ -25,7 +25,6 @@ export type {
   SseCommandRequest,
 } from './engine/types'
 export type { AllowedOrigins } from './http/cors'
-export type { FetchContext } from './http/fetch-request'
 export { DEFAULT_HARDEN_OPTIONS, type HardenOptions, hardenHttpServer } from './http/harden'
 export type { Action, Authenticate, Authorize, AuthorizeContext, AuthRequest, Identity } from './identity'
 export {
@@ -76,6 +75,7 @@ export {
   type WebhookVerifier,
   webhookHandler,
 } from './sources/index'
+export { type BunServerWebSocket, bunWebSocket } from './transports/ws-bun'
 export type {
   DerivedResync,
   DerivedTopic,

@@ -10,7 +10,6 @@ import type {
 } from '@sluice/protocol'
 import type { ConfigSource } from './config'
 import type { Middleware } from './core/middleware'
-import type { FetchContext } from './http/fetch-request'
 import type { ConnectionInfo } from './options'
 import type { DerivedTopic, DerivedTopicDefinition } from './work/derived'
 import type { EffectHandler, EffectOptions } from './work/effects'
@@ -100,10 +99,11 @@ export interface SluiceServer {
    * Deno.serve({ port: 8080 }, sluice.fetch)
    * Bun.serve({ port: 8080, fetch: sluice.fetch })
    * export const GET = (request: Request) => sluice.fetch(request) // Next.js app/realtime/[...path]/route.ts
-   * @param context what the host passes beside the request, read for the client's address only:
-   *   Deno's handler info, Bun's server, or `{ remoteAddress }`
+   * @param context what the host passes beside the request: Deno's handler info and Bun's server
+   *   give the client's address (so does `{ remoteAddress }`), and Bun's server is what upgrades
+   *   a WebSocket (with {@link bunWebSocket}); anything else is ignored
    */
-  fetch(request: Request, context?: FetchContext): Promise<Response>
+  fetch(request: Request, context?: unknown): Promise<Response>
   /** Starts an own http server (attach + handler). @param port default 0 (any free port) @param host default '127.0.0.1' */
   listen(port?: number, host?: string): Promise<{ url: string; port: number }>
   /**

@@ -55,6 +55,12 @@ export class FetchReply implements HttpReply {
     this.#settle(new Response(body, { status, headers: this.#headers }))
   }
 
+  /** Answers with a Response the host made (the answer to a WebSocket upgrade). */
+  respond(response: Response): void {
+    this.#sent = true
+    this.#settle(response)
+  }
+
   /** Before an answer: the handler's promise rejects, and the host fails the request its own way. */
   destroy(): void {
     if (this.#settled) return

@@ -5,22 +5,27 @@ import type { HttpRequest } from './http-request'
 /**
  * What a host hands `sluice.fetch` beside the request, read only for the client's address:
  * Deno.serve's handler info (`remoteAddr`), Bun.serve's server (`requestIP`), or
- * `{ remoteAddress }` given by hand. Anything else (a Next.js route context) is ignored.
+ * `{ remoteAddress }` given by hand. Anything else (a Next.js route context) is ignored, so the
+ * handler's parameter is `unknown`: a host's own type (Bun's Server) has no index signature to
+ * match a narrower one.
  */
-export interface FetchContext {
-  remoteAddress?: string
-  remoteAddr?: { hostname?: string }
-  requestIP?(request: Request): { address: string } | null
-  [other: string]: unknown
+interface FetchContext {
+  remoteAddress?: unknown
+  remoteAddr?: { hostname?: unknown }
+  requestIP?: unknown
 }
 
 /** The client's address as the host tells it, if it does. */
-export function remoteAddressOf(request: Request, context: FetchContext | undefined): string | undefined {
-  if (context === undefined || context === null || typeof context !== 'object') return undefined
-  if (typeof context.remoteAddress === 'string') return context.remoteAddress
-  const hostname = context.remoteAddr?.hostname
-  if (typeof hostname === 'string') return hostname
-  if (typeof context.requestIP === 'function') return context.requestIP(request)?.address ?? undefined
+export function remoteAddressOf(request: Request, context: unknown): string | undefined {
+  if (typeof context !== 'object' || context === null) return undefined
+  const { remoteAddress, remoteAddr } = context as FetchContext
+  if (typeof remoteAddress === 'string') return remoteAddress
+  if (typeof remoteAddr?.hostname === 'string') return remoteAddr.hostname
+  const host = context as { requestIP?: (request: Request) => { address?: unknown } | null }
+  if (typeof host.requestIP === 'function') {
+    const address = host.requestIP(request)?.address
+    return typeof address === 'string' ? address : undefined
+  }
   return undefined
 }
 

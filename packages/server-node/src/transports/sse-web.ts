@@ -8,14 +8,16 @@ const encoder = new TextEncoder()
 const PING = encoder.encode(SseWriter.ping)
 
 /**
- * The SSE sink of a web-standard `Response` body: a ReadableStream the host reads from. Chunks
- * are queued by byte length with a high-water mark of 0, so the queue's negative `desiredSize`
- * is exactly the bytes the host has not taken yet: the slow-consumer measure (bufferedBytes) and
- * the stall check read it. Shared frames are enqueued as the very Buffer every stream shares: a
- * default (not byte) stream hands chunks over by reference and never detaches them.
+ * The SSE sink of a web-standard `Response` body: a ReadableStream the host pulls from. The sink
+ * keeps what the host has not asked for yet in a queue of its own (a high-water mark of 0: the
+ * host's read is what pulls), so the bytes waiting are known exactly — the slow-consumer measure
+ * (bufferedBytes) and the stall check read them — and can be dropped: a slow consumer is cut by
+ * dropping its queue and closing the stream, not by erroring it (hosts log an errored body as an
+ * unhandled error). Shared frames go out as the very Buffer every stream shares: a default (not
+ * byte) stream hands chunks over by reference and never detaches them.
  *
  * The stream ends once: closed by the server (`close`, `terminate`), cancelled by the host when
- * the client left, or aborted with the request's signal. `onGone` then tells the connection, a
+ * the client left, or with the request's signal aborted. `onGone` then tells the connection, a
  * microtask later, so a close decided in the middle of a fan-out does not release subscriptions
  * while the hub is still walking them (on node:http the socket's close event is later still).
  */
@@ -25,7 +27,13 @@ class WebSseSink extends SseSink {
   onGone: ((code: number, reason: string) => void) | undefined
   #controller!: ReadableStreamDefaultController<Uint8Array>
   #open = true
-  #enqueued = 0
+  // Chunks the host has not asked for, and their bytes; allocated on first use, since a stream
+  // whose host keeps reading hands every chunk to a waiting read.
+  #queue: Uint8Array[] | undefined
+  #queuedBytes = 0
+  // The host asked for a chunk and there was none: the next one goes straight to it.
+  #pulling = false
+  #written = 0
 
   constructor() {
     super()
@@ -34,29 +42,59 @@ class WebSseSink extends SseSink {
         start: (controller) => {
           this.#controller = controller
         },
-        cancel: () => this.#end(),
+        pull: () => this.#pull(),
+        cancel: () => {
+          this.#drop()
+          this.#end()
+        },
       },
       { highWaterMark: 0, size: (chunk) => chunk.byteLength },
     )
   }
 
   send(payload: string | Buffer): void {
-    this.#enqueue(typeof payload === 'string' ? encoder.encode(payload) : payload)
+    this.#write(typeof payload === 'string' ? encoder.encode(payload) : payload)
   }
 
-  #enqueue(bytes: Uint8Array): void {
+  #write(bytes: Uint8Array): void {
     if (!this.#open) return
-    this.#enqueued += bytes.byteLength
-    this.#controller.enqueue(bytes)
+    this.#written += bytes.byteLength
+    if (this.#pulling) {
+      this.#pulling = false
+      this.#controller.enqueue(bytes)
+      return
+    }
+    this.#queue ??= []
+    this.#queue.push(bytes)
+    this.#queuedBytes += bytes.byteLength
+  }
+
+  // The host reads: everything queued moves to the stream (one read takes the first chunk).
+  #pull(): void {
+    if (this.#queue === undefined) this.#pulling = true
+    else this.#flush()
+  }
+
+  #flush(): void {
+    const queue = this.#queue
+    if (queue === undefined) return
+    this.#drop()
+    for (const bytes of queue) this.#controller.enqueue(bytes)
+  }
+
+  #drop(): void {
+    this.#queue = undefined
+    this.#queuedBytes = 0
   }
 
   bufferedBytes(): number {
+    // Plus what moved to the stream at the last read and is not read yet (its size is negative).
     const size = this.#controller.desiredSize
-    return size === null || size >= 0 ? 0 : -size
+    return this.#queuedBytes + (size === null || size >= 0 ? 0 : -size)
   }
 
   protected ping(): void {
-    this.#enqueue(PING)
+    this.#write(PING)
   }
 
   protected waitingBytes(): number {
@@ -64,26 +102,33 @@ class WebSseSink extends SseSink {
   }
 
   protected takenBytes(waiting: number): number {
-    return this.#enqueued - waiting
+    return this.#written - waiting
   }
 
   close(code: number, reason: string): void {
     this.ended = { code, reason }
     if (!this.#open) return
-    // A slow consumer's queue would only grow while waiting to drain; cut it instead.
-    if (reason === 'SLOW_CONSUMER') this.#controller.error(new Error(`sluice: ${reason}`))
-    else this.#controller.close()
+    // A slow consumer's queue would only grow while waiting to drain; it goes. Otherwise the
+    // last frames (a `reconnect`, an error) still reach the host before the end.
+    if (reason === 'SLOW_CONSUMER') this.#drop()
+    else this.#flush()
+    this.#controller.close()
     this.#end()
   }
 
   terminate(): void {
-    if (this.#open) this.#controller.error(new Error('sluice: the stream was terminated'))
-    this.#end()
+    this.#cut()
   }
 
   /** The request was aborted (the client left): the host may never read or cancel the body. */
   abort(): void {
-    if (this.#open) this.#controller.error(new Error('sluice: the request was aborted'))
+    this.#cut()
+  }
+
+  #cut(): void {
+    if (!this.#open) return
+    this.#drop()
+    this.#controller.close()
     this.#end()
   }
 
