@@ -85,7 +85,7 @@ export async function runMiddleware(
     let settled = false
     const next = (): Promise<void> => {
       if (inner !== undefined) {
-        throw new TypeError(`middleware[${index}] called next() more than once for ${describe(ctx)}`)
+        throw new TypeError(`middleware[${index}] called next() more than once for ${subjectOf(ctx)}`)
       }
       inner = dispatch(index + 1).finally(() => {
         settled = true
@@ -102,7 +102,7 @@ export async function runMiddleware(
 }
 
 /** The call or publish a context is about, for messages: `call addTodo`, `publish to chat:1`. */
-export function describe(ctx: MiddlewareContext): string {
+function subjectOf(ctx: MiddlewareContext): string {
   return ctx.type === 'call' ? `call ${ctx.name}` : `publish to ${ctx.topic}`
 }
 
