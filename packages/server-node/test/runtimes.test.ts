@@ -23,7 +23,6 @@ const COMMANDS = {
     'run',
     '--allow-net=127.0.0.1',
     '--allow-env',
-    '--allow-read',
     '--allow-sys',
     '--config',
     'test/runtimes/deno.json',
