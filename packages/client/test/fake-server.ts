@@ -1,9 +1,13 @@
 /**
- * An in-process fake of a Sluice server for the client's edge cases: it hands the client a
+ * The in-process fake of a Sluice server for the client's edge cases: it hands the client a
  * WebSocket constructor and a fetch that never touch the network, records every frame the
  * client sends, and lets a test script the server's side frame by frame — refuse a transport,
  * stay silent, drop a connection, replay with overlap. Everything is synchronous or microtask
- * based, so tests drive time with fake timers. The real server is covered by test/integration.
+ * based, so tests drive time with fake timers. Tests state their frames with test/flows.ts.
+ *
+ * The one other stand-in, test/msw/mock-sluice.ts, is for what only the real globals show (the
+ * client's default `WebSocket` and `fetch`, HTTP statuses and bodies, headers); behaviour goes
+ * here. The real server is covered by test/integration.
  */
 import {
   type ClientFrame,

@@ -1,4 +1,4 @@
-import type { EventFrame, Json } from '@sluice/protocol'
+import type { Json } from '@sluice/protocol'
 import { vi } from 'vitest'
 import { type ClientOptions, createClient } from '../src/client'
 import { custom } from '../src/merge/custom'
@@ -32,9 +32,7 @@ export async function advance(ms: number): Promise<void> {
   for (let i = 0; i < 20; i++) await Promise.resolve()
 }
 
-export function event(topic: string, seq: number, epoch = 'e1', extra: Partial<EventFrame> = {}): EventFrame {
-  return { type: 'event', topic, epoch, seq, kind: 'created', key: `k${seq}`, data: seq, ts: 0, ...extra }
-}
+export { event } from './flows'
 
 /** A merge that records `epoch:seq` of each event, so tests see exactly what reached the store. */
 export const seqLog = () =>

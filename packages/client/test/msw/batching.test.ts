@@ -1,7 +1,7 @@
 import { custom } from '@sluice/client'
 import { DEFAULT_LIMITS } from '@sluice/protocol'
 import { describe, expect, test } from 'vitest'
-import { events, subscribed } from './frames'
+import { events, subscribed } from '../flows'
 import { advance, useMockNetwork } from './setup'
 
 const net = useMockNetwork()

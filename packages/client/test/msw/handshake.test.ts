@@ -5,7 +5,7 @@
  */
 import type { ServerFrame } from '@sluice/protocol'
 import { describe, expect, test } from 'vitest'
-import { event, subscribed } from './frames'
+import { event, subscribed } from '../flows'
 import { advance, START, seqLog, useMockNetwork } from './setup'
 
 const net = useMockNetwork()

@@ -1,6 +1,8 @@
 /**
- * A scripted Sluice server built from msw handlers, for unit tests of the client's public
- * behaviour at the network boundary. Unlike test/fake-server.ts it injects nothing into the
+ * A scripted Sluice server built from msw handlers, for what only the network boundary shows:
+ * the client's default transports on the real globals, HTTP statuses, bodies and headers, the
+ * token in the URL or the Authorization header. The client's behaviour is tested on the
+ * in-process fake (test/fake-server.ts); add a test here only when the boundary is its subject. Unlike test/fake-server.ts it injects nothing into the
  * client: msw patches `globalThis.WebSocket` and `globalThis.fetch`, so the client runs with
  * its default transports exactly as an app would, and every frame it sends is recorded from
  * the wire (WS messages, SSE command POST bodies) after real encoding.

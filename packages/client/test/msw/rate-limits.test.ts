@@ -7,7 +7,7 @@
 import { latest } from '@sluice/client'
 import type { ClientFrame } from '@sluice/protocol'
 import { describe, expect, test } from 'vitest'
-import { subscribed } from './frames'
+import { subscribed } from '../flows'
 import { advance, START, useMockNetwork } from './setup'
 
 const net = useMockNetwork()

@@ -58,41 +58,7 @@ export const seqLog = () =>
     fromSnapshot: (data: Json) => [`snapshot:${JSON.stringify(data)}`],
   })
 
-/** Every value an atom takes after this call, mapped. */
-export function record<T, R>(store: { listen(listener: (value: T) => void): unknown }, map: (value: T) => R) {
-  const seen: R[] = []
-  store.listen((value) => {
-    seen.push(map(value))
-  })
-  return seen
-}
-
-/** The statuses a subscription store goes through from now on (its current one first), without repeats. */
-export function statuses(store: {
-  get(): { status: string }
-  listen(listener: (value: { status: string }) => void): unknown
-}) {
-  const seen: string[] = [store.get().status]
-  store.listen(({ status }) => {
-    if (seen[seen.length - 1] !== status) seen.push(status)
-  })
-  return seen
-}
-
-/** Each new `data` a subscription store publishes after this call (status-only changes left out). */
-export function dataChanges<T>(store: {
-  get(): { data: T }
-  listen(listener: (value: { data: T }) => void): unknown
-}) {
-  const seen: T[] = []
-  let last = store.get().data
-  store.listen(({ data }) => {
-    if (data === last) return
-    last = data
-    seen.push(data)
-  })
-  return seen
-}
+export { dataChanges, record, statuses } from '../flows'
 
 /** The ClientError a promise rejects with (fails the test when it resolves). */
 export async function rejection(promise: Promise<unknown>): Promise<ClientError> {
