@@ -376,31 +376,29 @@ describe('sluice.fetch: the end of a stream', () => {
   })
 
   it('opens nothing for a client that left while it was being authenticated', async () => {
-    let admit: (() => void) | undefined
+    // Each connect waits in authenticate until the test lets it through.
+    const pending: Array<() => void> = []
     const connects: string[] = []
     const { server } = start({
       maxConnections: 1,
-      authenticate: () =>
-        new Promise((resolve) => {
-          admit = () => resolve({ id: 'u1' })
-        }),
+      authenticate: () => new Promise((resolve) => void pending.push(() => resolve({ id: 'u1' }))),
       onConnect: (info) => void connects.push(info.id),
     })
     const controller = new AbortController()
     const answered = call('/realtime/sse?v=1', { signal: controller.signal })
-    await until(() => admit !== undefined)
+    await until(() => pending.length === 1)
     controller.abort()
-    admit?.()
+    pending[0]?.()
     expect((await answered).status).toBe(204)
     expect(connects).toEqual([])
     expect(server.stats().connections).toBe(0)
     // Its slot went back: the one connection allowed is still free.
-    admit = undefined
     const next = call('/realtime/sse?v=1')
-    await until(() => admit !== undefined)
-    admit?.()
-    expect((await next).status).toBe(200)
-    await (await next).body?.cancel()
+    await until(() => pending.length === 2)
+    pending[1]?.()
+    const opened = await next
+    expect(opened.status).toBe(200)
+    await opened.body?.cancel()
   })
 
   it('cuts a stream whose reader stopped once its queue is over maxBufferedBytes', async () => {

@@ -30,8 +30,11 @@ export abstract class SseSink implements Sink {
   readonly transport = 'sse'
   /** How the server ended the stream, if it did. */
   ended: { code: number; reason: string } | undefined
-  /** Called instead of a heartbeat once the stream has stalled; set when its connection exists. */
-  onStalled: (() => void) | undefined
+  /**
+   * The stream's connection, once it exists: a stalled stream closes it instead of a heartbeat.
+   * A field rather than a callback, which would cost every idle stream a closure and its context.
+   */
+  connection: Connection | undefined
   // The bytes taken by the peer at the last heartbeat, and the heartbeats in a row that found
   // bytes waiting and that count unchanged.
   #takenAtBeat = -1
@@ -57,8 +60,11 @@ export abstract class SseSink implements Sink {
    * however few bytes wait (maxBufferedBytes only counts how many).
    */
   heartbeat(): void {
-    if (this.#stalled() && this.onStalled !== undefined) {
-      this.onStalled()
+    const connection = this.connection
+    if (this.#stalled() && connection !== undefined) {
+      connection.runtime.metrics.slowConsumerClosed()
+      connection.runtime.logger.warn({ connectionId: connection.id }, 'closing a stalled SSE stream')
+      connection.close(CloseCode.SlowConsumer, 'SLOW_CONSUMER')
       return
     }
     this.ping()
@@ -146,10 +152,6 @@ export function createSseConnection(
     idleTimeout: false,
     sink,
   })
-  sink.onStalled = () => {
-    runtime.metrics.slowConsumerClosed()
-    runtime.logger.warn({ connectionId: connection.id }, 'closing a stalled SSE stream')
-    connection.close(CloseCode.SlowConsumer, 'SLOW_CONSUMER')
-  }
+  sink.connection = connection
   return connection
 }
