@@ -74,9 +74,11 @@ export function createCalls({
         },
         answer(frame) {
           settle()
-          if (frame.type === 'error')
+          if (frame.type === 'result') resolve(frame.result ?? null)
+          // Only a result or an error answers a call: another frame with its id is the server's bug.
+          else if (frame.type === 'error')
             reject(new ClientError(frame.code, `call ${name}: ${frame.message}`, frame))
-          else if (frame.type === 'result') resolve(frame.result ?? null)
+          else reject(new ClientError('INTERNAL', `call ${name}: answered with a ${frame.type} frame`))
         },
         // The client closed: say which call it ended.
         fail: (error) => fail(naming(`call ${name}`, error)),

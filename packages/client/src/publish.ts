@@ -120,8 +120,10 @@ export function createPublisher({
           if (answer.type === 'ack') {
             timer()
             resolve({ epoch: answer.epoch ?? '', seq: answer.seq ?? 0, duplicate: !!answer.duplicate })
-          } else if (answer.type !== 'error') return
-          else if (isRetryLater(answer.code)) {
+          } else if (answer.type !== 'error') {
+            // Only an ack or an error answers a publish: another frame with its id is the server's bug.
+            fail(error('INTERNAL', `answered with a ${answer.type} frame`))
+          } else if (isRetryLater(answer.code)) {
             // Not published: send it again (same id) once the server's bucket has room or its
             // engine is back. A drop in between clears this timer; the reconnect resends it.
             answers.add(id, publish)

@@ -123,7 +123,16 @@ export function createServerSubscription(topic: string, deps: ServerSubscription
           deps.onRefused(answer)
           return
         }
-        if (answer.type !== 'subscribed') return
+        if (answer.type !== 'subscribed') {
+          // Only `subscribed` or an error answers a subscribe: another frame with its id is the server's bug.
+          move('refused')
+          deps.onRefused({
+            type: 'error',
+            code: 'INTERNAL',
+            message: `subscribe ${topic}: answered with a ${answer.type} frame`,
+          })
+          return
+        }
         fromHead = false
         flow = answer
         move(answer.resync ? 'resync-follows' : answer.snapshot ? 'snapshot-follows' : 'live')

@@ -6,6 +6,7 @@
 import { afterEach, beforeEach, describe, expect, test, vi } from 'vitest'
 import { createClient } from '../src/client'
 import { ClientError } from '../src/client-error'
+import { custom } from '../src/merge/custom'
 import { advance, event, seqLog, setup, useFakeTime } from './helpers'
 
 beforeEach(useFakeTime)
@@ -250,5 +251,75 @@ describe('misuse', () => {
     expect(client.$connection.get()).toMatchObject({ status: 'reconnecting', transport: null })
     client.close()
     expect(client.$connection.get()).toMatchObject({ status: 'closed', transport: null })
+  })
+})
+
+describe('statuses the table keeps honest', () => {
+  test('a load() that ends while the connection is down shows connecting, then live once subscribed again', async () => {
+    let resolveLoad!: (data: string[]) => void
+    const { server, client } = setup()
+    const sub = client.subscribe('todos', {
+      merge: seqLog(),
+      load: () => new Promise((r) => (resolveLoad = r)),
+    })
+    await advance(0)
+    server.last.send(subscribed('todos', 3))
+    await advance(0)
+    server.last.close(1006)
+    await advance(0)
+    resolveLoad(['loaded'])
+    await advance(0)
+    expect(sub.$state.get()).toMatchObject({ data: ['loaded'], status: 'connecting' })
+    await advance(250)
+    server.last.send(subscribed('todos', 3))
+    await advance(0)
+    expect(sub.$state.get()).toMatchObject({ data: ['loaded'], status: 'live' })
+    client.close()
+  })
+
+  test('an unannounced epoch reloads a store with a loader once the topic is subscribed again', async () => {
+    const loads: Array<(data: string[]) => void> = []
+    const { server, client } = setup()
+    const sub = client.subscribe('todos', { merge: seqLog(), load: () => new Promise((r) => loads.push(r)) })
+    await advance(0)
+    server.last.send(subscribed('todos', 3))
+    await advance(0)
+    loads[0]?.(['first'])
+    await advance(0)
+    server.last.send(event('todos', 1, 'e2'))
+    await advance(0)
+    expect(loads).toHaveLength(1)
+    expect(sub.$state.get()).toMatchObject({ status: 'resyncing', stale: 'epoch_changed' })
+    server.last.send(subscribed('todos', 7, 'e2'))
+    await advance(0)
+    expect(loads).toHaveLength(2)
+    loads[1]?.(['second'])
+    server.last.send(event('todos', 8, 'e2'))
+    await advance(0)
+    expect(sub.$state.get()).toMatchObject({ data: ['second', 'e2:8'], status: 'live', stale: null })
+    client.close()
+  })
+
+  test('a store whose merge strategy threw stays in error across a reconnect', async () => {
+    const { server, client } = setup()
+    const sub = client.subscribe('todos', {
+      merge: custom<number>((n, e) => {
+        if (e.kind === 'boom') throw new Error('bad event')
+        return n + 1
+      }, 0),
+    })
+    await advance(0)
+    server.last.send([subscribed('todos', 0), event('todos', 1, 'e1', { kind: 'boom' })])
+    await advance(0)
+    expect(sub.$state.get()).toMatchObject({ status: 'error', error: { code: 'INTERNAL' } })
+    server.last.close(1006)
+    await advance(250)
+    server.last.send(subscribed('todos', 1))
+    await advance(0)
+    expect(sub.$state.get()).toMatchObject({
+      status: 'error',
+      error: { code: 'INTERNAL', message: 'merge strategy threw: bad event' },
+    })
+    client.close()
   })
 })

@@ -970,3 +970,87 @@ describe('optimistic events through the client', () => {
     client.close()
   })
 })
+
+describe('answers the client does not take at face value', () => {
+  test('a topic the server refused is not subscribed again on reconnect, only when the app subscribes again', async () => {
+    const { server, client } = setup()
+    const first = client.subscribe('secret', { merge: seqLog() })
+    await advance(0)
+    server.last.send({
+      type: 'error',
+      id: (server.last.frames[0] as SubscribeFrame).id,
+      code: 'FORBIDDEN',
+      message: 'no',
+    })
+    await advance(0)
+    expect(first.$state.get()).toMatchObject({ status: 'error', error: { code: 'FORBIDDEN', message: 'no' } })
+    server.last.close(1006)
+    await advance(250)
+    expect(server.last.frames).toEqual([])
+    expect(first.$state.get().status).toBe('error')
+    // Asked again (a new store of the topic): every store of it tries again.
+    const again = client.subscribe('secret', { merge: seqLog(), filter: { field: 'x', equals: 1 } })
+    await advance(0)
+    expect(server.last.frames).toEqual([{ type: 'subscribe', id: expect.any(String), topic: 'secret' }])
+    expect([first, again].map((sub) => sub.$state.get().status)).toEqual(['connecting', 'connecting'])
+    server.last.send(subscribed('secret', 4))
+    await advance(0)
+    expect([first, again].map((sub) => sub.$state.get())).toMatchObject([
+      { status: 'live', error: null },
+      { status: 'live', error: null },
+    ])
+    client.close()
+  })
+
+  test('an answer to a subscribe that a newer one replaced is ignored', async () => {
+    const { server, client } = setup()
+    const sub = client.subscribe('todos', { merge: seqLog(), filter: { field: 'a', equals: 1 } })
+    await advance(0)
+    client.subscribe('todos', { merge: seqLog(), filter: { field: 'b', equals: 1 } })
+    await advance(0)
+    const [older, newer] = server.last.frames as SubscribeFrame[]
+    server.last.send([
+      { type: 'error', id: older!.id, code: 'FORBIDDEN', message: 'the old filter' },
+      { ...subscribed('todos', 2), id: older!.id },
+    ])
+    await advance(0)
+    expect(sub.$state.get()).toMatchObject({ status: 'connecting', error: null })
+    server.last.send({ ...subscribed('todos', 2), id: newer!.id })
+    await advance(0)
+    expect(sub.$state.get()).toMatchObject({ status: 'live', error: null })
+    client.close()
+  })
+
+  test('a frame of the wrong type with a command’s id fails it with INTERNAL; a late answer is ignored', async () => {
+    const { server, client } = setup({ callTimeoutMs: 1000 })
+    const sub = client.subscribe('todos', { merge: seqLog() })
+    const call = client.call('count').catch((error: ClientError) => error)
+    const publish = client
+      .publish('todos', { kind: 'created' }, { id: 'p1' })
+      .catch((error: ClientError) => error)
+    const late = client.call('slow').catch((error: ClientError) => error)
+    await advance(0)
+    const [subscribe, count, , slow] = server.last.frames as Array<{ id: string }>
+    server.last.send([
+      { type: 'ack', id: subscribe!.id },
+      { type: 'ack', id: count!.id },
+      { type: 'result', id: 'p1', result: 1 },
+    ])
+    await advance(0)
+    expect(await call).toMatchObject({ code: 'INTERNAL', message: 'call count: answered with a ack frame' })
+    expect(await publish).toMatchObject({
+      code: 'INTERNAL',
+      message: 'publish p1 to todos: answered with a result frame',
+    })
+    expect(sub.$state.get()).toMatchObject({
+      status: 'error',
+      error: { code: 'INTERNAL', message: 'subscribe todos: answered with a ack frame' },
+    })
+    await advance(1000)
+    expect(await late).toMatchObject({ code: 'TIMEOUT', message: 'call slow: no result in 1000 ms' })
+    server.last.send({ type: 'result', id: slow!.id, result: 'too late' })
+    await advance(0)
+    expect(client.$connection.get().status).toBe('open')
+    client.close()
+  })
+})
