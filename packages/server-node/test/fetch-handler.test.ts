@@ -332,12 +332,15 @@ describe('sluice.fetch: refusals', () => {
     ])
     const headSse = await call('/realtime/sse?v=1', { method: 'HEAD' })
     expect([headSse.status, headSse.headers.get('allow'), await headSse.text()]).toEqual([400, 'GET', ''])
-    const ws = await call('/realtime/ws?v=1')
-    expect(ws.headers.get('upgrade')).toBe('websocket')
-    expect(await answer(ws)).toEqual([
-      426,
-      { type: 'error', code: 'BAD_REQUEST', message: 'this endpoint needs a WebSocket upgrade' },
-    ])
+    // Node has no way to upgrade from a fetch handler: a handshake is answered like any GET there.
+    for (const headers of [{}, { connection: 'Upgrade', upgrade: 'websocket' }]) {
+      const ws = await call('/realtime/ws?v=1', { headers })
+      expect(ws.headers.get('upgrade')).toBe('websocket')
+      expect(await answer(ws)).toEqual([
+        426,
+        { type: 'error', code: 'BAD_REQUEST', message: 'this endpoint needs a WebSocket upgrade' },
+      ])
+    }
   })
 })
 

@@ -28,7 +28,6 @@ const sluice = createSluiceServer({
   // The tests publish from clients.
   authorize: () => true,
   procedures: { add: { guard: 'anyone', handler: ({ a, b }: { a: number; b: number }) => a + b } },
-  heartbeatMs: Number(process.env.SLUICE_HEARTBEAT_MS ?? 25_000),
 })
 
 const ready = (port: number) => console.log(JSON.stringify({ port }))
