@@ -147,7 +147,8 @@ for (const [name, query, expected] of [
       { status: 'connecting', transport: null, code: null, message: null },
       { status: 'connecting', transport: 'ws', code: null, message: null },
       { status: 'connecting', transport: 'sse', code: null, message: null },
-      { status: 'closed', transport: 'sse', code: 'FORBIDDEN', message: 'this origin is not allowed' },
+      // Closed: no transport is open any more.
+      { status: 'closed', transport: null, code: 'FORBIDDEN', message: 'this origin is not allowed' },
     ])
     expect(requests).toEqual(expected)
     await page.clock.runFor(3_600_000)
