@@ -17,14 +17,12 @@ const PING = encoder.encode(SseWriter.ping)
  * byte) stream hands chunks over by reference and never detaches them.
  *
  * The stream ends once: closed by the server (`close`, `terminate`), cancelled by the host when
- * the client left, or with the request's signal aborted. `onGone` then tells the connection, a
- * microtask later, so a close decided in the middle of a fan-out does not release subscriptions
- * while the hub is still walking them (on node:http the socket's close event is later still).
+ * the client left, or with the request's signal aborted. The connection is told a microtask
+ * later, so a close decided in the middle of a fan-out does not release subscriptions while the
+ * hub is still walking them (on node:http the socket's close event is later still).
  */
 class WebSseSink extends SseSink {
   readonly stream: ReadableStream<Uint8Array>
-  /** Called once when the stream is over: the server's code and reason, else 1001 (the client left). */
-  onGone: ((code: number, reason: string) => void) | undefined
   #controller!: ReadableStreamDefaultController<Uint8Array>
   #open = true
   // Chunks the host has not asked for, and their bytes; allocated on first use, since a stream
@@ -132,11 +130,20 @@ class WebSseSink extends SseSink {
     this.#end()
   }
 
+  // The connection learns it once, with the server's code and reason, else 1001 (the client left).
   #end(): void {
     if (!this.#open) return
     this.#open = false
     const { code, reason } = this.ended ?? { code: 1001, reason: '' }
-    queueMicrotask(() => this.onGone?.(code, reason))
+    queueMicrotask(() => {
+      const connection = this.connection
+      if (connection === undefined) return
+      try {
+        connection.handleClosed(code, reason)
+      } catch (error) {
+        connection.runtime.report(error, { operation: 'close', connectionId: connection.id })
+      }
+    })
   }
 }
 
@@ -163,13 +170,6 @@ export async function openWebSseStream(
     chunked: false,
     remoteAddress: request.remoteAddress,
   })
-  sink.onGone = (code, reason) => {
-    try {
-      connection.handleClosed(code, reason)
-    } catch (error) {
-      runtime.report(error, { operation: 'close', connectionId: connection.id })
-    }
-  }
   request.request.signal.addEventListener('abort', () => sink.abort(), { once: true })
   reply.stream(200, SSE_HEADERS, sink.stream)
   connection.start(admission.subscriptions)
