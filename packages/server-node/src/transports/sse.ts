@@ -13,11 +13,13 @@ const PING = Buffer.from(SseWriter.ping, 'utf8')
 const PING_CHUNK = httpChunk(PING)
 
 /**
- * The SSE sink of a node:http response. Text goes through `res.write`. Shared Buffers too, except
- * on the usual HTTP/1.1 chunked response whose socket is its own: there the writer hands over
- * complete body chunks (SharedFrame.sseChunk) and they are written to the socket directly,
- * one write of one shared Buffer per delivery instead of res.write's four pieces, cork and
- * tick. Both paths append to the same socket in call order, so frames never reorder.
+ * The SSE sink of a node:http response. Everything goes through `res.write`, except on the
+ * usual HTTP/1.1 chunked response whose socket is its own: there the writer hands over complete
+ * body chunks for shared frames (SharedFrame.sseChunk), written to the socket directly (one
+ * write of one shared Buffer per delivery instead of res.write's four pieces, cork and tick),
+ * and text is framed as a chunk and written the same way. Not through `res.write`: it holds its
+ * bytes until the next tick while a socket write goes out at once, so a shared event written
+ * right after a `subscribed` (a replay, a presence change) would overtake it.
  */
 class NodeSseSink extends SseSink {
   readonly #socket: Socket | null
@@ -33,8 +35,10 @@ class NodeSseSink extends SseSink {
 
   send(payload: string | Buffer): void {
     const socket = this.#socket
-    if (socket === null || typeof payload === 'string') this.res.write(payload)
-    else if (!this.res.writableEnded && !socket.destroyed) socket.write(payload)
+    if (socket === null) this.res.write(payload)
+    else if (!this.res.writableEnded && !socket.destroyed) {
+      socket.write(typeof payload === 'string' ? httpChunk(Buffer.from(payload, 'utf8')) : payload)
+    }
   }
 
   bufferedBytes(): number {
