@@ -25,6 +25,12 @@ export interface PublishOptions {
   id?: string
   /** Reject with TIMEOUT when no ack arrives in time, counted from each send. @default publishTimeoutMs */
   timeoutMs?: number
+  /**
+   * false: the server does not send this publish's event back to this connection (the app
+   * applied it already); the promise settles on the ack alone. A later connection's replay may
+   * still bring it, so apply it idempotently (crud and latest do). @default true
+   */
+  echo?: boolean
 }
 
 /** Where a published event landed in its topic's log. */
@@ -78,7 +84,7 @@ export function createPublisher({
   return (
     topic: string,
     { kind, key, data, meta }: PublishEvent,
-    { id = nextId(), timeoutMs = defaultTimeoutMs }: PublishOptions = {},
+    { id = nextId(), timeoutMs = defaultTimeoutMs, echo }: PublishOptions = {},
   ): Promise<PublishResult> => {
     const subject = `publish ${id} to ${topic}`
     const error = (code: ErrorCode, message: string) =>
@@ -86,6 +92,7 @@ export function createPublisher({
     const open = connection.isOpen()
     // Undefined fields are left out by JSON.
     const frame: PublishFrame = { type: 'publish', id, topic, kind, key, data, meta }
+    if (echo === false) frame.echo = false
     return new Promise((resolve, reject) => {
       if (!open && waiting.size >= maxSize) return reject(error('QUEUE_FULL', `${maxSize} already queued`))
       // The ack timeout while sent, the retry after RATE_LIMITED/UNAVAILABLE, or STALE while never sent.

@@ -62,6 +62,32 @@ describe.each<TransportKind>(['ws', 'sse'])('over %s against the real server', (
     expect(state.data.items).toEqual([{ id: 'x', title: 'X' }])
   })
 
+  test('a publish with echo: false reaches the other connections but not its own', async () => {
+    server = await createTestServer({ rules: [{ topic: 'todos', subscribe: 'anyone', publish: 'anyone' }] })
+    client = connect(server.url)
+    other = connect(server.url)
+    const mine = client.subscribe('todos', { merge: crud<Todo>() })
+    const theirs = other.subscribe('todos', { merge: crud<Todo>() })
+    await until(mine.$state, (s) => s.status === 'live', 'mine live')
+    await until(theirs.$state, (s) => s.status === 'live', 'theirs live')
+    const quiet = await client.publish(
+      'todos',
+      { kind: 'created', key: 'q', data: { id: 'q', title: 'quiet' } },
+      { echo: false },
+    )
+    const loud = await client.publish('todos', {
+      kind: 'created',
+      key: 'l',
+      data: { id: 'l', title: 'loud' },
+    })
+    expect([quiet.seq, loud.seq]).toEqual([1, 2])
+    const seen = await until(theirs.$state, (s) => s.position?.seq === 2, 'both events elsewhere')
+    expect(seen.data.items.map((todo) => todo.id)).toEqual(['q', 'l'])
+    // The sender got only the second event: the first one is a gap in its stream, as with a filter.
+    const own = await until(mine.$state, (s) => s.position?.seq === 2, 'the echoed event')
+    expect(own.data.items.map((todo) => todo.id)).toEqual(['l'])
+  })
+
   test('calls: result, NOT_FOUND, VALIDATION with issues', async () => {
     server = await createTestServer({
       rules: [{ procedure: '*', call: 'anyone' }],
