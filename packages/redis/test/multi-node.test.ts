@@ -218,7 +218,7 @@ describe('many nodes on one Redis', () => {
     await redis.restart()
     await vi.waitFor(() => expect(resyncs).toEqual(['epoch_changed', 'epoch_changed']), { timeout: 5_000 })
     // The log starts over; the stores go on from the new epoch with nothing repeated. With no
-    // snapshot or load() to reload from, each keeps its data and says it may be STALE.
+    // snapshot or load() to reload from, each keeps its data and says it may be stale, and why.
     await vi.waitFor(async () =>
       expect((await publisher.publish('t', { kind: 'created', data: 6 }))?.seq).toBe(1),
     )
@@ -227,7 +227,8 @@ describe('many nodes on one Redis', () => {
       expect(sub.$state.get()).toMatchObject({
         data: [1, 2, 3, 4, 5, 6],
         status: 'live',
-        error: { code: 'STALE' },
+        error: null,
+        stale: 'epoch_changed',
       })
     }
     expect(resyncs).toHaveLength(2)
