@@ -1,6 +1,6 @@
 import { type DecodeResult, decodeFrameWith, decodeMessage, type FieldReader, fail } from './decode-helpers'
 import type { ClientFrame, JsonObject, PublishFrame, SnapshotMode } from './frames'
-import { DEFAULT_LIMITS, MAX_NAME_LENGTH } from './limits'
+import { DEFAULT_LIMITS, MAX_NAME_LENGTH, MAX_REWIND } from './limits'
 
 /** Limits a server applies while decoding client input. Missing ones take {@link DEFAULT_LIMITS}. */
 export interface ClientDecodeOptions {
@@ -39,6 +39,28 @@ function presenceState(reader: FieldReader): JsonObject | null {
   return state
 }
 
+/**
+ * `rewind` of a subscribe: a count up to {@link MAX_REWIND}, only on a fresh subscribe without a
+ * snapshot — a resume already replays from its position, and a snapshot already holds the past.
+ */
+function rewind(reader: FieldReader): number | undefined {
+  const value = reader.optionalSeq('rewind')
+  if (value === undefined) return undefined
+  if (value > MAX_REWIND) {
+    fail('LIMIT_EXCEEDED', `subscribe.rewind may ask for at most ${MAX_REWIND} events, got ${value}`, {
+      id: reader.id,
+      field: 'rewind',
+    })
+  }
+  if (reader.has('from') || reader.frame.snapshot === 'always') {
+    fail('BAD_REQUEST', "subscribe.rewind cannot be combined with from or snapshot: 'always'", {
+      id: reader.id,
+      field: 'rewind',
+    })
+  }
+  return value
+}
+
 /** The fields a publish carries, shared by the `publish` frame and the HTTP publish body. */
 export function publishFields(reader: FieldReader, maxTopicLength: number, idRequired: boolean) {
   return {
@@ -61,6 +83,7 @@ function clientDecoders(maxTopicLength: number): Record<string, (reader: FieldRe
       from: r.position('from'),
       snapshot: r.has('snapshot') ? r.oneOf('snapshot', SNAPSHOT_MODES) : undefined,
       presence: r.boolean('presence'),
+      rewind: rewind(r),
     }),
     unsubscribe: (r) => ({ type: 'unsubscribe', id: r.id_(false), topic: r.topic(maxTopicLength) }),
     // `echo` is read here and not in publishFields: an HTTP publish has no connection to exclude.

@@ -89,6 +89,7 @@ const serverDecoders: Record<string, (reader: FieldReader) => ServerFrame> = {
     seq: r.seq('seq'),
     resync: r.has('resync') ? r.oneOf('resync', RESYNC_REASONS) : undefined,
     snapshot: r.boolean('snapshot'),
+    rewind: r.optionalSeq('rewind'),
   }),
   unsubscribed: (r) => ({
     type: 'unsubscribed',

@@ -35,6 +35,11 @@ export interface SubscribeFrame {
   snapshot?: SnapshotMode
   /** Receive the topic's presence: a `sync` then join/update/leave frames. @default false */
   presence?: boolean
+  /**
+   * On a fresh subscribe, deliver the last `rewind` events of the log before live ones (at most
+   * `MAX_REWIND`); not with `from` or `snapshot: 'always'`. @default 0
+   */
+  rewind?: number
 }
 
 export interface UnsubscribeFrame {
@@ -147,6 +152,11 @@ export interface SubscribedFrame {
   resync?: ResyncReason
   /** True when a `snapshot` frame of this topic follows in this flow, so a client knows to wait for it. */
   snapshot?: boolean
+  /**
+   * Answering a subscribe with `rewind`: the number of log positions replayed, the events
+   * `seq - rewind < seq' <= seq`. Less than asked when the log held fewer.
+   */
+  rewind?: number
 }
 
 export interface UnsubscribedFrame {

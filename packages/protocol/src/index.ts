@@ -75,6 +75,7 @@ export {
   isValidTopic,
   MAX_ID_LENGTH,
   MAX_NAME_LENGTH,
+  MAX_REWIND,
   PROTOCOL_VERSION,
   TOPIC_PATTERN,
   utf8Length,

@@ -26,6 +26,12 @@ export const MAX_ID_LENGTH = 128
 /** Longest procedure name. */
 export const MAX_NAME_LENGTH = 128
 
+/**
+ * Most events a subscribe may ask to rewind: the reference ring's size, so one subscribe never
+ * asks for more than a log keeps.
+ */
+export const MAX_REWIND = 1000
+
 /** True when a topic name is well-formed and within `maxTopicLength`. */
 export function isValidTopic(
   topic: unknown,

@@ -68,6 +68,7 @@ const FRAMES = new Map<unknown, Rule>(
       ...POSITION,
       resync: optional(RESYNC_REASON),
       snapshot: optional(isBoolean),
+      rewind: optional(isSeq),
     }),
     unsubscribed: object({ id: optionalString, topic: isString, reason: optional(isWireErrorCode) }),
     event: object({
