@@ -12,6 +12,7 @@ import type { Identity } from '../identity'
 import { ServerError } from '../server-error'
 import { authorizeTopic } from './authorize'
 import type { Connection } from './connection'
+import { readHistoryPage } from './history-page'
 import { Subscription } from './subscription'
 
 /**
@@ -20,8 +21,8 @@ import { Subscription } from './subscription'
  * instead of being lost; see {@link Subscription} for the seam rule.
  *
  * Frames, in order (PROTOCOL.md § Subscribe flows): `subscribed` (always, with the head), then
- * one of: replayed events; `resync` (+ `snapshot` when asked for and available); `snapshot`;
- * nothing. Then the `presence` sync when asked, then live events.
+ * one of: replayed (or rewound) events; `resync` (+ `snapshot` when asked for and available);
+ * `snapshot`; nothing. Then the `presence` sync when asked, then live events.
  */
 export async function subscribe(connection: Connection, frame: SubscribeFrame): Promise<void> {
   const { runtime } = connection
@@ -104,6 +105,62 @@ function subscribed(
   return out
 }
 
+/**
+ * Flow 6 (PROTOCOL.md § Subscribe flows): the last `count` events of the log, then live ones.
+ * `subscribed.rewind` says how many positions are replayed, so a log holding fewer (young, or
+ * its ring evicted them) is told, never cut silently.
+ */
+async function rewind(
+  connection: Connection,
+  subscription: Subscription,
+  frame: SubscribeFrame,
+  count: number,
+): Promise<void> {
+  const { engine } = connection.runtime
+  const { topic } = frame
+  const head = await engine.head(topic)
+  if (closed(subscription)) return
+  let start = Math.max(0, head.seq - count)
+  let read = await engine.readAfter(topic, { epoch: head.epoch, seq: start })
+  if (closed(subscription)) return
+  if (!read.ok && read.reason === 'too_old') {
+    // The ring starts after `start`: deliver what it still holds, from its oldest event.
+    const page = await readHistoryPage(engine, topic, undefined, Number.MAX_SAFE_INTEGER)
+    if (closed(subscription)) return
+    const first = page.events[0]
+    start = first === undefined ? page.head : first.seq - 1
+    read =
+      page.resync === undefined
+        ? { ok: true, epoch: page.epoch, head: page.head, events: page.events }
+        : { ok: false, reason: page.resync, epoch: page.epoch, head: page.head }
+  }
+  subscription.positionRead()
+  // The log was replaced between the reads: it holds nothing this subscribe has seen, so it
+  // starts at the new head with nothing rewound, which `rewind: 0` says.
+  let events = read.ok ? read.events : []
+  if (!read.ok) start = read.head
+  // Publishes that landed between the head read and the log read would make the replay longer
+  // than asked: keep the last `count`.
+  if (read.head - start > count) {
+    start = read.head - count
+    events = events.filter((event) => event.seq > start)
+  }
+  const out = subscribed(frame, read.epoch, read.head, null)
+  out.rewind = read.head - start
+  connection.writer.position?.(topic, { epoch: read.epoch, seq: start })
+  connection.sendFrame(out)
+  subscription.epoch = read.epoch
+  subscription.lastSeq = start
+  subscription.replay(events)
+  await goLive(connection, subscription, read.epoch, read.head)
+}
+
+// A function, not an inline test: TypeScript keeps a property's narrowing across awaits, and
+// a subscription can close during any of them.
+function closed(subscription: Subscription): boolean {
+  return subscription.state === 'closed'
+}
+
 async function start(
   connection: Connection,
   subscription: Subscription,
@@ -129,6 +186,9 @@ async function start(
       return
     }
     resync = read.reason
+  } else if (frame.rewind !== undefined && frame.rewind > 0) {
+    await rewind(connection, subscription, frame, frame.rewind)
+    return
   }
 
   const wantsSnapshot =
