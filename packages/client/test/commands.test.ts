@@ -17,47 +17,6 @@ const rejection = async (promise: Promise<unknown>) => {
   throw new Error('expected a rejection')
 }
 
-describe('batching', () => {
-  test('commands issued in one tick leave as one batch message', async () => {
-    const { server, client } = setup()
-    await advance(0)
-    for (let i = 0; i < 5; i++)
-      void client.publish('todos', { kind: 'created', key: `k${i}` }).catch(() => {})
-    void client.call('a').catch(() => {})
-    await advance(0)
-    expect(server.last.messages).toHaveLength(1)
-    expect(JSON.parse(server.last.messages[0] as string)).toHaveLength(6)
-    client.close()
-  })
-
-  test('batches respect the maxBatch of the welcome', async () => {
-    const { server, client } = setup(
-      {},
-      {
-        welcome: {
-          limits: { maxFrameBytes: 65_536, maxSubscriptions: 100, maxTopicLength: 200, maxBatch: 2 },
-        },
-      },
-    )
-    await advance(0)
-    for (let i = 0; i < 5; i++) void client.publish('todos', { kind: 'created' }).catch(() => {})
-    await advance(0)
-    expect(server.last.messages.map((m) => (m.startsWith('[') ? JSON.parse(m).length : 1))).toEqual([2, 2, 1])
-    client.close()
-  })
-
-  test('over SSE a tick of commands is one POST', async () => {
-    const { server, client } = setup({ transports: ['sse'] })
-    await advance(0)
-    void client.call('a').catch(() => {})
-    void client.call('b').catch(() => {})
-    await advance(0)
-    expect(server.last.messages).toHaveLength(1)
-    expect(server.last.frames.map((f) => (f as CallFrame).name)).toEqual(['a', 'b'])
-    client.close()
-  })
-})
-
 describe('calls', () => {
   test('resolves with the result', async () => {
     const { server, client } = setup()

@@ -60,6 +60,7 @@ export function createFakeServer(options: FakeServerOptions = {}) {
   }
   let connectionCounter = 0
   const onConnectionListeners: Array<(connection: FakeConnection) => void> = []
+  const onFrameListeners: Array<(frame: ClientFrame, connection: FakeConnection) => void> = []
 
   const welcomeFrame = (kind: Kind, fields: Partial<WelcomeFrame> = {}): WelcomeFrame => ({
     type: 'welcome',
@@ -80,6 +81,9 @@ export function createFakeServer(options: FakeServerOptions = {}) {
     for (const frame of decoded.value) {
       if (!frame.ok) throw frame.error
       connection.frames.push(frame.value)
+      // A microtask later, as a server's answer never arrives inside the client's send().
+      const received = frame.value
+      for (const listener of onFrameListeners) queueMicrotask(() => listener(received, connection))
     }
   }
 
@@ -267,6 +271,10 @@ export function createFakeServer(options: FakeServerOptions = {}) {
     },
     onConnection(listener: (connection: FakeConnection) => void) {
       onConnectionListeners.push(listener)
+    },
+    /** Hears every frame a client sends, e.g. to answer each auth or publish as it comes. */
+    onFrame(listener: (frame: ClientFrame, connection: FakeConnection) => void) {
+      onFrameListeners.push(listener)
     },
     setOnline(value: boolean) {
       online = value

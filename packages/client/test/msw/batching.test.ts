@@ -1,3 +1,11 @@
+/**
+ * Batching as it reaches the wire, on msw's stand-ins for the real globals: what one
+ * WebSocket message or one SSE command POST body holds (a bare frame, or a JSON array of a
+ * tick's frames cut at the welcome's `maxBatch`), recorded after the client's real encoding
+ * and the real fetch; and a burst read from one real WebSocket message or SSE chunk reaching
+ * the store as one notification. Boundary tests: the fake server (test/fake-server.ts) would
+ * see the same frames without the transports' own framing.
+ */
 import { custom } from '@sluice/client'
 import { DEFAULT_LIMITS } from '@sluice/protocol'
 import { describe, expect, test } from 'vitest'

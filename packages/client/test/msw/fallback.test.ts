@@ -1,3 +1,11 @@
+/**
+ * Falling back from WebSocket to SSE with the client's default transports, on msw's stand-ins
+ * for the real globals: a WebSocket refused, closed before its welcome or silent past
+ * `handshakeTimeoutMs` hands over to a fetch-read SSE stream and its command POSTs, which is
+ * remembered, and a probe moves back. Boundary tests: what the real `WebSocket` and `fetch`
+ * report is the subject. What moves with the transport (positions, calls and publishes in
+ * flight, failing probes) is behaviour: test/connection.test.ts on the fake server.
+ */
 import type { EventFrame } from '@sluice/protocol'
 import { describe, expect, test, vi } from 'vitest'
 import { advance, record, seqLog, useMockNetwork } from './setup'

@@ -2,6 +2,8 @@
  * The handshake both transports share (src/transport/attempt.ts): the welcome must come first.
  * An error frame in its place is the server's refusal and ends the attempt with that error (no
  * fallback, no waiting for the handshake timeout); any other frame before it is dropped.
+ * Boundary tests, on msw's stand-ins for the real globals: the first frames as the default
+ * WebSocket and the fetch-read SSE stream deliver them, and a WebSocket constructor that throws.
  */
 import type { ServerFrame } from '@sluice/protocol'
 import { describe, expect, test } from 'vitest'

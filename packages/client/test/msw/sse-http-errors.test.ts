@@ -5,6 +5,8 @@
  * other failure becomes an error frame for each command in the POST that awaits an answer, so
  * calls and publishes settle at once. (Pings are left out, a failed ping POST being no pong:
  * test/connection.test.ts, as msw's socket emulation cannot take the drop that follows.)
+ * Boundary tests, on msw's stand-ins for the real globals: HTTP statuses, headers and bodies as
+ * the real fetch returns them are the subject.
  */
 import type { FetchLike } from '@sluice/client'
 import { describe, expect, test } from 'vitest'
