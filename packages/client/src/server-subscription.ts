@@ -43,6 +43,8 @@ export interface SubscribeWish {
   filter: Filter | undefined
   presence: boolean
   snapshot: boolean
+  /** The last events to ask for on a subscribe from the head (the largest any store asks for). */
+  rewind: number
 }
 
 export interface ServerSubscriptionDeps {
@@ -103,8 +105,10 @@ export function createServerSubscription(topic: string, deps: ServerSubscription
       frame.from = from
       if (wish.snapshot) frame.snapshot = 'resync'
     }
-    // No usable position: start at the head, with the snapshot that makes the stores whole.
+    // No usable position: start at the head, with the snapshot that makes the stores whole,
+    // else with the events the stores want to rewind (the server refuses the two together).
     else if (wish.snapshot) frame.snapshot = 'always'
+    else if (wish.rewind > 0) frame.rewind = wish.rewind
     latest = frame
     key = keyOf(wish)
     move(phase === 'live' || phase === 'resubscribing' ? 'resubscribing' : 'subscribing')

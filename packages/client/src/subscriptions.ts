@@ -50,6 +50,16 @@ export interface SubscribeOptions<TData> {
    * (replay, no snapshot needed) instead of starting at the head.
    */
   initialPosition?: Position
+  /**
+   * Start with the last `rewind` events of the topic's log (at most 1000, `MAX_REWIND`) instead
+   * of only the events published from now on: a chat's last messages. Asked for when the topic
+   * is subscribed from the head — its first store, a reload — not when it resumes from a
+   * position (the store already has those events), not when a snapshot is asked for (the
+   * snapshot already holds the past), and not for a store joining a topic already live. The
+   * server replays what its log still holds: fewer when the log is younger or evicted them.
+   * @default 0
+   */
+  rewind?: number
 }
 
 /** A handle on one `client.subscribe` call. */

@@ -78,13 +78,16 @@ export function createTopic(topic: string, deps: TopicDeps) {
             : filters[0],
         presence: each().some((entry) => entry.presence),
         snapshot: reload || each().some((entry) => entry.handles.some((handle) => handle.snapshot)),
+        rewind: Math.max(0, ...each().flatMap((entry) => entry.handles.map((handle) => handle.rewind ?? 0))),
       }
     },
     position: position.get,
     onSubscribed(frame: SubscribedFrame, resumed: boolean) {
       reload = false
-      // A fresh subscription's state starts at the head; when a snapshot follows, at the snapshot.
-      if (!resumed && !frame.snapshot) position.set(frame)
+      // A fresh subscription's state starts at the head, or before the events it rewinds; when a
+      // snapshot follows, at the snapshot.
+      if (!resumed && !frame.snapshot)
+        position.set({ epoch: frame.epoch, seq: frame.seq - (frame.rewind ?? 0) })
       if (server.phase === 'live') each().forEach(settle)
     },
     onRefused({ code, message }) {
