@@ -147,6 +147,25 @@ describe('rate-limited fire-and-forget commands', () => {
     client.close()
   })
 
+  test('a rate-limited unsubscribe without retryAfterMs is sent again after 1 s', async () => {
+    const { server, client } = setup({ transports: ['ws'] }, quiet)
+    const sub = client.subscribe('c', { merge: latest({ size: 1 }) })
+    await advance(0)
+    server.last.send(subscribed('c', 0))
+    sub.unsubscribe()
+    await advance(0)
+    const first = nth(server.last.frames, 'unsubscribe', 0)
+    server.last.send({ type: 'error', id: first.id, code: 'RATE_LIMITED', message: 'slow down' })
+    await advance(999)
+    expect(ofType(server.last.frames, 'unsubscribe')).toEqual([first])
+    await advance(1)
+    expect(ofType(server.last.frames, 'unsubscribe')).toEqual([
+      first,
+      { type: 'unsubscribe', id: expect.any(String), topic: 'c' },
+    ])
+    client.close()
+  })
+
   test('a retry pending when the connection drops is dropped with it (the reconnect restates presence)', async () => {
     const { server, client } = setup({ transports: ['ws'] }, quiet)
     client.subscribe('room', { merge: latest({ size: 1 }) })
