@@ -1,8 +1,8 @@
 /**
  * Frames that arrive at a moment the usual flows do not show, on the in-process fake server:
  * what is still in flight from a subscription flow that was replaced, an answer that lost its
- * id, a retry whose command was superseded, a command issued while the connection is being
- * opened. Each states which frame counts and what the stores and the wire show.
+ * id, a retry whose command was superseded, a command issued while the connection opens or
+ * drops (from a `$connection` listener, which hears the status before the commands do). Each states which frame counts and what the stores and the wire show.
  */
 import type { ClientFrame } from '@sluice/protocol'
 import { afterEach, beforeEach, describe, expect, test, vi } from 'vitest'
@@ -158,7 +158,7 @@ describe('a subscribe replaced before its flow completed', () => {
   })
 })
 
-describe('a command issued as the connection opens', () => {
+describe('commands issued from a $connection listener', () => {
   test('a publish from a $connection listener that hears open is sent once', async () => {
     const { server, client } = setup({ lazy: true })
     let result: Promise<unknown> | undefined
@@ -170,6 +170,28 @@ describe('a command issued as the connection opens', () => {
     expect(server.last.frames).toEqual([{ type: 'publish', id: 'p1', topic: 'todos', kind: 'created' }])
     server.last.send({ type: 'ack', id: 'p1', topic: 'todos', epoch: 'e1', seq: 1 })
     await expect(result).resolves.toEqual({ epoch: 'e1', seq: 1, duplicate: false })
+    client.close()
+  })
+
+  test('a call made as the connection drops was never on the wire: it waits and is sent on the next connection', async () => {
+    const { server, client } = setup()
+    await advance(0)
+    let result: Promise<unknown> | undefined
+    client.$connection.listen(({ status }) => {
+      if (status === 'reconnecting' && !result) result = client.call('sum', { a: 1, b: 2 })
+    })
+    const first = server.last
+    first.close(1006)
+    await advance(0)
+    expect(first.frames).toEqual([])
+    await advance(250)
+    const second = server.last
+    expect(second).not.toBe(first)
+    expect(second.frames).toEqual([
+      { type: 'call', id: expect.any(String), name: 'sum', args: { a: 1, b: 2 } },
+    ])
+    second.send({ type: 'result', id: (second.frames[0] as { id: string }).id, result: 3 })
+    await expect(result).resolves.toBe(3)
     client.close()
   })
 })
