@@ -2,7 +2,8 @@
  * Frames that arrive at a moment the usual flows do not show, on the in-process fake server:
  * what is still in flight from a subscription flow that was replaced, an answer that lost its
  * id, a retry whose command was superseded, a command issued while the connection opens or
- * drops (from a `$connection` listener, which hears the status before the commands do). Each states which frame counts and what the stores and the wire show.
+ * drops (from a `$connection` listener, which hears the status before the commands do). Each
+ * states which frame counts and what the stores and the wire show.
  */
 import type { ClientFrame } from '@sluice/protocol'
 import { afterEach, beforeEach, describe, expect, test, vi } from 'vitest'
