@@ -1,6 +1,6 @@
 import { type DecodeResult, decodeFrameWith, decodeMessage, type FieldReader, fail } from './decode-helpers'
 import type { ClientFrame, JsonObject, PublishFrame, SnapshotMode } from './frames'
-import { DEFAULT_LIMITS, MAX_NAME_LENGTH, MAX_REWIND } from './limits'
+import { DEFAULT_LIMITS, MAX_HISTORY_PAGE, MAX_NAME_LENGTH, MAX_REWIND } from './limits'
 
 /** Limits a server applies while decoding client input. Missing ones take {@link DEFAULT_LIMITS}. */
 export interface ClientDecodeOptions {
@@ -61,6 +61,21 @@ function rewind(reader: FieldReader): number | undefined {
   return value
 }
 
+/** `limit` of a history command: 1 to {@link MAX_HISTORY_PAGE} log positions. */
+function historyLimit(reader: FieldReader): number | undefined {
+  const value = reader.optionalSeq('limit')
+  if (value === 0) {
+    fail('BAD_REQUEST', 'history.limit must be at least 1', { id: reader.id, field: 'limit' })
+  }
+  if (value !== undefined && value > MAX_HISTORY_PAGE) {
+    fail('LIMIT_EXCEEDED', `history.limit may be at most ${MAX_HISTORY_PAGE}, got ${value}`, {
+      id: reader.id,
+      field: 'limit',
+    })
+  }
+  return value
+}
+
 /** The fields a publish carries, shared by the `publish` frame and the HTTP publish body. */
 export function publishFields(reader: FieldReader, maxTopicLength: number, idRequired: boolean) {
   return {
@@ -105,6 +120,15 @@ function clientDecoders(maxTopicLength: number): Record<string, (reader: FieldRe
       id: r.id_(false),
       topic: r.topic(maxTopicLength),
       state: presenceState(r),
+    }),
+    history: (r) => ({
+      type: 'history',
+      id: r.id_(true) as string,
+      topic: r.topic(maxTopicLength),
+      before:
+        r.position('before') ??
+        fail('BAD_REQUEST', 'history.before is required', { id: r.id, field: 'before' }),
+      limit: historyLimit(r),
     }),
     ping: (r) => ({ type: 'ping', id: r.id_(false) }),
   }

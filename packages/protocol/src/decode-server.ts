@@ -1,17 +1,19 @@
 import {
+  compact,
   type DecodeResult,
   decodeFrameWith,
   decodeMessage,
   describe,
-  type FieldReader,
+  FieldReader,
   fail,
 } from './decode-helpers'
 import type { ValidationIssue } from './errors'
-import type { Limits, PresenceMember, ResyncReason, ServerFrame } from './frames'
+import type { EventFrame, HistoryEnd, Limits, PresenceMember, ResyncReason, ServerFrame } from './frames'
 import { isValidSignalName, MAX_NAME_LENGTH } from './limits'
 import { isSeq } from './position'
 
 const RESYNC_REASONS: readonly ResyncReason[] = ['too_old', 'epoch_changed', 'ahead']
+const HISTORY_ENDS: readonly HistoryEnd[] = ['log_start', ...RESYNC_REASONS]
 // A client trusts no server blindly, but it must accept any topic the server sends it.
 const ANY_TOPIC = Number.MAX_SAFE_INTEGER
 
@@ -174,6 +176,41 @@ const serverDecoders: Record<string, (reader: FieldReader) => ServerFrame> = {
     retryAfterMs: r.number('retryAfterMs'),
   }),
   signal: (r) => ({ type: 'signal', name: signalName(r), data: r.json('data') }),
+  history: (r) => {
+    const events = r.frame.events
+    if (!Array.isArray(events))
+      fail('BAD_REQUEST', 'history.events must be an array', { id: r.id, field: 'events' })
+    const hasMore = r.boolean('hasMore')
+    if (hasMore === undefined)
+      fail('BAD_REQUEST', 'history.hasMore must be a boolean', { id: r.id, field: 'hasMore' })
+    return {
+      type: 'history',
+      id: r.id_(true) as string,
+      topic: r.topic(ANY_TOPIC),
+      epoch: r.epoch('epoch'),
+      events: events.map((event, i) => historyEvent(event, `events.${i}`)),
+      hasMore,
+      next: r.optionalSeq('next'),
+      end: r.has('end') ? r.oneOf('end', HISTORY_ENDS) : undefined,
+    }
+  },
+}
+
+// An event inside a history page: the event decoder's rules, with the field named by its index.
+function historyEvent(value: unknown, field: string): EventFrame {
+  if (
+    typeof value !== 'object' ||
+    value === null ||
+    Array.isArray(value) ||
+    (value as { type?: unknown }).type !== 'event'
+  ) {
+    fail('BAD_REQUEST', `history.${field} must be an event frame`, { field })
+  }
+  return compact(
+    serverDecoders.event!(
+      new FieldReader(value as Record<string, unknown>, `history.${field}`),
+    ) as EventFrame,
+  )
 }
 
 /**

@@ -87,6 +87,21 @@ export interface SetPresenceFrame {
   state: JsonObject | null
 }
 
+/**
+ * Asks for a page of a topic's log older than the client holds: the events with
+ * `seq < before.seq` of `before.epoch`, at most `limit` log positions back. Answered by a
+ * {@link HistoryPageFrame} or an `error`.
+ */
+export interface HistoryFrame {
+  type: 'history'
+  id: string
+  topic: string
+  /** The oldest position the client holds (exclusive): the page ends just before it. */
+  before: Position
+  /** Log positions the page covers, 1 to `MAX_HISTORY_PAGE`. @default 50 */
+  limit?: number
+}
+
 /** Liveness probe; the server answers `pong` with the same id. */
 export interface ClientPingFrame {
   type: 'ping'
@@ -100,6 +115,7 @@ export type ClientFrame =
   | CallFrame
   | AuthFrame
   | SetPresenceFrame
+  | HistoryFrame
   | ClientPingFrame
 
 export type ClientFrameType = ClientFrame['type']
@@ -256,6 +272,26 @@ export interface PongFrame {
   id?: string
 }
 
+/** Why a `history` answer has no more pages: the log's start, or why the log cannot be read back. */
+export type HistoryEnd = 'log_start' | ResyncReason
+
+/** The answer to a `history` command: one page of the log, oldest first. */
+export interface HistoryPageFrame {
+  type: 'history'
+  id: string
+  topic: string
+  /** The log's epoch. */
+  epoch: string
+  /** The page's events in seq order, through the connection's filter for the topic. */
+  events: EventFrame[]
+  /** True when the log holds older events: ask again with `before: { epoch, seq: next }`. */
+  hasMore: boolean
+  /** The `before.seq` of the next page; set exactly when `hasMore`. */
+  next?: number
+  /** Set exactly when `hasMore` is false: why nothing older comes. */
+  end?: HistoryEnd
+}
+
 /** The server is going away; reconnect (and resume) after `retryAfterMs`. */
 export interface ReconnectFrame {
   type: 'reconnect'
@@ -288,6 +324,7 @@ export type ServerFrame =
   | ServerPingFrame
   | PongFrame
   | ReconnectFrame
+  | HistoryPageFrame
   | SignalFrame
 
 export type ServerFrameType = ServerFrame['type']

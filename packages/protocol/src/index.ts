@@ -44,6 +44,9 @@ export type {
   ErrorFrame,
   EventFrame,
   EventKind,
+  HistoryEnd,
+  HistoryFrame,
+  HistoryPageFrame,
   Json,
   JsonObject,
   Limits,
@@ -70,9 +73,11 @@ export type {
 } from './frames'
 export {
   DEFAULT_HEARTBEAT_MS,
+  DEFAULT_HISTORY_PAGE,
   DEFAULT_LIMITS,
   isValidSignalName,
   isValidTopic,
+  MAX_HISTORY_PAGE,
   MAX_ID_LENGTH,
   MAX_NAME_LENGTH,
   MAX_REWIND,

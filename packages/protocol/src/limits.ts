@@ -32,6 +32,10 @@ export const MAX_NAME_LENGTH = 128
  */
 export const MAX_REWIND = 1000
 
+/** Most log positions one `history` page may cover, and the default when a command names none. */
+export const MAX_HISTORY_PAGE = 100
+export const DEFAULT_HISTORY_PAGE = 50
+
 /** True when a topic name is well-formed and within `maxTopicLength`. */
 export function isValidTopic(
   topic: unknown,

@@ -42,6 +42,14 @@ const object = (fields: Record<string, Rule>): Rule => {
 const optionalString = optional(isString)
 const POSITION = { topic: isString, epoch: isString, seq: isSeq }
 const RESYNC_REASON = oneOf('too_old', 'epoch_changed', 'ahead')
+const EVENT = object({
+  ...POSITION,
+  kind: isString,
+  key: optionalString,
+  meta: optional(isObject),
+  ts: isTime,
+  publishId: optionalString,
+})
 const MEMBER = object({ connectionId: isString, identity: isStringOrNull, state: optional(isObject) })
 const SYNC = object({ topic: isString, members: arrayOf(MEMBER) })
 const PRESENCE = object({ topic: isString, action: oneOf('join', 'update', 'leave'), member: MEMBER })
@@ -71,14 +79,7 @@ const FRAMES = new Map<unknown, Rule>(
       rewind: optional(isSeq),
     }),
     unsubscribed: object({ id: optionalString, topic: isString, reason: optional(isWireErrorCode) }),
-    event: object({
-      ...POSITION,
-      kind: isString,
-      key: optionalString,
-      meta: optional(isObject),
-      ts: isTime,
-      publishId: optionalString,
-    }),
+    event: EVENT,
     snapshot: object(POSITION),
     resync: object({ ...POSITION, reason: RESYNC_REASON }),
     // A presence frame with action 'sync' lists every member instead of naming one.
@@ -107,6 +108,15 @@ const FRAMES = new Map<unknown, Rule>(
     reconnect: object({ reason: isWireErrorCode, retryAfterMs: isTime }),
     // The name is only looked up among the app's handlers: its pattern does not matter here.
     signal: object({ name: isString }),
+    history: object({
+      id: isString,
+      topic: isString,
+      epoch: isString,
+      events: arrayOf(EVENT),
+      hasMore: isBoolean,
+      next: optional(isSeq),
+      end: optional(oneOf('log_start', 'too_old', 'epoch_changed', 'ahead')),
+    }),
   } satisfies Record<ServerFrame['type'], Rule>),
 )
 

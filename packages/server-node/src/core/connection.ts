@@ -20,6 +20,7 @@ import { refreshAuth } from './auth-refresh'
 import { runCall } from './calls'
 import type { EchoExclusions } from './echo-exclusions'
 import { errorFrame, errorFrameFor, isExposable } from './errors'
+import { history } from './history'
 import { createCommandLimiter, isSlowConsumer } from './limits'
 import { setPresence } from './presence'
 import { clientPublish } from './publish-command'
@@ -253,6 +254,9 @@ export class Connection implements SubscriptionOwner, Scheduled {
         return
       case 'setPresence':
         this.#serial(frame.topic, frame, () => setPresence(this, frame))
+        return
+      case 'history':
+        this.#run(frame, () => history(this, frame))
         return
       case 'auth':
         this.#serial('\u0000auth', frame, () => refreshAuth(this, frame))
