@@ -1,3 +1,9 @@
+/**
+ * Calls and publishes, on the in-process fake server (test/fake-server.ts): results, timeouts,
+ * errors that name their call or publish id, resends with the same id, the size check against
+ * the welcome's limits, and the offline queue's basics (more in offline-queue.test.ts). How a
+ * tick of commands is framed on the wire is the boundary's: test/msw/batching.test.ts.
+ */
 import { type CallFrame, DEFAULT_LIMITS, type PublishFrame } from '@sluice/protocol'
 import { afterEach, beforeEach, describe, expect, test, vi } from 'vitest'
 import { ClientError } from '../src/client-error'

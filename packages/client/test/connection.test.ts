@@ -1,3 +1,10 @@
+/**
+ * The connection's life, on the in-process fake server (test/fake-server.ts): connect, what
+ * moves with a transport switch (positions, calls and publishes in flight, failing probes),
+ * liveness, online/offline, connect-time token refusals and the hooks. When it retries is
+ * backoff.test.ts; token refresh is token-refresh.test.ts; what the real WebSocket and fetch
+ * show (fallback, handshake, HTTP refusals) is in test/msw.
+ */
 import type { EventFrame } from '@sluice/protocol'
 import { afterEach, beforeEach, describe, expect, test, vi } from 'vitest'
 import { createClient } from '../src/client'

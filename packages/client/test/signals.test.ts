@@ -1,3 +1,8 @@
+/**
+ * `client.onSignal`, on the in-process fake server (test/fake-server.ts): handlers per signal
+ * name in order, their removal, a throwing handler that loses nothing else, and the connect a
+ * handler implies. Against the real server: test/integration/signals.test.ts.
+ */
 import type { Json } from '@sluice/protocol'
 import { afterEach, beforeEach, describe, expect, test, vi } from 'vitest'
 import { ClientError } from '../src/client-error'

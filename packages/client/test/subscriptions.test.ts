@@ -1,3 +1,10 @@
+/**
+ * Subscriptions and their stores, on the in-process fake server (test/fake-server.ts): the
+ * subscribe flows, shared stores and combined filters, late joiners, resync with snapshots and
+ * loaders, presence, and answers the client does not take at face value. Resume, dedup and
+ * resync across connections and transports in depth: resume.test.ts; frames at unusual moments:
+ * frames-out-of-turn.test.ts.
+ */
 import type { EventFrame, SubscribeFrame } from '@sluice/protocol'
 import { afterEach, beforeEach, describe, expect, test, vi } from 'vitest'
 import { ClientError } from '../src/client-error'
