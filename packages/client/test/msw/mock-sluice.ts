@@ -18,7 +18,6 @@ import {
   type ClientFrame,
   DEFAULT_LIMITS,
   decodeClientMessage,
-  formatSseComment,
   formatSseEvent,
   type ServerFrame,
   sseEventName,
@@ -58,8 +57,6 @@ export interface MockConnection {
   closed: boolean
   send(message: ServerFrame | ServerFrame[]): void
   welcome(fields?: Partial<WelcomeFrame>): void
-  /** SSE: a `: ping` comment. WS: a ping frame. */
-  heartbeat(): void
   /** WS: server close with this code and reason. SSE: end of stream. */
   close(code?: number, reason?: string): void
 }
@@ -77,7 +74,6 @@ export function mockSluice(server: SetupServer, options: MockSluiceOptions = {})
   const connections: MockConnection[] = []
   const attempts: Record<Kind, number> = { ws: 0, sse: 0 }
   const answers: Record<Kind, Answer> = { ws: 'welcome', sse: 'welcome' }
-  const frameListeners: Array<(frame: ClientFrame, connection: MockConnection) => void> = []
   const connectionListeners: Array<(connection: MockConnection) => void> = []
   const streams = new Map<string, MockConnection>()
   const commandKeys = new Map<string, string | undefined>()
@@ -102,7 +98,6 @@ export function mockSluice(server: SetupServer, options: MockSluiceOptions = {})
     for (const result of decoded.value) {
       if (!result.ok) throw result.error
       connection.frames.push(result.value)
-      for (const listener of frameListeners) listener(result.value, connection)
     }
   }
 
@@ -132,9 +127,6 @@ export function mockSluice(server: SetupServer, options: MockSluiceOptions = {})
       },
       welcome(fields) {
         connection.send(welcomeFrame('ws', fields))
-      },
-      heartbeat() {
-        connection.send({ type: 'ping' })
       },
       close(code = 1006, reason = '') {
         if (connection.closed) return
@@ -200,9 +192,6 @@ export function mockSluice(server: SetupServer, options: MockSluiceOptions = {})
       welcome(fields) {
         connection.send(welcomeFrame('sse', fields))
       },
-      heartbeat() {
-        if (!connection.closed) controller.enqueue(encoder.encode(formatSseComment('ping')))
-      },
       close() {
         if (connection.closed) return
         connection.closed = true
@@ -253,10 +242,6 @@ export function mockSluice(server: SetupServer, options: MockSluiceOptions = {})
     /** How the next connections of `kind` are answered. @default 'welcome' */
     answer(kind: Kind, answer: Answer) {
       answers[kind] = answer
-    },
-    /** Hears every frame a client sends, e.g. to answer subscribes automatically. */
-    onFrame(listener: (frame: ClientFrame, connection: MockConnection) => void) {
-      frameListeners.push(listener)
     },
     onConnection(listener: (connection: MockConnection) => void) {
       connectionListeners.push(listener)

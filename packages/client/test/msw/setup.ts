@@ -58,7 +58,7 @@ export const seqLog = () =>
     fromSnapshot: (data: Json) => [`snapshot:${JSON.stringify(data)}`],
   })
 
-export { dataChanges, record, statuses } from '../flows'
+export { record, statuses } from '../flows'
 
 /** The ClientError a promise rejects with (fails the test when it resolves). */
 export async function rejection(promise: Promise<unknown>): Promise<ClientError> {
