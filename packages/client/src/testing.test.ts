@@ -30,4 +30,23 @@ describe('createFakeClient', () => {
     expect(messages.$state.get().data.items).toEqual([{ id: 'm1', text: 'hi' }])
     expect(members.$state.get().data.items).toEqual([{ connectionId: 'c1', identity: 'ann' }])
   })
+
+  test('an optimistic event shows on the store until its rollback; setConnection patches $connection', async () => {
+    const fake = createFakeClient()
+    const todos = fake.client.subscribe('todos', { merge: crud() })
+    const rollback = todos.optimistic({ kind: 'created', key: 'draft', data: { id: 'draft', title: 'mine' } })
+    await Promise.resolve()
+    expect(todos.$state.get().data.items).toEqual([{ id: 'draft', title: 'mine' }])
+    rollback()
+    await Promise.resolve()
+    expect(todos.$state.get().data.items).toEqual([])
+    fake.setConnection({ status: 'open', transport: 'sse' })
+    expect(fake.client.$connection.get()).toEqual({
+      status: 'open',
+      transport: 'sse',
+      attempt: 0,
+      nextRetryAt: null,
+      error: null,
+    })
+  })
 })
