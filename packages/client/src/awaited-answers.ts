@@ -1,6 +1,7 @@
 import type {
   AckFrame,
   ErrorFrame,
+  HistoryPageFrame,
   PongFrame,
   ResultFrame,
   SubscribedFrame,
@@ -17,6 +18,7 @@ export type AnswerFrame =
   | SubscribedFrame
   | UnsubscribedFrame
   | PongFrame
+  | HistoryPageFrame
 
 /**
  * A command that waits for the frame with its id: subscribe, unsubscribe, setPresence, call,

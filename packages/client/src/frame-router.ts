@@ -51,6 +51,7 @@ export function createFrameRouter({ answers, topic, signal, reconnectHint }: Fra
       case 'ack':
       case 'result':
       case 'pong':
+      case 'history':
       case 'error':
         if (frame.id !== undefined) answers.answer(frame as typeof frame & { id: string })
         return

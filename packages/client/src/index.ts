@@ -42,6 +42,7 @@ export type {
   SubscriptionState,
   SubscriptionStatus,
 } from './store/types'
+export type { HistoryState } from './store-history'
 export type { SubscribeOptions, Subscription } from './subscriptions'
 export type { TimerProvider } from './timers'
 export type { FetchLike } from './transport/sse'

@@ -1,4 +1,12 @@
-import type { ClientFrame, Filter, Json, JsonObject, Position, ResyncReason } from '@sluice/protocol'
+import type {
+  ClientFrame,
+  Filter,
+  HistoryEnd,
+  Json,
+  JsonObject,
+  Position,
+  ResyncReason,
+} from '@sluice/protocol'
 import { isValidTopic } from '@sluice/protocol'
 import type { ReadableAtom } from 'nanostores'
 import type { AwaitedAnswers } from './awaited-answers'
@@ -6,6 +14,7 @@ import { ClientError, isRetryLater } from './client-error'
 import type { TopicFrame } from './frame-router'
 import type { SubscriptionStore } from './store/subscription-store'
 import type { MergeStrategy, OptimisticEvent, SubscriptionState } from './store/types'
+import type { HistoryState } from './store-history'
 import { createTopic, type Topic } from './topic'
 
 /** Options of `client.subscribe`. */
@@ -68,6 +77,18 @@ export interface Subscription<TData> {
   readonly $state: ReadableAtom<SubscriptionState<TData>>
   /** Applies an event locally until the server's copy (same `publishId`) arrives; returns a rollback. */
   optimistic(event: OptimisticEvent): () => void
+  /**
+   * Whether older events can be loaded, whether a page is loading, and why nothing older comes
+   * (see {@link HistoryState}). Shared by the subscriptions of one store.
+   */
+  readonly $history: ReadableAtom<HistoryState>
+  /**
+   * Loads the events before the oldest one the store holds, at most `limit` log positions
+   * (1 to 100, default 50), from the server's log, and merges them under the store's data
+   * (`crud`: keys the store has not seen since; `latest`: as many as fit). Resolves with the
+   * page's end reason, null when more may follow; while a page loads, returns that page.
+   */
+  loadMore(limit?: number): Promise<HistoryEnd | null>
   /** Leaves the subscription; the server subscription ends when its last user leaves. Idempotent. */
   unsubscribe(): void
 }

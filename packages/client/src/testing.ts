@@ -11,6 +11,7 @@ import { atom } from 'nanostores'
 import { type ConnectionState, INITIAL_CONNECTION_STATE } from './connection-state'
 import { createSubscriptionStore } from './store/subscription-store'
 import type { SubscriptionSink } from './store/types'
+import type { HistoryState } from './store-history'
 import type { SubscribeOptions, Subscription } from './subscriptions'
 
 interface Entry {
@@ -61,6 +62,9 @@ export function createFakeClient() {
       return {
         $state: current.store.$state,
         optimistic: (event) => current.store.optimistic(event),
+        // No server, no log to page back through.
+        $history: atom<HistoryState>({ hasMore: false, loading: false, end: null }),
+        loadMore: () => Promise.resolve(null),
         unsubscribe() {
           if (left) return
           left = true

@@ -4,6 +4,7 @@ import type {
   EventFrame,
   Filter,
   Json,
+  Position,
   PresenceFrame,
   ResyncFrame,
   ResyncReason,
@@ -18,6 +19,7 @@ import { createServerSubscription } from './server-subscription'
 import { stableJson } from './stable-json'
 import type { SubscriptionStatus } from './store/types'
 import { createStoreEntry, type StoreEntry } from './store-entry'
+import { createStoreHistory, type StoreHistory } from './store-history'
 import type { StoreFactory, SubscribeOptions, Subscription } from './subscriptions'
 import { createTopicPosition } from './topic-position'
 
@@ -57,6 +59,8 @@ const strategyId = (merge: SubscribeOptions<unknown>['merge']): string => {
  */
 export function createTopic(topic: string, deps: TopicDeps) {
   const entries = new Map<string, StoreEntry>()
+  // The older pages of each store (`loadMore`).
+  const histories = new Map<StoreEntry, StoreHistory>()
   const position = createTopicPosition()
   // The app asked for a reload (`client.resync`): the next subscribe asks for a snapshot.
   let reload = false
@@ -86,14 +90,23 @@ export function createTopic(topic: string, deps: TopicDeps) {
       reload = false
       // A fresh subscription's state starts at the head, or before the events it rewinds; when a
       // snapshot follows, at the snapshot.
-      if (!resumed && !frame.snapshot)
+      if (!resumed && !frame.snapshot) {
         position.set({ epoch: frame.epoch, seq: frame.seq - (frame.rewind ?? 0) })
+        // Built from the events after that point alone, a store can page back from it.
+        for (const entry of eventStores()) pageFrom(entry, entry.load ? null : position.get())
+      }
+      if (frame.snapshot) for (const entry of eventStores()) pageFrom(entry, null)
       if (server.phase === 'live') each().forEach(settle)
     },
     onRefused({ code, message }) {
       fail(code, message)
     },
   })
+
+  // Where a store's older pages start (null: it cannot page, its state holds the past or a gap).
+  const pageFrom = (entry: StoreEntry, at: Position | null) => {
+    histories.get(entry)?.startAt(at)
+  }
 
   // What a store shows once its loader is done: live while the server subscription delivers.
   const afterLoad = (): SubscriptionStatus =>
@@ -122,6 +135,7 @@ export function createTopic(topic: string, deps: TopicDeps) {
   /** The stores' data misses events (`reason`): reload what can be, flag the rest. */
   const gap = (reason: ResyncReason, snapshotFollows: boolean) => {
     for (const entry of eventStores()) {
+      pageFrom(entry, null)
       startResync(entry, reason)
       if (entry.load) entry.runLoad(position.get(), afterLoad)
       else if (!snapshotFollows) entry.transition('live')
@@ -137,6 +151,7 @@ export function createTopic(topic: string, deps: TopicDeps) {
         // The state is discarded and the stores are filled again from the head.
         position.set(null)
         for (const entry of eventStores()) {
+          pageFrom(entry, null)
           startResync(entry, 'epoch_changed')
           if (entry.load) entry.loaded = false
         }
@@ -201,8 +216,14 @@ export function createTopic(topic: string, deps: TopicDeps) {
     if (entry) entry.handles.push(options as SubscribeOptions<unknown>)
     else {
       const store = deps.createStore({ ...options, topic })
-      entry = createStoreEntry(topic, options as SubscribeOptions<unknown>, store)
+      const created = createStoreEntry(topic, options as SubscribeOptions<unknown>, store)
+      entry = created
       entries.set(storeKey, entry)
+      // The page passes the store's own filter: the server filters by the OR of the topic's.
+      const pushOlder = (events: readonly EventFrame[]) =>
+        store.pushOlder(events.filter((event) => created.match?.(event.meta) !== false))
+      const pages = options.merge.older !== undefined && !options.presence
+      histories.set(entry, createStoreHistory(topic, pages ? pushOlder : null, deps))
       entry.transition('connecting')
       // Seeded data that knows its position resumes after it instead of starting at the head.
       if (!position.get()) position.set(store.$state.get().position)
@@ -216,19 +237,26 @@ export function createTopic(topic: string, deps: TopicDeps) {
       else if (entries.size > 1 && options.snapshot) server.restart()
       else server.update()
       // Joining a live topic whose subscription continues from the position: start now.
-      if (wasLive && !server.restarting) settle(entry)
+      if (wasLive && !server.restarting) {
+        settle(entry)
+        if (!entry.presence && !entry.load && !options.snapshot) pageFrom(entry, position.get())
+      }
     }
     const { store: joined, handles } = entry
+    const history = histories.get(entry) as StoreHistory
     let active = true
     return {
       $state: joined.$state as Subscription<TData>['$state'],
       optimistic: joined.optimistic,
+      $history: history.$history,
+      loadMore: history.loadMore,
       unsubscribe() {
         if (!active) return
         active = false
         handles.splice(handles.indexOf(options as SubscribeOptions<unknown>), 1)
         if (handles.length) return
         entries.delete(storeKey)
+        histories.delete(entry)
         if (entries.size) server.update()
         else {
           server.leave()

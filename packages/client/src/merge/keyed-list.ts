@@ -257,7 +257,49 @@ export function keyedListStrategy<T>(
     initial: () => keyedListFrom([], policy),
     apply: (state, events) => applyToKeyedList(state, events, policy),
     fromSnapshot: (data) => keyedListFrom(snapshotArray(data, field, name), policy),
+    older: (state, events, newer) => olderIntoKeyedList(state, events, newer, policy),
   }
+}
+
+/**
+ * Merges older events under a list: each key's outcome over the page (its last write, or
+ * nothing after a remove) is inserted where the list has no item of that key and no newer event
+ * named it, before the list's items (after them when prepending: newest first). An item the
+ * list holds, or a key it saw written or removed later, is newer than the page and stays as it
+ * is. Rebuilding the list costs O(size) per page, as a snapshot does.
+ */
+function olderIntoKeyedList<T>(
+  state: KeyedList<T>,
+  events: readonly EventFrame[],
+  newer: ReadonlySet<string>,
+  policy: KeyedListPolicy<T>,
+): KeyedList<T> {
+  const [create, update, remove] = policy.kinds
+  const outcome = new Map<string, T | null>()
+  for (const event of events) {
+    const { kind } = event
+    if (kind !== create && kind !== update && kind !== remove) continue
+    const key = event.key ?? (isPlainObject(event.data) ? policy.keyOf(event.data as T) : undefined)
+    if (key === undefined || state.has(key) || newer.has(key)) continue
+    const previous = outcome.get(key)
+    // A key written again moves to where its last write put it, as in the log's order.
+    outcome.delete(key)
+    if (kind === remove) outcome.set(key, null)
+    else
+      outcome.set(
+        key,
+        (policy.patch && kind === update && isPlainObject(previous) && isPlainObject(event.data)
+          ? { ...previous, ...event.data }
+          : event.data) as T,
+      )
+  }
+  const older: T[] = []
+  for (const item of outcome.values()) if (item !== null) older.push(item)
+  if (!older.length) return state
+  return keyedListFrom(
+    policy.prepend ? [...state.items, ...older.reverse()] : [...older, ...state.items],
+    policy,
+  )
 }
 
 /**

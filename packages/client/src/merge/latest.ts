@@ -41,6 +41,14 @@ export function latest<T>(options: LatestOptions = {}): MergeStrategy<readonly T
       }
       return next
     },
+    // The older entries go first, as many as fit under `size` (a full tail takes none).
+    older(state, events) {
+      const room = size - state.length
+      if (room <= 0) return state
+      const data: T[] = []
+      for (const event of events) if (event.data !== undefined) data.push(event.data as T)
+      return data.length ? [...data.slice(Math.max(0, data.length - room)), ...state] : state
+    },
     fromSnapshot: (data) => {
       const items = snapshotArray(data, 'items', 'latest') as readonly T[]
       return items.length > size ? items.slice(items.length - size) : items

@@ -32,6 +32,8 @@ export interface SubscriptionStore<TData> extends SubscriptionSink<TData> {
   optimistic(event: OptimisticEvent): () => void
   /** Forgets data, position, queued events and optimistic changes (a log lost with no snapshot). */
   reset(): void
+  /** Merges a page of older events under the state (`merge.older`); the position stays. */
+  pushOlder(events: readonly EventFrame[]): void
 }
 
 /**
@@ -55,6 +57,9 @@ export function createSubscriptionStore<TData>(
   let queue: EventFrame[] = []
   // Optimistic events not confirmed yet, oldest first.
   const pending: EventFrame[] = []
+  // The keys of the events applied since the state started, for `merge.older`: an older page
+  // must not bring back what a newer event changed or deleted. Kept only by strategies that page.
+  const newer = merge.older && new Set<string>()
 
   const setStatus: SubscriptionSink<TData>['setStatus'] = (status, error = null) => {
     const current = $state.get()
@@ -76,6 +81,7 @@ export function createSubscriptionStore<TData>(
       if (last) {
         confirmed = merge.apply(confirmed, queue)
         position = { epoch: last.epoch, seq: last.seq }
+        if (newer) for (const event of queue) if (event.key !== undefined) newer.add(event.key)
         // Each server event confirms at most one optimistic event: the oldest one it matches.
         // (Usually there are none: no search, no callback per event.)
         if (pending.length)
@@ -119,6 +125,7 @@ export function createSubscriptionStore<TData>(
       update(() => {
         confirmed = merge.fromSnapshot ? merge.fromSnapshot(data) : (data as TData)
         position = at
+        newer?.clear()
         // A snapshot supersedes what it already contains, and everything from another log.
         if (at) queue = queue.filter((event) => event.epoch === at.epoch && event.seq > at.seq)
       })
@@ -140,7 +147,16 @@ export function createSubscriptionStore<TData>(
       }
     },
 
+    pushOlder(events) {
+      const older = merge.older
+      if (!older || !events.length) return
+      update(() => {
+        confirmed = older(confirmed, events, newer as Set<string>)
+      })
+    },
+
     reset() {
+      newer?.clear()
       confirmed = merge.initial()
       position = null
       queue.length = pending.length = 0

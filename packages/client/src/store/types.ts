@@ -38,6 +38,13 @@ export interface MergeStrategy<TData> {
   /** Turns snapshot data (from the server or a loader) into state. @default the data as is */
   fromSnapshot?(data: Json): TData
   /**
+   * Merges events older than every event applied so far (a page `loadMore()` read back from the
+   * log), in log order, under the state; without it the store cannot page. `newer` holds the
+   * `key` of every event the store applied since its state started, deletes included: an older
+   * event of such a key is superseded and must change nothing.
+   */
+  older?(state: TData, events: readonly EventFrame[], newer: ReadonlySet<string>): TData
+  /**
    * Names what this strategy does, options included (`crud()` and another `crud()` with the same
    * options are equal). Subscriptions of one topic and filter share a store only when their
    * strategies have the same `key`; a strategy without one shares only with itself.
