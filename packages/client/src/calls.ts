@@ -9,8 +9,20 @@ import { createTimer, type TimerProvider } from './timers'
 export interface CallOptions {
   /** Send a new call even when an identical one (same name and arguments) is in flight. @default false */
   fresh?: boolean
-  /** Reject with TIMEOUT when no result arrives in time, counted from the call. @default callTimeoutMs */
+  /**
+   * Reject with TIMEOUT when no result arrives in time, counted from the call (with `queue`,
+   * from the send). @default callTimeoutMs
+   */
   timeoutMs?: number
+  /**
+   * Wait in the offline queue while the client is not connected, up to
+   * `offlineQueue.callMaxAgeMs` (then STALE), and start the timeout when it is sent. Queued
+   * calls go out on open in the order they were made, among the queued publishes. Once sent, a
+   * call is never sent again: a drop before its result rejects it with NETWORK, as it may have
+   * run (procedures are not assumed idempotent); call again if the procedure allows it.
+   * @default false
+   */
+  queue?: boolean
 }
 
 /** What {@link createCalls} needs from the client. */
@@ -22,6 +34,8 @@ export interface CallsOptions {
   timers: TimerProvider
   /** The timeout of a call that sets none. */
   timeoutMs: number
+  /** How long a queued call may wait for a connection before it is rejected with STALE. */
+  queueMaxAgeMs: number
 }
 
 /**
@@ -38,11 +52,12 @@ export function createCalls({
   nextId,
   timers,
   timeoutMs: defaultTimeoutMs,
+  queueMaxAgeMs,
 }: CallsOptions) {
   // An identical call (same name and arguments) issued while one is pending shares its promise.
   const shared = new Map<string, Promise<unknown>>()
 
-  return (name: string, args?: Json, { fresh, timeoutMs = defaultTimeoutMs }: CallOptions = {}) => {
+  return (name: string, args?: Json, { fresh, timeoutMs = defaultTimeoutMs, queue }: CallOptions = {}) => {
     const id = nextId()
     // A fresh call is keyed by its own id (no NUL in it), so it shares with nothing.
     const key = fresh ? id : `${name}\u0000${stableJson(args)}`
@@ -59,7 +74,11 @@ export function createCalls({
         shared.delete(key)
         timer()
       }
+      const timeout = () =>
+        timer(timeoutMs, () => fail(new ClientError('TIMEOUT', `call ${name}: no result in ${timeoutMs} ms`)))
       const send = () => {
+        // A queued call's time to run starts here: its wait for a connection had its own limit.
+        if (queue) timeout()
         call.sent = true
         // A call is sent once (a drop fails it); `args: undefined` is left out by JSON.
         connection.send({ type: 'call', id, name, args })
@@ -83,7 +102,11 @@ export function createCalls({
         // The client closed: say which call it ended.
         fail: (error) => fail(naming(`call ${name}`, error)),
       }
-      timer(timeoutMs, () => fail(new ClientError('TIMEOUT', `call ${name}: no result in ${timeoutMs} ms`)))
+      if (queue && !connection.isOpen()) {
+        timer(queueMaxAgeMs, () =>
+          fail(new ClientError('STALE', `call ${name}: not sent in ${queueMaxAgeMs} ms`)),
+        )
+      } else timeout()
       answers.add(id, call)
       if (connection.isOpen()) send()
     })

@@ -64,7 +64,10 @@ export interface ClientOptions extends ConnectionHooks {
   callTimeoutMs?: number
   /** A sent publish without an ack after this long rejects with TIMEOUT. @default 10_000 */
   publishTimeoutMs?: number
-  /** Publishes issued while disconnected wait here. @default { maxSize: 100, maxAgeMs: 60_000 } */
+  /**
+   * Publishes issued while disconnected wait here, and calls made with `{ queue: true }`.
+   * @default { maxSize: 100, maxAgeMs: 60_000, callMaxAgeMs: 30_000 }
+   */
   offlineQueue?: OfflineQueueOptions
   /** Connect on the first subscribe, call, publish or onSignal rather than at creation. @default true */
   lazy?: boolean
@@ -291,7 +294,11 @@ export function createClient<Schema extends TopicSchema = TopicSchema>(
     reconnectHint: connection.reconnectHint,
   })
   const commandDeps = { answers, connection, nextId, timers }
-  const call = createCalls({ ...commandDeps, timeoutMs: callTimeoutMs })
+  const call = createCalls({
+    ...commandDeps,
+    timeoutMs: callTimeoutMs,
+    queueMaxAgeMs: offlineQueue.callMaxAgeMs ?? 30_000,
+  })
   const publish = createPublisher({ ...commandDeps, timeoutMs: publishTimeoutMs, offlineQueue })
 
   if (!lazy) connection.start('created')

@@ -47,6 +47,12 @@ export interface OfflineQueueOptions {
   maxSize?: number
   /** A publish not sent within this time of the call is rejected with STALE. @default 60_000 */
   maxAgeMs?: number
+  /**
+   * A call made with `{ queue: true }` not sent within this time of the call is rejected with
+   * STALE (calls are usually answered while the user waits, so sooner than publishes).
+   * @default 30_000
+   */
+  callMaxAgeMs?: number
 }
 
 /** What {@link createPublisher} needs from the client. */
