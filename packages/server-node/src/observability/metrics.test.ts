@@ -32,7 +32,17 @@ const WIRE_CODES = [
   'UNAVAILABLE',
   'other',
 ]
-const COMMANDS = ['subscribe', 'unsubscribe', 'publish', 'call', 'auth', 'setPresence', 'ping', 'other']
+const COMMANDS = [
+  'subscribe',
+  'unsubscribe',
+  'publish',
+  'call',
+  'auth',
+  'setPresence',
+  'history',
+  'ping',
+  'other',
+]
 
 function zeros(): Record<string, number> {
   const expected: Record<string, number> = {

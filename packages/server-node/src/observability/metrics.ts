@@ -31,6 +31,7 @@ const COMMAND_TYPES = [
   'call',
   'auth',
   'setPresence',
+  'history',
   'ping',
   'other',
 ] as const
