@@ -6,7 +6,7 @@ import { createClient, type SluiceClient } from '../../src/client'
 import type { TransportKind } from '../../src/connection-state'
 import { crud } from '../../src/merge/crud'
 import { latest } from '../../src/merge/latest'
-import { until } from './harness'
+import { startDroppableServer, until } from './harness'
 
 // `loadMore()` against the real server (PROTOCOL.md § history): older pages of the log merged
 // under the store, until the server says why nothing older comes.
@@ -104,4 +104,37 @@ describe.each<TransportKind>(['ws', 'sse'])('loadMore over %s', (transport) => {
     })
     expect(secret.$history.get()).toEqual({ hasMore: true, loading: false, end: null })
   })
+})
+
+test('a page asked for while the connection is down goes out on the next one (a read, safe to send again)', async () => {
+  const droppable = await startDroppableServer()
+  try {
+    for (const n of [1, 2, 3]) {
+      await droppable.sluice.publish('chat', {
+        kind: 'created',
+        key: `m${n}`,
+        data: { id: `m${n}`, title: '' },
+      })
+    }
+    client = createClient({
+      url: droppable.url,
+      transports: ['ws'],
+      WebSocket,
+      backoff: { baseMs: 5, factor: 1, maxMs: 5 },
+    })
+    const chat = client.subscribe('chat', { merge: latest<Todo>(), rewind: 1 })
+    await until(chat.$state, (s) => s.status === 'live' && s.data.length === 1, 'the rewound message')
+    droppable.refuseWebSocket(true)
+    droppable.drop()
+    await until(chat.$state, (s) => s.status === 'connecting', 'the drop')
+    const page = chat.loadMore()
+    expect(chat.$history.get()).toEqual({ hasMore: true, loading: true, end: null })
+    droppable.refuseWebSocket(false)
+    expect(await page).toBe('log_start')
+    expect(chat.$state.get().data.map((m) => m.id)).toEqual(['m1', 'm2', 'm3'])
+  } finally {
+    client?.close()
+    client = undefined
+    await droppable.close()
+  }
 })
