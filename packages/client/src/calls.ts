@@ -17,7 +17,7 @@ export interface CallOptions {
   /**
    * Wait in the offline queue while the client is not connected, up to
    * `offlineQueue.callMaxAgeMs` (then STALE), and start the timeout when it is sent. Queued
-   * calls go out on open in the order they were made, among the queued publishes. Once sent, a
+   * calls are sent on open with the queued publishes, in the order they were made. Once sent, a
    * call is never sent again: a drop before its result rejects it with NETWORK, as it may have
    * run (procedures are not assumed idempotent); call again if the procedure allows it.
    * @default false
