@@ -7,7 +7,7 @@ import type {
   Position,
   ResyncReason,
 } from '@sluice/protocol'
-import { isValidTopic } from '@sluice/protocol'
+import { isValidTopic, MAX_REWIND } from '@sluice/protocol'
 import type { ReadableAtom } from 'nanostores'
 import type { AwaitedAnswers } from './awaited-answers'
 import { ClientError, isRetryLater } from './client-error'
@@ -146,6 +146,15 @@ export function createSubscriptions(deps: SubscriptionsDeps) {
           throw new ClientError(
             'BAD_REQUEST',
             `subscribe ${topic}: options.merge must be a merge strategy, e.g. { merge: crud() }, received ${JSON.stringify(options?.merge)}`,
+            { topic },
+          )
+        }
+        const { rewind } = options
+        // The server would refuse it (LIMIT_EXCEEDED, BAD_REQUEST) and the store would only show `error`.
+        if (rewind !== undefined && !(Number.isSafeInteger(rewind) && rewind >= 0 && rewind <= MAX_REWIND)) {
+          throw new ClientError(
+            'BAD_REQUEST',
+            `subscribe ${topic}: options.rewind must be an integer from 0 to ${MAX_REWIND}, received ${JSON.stringify(rewind)}`,
             { topic },
           )
         }

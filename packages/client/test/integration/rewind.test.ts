@@ -69,3 +69,14 @@ describe.each<TransportKind>(['ws', 'sse'])('rewind over %s', (transport) => {
     }
   })
 })
+
+test('development builds refuse a rewind the server would refuse, naming the topic and the bound', () => {
+  client = createClient({ url: 'http://127.0.0.1:1/realtime', WebSocket })
+  const merge = seqs()
+  expect(() => client?.subscribe('chat', { merge, rewind: 1001 })).toThrow(
+    'subscribe chat: options.rewind must be an integer from 0 to 1000, received 1001',
+  )
+  expect(() => client?.subscribe('chat', { merge, rewind: 2.5 })).toThrow(
+    expect.objectContaining({ code: 'BAD_REQUEST', message: expect.stringContaining('received 2.5') }),
+  )
+})
