@@ -11,6 +11,8 @@ export interface NodeChannelOptions {
   /** Answers an SSE command POST forwarded to this node (the server's runSseCommands). */
   answer(request: SseCommandRequest): SseCommandAnswer
   identity(identityId: string, message: IdentityMessage): void
+  /** A message for one connection of this node, sent by another node. */
+  connection(connectionId: string, message: IdentityMessage): void
   /** A probe of this node's bus came back. */
   probed(message: string): void
   report(error: unknown, operation: string): void
@@ -22,7 +24,8 @@ export interface NodeChannelOptions {
  * command POSTs routed to the node holding the stream, with its answer routed back.
  *
  * On the node channel: `probe:<token>`, `c<json>` a forwarded POST `{from, id, request}`,
- * `r<json>` its answer `{id, answer}`. On the identity channel: `<identity id>\n<json message>`.
+ * `r<json>` its answer `{id, answer}`, `s<json>` a message for one connection
+ * `{connectionId, message}`. On the identity channel: `<identity id>\n<json message>`.
  */
 export function createNodeChannel(link: RedisLink, options: NodeChannelOptions) {
   const { nodeId } = options
@@ -40,6 +43,14 @@ export function createNodeChannel(link: RedisLink, options: NodeChannelOptions) 
   const onNodeMessage = (message: string) => {
     if (message.startsWith('probe:')) {
       options.probed(message)
+      return
+    }
+    if (message[0] === 's') {
+      const { connectionId, message: routed } = JSON.parse(message.slice(1)) as {
+        connectionId: string
+        message: IdentityMessage
+      }
+      options.connection(connectionId, routed)
       return
     }
     const payload = JSON.parse(message.slice(1)) as
@@ -79,6 +90,15 @@ export function createNodeChannel(link: RedisLink, options: NodeChannelOptions) 
     async sendToIdentity(identityId: string, message: IdentityMessage): Promise<void> {
       const text = `${identityId}\n${JSON.stringify(message)}`
       await link.command(['PUBLISH', names.identity, text], `routing to ${identityId} failed`)
+    },
+
+    /** Resolves false when no node listens on that node's channel (it is not running). */
+    async sendToConnection(node: string, connectionId: string, message: IdentityMessage): Promise<boolean> {
+      const receivers = await link.command(
+        ['PUBLISH', names.node(node), `s${JSON.stringify({ connectionId, message })}`],
+        `routing to connection ${connectionId} failed`,
+      )
+      return Number(receivers) > 0
     },
 
     async forwardSseCommands(node: string, request: SseCommandRequest): Promise<SseCommandAnswer | null> {

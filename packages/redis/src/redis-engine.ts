@@ -127,8 +127,13 @@ export function createRedisEngine(options: RedisEngineOptions = {}): RedisEngine
   if (!Number.isInteger(pageSize) || pageSize < 1) throw new RangeError('pageSize must be a positive integer')
 
   const listeners = new Set<EngineListener>()
-  const emit = <K extends keyof EngineListener>(method: K, ...args: Parameters<EngineListener[K]>): void => {
-    for (const listener of listeners) (listener[method] as (...a: typeof args) => void)(...args)
+  const emit = <K extends keyof EngineListener>(
+    method: K,
+    ...args: Parameters<NonNullable<EngineListener[K]>>
+  ): void => {
+    // Optional methods (`connection`) may be missing on a listener that does not route them.
+    for (const listener of listeners)
+      (listener[method] as ((...a: typeof args) => void) | undefined)?.(...args)
   }
   const report = (error: unknown, operation: string, topic?: string) => {
     try {
@@ -211,6 +216,7 @@ export function createRedisEngine(options: RedisEngineOptions = {}): RedisEngine
       return server === undefined ? { status: 404, body: null } : server.sseCommands(request)
     },
     identity: (identityId, message) => emit('identity', identityId, message),
+    connection: (connectionId, message) => emit('connection', connectionId, message),
     probed: (message) => bus.probed(message),
     report,
   })
@@ -238,6 +244,7 @@ export function createRedisEngine(options: RedisEngineOptions = {}): RedisEngine
     removePresence: presence.removePresence,
     presence: presence.presence,
     sendToIdentity: nodes.sendToIdentity,
+    sendToConnection: nodes.sendToConnection,
     forwardSseCommands: nodes.forwardSseCommands,
     status: () => link.status,
     configureRetention(policy) {

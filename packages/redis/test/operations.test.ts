@@ -76,6 +76,32 @@ describe('the operations API on many nodes', () => {
     expect(received).toEqual([{ id: 7 }])
   })
 
+  it('a signal to one connection posted to node A reaches it on node B, and not its twin', async () => {
+    const [a, b] = await twoNodes()
+    const { peer: target, welcome } = await WsPeer.open(b.url, 'v=1&token=alice')
+    const { peer: twin } = await WsPeer.open(b.url, 'v=1&token=alice')
+    closers.push(
+      () => target.ws.terminate(),
+      () => twin.ws.terminate(),
+    )
+    expect(
+      await admin(a, '/admin/signal', { connection: welcome.connectionId, name: 'only.you', data: 1 }),
+    ).toEqual({
+      status: 200,
+      body: { reached: 1 },
+    })
+    expect(await target.next(ofType('signal'))).toEqual({ type: 'signal', name: 'only.you', data: 1 })
+    // A node that is not running takes nothing: 0, and nothing arrives anywhere.
+    const gone = `${welcome.connectionId.split('.')[0]}x.${welcome.connectionId.split('.')[1]}`
+    expect(await admin(a, '/admin/signal', { connection: gone, name: 'lost' })).toEqual({
+      status: 200,
+      body: { reached: 0 },
+    })
+    twin.send({ type: 'ping', id: 'after' })
+    await twin.next(ofType('pong'))
+    expect(twin.frames.map((frame) => frame.type)).toEqual(['welcome', 'pong'])
+  })
+
   it("a disconnect posted to node A closes the identity's connections on node B", async () => {
     const [a, b] = await twoNodes()
     const { peer } = await WsPeer.open(b.url, 'v=1&token=alice')

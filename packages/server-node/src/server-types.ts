@@ -122,17 +122,20 @@ export interface SluiceServer {
   sendTo(identityId: string, frame: ServerFrame): Promise<number>
   /**
    * Sends an application message (a `signal` frame) to every connection of an identity, on
-   * every node. Not a topic event: not stored, not replayed, so a connection that is not open
-   * now never sees it. Clients receive it with `client.onSignal(name, handler)`.
+   * every node, or to one connection (`{ connection: id }`, on whichever node holds it). Not a
+   * topic event: not stored, not replayed, so a connection that is not open now never sees it.
+   * Clients receive it with `client.onSignal(name, handler)`.
    *
    * @example
    * await sluice.signal('user-1', 'invoice.ready', { invoiceId: 'in_42' })
+   * await sluice.signal({ connection: ctx.connectionId }, 'export.done', { url })
    * @param name the characters of a topic name, at most 128 (`invoice.ready`, `billing/plan-changed`)
    * @param data any JSON value, or nothing
-   * @returns the number of connections of this node it reached (other nodes' are not counted)
+   * @returns for an identity, the number of connections of this node it reached (other nodes'
+   *   are not counted); for one connection, 1 when it is open here or its node took the message, else 0
    * @throws ServerError BAD_REQUEST for a bad name or data that is not JSON, LIMIT_EXCEEDED for a name over 128 characters
    */
-  signal(identityId: string, name: string, data?: Json): Promise<number>
+  signal(target: string | { connection: string }, name: string, data?: Json): Promise<number>
   /** Closes every connection of an identity with an error frame and the code's close code. @returns connections closed on this node */
   closeByIdentity(identityId: string, reason?: WireErrorCode, message?: string): Promise<number>
   /** The topic's presence members. */

@@ -16,7 +16,8 @@ import {
   type SignalFrame,
   type WireErrorCode,
 } from '@sluice/protocol'
-import { createRuntime } from './core/create-runtime'
+import { createRuntime, deliverMessage } from './core/create-runtime'
+import type { IdentityMessage } from './engine/types'
 import { createFetchHandler } from './http/fetch-handler'
 import { hardenHttpServer } from './http/harden'
 import { createNodeHandler } from './http/node-handler'
@@ -93,9 +94,12 @@ function checkPacing(topic: string, { coalesceKey, throttle, debounce }: Publish
   }
 }
 
-function checkSignal(identityId: string, name: string, data: Json | undefined): void {
-  if (typeof identityId !== 'string' || identityId.length === 0) {
-    throw new ServerError('BAD_REQUEST', 'signal: identityId must be a non-empty string')
+function checkSignal(target: unknown, name: string, data: Json | undefined): void {
+  if (typeof target !== 'string' || target.length === 0) {
+    throw new ServerError(
+      'BAD_REQUEST',
+      'signal: the target must be an identity id or { connection: id }, a non-empty string',
+    )
   }
   if (typeof name === 'string' && name.length > MAX_NAME_LENGTH) {
     throw new ServerError('LIMIT_EXCEEDED', `signal: name is longer than ${MAX_NAME_LENGTH} characters`)
@@ -238,11 +242,13 @@ export function createSluiceServer(options: SluiceServerOptions = {}): SluiceSer
       await engine.sendToIdentity(identityId, { type: 'frame', frame })
       return reached
     },
-    async signal(identityId: string, name: string, data?: Json) {
-      checkSignal(identityId, name, data)
+    async signal(target: string | { connection: string }, name: string, data?: Json) {
+      const connectionId = typeof target === 'object' && target !== null ? target.connection : undefined
+      checkSignal(connectionId ?? target, name, data)
       const frame: SignalFrame =
         data === undefined ? { type: 'signal', name } : { type: 'signal', name, data }
-      return server.sendTo(identityId, frame)
+      if (connectionId === undefined) return server.sendTo(target as string, frame)
+      return sendToConnection(connectionId, { type: 'frame', frame })
     },
     async closeByIdentity(
       identityId: string,
@@ -297,6 +303,19 @@ export function createSluiceServer(options: SluiceServerOptions = {}): SluiceSer
       closed ??= shutdown(closeOptions)
       return closed
     },
+  }
+
+  /** One connection, here or on the node its id names (`<node>.<uuid>`, with a networked engine). */
+  async function sendToConnection(connectionId: string, message: IdentityMessage): Promise<number> {
+    const local = registry.get(connectionId)
+    if (local !== undefined) {
+      deliverMessage(local, message)
+      return local.state === 'open' ? 1 : 0
+    }
+    const dot = connectionId.indexOf('.')
+    const node = dot > 0 ? connectionId.slice(0, dot) : undefined
+    if (node === undefined || node === engine.nodeId || engine.sendToConnection === undefined) return 0
+    return (await engine.sendToConnection(node, connectionId, message)) ? 1 : 0
   }
 
   async function shutdown({ retryAfterMs = 1_000, retrySpreadMs }: CloseOptions): Promise<void> {

@@ -462,7 +462,11 @@ describe('POST <base>/admin/signal', () => {
     [
       'null',
       'null',
-      refusal(400, 'BAD_REQUEST', 'signal: the body must be an object {identity, name, data?}'),
+      refusal(
+        400,
+        'BAD_REQUEST',
+        'signal: the body must be an object {identity, name, data?} or {connection, name, data?}',
+      ),
     ],
     [
       'identity missing',

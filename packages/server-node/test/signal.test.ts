@@ -38,8 +38,48 @@ describe('server.signal', () => {
     expect(await t.server.signal('nobody', 'export.ready')).toBe(0)
   })
 
+  it('reaches one connection when given its id, and no other of the same identity', async () => {
+    const t = await fixture.start({ ...byToken, adminKeys: ['admin'] })
+    const { peer: ws, welcome } = await fixture.open('v=1&token=alice')
+    const opened = await SsePeer.open(t.url, 'v=1&token=alice')
+    if (!opened.peer || !opened.welcome) throw new Error(`SSE refused: ${JSON.stringify(opened.body)}`)
+    const sse = opened.peer
+    ssePeers.push(sse)
+    expect(await t.server.signal({ connection: opened.welcome.connectionId }, 'only.sse', 1)).toBe(1)
+    expect(await t.server.signal({ connection: welcome.connectionId }, 'only.ws', 2)).toBe(1)
+    expect(await t.server.signal({ connection: 'no-such-connection' }, 'lost')).toBe(0)
+    // Through the operations API too, naming the connection instead of the identity.
+    const post = (body: object) =>
+      fetch(`${t.url}/admin/signal`, {
+        method: 'POST',
+        headers: { authorization: 'Bearer admin', 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      }).then(async (response) => ({ status: response.status, body: await response.json() }))
+    expect(await post({ connection: welcome.connectionId, name: 'only.ws', data: 3 })).toEqual({
+      status: 200,
+      body: { reached: 1 },
+    })
+    expect(await post({ connection: welcome.connectionId, identity: 'alice', name: 'x' })).toMatchObject({
+      status: 400,
+      body: { code: 'BAD_REQUEST', field: 'identity' },
+    })
+    expect(await sse.collect(ofType('signal'), 1)).toEqual([{ type: 'signal', name: 'only.sse', data: 1 }])
+    expect(await ws.collect(ofType('signal'), 2)).toEqual([
+      { type: 'signal', name: 'only.ws', data: 2 },
+      { type: 'signal', name: 'only.ws', data: 3 },
+    ])
+    expect(sse.frames.filter((frame) => frame.type === 'signal')).toHaveLength(1)
+  })
+
   it.each([
-    ['an empty identity', '', 'n', undefined, 'BAD_REQUEST', 'signal: identityId must be a non-empty string'],
+    [
+      'an empty identity',
+      '',
+      'n',
+      undefined,
+      'BAD_REQUEST',
+      'signal: the target must be an identity id or { connection: id }, a non-empty string',
+    ],
     [
       'a name with a space',
       'alice',

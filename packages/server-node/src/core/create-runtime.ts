@@ -1,9 +1,11 @@
 import { createMemoryEngine } from '../engine/memory'
+import type { IdentityMessage } from '../engine/types'
 import { createLogger } from '../observability/logger'
 import { createMetrics } from '../observability/metrics'
 import { type ErrorContext, resolveOptions, type SluiceServerOptions } from '../options'
 import type { SluiceServer } from '../server-types'
 import { runSseCommands } from '../transports/sse-commands'
+import type { Connection } from './connection'
 import { Hub } from './hub'
 import { dispatchPresenceChange } from './presence'
 import { Publisher } from './publish'
@@ -142,10 +144,11 @@ export function createRuntime(options: SluiceServerOptions, getServer: () => Slu
     },
     sseCommands: (request) => runSseCommands(runtime, request),
     identity(identityId, message) {
-      for (const connection of registry.ofIdentity(identityId)) {
-        if (message.type === 'frame') connection.sendFrame(message.frame)
-        else connection.closeWithError(message.code, message.message)
-      }
+      for (const connection of registry.ofIdentity(identityId)) deliverMessage(connection, message)
+    },
+    connection(connectionId, message) {
+      const connection = registry.get(connectionId)
+      if (connection !== undefined) deliverMessage(connection, message)
     },
   })
 
@@ -159,4 +162,10 @@ export function createRuntime(options: SluiceServerOptions, getServer: () => Slu
       if (ownEngine) await engine.close()
     },
   }
+}
+
+/** A frame to send, or a close to make, on one connection (from the identity or connection routes). */
+export function deliverMessage(connection: Connection, message: IdentityMessage): void {
+  if (message.type === 'frame') connection.sendFrame(message.frame)
+  else connection.closeWithError(message.code, message.message)
 }

@@ -129,7 +129,10 @@ export function createMemoryEngine(options: MemoryEngineOptions = {}): MemoryEng
     return log
   }
 
-  const emit = <K extends keyof EngineListener>(method: K, ...args: Parameters<EngineListener[K]>): void => {
+  const emit = <K extends keyof EngineListener>(
+    method: K,
+    ...args: Parameters<NonNullable<EngineListener[K]>>
+  ): void => {
     for (const listener of listeners) (listener[method] as (...a: typeof args) => void)(...args)
   }
 

@@ -85,6 +85,8 @@ export interface EngineListener {
   presence(change: PresenceChange): void
   identity(identityId: string, message: IdentityMessage): void
   lost(topic: string, lost: LostEvents): void
+  /** A message for one connection of this node, sent by another node (see {@link Engine.sendToConnection}). */
+  connection?(connectionId: string, message: IdentityMessage): void
   /** Another node forwards an SSE command POST for a stream of this node (see {@link Engine.forwardSseCommands}). */
   sseCommands(request: SseCommandRequest): SseCommandAnswer
 }
@@ -168,6 +170,12 @@ export interface Engine {
   presence(topic: string): PresenceMember[] | Promise<PresenceMember[]>
   /** Routes a message to every connection of an identity, on every node. */
   sendToIdentity(identityId: string, message: IdentityMessage): void | Promise<void>
+  /**
+   * Routes a message to one connection of another node (named in its id, `<node>.`); resolves
+   * false when no such node is running. Only engines with a `nodeId` have it: with one node,
+   * every connection is local.
+   */
+  sendToConnection?(node: string, connectionId: string, message: IdentityMessage): Promise<boolean>
   /**
    * Sets how much of each topic's log to keep, per topic (the server's `rules` can set it per
    * namespace); topics it answers undefined for keep the engine's defaults. Every node of a

@@ -86,6 +86,15 @@ function identityOf(body: Record<string, unknown>, endpoint: string): string {
   return identity
 }
 
+function connectionOf(body: Record<string, unknown>): string {
+  const { connection, identity } = body
+  if (identity !== undefined) throw bad('signal', 'identity', 'absent when `connection` is given')
+  if (typeof connection !== 'string' || connection.length === 0 || connection.length > 200) {
+    throw bad('signal', 'connection', 'a connection id (a non-empty string of at most 200 characters)')
+  }
+  return connection
+}
+
 function topicOf(url: URL, endpoint: string, maxTopicLength: number): string {
   const topic = url.searchParams.get('topic')
   if (topic !== null && topic.length > maxTopicLength) {
@@ -189,8 +198,15 @@ export function createAdminEndpoints(runtime: Runtime, stats: () => ServerStats)
     }),
 
     signal: endpoint('signal', async (req) => {
-      const body = await readObject(req, limits.maxFrameBytes, 'signal', '{identity, name, data?}')
-      const identity = identityOf(body, 'signal')
+      const body = await readObject(
+        req,
+        limits.maxFrameBytes,
+        'signal',
+        '{identity, name, data?} or {connection, name, data?}',
+      )
+      // One connection (an id from onConnect or a procedure's ctx), or every one of an identity.
+      const target =
+        body.connection === undefined ? identityOf(body, 'signal') : { connection: connectionOf(body) }
       const { name } = body
       if (typeof name === 'string' && name.length > MAX_NAME_LENGTH) {
         throw new ProtocolError(
@@ -202,7 +218,7 @@ export function createAdminEndpoints(runtime: Runtime, stats: () => ServerStats)
         )
       }
       if (!isValidSignalName(name)) throw bad('signal', 'name', 'a signal name of [A-Za-z0-9._~:@/+=-]')
-      const reached = await runtime.server.signal(identity, name, body.data as Json | undefined)
+      const reached = await runtime.server.signal(target, name, body.data as Json | undefined)
       return { reached }
     }),
   }
