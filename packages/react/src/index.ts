@@ -2,4 +2,5 @@ export type { RealtimeClient, StructuralClient, TopicData } from './realtime-cli
 export { SluiceProvider, type SluiceProviderProps, useClient } from './sluice-provider'
 export { useConnection } from './use-connection'
 export { useRealtime } from './use-realtime'
+export { type SignalClient, useSignal } from './use-signal'
 export { type ReadableStore, useStore } from './use-store'

@@ -2,3 +2,4 @@ export type { RealtimeClient, StructuralClient, TopicData } from './realtime-cli
 export { provideClient, SLUICE_CLIENT, sluicePlugin, useClient } from './sluice-plugin'
 export { useConnection } from './use-connection'
 export { useRealtime } from './use-realtime'
+export { type SignalClient, useSignal } from './use-signal'
