@@ -4,43 +4,18 @@
  * sender, while the other node's subscribers get it.
  */
 import type { SluiceServerOptions } from '@sluice/server-node'
-import { createTestServer, type TestServer } from '@sluice/server-node/testing'
-import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { ofType, WsPeer } from '../../server-node/test/helpers'
-import { engineNodes } from './engine-nodes'
-import { type RedisServer, startRedisServer } from './redis-server'
+import type { TestServer } from '@sluice/server-node/testing'
+import { describe, expect, it } from 'vitest'
+import { ofType } from '../../server-node/test/helpers'
+import { serverNodes } from './server-nodes'
 
-let redis: RedisServer
-const engines = engineNodes()
-const servers: TestServer[] = []
-const peers: WsPeer[] = []
-
-beforeEach(async () => {
-  redis = await startRedisServer()
-})
-afterEach(async () => {
-  for (const peer of peers.splice(0)) peer.ws.terminate()
-  for (const server of servers.splice(0)) await server.close()
-  await engines.closeAll()
-  await redis.stop()
-})
+const nodes = serverNodes()
 
 async function node(options: SluiceServerOptions) {
-  const engine = await engines.node(redis.url)
-  const server = await createTestServer({
-    engine,
-    authenticate: ({ token }) => (token ? { id: token } : null),
-    ...options,
-  })
-  servers.push(server)
-  return server
+  return (await nodes.node(options)).server
 }
 
-async function open(server: TestServer, token: string) {
-  const { peer } = await WsPeer.open(server.url, `v=1&token=${token}`)
-  peers.push(peer)
-  return peer
-}
+const open = (server: TestServer, token: string) => nodes.open(server, token)
 
 describe('publishes that exclude their sender, across nodes', () => {
   it('the sender on node A gets its ack and not the event; a subscriber on node B gets the event', async () => {

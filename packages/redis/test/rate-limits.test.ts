@@ -5,47 +5,20 @@
  */
 import type { ServerFrame } from '@sluice/protocol'
 import type { SluiceServerOptions } from '@sluice/server-node'
-import { createTestServer, type TestServer } from '@sluice/server-node/testing'
-import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { WsPeer } from '../../server-node/test/helpers'
-import { engineNodes } from './engine-nodes'
-import { type RedisServer, startRedisServer } from './redis-server'
+import type { TestServer } from '@sluice/server-node/testing'
+import { describe, expect, it } from 'vitest'
+import type { WsPeer } from '../../server-node/test/helpers'
+import { serverNodes } from './server-nodes'
 
-let redis: RedisServer
-const engines = engineNodes()
-const servers: TestServer[] = []
-const peers: WsPeer[] = []
-
-beforeEach(async () => {
-  redis = await startRedisServer()
-})
-afterEach(async () => {
-  for (const peer of peers.splice(0)) peer.ws.terminate()
-  for (const server of servers.splice(0)) await server.close()
-  await engines.closeAll()
-  await redis.stop()
-})
+const nodes = serverNodes()
 
 async function twoNodes(options: SluiceServerOptions) {
-  const started: TestServer[] = []
-  for (let i = 0; i < 2; i++) {
-    const engine = await engines.node(redis.url)
-    const server = await createTestServer({
-      engine,
-      authenticate: ({ token }) => (token ? { id: token } : null),
-      ...options,
-    })
-    servers.push(server)
-    started.push(server)
-  }
-  return started as [TestServer, TestServer]
+  const one = await nodes.node(options)
+  const two = await nodes.node(options)
+  return [one.server, two.server] as [TestServer, TestServer]
 }
 
-async function open(node: TestServer, token?: string) {
-  const { peer } = await WsPeer.open(node.url, token === undefined ? 'v=1' : `v=1&token=${token}`)
-  peers.push(peer)
-  return peer
-}
+const open = (node: TestServer, token?: string) => nodes.open(node, token)
 
 /** Calls and returns the answer, one call at a time (answers of concurrent calls may come in any order). */
 async function call(peer: WsPeer, id: string, name: string): Promise<ServerFrame> {
@@ -140,10 +113,10 @@ describe('rate limits shared through Redis', () => {
       result: 'found',
     })
     expect(await call(await open(b), 'a1', 'sendCode')).toEqual({ type: 'result', id: 'a1', result: 'sent' })
-    expect(await redis.command('KEYS', 'sluice:limit:*')).toEqual([
+    expect(await nodes.redis().command('KEYS', 'sluice:limit:*')).toEqual([
       'sluice:limit:identity:alice:call:sendCode',
     ])
-    const ttl = Number(await redis.command('PTTL', 'sluice:limit:identity:alice:call:sendCode'))
+    const ttl = Number(await nodes.redis().command('PTTL', 'sluice:limit:identity:alice:call:sendCode'))
     expect(ttl).toBeGreaterThan(90_000)
     expect(ttl).toBeLessThanOrEqual(100_001)
   })
@@ -154,7 +127,7 @@ describe('rate limits shared through Redis', () => {
       procedures: { ping: { guard: 'anyone', handler: () => 'pong' } },
     })
     const peer = await open(a, 'alice')
-    await redis.kill()
+    await nodes.redis().kill()
     expect(await call(peer, 'c1', 'ping')).toMatchObject({
       type: 'error',
       id: 'c1',

@@ -5,36 +5,14 @@
  * appended it.
  */
 import type { EventFrame } from '@sluice/protocol'
-import { createTestServer, type TestServer } from '@sluice/server-node/testing'
-import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { ofType, WsPeer } from '../../server-node/test/helpers'
+import { describe, expect, it } from 'vitest'
+import { ofType } from '../../server-node/test/helpers'
 import type { RedisEngine } from '../src/index'
-import { engineNodes } from './engine-nodes'
-import { type RedisServer, startRedisServer } from './redis-server'
+import { serverNodes } from './server-nodes'
 
-let redis: RedisServer
-const engines = engineNodes()
-const servers: TestServer[] = []
-const peers: WsPeer[] = []
+const nodes = serverNodes()
 
-beforeEach(async () => {
-  redis = await startRedisServer()
-})
-afterEach(async () => {
-  for (const peer of peers.splice(0)) peer.ws.terminate()
-  await Promise.all(servers.splice(0).map((server) => server.close()))
-  await engines.closeAll()
-  await redis.stop()
-})
-
-async function node(
-  options: Parameters<typeof createTestServer>[0] = {},
-): Promise<{ server: TestServer; engine: RedisEngine }> {
-  const engine = await engines.node(redis.url)
-  const server = await createTestServer({ engine, ...options })
-  servers.push(server)
-  return { server, engine }
-}
+const node = (options: Parameters<typeof nodes.node>[0] = {}) => nodes.node(options)
 
 const count = { from: 'votes', initial: 0, reduce: (total: number) => total + 1 }
 
@@ -50,8 +28,7 @@ describe('streams of work on many nodes', () => {
     const one = await node()
     const two = await node()
     await Promise.all([one, two].map(({ server }) => server.server.derive('votes:count', count).ready))
-    const { peer } = await WsPeer.open(two.server.url)
-    peers.push(peer)
+    const peer = await nodes.open(two.server)
     peer.send({ type: 'subscribe', id: 's', topic: 'votes:count' })
     await peer.next(ofType('subscribed'))
     for (let n = 0; n < 6; n++)
