@@ -3,7 +3,7 @@
 // each protocol error of an open connection once at debug, never a credential. The logger is a
 // pino logger writing to memory, so the lines are checked exactly as an operator would read them.
 import { pino } from 'pino'
-import { afterEach, describe, expect, it } from 'vitest'
+import { afterEach, describe, expect, it, vi } from 'vitest'
 import { ServerError } from '../src/server-error'
 import { createTestServer, type TestServer } from '../src/testing'
 import { ofType, postCommands, SsePeer, WsPeer } from './helpers'
@@ -176,6 +176,25 @@ describe('refused requests', () => {
         path: '/realtime/ws',
         msg: 'refused: the server is at its connection limit; try again later',
       }),
+    ])
+  })
+
+  it('at the connection limit: one warn line a second, the next one counting those left out', async () => {
+    let now = 1_000_000
+    vi.spyOn(Date, 'now').mockImplementation(() => now)
+    const { server, lines } = await start({ maxConnections: 1 })
+    const { peer } = await WsPeer.open(server.url, `v=1&token=${SECRET}good`)
+    closers.push(() => peer.close())
+    for (let n = 0; n < 5; n++) expect(await refusedUpgrade(server.url, `v=1&token=${SECRET}good`)).toBe(503)
+    expect(lines('refused:').map((line) => line.suppressed)).toEqual([undefined])
+    now += 999
+    expect(await refusedUpgrade(server.url, `v=1&token=${SECRET}good`)).toBe(503)
+    expect(lines('refused:')).toHaveLength(1)
+    now += 1
+    expect(await refusedUpgrade(server.url, `v=1&token=${SECRET}good`)).toBe(503)
+    expect(lines('refused:').map((line) => [line.level, line.code, line.suppressed])).toEqual([
+      [40, 'OVERLOADED', undefined],
+      [40, 'OVERLOADED', 5],
     ])
   })
 

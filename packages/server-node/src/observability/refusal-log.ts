@@ -30,10 +30,36 @@ export function refusalLevel(code: WireErrorCode): Level {
 }
 
 /**
+ * Warn lines are what a full server writes for every client it turns away: under a reconnect
+ * storm, thousands a second. One line per code per second is written; the next one says how
+ * many were left out meanwhile (`suppressed`).
+ */
+const WARN_WINDOW_MS = 1_000
+const warnWindows = new WeakMap<Logger, Map<WireErrorCode, { until: number; suppressed: number }>>()
+
+/** Whether a warn line for `code` is written now, and how many were left out before it; null to leave this one out. */
+function admitWarn(logger: Logger, code: WireErrorCode, now: number): { suppressed: number } | null {
+  let windows = warnWindows.get(logger)
+  if (windows === undefined) {
+    windows = new Map()
+    warnWindows.set(logger, windows)
+  }
+  const window = windows.get(code)
+  if (window !== undefined && now < window.until) {
+    window.suppressed++
+    return null
+  }
+  const suppressed = window?.suppressed ?? 0
+  windows.set(code, { until: now + WARN_WINDOW_MS, suppressed: 0 })
+  return { suppressed }
+}
+
+/**
  * Logs one refused request (a connect, a command POST, a publish) once, with its code, status,
  * reason, transport, path, remote address and origin. Never a credential: the path is taken
  * without its query (`?token=`), and no header but `Origin` is read. INTERNAL is not logged
- * here: `runtime.report` logged it at error, with its cause, already.
+ * here: `runtime.report` logged it at error, with its cause, already. Warn lines are limited
+ * to one per code per second (see {@link WARN_WINDOW_MS}).
  *
  * @param status the HTTP status sent, when it is not the code's own (a forwarded answer)
  * @example
@@ -47,10 +73,18 @@ export function logRefusal(
   status: number = httpStatusFor(frame.code),
 ): void {
   if (frame.code === 'INTERNAL') return
+  const level = refusalLevel(frame.code)
+  let suppressed = 0
+  if (level === 'warn') {
+    const admitted = admitWarn(logger, frame.code, Date.now())
+    if (admitted === null) return
+    suppressed = admitted.suppressed
+  }
   const url = req.target
   const query = url.indexOf('?')
-  logger[refusalLevel(frame.code)](
+  logger[level](
     {
+      ...(suppressed > 0 ? { suppressed } : {}),
       code: frame.code,
       status,
       transport,
