@@ -20,6 +20,8 @@ const DEFAULTS: CliOptions = {
   allowedOrigins: undefined,
   maxConnections: undefined,
   heartbeatMs: undefined,
+  shutdownRetryMs: undefined,
+  shutdownSpreadMs: undefined,
   maxEvents: undefined,
   maxAgeMs: undefined,
   staticDir: undefined,
@@ -404,6 +406,19 @@ describe('the config file', () => {
     expect(parseCliOptions([], { SLUICE_ALLOW_ANONYMOUS: 'true' }).allowAnonymous).toBe(true)
     expect(usageError([], { SLUICE_ALLOW_ANONYMOUS: 'maybe' })).toBe(
       'SLUICE_ALLOW_ANONYMOUS must be 1, true, 0 or false, got "maybe"',
+    )
+  })
+})
+
+describe('the shutdown hint', () => {
+  it('takes --shutdown-retry-ms and --shutdown-spread-ms, 0 included, as flags or environment', () => {
+    expect(parseCliOptions(['--shutdown-retry-ms', '0', '--shutdown-spread-ms', '5000'], {})).toMatchObject({
+      shutdownRetryMs: 0,
+      shutdownSpreadMs: 5000,
+    })
+    expect(parseCliOptions([], { SLUICE_SHUTDOWN_RETRY_MS: '250' }).shutdownRetryMs).toBe(250)
+    expect(usageError(['--shutdown-spread-ms', 'soon'])).toBe(
+      '--shutdown-spread-ms must be an integer ≥ 0, got "soon"',
     )
   })
 })

@@ -25,6 +25,10 @@ export interface CliOptions {
   allowedOrigins: string[] | '*' | undefined
   maxConnections: number | undefined
   heartbeatMs: number | undefined
+  /** On SIGTERM, the least a client is told to wait before reconnecting (`close({ retryAfterMs })`). */
+  shutdownRetryMs: number | undefined
+  /** On SIGTERM, the window the clients' reconnect hints are spread over (`close({ retrySpreadMs })`). */
+  shutdownSpreadMs: number | undefined
   maxEvents: number | undefined
   maxAgeMs: number | undefined
   staticDir: string | undefined
@@ -102,6 +106,18 @@ export const CLI_FLAGS = [
     'unlimited',
   ],
   ['--heartbeat-ms <ms>', 'SLUICE_HEARTBEAT_MS', 'heartbeat interval', '25000'],
+  [
+    '--shutdown-retry-ms <ms>',
+    'SLUICE_SHUTDOWN_RETRY_MS',
+    'on SIGTERM, the least a client waits before reconnecting',
+    '1000',
+  ],
+  [
+    '--shutdown-spread-ms <ms>',
+    'SLUICE_SHUTDOWN_SPREAD_MS',
+    'on SIGTERM, the window reconnects are spread over',
+    'max(retry, 1 ms per connection)',
+  ],
   ['--max-events <n>', 'SLUICE_MAX_EVENTS', 'events kept per topic for resume', '1000'],
   ['--max-age-ms <ms>', 'SLUICE_MAX_AGE_MS', 'age after which events are dropped from the log', '600000'],
   [
@@ -282,6 +298,12 @@ export function parseCliOptions(
       1,
     ),
     heartbeatMs: number('heartbeat-ms', 'SLUICE_HEARTBEAT_MS', config.heartbeatMs, 'heartbeatMs', 1),
+    shutdownRetryMs: integer('--shutdown-retry-ms', read('shutdown-retry-ms', 'SLUICE_SHUTDOWN_RETRY_MS'), 0),
+    shutdownSpreadMs: integer(
+      '--shutdown-spread-ms',
+      read('shutdown-spread-ms', 'SLUICE_SHUTDOWN_SPREAD_MS'),
+      0,
+    ),
     maxEvents: number('max-events', 'SLUICE_MAX_EVENTS', history?.maxEvents, 'history.maxEvents', 1),
     maxAgeMs: number('max-age-ms', 'SLUICE_MAX_AGE_MS', history?.maxAgeMs, 'history.maxAgeMs', 1),
     staticDir: text('static', 'SLUICE_STATIC_DIR', config.static, 'static'),
@@ -367,6 +389,8 @@ function parse(argv: string[]) {
       'allowed-origin': { type: 'string', multiple: true },
       'max-connections': { type: 'string' },
       'heartbeat-ms': { type: 'string' },
+      'shutdown-retry-ms': { type: 'string' },
+      'shutdown-spread-ms': { type: 'string' },
       'max-events': { type: 'string' },
       'max-age-ms': { type: 'string' },
       static: { type: 'string' },

@@ -180,8 +180,10 @@ describe('sluice-server', () => {
     )
   })
 
-  it('tells open streams to reconnect on SIGTERM before exiting 0', async () => {
-    const run = startCli(['--port', '0', '--host', '127.0.0.1'])
+  it('tells open streams to reconnect on SIGTERM, with the hint of --shutdown-*-ms, before exiting 0', async () => {
+    const run = startCli(['--port', '0', '--host', '127.0.0.1', '--shutdown-retry-ms', '3000'], {
+      SLUICE_SHUTDOWN_SPREAD_MS: '0',
+    })
     const { port } = await listening(run)
     let stream = ''
     const ended = new Promise<void>((resolve, reject) => {
@@ -202,7 +204,8 @@ describe('sluice-server', () => {
     const reconnect = stream.split('\n\n').find((event) => event.includes('event: reconnect'))
     expect(reconnect).toBeDefined()
     const data = JSON.parse((reconnect as string).split('data: ')[1] as string) as Record<string, unknown>
-    expect(data).toMatchObject({ type: 'reconnect', reason: 'SHUTTING_DOWN' })
+    // A spread of 0 leaves the hint exactly the retry time.
+    expect(data).toEqual({ type: 'reconnect', reason: 'SHUTTING_DOWN', retryAfterMs: 3000 })
   })
 
   it('exits 2 when the public key file cannot be read', async () => {

@@ -130,7 +130,10 @@ async function runServer(
   // The server closes only engines it created itself; the CLI closes the one it passed in.
   // sluice.close() stops the config's sources (sluice.source) first.
   const close = async () => {
-    await sluice.close()
+    await sluice.close({
+      ...(options.shutdownRetryMs === undefined ? {} : { retryAfterMs: options.shutdownRetryMs }),
+      ...(options.shutdownSpreadMs === undefined ? {} : { retrySpreadMs: options.shutdownSpreadMs }),
+    })
     await engine?.close()
   }
 
