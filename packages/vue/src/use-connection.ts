@@ -1,6 +1,7 @@
 import type { ConnectionState } from '@sluice/client'
-import { onScopeDispose, type ShallowRef, shallowRef } from 'vue'
+import { type ShallowRef, shallowRef } from 'vue'
 import { onClient } from './on-client'
+import { onScopeStop } from './on-scope-stop'
 import type { RealtimeClient } from './realtime-client'
 import { useClient } from './sluice-plugin'
 
@@ -22,6 +23,6 @@ export function useConnection(client?: RealtimeClient): Readonly<ShallowRef<Conn
       state.value = $connection.get()
     })
   })
-  onScopeDispose(() => stop?.())
+  onScopeStop('useConnection', () => stop?.())
   return state
 }

@@ -1,7 +1,8 @@
 import type { SluiceClient, SubscribeOptions, SubscriptionState, TopicSchema } from '@sluice/client'
 import { initialSubscriptionState } from '@sluice/client'
-import { type MaybeRefOrGetter, onScopeDispose, type ShallowRef, shallowRef, toValue, watch } from 'vue'
+import { type MaybeRefOrGetter, type ShallowRef, shallowRef, toValue, watch } from 'vue'
 import { onClient } from './on-client'
+import { onScopeStop } from './on-scope-stop'
 import type { RealtimeClient, StructuralClient, TopicData } from './realtime-client'
 import { useClient } from './sluice-plugin'
 
@@ -79,6 +80,6 @@ export function useRealtime<TData>(
     if (stop) start()
   })
   onClient(start)
-  onScopeDispose(() => stop?.())
+  onScopeStop('useRealtime', () => stop?.())
   return state
 }

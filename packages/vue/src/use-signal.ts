@@ -1,6 +1,6 @@
 import type { SluiceClient } from '@sluice/client'
-import { onScopeDispose } from 'vue'
 import { onClient } from './on-client'
+import { onScopeStop } from './on-scope-stop'
 
 /** The part of a client `useSignal` needs. */
 export type SignalClient = Pick<SluiceClient, 'onSignal'>
@@ -18,5 +18,5 @@ export function useSignal<T = unknown>(client: SignalClient, name: string, handl
   onClient(() => {
     stop = client.onSignal<T>(name, handler)
   })
-  onScopeDispose(() => stop?.())
+  onScopeStop('useSignal', () => stop?.())
 }
