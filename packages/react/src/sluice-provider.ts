@@ -1,11 +1,16 @@
+import type { SluiceClient, TopicSchema } from '@sluice/client'
 import { createContext, createElement, type ReactNode, useContext } from 'react'
 import type { RealtimeClient } from './realtime-client'
 
+// The context holds whatever was provided: a real client, or a stand-in that has only the part
+// the hooks read (subscribe + $connection). useClient() types it as the whole client because an
+// app provides a createClient() result; a test double provides what its components call.
 const ClientContext = createContext<RealtimeClient | null>(null)
 
 /** Props of {@link SluiceProvider}. */
 export interface SluiceProviderProps {
-  client: RealtimeClient
+  /** A `createClient()` result, or a stand-in with the methods the tree below uses (tests). */
+  client: SluiceClient<TopicSchema> | RealtimeClient
   children?: ReactNode
 }
 
@@ -21,18 +26,26 @@ export function SluiceProvider({ client, children }: SluiceProviderProps) {
 }
 
 /**
- * The client of the nearest {@link SluiceProvider}.
+ * The client of the nearest {@link SluiceProvider}: the whole client (`publish`, `call`,
+ * `setPresence`...). Pass your topic schema to type it: `useClient<AppTopics>()`.
  *
  * @param required - throw when there is none (the default); `false` returns null instead.
+ * @example
+ * const client = useClient()
+ * await client.publish('todos', { kind: 'created', key: 't1', data: { id: 't1', title: 'Ship' } })
  */
-export function useClient(required?: true): RealtimeClient
-export function useClient(required: boolean): RealtimeClient | null
-export function useClient(required = true): RealtimeClient | null {
+export function useClient<Schema extends TopicSchema = TopicSchema>(required?: true): SluiceClient<Schema>
+export function useClient<Schema extends TopicSchema = TopicSchema>(
+  required: boolean,
+): SluiceClient<Schema> | null
+export function useClient<Schema extends TopicSchema = TopicSchema>(
+  required = true,
+): SluiceClient<Schema> | null {
   const client = useContext(ClientContext)
   if (client === null && required) {
     throw new Error(
       'No Sluice client here: wrap the tree in <SluiceProvider client={createClient(...)}> or pass the client to the hook.',
     )
   }
-  return client
+  return client as SluiceClient<Schema> | null
 }

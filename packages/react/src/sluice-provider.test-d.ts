@@ -1,0 +1,26 @@
+// Type tests, checked by `tsc` (pnpm typecheck): useClient() is the whole client.
+import type { CrudState, PublishResult, SluiceClient } from '@sluice/client'
+import { expectTypeOf } from 'vitest'
+import { useClient } from './sluice-provider'
+
+interface Todo {
+  id: string
+  title: string
+}
+
+export function useWholeClient() {
+  const client = useClient()
+  expectTypeOf(client).toEqualTypeOf<SluiceClient>()
+  expectTypeOf(client.publish('todos', { kind: 'created', key: 't1' })).toEqualTypeOf<
+    Promise<PublishResult>
+  >()
+  expectTypeOf(client.call('todos.stats')).toEqualTypeOf<Promise<unknown>>()
+  expectTypeOf(useClient(false)).toEqualTypeOf<SluiceClient | null>()
+}
+
+export function useTypedClient() {
+  const client = useClient<{ todos: CrudState<Todo> }>()
+  client.setPresence('todos', { typing: true })
+  // @ts-expect-error: not a topic of the schema
+  client.publish('nope', { kind: 'created' })
+}
