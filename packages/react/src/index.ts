@@ -1,6 +1,13 @@
 export type { RealtimeClient, StructuralClient, TopicData } from './realtime-client'
 export { SluiceProvider, type SluiceProviderProps, useClient } from './sluice-provider'
 export { useConnection } from './use-connection'
+export {
+  type PresenceClient,
+  type PresenceData,
+  type PresenceMember,
+  type PresenceResult,
+  usePresence,
+} from './use-presence'
 export { useRealtime } from './use-realtime'
 export { type SignalClient, useSignal } from './use-signal'
 export { type ReadableStore, useStore } from './use-store'
