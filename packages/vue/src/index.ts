@@ -1,5 +1,7 @@
+export type { MutationState } from './mutation-state'
 export type { RealtimeClient, StructuralClient, TopicData } from './realtime-client'
 export { provideClient, SLUICE_CLIENT, sluicePlugin, useClient } from './sluice-plugin'
+export { type CallArgs, type CallClient, type UseCall, useCall } from './use-call'
 export { useConnection } from './use-connection'
 export {
   type PresenceClient,
@@ -8,5 +10,6 @@ export {
   type UsePresenceResult,
   usePresence,
 } from './use-presence'
+export { type PublishClient, type UsePublish, usePublish } from './use-publish'
 export { useRealtime } from './use-realtime'
 export { type SignalClient, useSignal } from './use-signal'
