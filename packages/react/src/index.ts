@@ -1,6 +1,7 @@
 export type { RealtimeClient, StructuralClient, TopicData } from './realtime-client'
 export { SluiceProvider, type SluiceProviderProps, useClient } from './sluice-provider'
 export { useConnection } from './use-connection'
+export type { MutationState } from './use-mutation'
 export {
   type PresenceClient,
   type PresenceData,
@@ -8,6 +9,7 @@ export {
   type PresenceResult,
   usePresence,
 } from './use-presence'
+export { type PublishClient, type UsePublishOptions, type UsePublishResult, usePublish } from './use-publish'
 export { useRealtime } from './use-realtime'
 export { type SignalClient, useSignal } from './use-signal'
 export { type ReadableStore, useStore } from './use-store'
