@@ -1,5 +1,6 @@
 export type { RealtimeClient, StructuralClient, TopicData } from './realtime-client'
 export { SluiceProvider, type SluiceProviderProps, useClient } from './sluice-provider'
+export { type CallArgs, type CallClient, type UseCallResult, useCall } from './use-call'
 export { useConnection } from './use-connection'
 export type { MutationState } from './use-mutation'
 export {
