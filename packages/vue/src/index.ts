@@ -3,6 +3,7 @@ export type { RealtimeClient, StructuralClient, TopicData } from './realtime-cli
 export { provideClient, SLUICE_CLIENT, sluicePlugin, useClient } from './sluice-plugin'
 export { type CallArgs, type CallClient, type UseCall, useCall } from './use-call'
 export { useConnection } from './use-connection'
+export { type EventClient, type TopicEvent, type UseEventOptions, useEvent } from './use-event'
 export {
   type PresenceClient,
   type PresenceData,

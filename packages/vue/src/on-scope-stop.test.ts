@@ -3,6 +3,7 @@ import { createFakeClient } from '@sluice/client/testing'
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { effectScope } from 'vue'
 import { useConnection } from './use-connection'
+import { useEvent } from './use-event'
 import { usePresence } from './use-presence'
 import { useRealtime } from './use-realtime'
 import { useSignal } from './use-signal'
@@ -11,6 +12,7 @@ const composables: [string, (fake: ReturnType<typeof createFakeClient>) => void]
   ['useRealtime', (fake) => useRealtime(fake.client, 'todos', { merge: latest<number>() })],
   ['useConnection', (fake) => useConnection(fake.client)],
   ['useSignal', () => useSignal({ onSignal: () => () => {} }, 'export.ready', () => {})],
+  ['useEvent', (fake) => useEvent(fake.client, 'orders', () => {})],
   ['usePresence', (fake) => usePresence({ ...fake.client, setPresence: () => {} }, 'doc:7', { name: 'ann' })],
 ]
 
