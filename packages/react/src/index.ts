@@ -2,6 +2,7 @@ export type { RealtimeClient, StructuralClient, TopicData } from './realtime-cli
 export { SluiceProvider, type SluiceProviderProps, useClient } from './sluice-provider'
 export { type CallArgs, type CallClient, type UseCallResult, useCall } from './use-call'
 export { useConnection } from './use-connection'
+export { type RealtimeEvent, type UseEventOptions, useEvent } from './use-event'
 export type { MutationState } from './use-mutation'
 export {
   type PresenceClient,
