@@ -1,6 +1,6 @@
 import { createFakeClient } from '@sluice/client/testing'
 import { act, cleanup, render, screen } from '@testing-library/react'
-import { useState } from 'react'
+import { StrictMode, useState } from 'react'
 import { renderToString } from 'react-dom/server'
 import { afterEach, describe, expect, it } from 'vitest'
 import { SluiceProvider } from './sluice-provider'
@@ -107,5 +107,25 @@ describe('usePresence', () => {
     const { unmount } = render(tree)
     unmount()
     expect(log).toEqual(['subscribe doc:7 presence=true', 'unsubscribe doc:7'])
+  })
+
+  it('under StrictMode, leaves with its mount check and joins again once', () => {
+    const { client, log } = presenceClient()
+    const { unmount } = render(
+      <StrictMode>
+        <Room client={client} />
+      </StrictMode>,
+    )
+    unmount()
+    expect(log).toEqual([
+      'subscribe doc:7 presence=true',
+      'setPresence doc:7 {"name":"ann","typing":false}',
+      'setPresence doc:7 null',
+      'unsubscribe doc:7',
+      'subscribe doc:7 presence=true',
+      'setPresence doc:7 {"name":"ann","typing":false}',
+      'setPresence doc:7 null',
+      'unsubscribe doc:7',
+    ])
   })
 })
