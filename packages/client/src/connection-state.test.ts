@@ -18,6 +18,7 @@ describe('connection state machine', () => {
     expect(machine.$state.get()).toEqual({
       status: 'reconnecting',
       transport: 'ws',
+      connectionId: null,
       attempt: 1,
       nextRetryAt: null,
       error: null,

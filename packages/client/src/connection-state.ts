@@ -15,6 +15,8 @@ export interface ConnectionState {
   status: ConnectionStatus
   /** The transport of the open (or opening) connection. */
   transport: TransportKind | null
+  /** The server's id of the open connection (its `welcome.connectionId`, as presence members carry it); null while not open. */
+  connectionId: string | null
   /** Failed connects since the last successful one. */
   attempt: number
   /** When the next connect is scheduled (ms since the Unix epoch), while `reconnecting`. */
@@ -46,6 +48,7 @@ export const canTransition = (from: ConnectionStatus, to: ConnectionStatus): boo
 export const INITIAL_CONNECTION_STATE: ConnectionState = {
   status: 'idle',
   transport: null,
+  connectionId: null,
   attempt: 0,
   nextRetryAt: null,
   error: null,

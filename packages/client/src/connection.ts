@@ -199,7 +199,7 @@ export function createConnection(deps: ConnectionDeps) {
             active = transport
             old?.close()
             generation++
-            machine.patch({ transport: kind })
+            machine.patch({ transport: kind, connectionId: frame.connectionId })
           }
           if (active !== transport) return
           selector.opened(kind)
@@ -211,7 +211,7 @@ export function createConnection(deps: ConnectionDeps) {
           pingTimer()
           if (!switched) {
             authFailures = hintUntil = 0
-            transition('open', kind, { attempt: 0, error: null })
+            transition('open', kind, { attempt: 0, error: null, connectionId: frame.connectionId })
             lastTick = lastActivity
             tickTimer(TICK_MS, tick)
           }
@@ -276,7 +276,7 @@ export function createConnection(deps: ConnectionDeps) {
     outbound.discard()
     for (const transport of transports) transport?.close()
     // No transport is open (or opening) any more: `transport` says so, whatever comes next.
-    transition(to, reason, { error, transport: null, ...fields })
+    transition(to, reason, { error, transport: null, connectionId: null, ...fields })
     if (wasOpen) {
       if (error || to !== 'closed') listener.onDrop(error)
       deps.onDisconnect?.({ error })

@@ -44,6 +44,7 @@ describe('createFakeClient', () => {
     expect(fake.client.$connection.get()).toEqual({
       status: 'open',
       transport: 'sse',
+      connectionId: null,
       attempt: 0,
       nextRetryAt: null,
       error: null,

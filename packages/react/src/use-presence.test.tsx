@@ -47,7 +47,7 @@ function presenceClient() {
       },
     ])
   }
-  return { client, log, join }
+  return { client, log, join, fake }
 }
 
 let setTyping: (typing: boolean | null) => void = () => {}
@@ -59,7 +59,7 @@ function Room({ client }: { client: PresenceClient }) {
   const state: PresenceData | undefined = typing === null ? undefined : { name: 'ann', typing }
   const { members, self } = usePresence(client, 'doc:7', state)
   return (
-    <p data-testid="members">{`${members.map((member) => member.connectionId).join(',')} self=${self}`}</p>
+    <p data-testid="members">{`${members.map((member) => member.connectionId).join(',')} self=${self?.connectionId ?? null}`}</p>
   )
 }
 
@@ -70,7 +70,9 @@ function Watcher() {
 
 describe('usePresence', () => {
   it('joins once subscribed, announces only JSON changes, leaves before unsubscribing', async () => {
-    const { client, log, join } = presenceClient()
+    const { client, log, join, fake } = presenceClient()
+    // This tab's connection is c1: its member is `self`.
+    fake.setConnection({ status: 'open', transport: 'ws', connectionId: 'c1' })
     const { unmount } = render(<Room client={client} />)
     expect(log).toEqual(['subscribe doc:7 presence=true', 'setPresence doc:7 {"name":"ann","typing":false}'])
     act(() => {
@@ -78,6 +80,9 @@ describe('usePresence', () => {
       join('doc:7', { connectionId: 'c2', identity: null })
     })
     await flush()
+    expect(screen.getByTestId('members').textContent).toBe('c1,c2 self=c1')
+    // A reconnect gives the tab a new id; until its new member joins, it is not among them.
+    act(() => fake.setConnection({ connectionId: 'c9' }))
     expect(screen.getByTestId('members').textContent).toBe('c1,c2 self=null')
     act(() => setTyping(false))
     act(() => setTyping(true))

@@ -2,6 +2,7 @@ import { type PresenceState, presence, type SluiceClient, type Subscription } fr
 import { useEffect, useMemo, useSyncExternalStore } from 'react'
 import type { RealtimeClient } from './realtime-client'
 import { useClient } from './sluice-provider'
+import { useStore } from './use-store'
 
 /** The presence state a connection announces (a JSON object). */
 export type PresenceData = NonNullable<Parameters<SluiceClient['setPresence']>[1]>
@@ -22,11 +23,7 @@ export type PresenceClient = RealtimeClient & Pick<SluiceClient, 'setPresence'>
 export interface PresenceResult {
   /** Who is on the topic, in order of arrival (this connection included once it joined). */
   members: readonly PresenceMember[]
-  /**
-   * This connection's member. Always null for now: the client does not expose its own
-   * connection id (the server's `welcome` carries it, `client.$connection` does not), so the
-   * hook cannot tell which member is this tab. Render "you" from your own `state` instead.
-   */
+  /** This connection's member (by `client.$connection`'s `connectionId`), null until its join is seen. */
   self: PresenceMember | null
 }
 
@@ -100,5 +97,8 @@ export function usePresence(
   const members = useSyncExternalStore(source.subscribe, source.getSnapshot, () => NO_MEMBERS)
   const stateJson = state === undefined ? null : JSON.stringify(state)
   useEffect(() => source.announce(stateJson), [source, stateJson])
-  return { members, self: null }
+  const { connectionId } = useStore(client.$connection)
+  const self =
+    connectionId === null ? null : (members.find((member) => member.connectionId === connectionId) ?? null)
+  return { members, self }
 }

@@ -36,6 +36,8 @@ const flush = () => new Promise<void>((resolve) => queueMicrotask(resolve))
 describe('usePresence', () => {
   it('joins with the state, follows the members, updates on a JSON change and leaves when the scope stops', async () => {
     const fake = presenceClient()
+    // This connection is c1: its member is `self`.
+    fake.setConnection({ status: 'open', transport: 'ws', connectionId: 'c1' })
     const cursor = ref({ x: 1 })
     const scope = effectScope()
     const { members, self } = scope.run(() =>
@@ -51,6 +53,7 @@ describe('usePresence', () => {
       .pushEvents([presenceEvent('doc:7', 'join', ann), presenceEvent('doc:7', 'join', bob)])
     await flush()
     expect(members.value).toEqual([ann, bob])
+    expect(self.value).toEqual(ann)
     fake.sink('doc:7', undefined, true).pushEvents([presenceEvent('doc:7', 'leave', ann)])
     await flush()
     expect(members.value).toEqual([bob])

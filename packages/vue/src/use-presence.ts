@@ -20,17 +20,13 @@ export interface PresenceMember {
 }
 
 /** The part of a client `usePresence` needs. */
-export type PresenceClient = Pick<SluiceClient, 'subscribe' | 'setPresence'>
+export type PresenceClient = Pick<SluiceClient, 'subscribe' | 'setPresence' | '$connection'>
 
 /** What {@link usePresence} returns. */
 export interface UsePresenceResult {
   /** Who is on the topic, this connection included once its join is seen, in order of arrival. */
   members: Readonly<ShallowRef<readonly PresenceMember[]>>
-  /**
-   * This connection's member. Always null for now: the client does not expose the
-   * `connectionId` its server assigned, so it cannot tell itself apart from another tab of the
-   * same user. Find yourself in `members` by your own state meanwhile.
-   */
+  /** This connection's member (by `client.$connection`'s `connectionId`), null until its join is seen. */
   self: Readonly<ShallowRef<PresenceMember | null>>
 }
 
@@ -79,14 +75,22 @@ export function usePresence(
     const subscription = client.subscribe(name, { merge: presence<PresenceMember>(), presence: true })
     const sync = () => {
       members.value = subscription.$state.get().data.items
+      const { connectionId } = client.$connection.get()
+      self.value =
+        connectionId === null
+          ? null
+          : (members.value.find((member) => member.connectionId === connectionId) ?? null)
     }
     sync()
     const unlisten = subscription.$state.listen(sync)
+    // A reconnect gives this tab a new connection id: its member is found again by the new one.
+    const unlistenConnection = client.$connection.listen(sync)
     current = {
       topic: name,
       stop: () => {
         current = null
         unlisten()
+        unlistenConnection()
         // Leave before the subscription goes: presence is stated on a subscribed topic.
         if (joined) client.setPresence(joined.topic, null)
         joined = null

@@ -34,9 +34,11 @@ describe('fallback from WebSocket to SSE', () => {
 
     expect(sluice.attempts).toEqual({ ws: 1, sse: 1 })
     expect(states).toEqual(['connecting/null/0', 'connecting/ws/0', 'connecting/sse/0', 'open/sse/0'])
+    // The id of the SSE stream's welcome: the refused WebSocket never got one.
     expect(client.$connection.get()).toEqual({
       status: 'open',
       transport: 'sse',
+      connectionId: onConnect.mock.calls[0]?.[0].welcome.connectionId,
       attempt: 0,
       nextRetryAt: null,
       error: null,
