@@ -42,15 +42,18 @@ export function createTopicLog(link: RedisLink, options: TopicLogOptions) {
   const held = new HeldAppends(options.holdPollMs)
   let appendOrder = 0
 
-  /** ARGV[1..7] of every log script (see PRELUDE in scripts.ts). */
-  const logArgs = (topic: string): string[] => {
+  /**
+   * ARGV[1..7] of every log script (see PRELUDE in scripts.ts).
+   * @param kept the topic's retention, when the caller looked it up already (an append needs it twice)
+   */
+  const logArgs = (topic: string, kept = options.retention.policy(topic)): string[] => {
     const known = options.known(topic)
     return [
       ...link.vouching,
       createEpoch(),
       known?.epoch ?? '',
       String(known?.seq ?? 0),
-      String(options.now() - (options.retention.policy(topic)?.maxAgeMs ?? maxAgeMs)),
+      String(options.now() - (kept?.maxAgeMs ?? maxAgeMs)),
       String(topicTtlMs),
     ]
   }
@@ -61,13 +64,16 @@ export function createTopicLog(link: RedisLink, options: TopicLogOptions) {
     const order = ++appendOrder
     const what = `publish to ${topic} was not applied`
     const dedupKey = dedup === undefined ? keys.meta : keys.dedup(dedup.key)
+    // Looked up once per publish: the rules' patterns are matched here, on the hot path.
+    const kept = options.retention.policy(topic)
+    const keptEvents = String(kept?.maxEvents ?? maxEvents)
     return new Promise<AppendResult>((resolve, reject) => {
       const send = (retry: boolean) => {
         const args = [
-          ...logArgs(topic),
+          ...logArgs(topic, kept),
           body,
           String(input.ts),
-          String(options.retention.policy(topic)?.maxEvents ?? maxEvents),
+          keptEvents,
           dedup === undefined ? '0' : String(Math.max(1, dedup.windowMs)),
           keys.channel,
           retry ? '1' : '0',
