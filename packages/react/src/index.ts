@@ -3,6 +3,7 @@ export { SluiceProvider, type SluiceProviderProps, useClient } from './sluice-pr
 export { type CallArgs, type CallClient, type UseCallResult, useCall } from './use-call'
 export { useConnection } from './use-connection'
 export { type RealtimeEvent, type UseEventOptions, useEvent } from './use-event'
+export { type UseHistoryResult, useHistory } from './use-history'
 export type { MutationState } from './use-mutation'
 export {
   type PresenceClient,
