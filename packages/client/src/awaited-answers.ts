@@ -77,6 +77,8 @@ export function createAwaitedAnswers(timers: TimerProvider) {
     get(id: string): Awaited | undefined {
       return awaited.get(id)
     },
+    /** The ids of the commands waiting, oldest first (for a development inspector). */
+    ids: (): string[] => [...awaited.keys()],
     /** Removes the command without an answer (it timed out, or its owner gave it up). */
     remove(id: string): void {
       awaited.delete(id)

@@ -11,6 +11,7 @@ import type { ConnectionState, TransportKind } from './connection-state'
 import { browserEnvironment, type ClientEnvironment } from './environment'
 import { createFrameRouter } from './frame-router'
 import { createIdGenerator } from './ids'
+import { type ClientInspector, INSPECT, type InspectTap } from './inspect'
 import {
   createPublisher,
   type OfflineQueueOptions,
@@ -215,6 +216,9 @@ export function createClient<Schema extends TopicSchema = TopicSchema>(
   // connection's pings and token refreshes.
   const answers = createAwaitedAnswers(timers)
   const signals = createSignals()
+  // A development inspector (inspect.ts), null unless one is attached: the frame paths pay one
+  // check and build nothing for it.
+  let inspector: ClientInspector | null = null
 
   const createStore: StoreFactory = (storeOptions) =>
     createSubscriptionStore({ ...storeOptions, scheduler, now: () => timers.now() })
@@ -250,7 +254,11 @@ export function createClient<Schema extends TopicSchema = TopicSchema>(
         subscriptions.onOpen()
         answers.opened()
       },
-      onFrame: (frame) => route(frame),
+      onFrame(frame) {
+        inspector?.received(frame)
+        route(frame)
+      },
+      onSend: (frame) => inspector?.sent(frame),
       onDrop(error) {
         answers.dropped(error)
         subscriptions.onDrop()
@@ -332,5 +340,10 @@ export function createClient<Schema extends TopicSchema = TopicSchema>(
     },
     connect: () => connection.start('connect()'),
     close: () => connection.close(),
+    // Attaches (null: detaches) the inspector; inspect() builds the rest outside the core bundle.
+    [INSPECT]: ((next) => {
+      inspector = next
+      return answers.ids
+    }) satisfies InspectTap,
   }
 }

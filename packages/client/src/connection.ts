@@ -23,6 +23,8 @@ export interface ConnectionListener {
   onOpen(switched: boolean): void
   /** Every frame after the welcome, in arrival order, while this connection is the live one. */
   onFrame(frame: ServerFrame): void
+  /** A frame queued for sending on the open connection (what a development inspector shows). */
+  onSend?(frame: ClientFrame): void
   /** The connection was lost (with why, when it knows); a reconnect follows unless the client closes. */
   onDrop(error: ClientError | null): void
   /** The client is closed for good: by `close()` (null) or by a terminal error. */
@@ -137,7 +139,11 @@ export function createConnection(deps: ConnectionDeps) {
     },
   )
   const isOpen = () => machine.status === 'open'
-  const send = (frame: ClientFrame) => isOpen() && outbound.send(frame)
+  const send = (frame: ClientFrame) => {
+    if (!isOpen()) return
+    listener.onSend?.(frame)
+    outbound.send(frame)
+  }
   const network = (message: string) => new ClientError('NETWORK', message)
 
   function connect(reason: string) {

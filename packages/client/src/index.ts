@@ -12,6 +12,7 @@ export type { ConnectionHooks } from './connection'
 export type { ConnectionState, ConnectionStatus, Transition, TransportKind } from './connection-state'
 export { browserEnvironment, type ClientEnvironment } from './environment'
 export { initialSubscriptionState } from './initial-subscription-state'
+export { type ClientInspector, type InspectorHandle, inspect } from './inspect'
 export {
   type CrudOptions,
   type CrudState,
