@@ -77,26 +77,27 @@ test('a publish issued while disconnected is pending before any frame carries it
   client.close()
 })
 
-test('detach stops the inspector; an older handle does not detach a newer inspector', async () => {
+test('several inspectors watch one client; each detach stops only its own', async () => {
   const { server, client } = setup()
   await advance(0)
   const first = recorder()
   const second = recorder()
   const firstHandle = inspect(client, first.inspector)
   const secondHandle = inspect(client, second.inspector)
-  firstHandle.detach()
   client.subscribe('todos', { merge: seqLog() })
   await advance(0)
-  expect(first.log).toEqual(['open ws'])
-  expect(second.log).toEqual(['open ws', 'out subscribe'])
+  firstHandle.detach()
+  server.last.send(subscribed('todos', 0))
+  await advance(0)
+  expect(first.log).toEqual(['open ws', 'out subscribe'])
+  expect(second.log).toEqual(['open ws', 'out subscribe', 'in subscribed'])
 
   secondHandle.detach()
   secondHandle.detach()
-  server.last.send(subscribed('todos', 0))
+  server.last.send(event('todos', 1))
   await advance(0)
-  expect(second.log).toEqual(['open ws', 'out subscribe'])
   client.close()
-  expect(second.log).toEqual(['open ws', 'out subscribe'])
+  expect(second.log).toEqual(['open ws', 'out subscribe', 'in subscribed'])
 })
 
 test('refuses an object that is not a client, naming the call', () => {

@@ -43,14 +43,15 @@ export interface InspectorHandle {
  */
 export type InspectTap = (inspector: ClientInspector | null) => () => string[]
 
-// The inspector attached to each client, so that an older handle's detach leaves a newer one be.
-const attached = new WeakMap<object, ClientInspector>()
+// The inspectors attached to each client. The client holds one (its tap costs every bundle a
+// field); here they are fanned out, so an overlay and a framework's devtools watch one client.
+const attached = new WeakMap<object, { inspectors: Set<ClientInspector>; pending: () => string[] }>()
 
 /**
  * Attaches a development inspector to a client: it sees every frame received and sent and every
- * connection state from now on. One inspector at a time: attaching another replaces it.
- * Without an inspector the client pays one null check per frame; this function (and whatever
- * imports it, such as `@sluice/devtools`) is dropped from bundles that do not use it.
+ * connection state from now on. Several inspectors may watch one client. Without an inspector
+ * the client pays one null check per frame; this function (and whatever imports it, such as
+ * `@sluice/devtools`) is dropped from bundles that do not use it.
  *
  * @example
  * import { createClient, inspect } from '@sluice/client'
@@ -72,17 +73,29 @@ export function inspect(client: SluiceClient, inspector: ClientInspector): Inspe
   if (typeof tap !== 'function') {
     throw new ClientError('BAD_REQUEST', 'inspect: the client must be one created by createClient')
   }
-  const pending = tap(inspector)
-  attached.set(client, inspector)
+  let taps = attached.get(client)
+  if (!taps) {
+    const inspectors = new Set<ClientInspector>()
+    const fanOut: ClientInspector = {
+      received(frame) {
+        for (const each of inspectors) each.received(frame)
+      },
+      sent(frame) {
+        for (const each of inspectors) each.sent(frame)
+      },
+    }
+    taps = { inspectors, pending: tap(fanOut) }
+    attached.set(client, taps)
+  }
+  const { inspectors, pending } = taps
+  inspectors.add(inspector)
   const unlisten = inspector.connection ? client.$connection.subscribe(inspector.connection) : () => {}
-  let active = true
   return {
     pending,
     detach() {
-      if (!active) return
-      active = false
+      if (!inspectors.delete(inspector)) return
       unlisten()
-      if (attached.get(client) !== inspector) return
+      if (inspectors.size) return
       attached.delete(client)
       tap(null)
     },
