@@ -12,6 +12,6 @@ export {
   type UsePresenceResult,
   usePresence,
 } from './use-presence'
-export { type PublishClient, type UsePublish, usePublish } from './use-publish'
+export { type PublishClient, type UsePublish, type UsePublishOptions, usePublish } from './use-publish'
 export { useRealtime } from './use-realtime'
 export { type SignalClient, useSignal } from './use-signal'

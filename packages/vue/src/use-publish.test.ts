@@ -1,4 +1,5 @@
 import { ClientError, type PublishEvent, type PublishOptions, type PublishResult } from '@sluice/client'
+import { createFakeClient } from '@sluice/client/testing'
 import { describe, expect, it } from 'vitest'
 import { ref } from 'vue'
 import { type PublishClient, usePublish } from './use-publish'
@@ -11,6 +12,8 @@ function publishClient() {
     reject: (error: Error) => void
   }[] = []
   const client: PublishClient = {
+    // Without `optimistic` the composable never subscribes.
+    subscribe: createFakeClient().client.subscribe,
     publish: (topic, event, options) =>
       new Promise((resolve, reject) => {
         pending.push({ args: [topic, event, options], resolve, reject })
