@@ -21,6 +21,14 @@ const steps = [
   { name: 'client size budget (size-limit)', args: ['--filter', '@sluice/client', 'run', 'size'] },
   { name: 'reliability (chaos, one node)', args: ['run', 'test:chaos'], tests: true },
   { name: 'e2e (Chromium)', args: ['run', 'test:e2e'], tests: true },
+  // The Next.js example: a production build (its e2e runs `next start` on it; a fresh clone has
+  // no .next, so this is the full build), then its e2e in Chromium.
+  { name: 'Next.js example: next build', args: ['--filter', '@sluice/example-next', 'run', 'build'] },
+  {
+    name: 'Next.js example: e2e (Chromium)',
+    args: ['--filter', '@sluice/example-next', 'run', 'test:e2e'],
+    tests: true,
+  },
 ]
 
 const env = { ...process.env, SLUICE_TEST_REPORT_DIR: reportDir }
