@@ -60,3 +60,25 @@ export function until<T>(
     )
   })
 }
+
+/** Resolves with the client's connection id once its welcome came (the id presence members and signals use). */
+export function opened(client: SluiceClient, timeoutMs = 10_000): Promise<string> {
+  return new Promise((resolve, reject) => {
+    let unsubscribe = () => {}
+    const timer = setTimeout(() => {
+      unsubscribe()
+      reject(
+        new Error(
+          `timed out after ${timeoutMs} ms waiting for the welcome; last: ${JSON.stringify(client.$connection.get())}`,
+        ),
+      )
+    }, timeoutMs)
+    unsubscribe = client.$connection.subscribe(({ connectionId }) => {
+      if (connectionId === null) return
+      clearTimeout(timer)
+      // subscribe calls back before it returns when the id is already there.
+      queueMicrotask(() => unsubscribe())
+      resolve(connectionId)
+    })
+  })
+}
