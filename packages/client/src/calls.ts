@@ -57,7 +57,8 @@ export function createCalls({
   // An identical call (same name and arguments) issued while one is pending shares its promise.
   const shared = new Map<string, Promise<unknown>>()
 
-  return (name: string, args?: Json, { fresh, timeoutMs = defaultTimeoutMs, queue }: CallOptions = {}) => {
+  // The client's signature checked the arguments (JSON-compatible, or the procedure's own type).
+  return (name: string, args?: unknown, { fresh, timeoutMs = defaultTimeoutMs, queue }: CallOptions = {}) => {
     const id = nextId()
     // A fresh call is keyed by its own id (no NUL in it), so it shares with nothing.
     const key = fresh ? id : `${name}\u0000${stableJson(args)}`
@@ -81,7 +82,7 @@ export function createCalls({
         if (queue) timeout()
         call.sent = true
         // A call is sent once (a drop fails it); `args: undefined` is left out by JSON.
-        connection.send({ type: 'call', id, name, args })
+        connection.send({ type: 'call', id, name, args: args as Json | undefined })
       }
       const call: Awaited = {
         once: true,

@@ -12,6 +12,8 @@ import { browserEnvironment, type ClientEnvironment } from './environment'
 import { createFrameRouter } from './frame-router'
 import { createIdGenerator } from './ids'
 import { type ClientInspector, INSPECT, type InspectTap } from './inspect'
+import type { JsonCompatible } from './json-types'
+import type { CallParameters, CallResultOf, ProcedureName, ProcedureSchema } from './procedure-types'
 import {
   createPublisher,
   type OfflineQueueOptions,
@@ -29,6 +31,7 @@ import {
   type Subscription,
 } from './subscriptions'
 import { defaultTimers, type TimerProvider, unlimitedTimers } from './timers'
+import type { TopicData, TopicEvent, TopicSchema } from './topic-schema'
 import { createTransportSelector } from './transport/select'
 import { createSseTransport, type FetchLike } from './transport/sse'
 import { createWebSocketTransport, type WebSocketConstructor } from './transport/websocket'
@@ -93,23 +96,16 @@ export interface ClientOptions extends ConnectionHooks {
   environment?: ClientEnvironment
 }
 
-/**
- * The topic → data map of a typed client. With the default (`Record<string, any>`) every topic
- * is allowed and the data type comes from the merge strategy.
- */
-// biome-ignore lint/suspicious/noExplicitAny: the untyped default must accept any data
-export type TopicSchema = Record<string, any>
+export type { TopicData, TopicSchema } from './topic-schema'
 
 /**
- * The data type of `topic`'s store: from the client's schema when it has one, else from the
- * merge strategy (`TData`). The bindings type their hooks with it too.
+ * A Sluice client. Create one per server with {@link createClient} and share it. `Schema` types
+ * the topics (see {@link TopicSchema}), `Procedures` the calls (see {@link ProcedureSchema}).
  */
-export type TopicData<Schema extends TopicSchema, K extends string, TData> = string extends keyof Schema
-  ? TData
-  : Schema[K]
-
-/** A Sluice client. Create one per server with {@link createClient} and share it. */
-export interface SluiceClient<Schema extends TopicSchema = TopicSchema> {
+export interface SluiceClient<
+  Schema extends TopicSchema = TopicSchema,
+  Procedures extends ProcedureSchema = ProcedureSchema,
+> {
   /** The connection's status, transport, retry attempt and last error. */
   readonly $connection: ReadableAtom<ConnectionState>
   /**
@@ -125,17 +121,36 @@ export interface SluiceClient<Schema extends TopicSchema = TopicSchema> {
   ): Subscription<TopicData<Schema, K, TData>>
   /**
    * Calls a server procedure. An identical call (same name and arguments) issued while one is
-   * pending shares its result unless `fresh` is set.
+   * pending shares its result unless `fresh` is set. With `Procedures` (the server's
+   * `typeof procedures`) the name, the arguments and the result are typed; else the arguments
+   * are any JSON and the result `unknown`.
+   *
+   * @example
+   * const { open } = await client.call('todos.stats', { owner: 'ann' })
    */
-  call(name: string, args?: Json, options?: CallOptions): Promise<unknown>
-  /** Publishes an event; resolves with its position once the server acknowledged it. */
-  publish(topic: keyof Schema & string, event: PublishEvent, options?: PublishOptions): Promise<PublishResult>
+  call<N extends ProcedureName<Procedures>, TArgs = Json>(
+    name: N,
+    ...args: CallParameters<Procedures, N, TArgs>
+  ): Promise<CallResultOf<Procedures, N>>
+  /**
+   * Publishes an event; resolves with its position once the server acknowledged it. A topic
+   * the schema declares as a {@link Topic} takes only its events (`CrudTopic<Todo>`: created,
+   * updated with a `Todo`, deleted with a key); any other takes JSON data (see {@link JsonCompatible}).
+   */
+  publish<K extends keyof Schema & string, TData = Json>(
+    topic: K,
+    event: TopicEvent<Schema, K, TData & JsonCompatible<TData>>,
+    options?: PublishOptions,
+  ): Promise<PublishResult>
   /**
    * Sets this client's presence state on a subscribed topic (null leaves). It is stated once the
    * topic's subscription exists on the server, and again after every reconnect; subscribers
    * with `presence: true` see it.
    */
-  setPresence(topic: keyof Schema & string, state: JsonObject | null): void
+  setPresence<TState extends object = JsonObject>(
+    topic: keyof Schema & string,
+    state: (TState & JsonCompatible<TState>) | null,
+  ): void
   /**
    * Reloads the stores of a subscribed topic, e.g. to repair a store flagged `stale`: each
    * store with a `load()` runs it; the others take a snapshot from the server (the topic is
@@ -180,9 +195,10 @@ export interface SluiceClient<Schema extends TopicSchema = TopicSchema> {
  * const todos = client.subscribe('todos', { merge: crud<Todo>(), snapshot: true })
  * await client.publish('todos', { kind: 'created', key: 't1', data: { id: 't1', title: 'Ship' } })
  */
-export function createClient<Schema extends TopicSchema = TopicSchema>(
-  options: ClientOptions,
-): SluiceClient<Schema> {
+export function createClient<
+  Schema extends TopicSchema = TopicSchema,
+  Procedures extends ProcedureSchema = ProcedureSchema,
+>(options: ClientOptions): SluiceClient<Schema, Procedures> {
   const {
     url,
     transports = ['ws', 'sse'],
@@ -317,12 +333,17 @@ export function createClient<Schema extends TopicSchema = TopicSchema>(
       ensureUsable(`subscribe ${topic}`)
       return subscriptions.subscribe(topic, subscribeOptions)
     },
-    call: (name, args, callOptions) => command(`call ${name}`, () => call(name, args, callOptions)),
+    // The signatures above check arguments and type results; these run on what JSON carries.
+    call: ((name: string, args?: unknown, callOptions?: CallOptions) =>
+      command(`call ${name}`, () => call(name, args, callOptions))) as SluiceClient<
+      Schema,
+      Procedures
+    >['call'],
     publish: (topic, event, publishOptions) =>
-      command(`publish to ${topic}`, () => publish(topic, event, publishOptions)),
+      command(`publish to ${topic}`, () => publish(topic, event as PublishEvent<unknown>, publishOptions)),
     setPresence(topic, state) {
       ensureUsable(`setPresence ${topic}`)
-      subscriptions.setPresence(topic, state)
+      subscriptions.setPresence(topic, state as JsonObject | null)
     },
     resync(topic) {
       ensureUsable(`resync ${topic}`)

@@ -1,3 +1,12 @@
+// The wire types an app meets in client data: event kinds, positions, presence members, resync reasons.
+export type {
+  EventKind,
+  Json,
+  JsonObject,
+  Position,
+  PresenceMember,
+  ResyncReason,
+} from '@sluice/protocol'
 export { type BackoffOptions, retryDelay } from './backoff'
 export type { CallOptions } from './calls'
 export {
@@ -13,23 +22,40 @@ export type { ConnectionState, ConnectionStatus, Transition, TransportKind } fro
 export { browserEnvironment, type ClientEnvironment } from './environment'
 export { initialSubscriptionState } from './initial-subscription-state'
 export { type ClientInspector, type InspectorHandle, inspect } from './inspect'
+export type { JsonCompatible, Jsonified } from './json-types'
 export {
+  type CrudEvent,
   type CrudOptions,
   type CrudState,
+  type CrudTopic,
+  type CursorEvent,
   type CursorOptions,
+  type CursorTopic,
   type CustomOptions,
   crud,
   cursor,
   custom,
   type KeyedList,
   type KeyOption,
+  type LatestEvent,
   type LatestOptions,
+  type LatestTopic,
   latest,
   type PresenceOptions,
   type PresenceState,
   presence,
+  type SetEvent,
+  type SetTopic,
   set,
 } from './merge/index'
+export type {
+  CallParameters,
+  CallResultOf,
+  ProcedureArgs,
+  ProcedureName,
+  ProcedureResult,
+  ProcedureSchema,
+} from './procedure-types'
 export type { OfflineQueueOptions, PublishEvent, PublishOptions, PublishResult } from './publish'
 export type { SignalHandler } from './signals'
 export { hydrate } from './store/hydrate'
@@ -46,5 +72,6 @@ export type {
 export type { HistoryState } from './store-history'
 export type { SubscribeOptions, Subscription } from './subscriptions'
 export type { TimerProvider } from './timers'
+export type { Topic, TopicDataOf, TopicEvent } from './topic-schema'
 export type { FetchLike } from './transport/sse'
 export type { WebSocketConstructor, WebSocketLike } from './transport/websocket'

@@ -11,11 +11,15 @@ import { ClientError, isRetryLater, naming } from './client-error'
 import type { Connection } from './connection'
 import { createTimer, type TimerProvider } from './timers'
 
-/** The event to publish; the server adds topic position and timestamp. */
-export interface PublishEvent {
+/**
+ * The event to publish; the server adds topic position and timestamp. `TData` is the data's
+ * type: a typed client takes it from the topic's schema, an untyped one checks it is JSON (see
+ * `JsonCompatible`), so an `interface` passes as well as a type alias.
+ */
+export interface PublishEvent<TData = Json> {
   kind: EventKind
   key?: string
-  data?: Json
+  data?: TData
   meta?: JsonObject
 }
 
@@ -89,7 +93,8 @@ export function createPublisher({
 
   return (
     topic: string,
-    { kind, key, data, meta }: PublishEvent,
+    // The client's signature checked the data (JSON-compatible, or the topic's schema).
+    { kind, key, data, meta }: PublishEvent<unknown>,
     { id = nextId(), timeoutMs = defaultTimeoutMs, echo }: PublishOptions = {},
   ): Promise<PublishResult> => {
     const subject = `publish ${id} to ${topic}`
@@ -97,7 +102,15 @@ export function createPublisher({
       new ClientError(code, `${subject}: ${message}`, { topic })
     const open = connection.isOpen()
     // Undefined fields are left out by JSON.
-    const frame: PublishFrame = { type: 'publish', id, topic, kind, key, data, meta }
+    const frame: PublishFrame = {
+      type: 'publish',
+      id,
+      topic,
+      kind,
+      key,
+      data: data as Json | undefined,
+      meta,
+    }
     if (echo === false) frame.echo = false
     return new Promise((resolve, reject) => {
       if (!open && waiting.size >= maxSize) return reject(error('QUEUE_FULL', `${maxSize} already queued`))

@@ -39,6 +39,7 @@ export type { IdentityRateLimits, ProcedureRateLimit } from './limits/rate-limit
 export {
   type ConnectionInfo,
   defineProcedure,
+  defineProcedures,
   type ErrorContext,
   type Procedure,
   type ProcedureContext,

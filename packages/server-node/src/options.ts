@@ -68,10 +68,14 @@ export type ProcedureGuard = Access | ((ctx: ProcedureContext) => boolean | Prom
  * A procedure with its guard and, optionally, a Standard Schema its arguments must pass first
  * (VALIDATION on failure). A procedure without a `guard` is callable only when a procedure rule
  * in `rules` allows it.
+ *
+ * `Output` is what the handler receives (the schema's output), `Input` what a client sends (the
+ * schema's input) and `Result` what the handler returns: a typed client reads `Input` and
+ * `Result` from `typeof procedures` (see {@link defineProcedures}).
  */
 // biome-ignore lint/suspicious/noExplicitAny: the record of procedures holds handlers of any argument type
-export interface ValidatedProcedure<Output = any> {
-  input?: StandardSchemaV1<unknown, Output>
+export interface ValidatedProcedure<Output = any, Input = Output, Result = unknown> {
+  input?: StandardSchemaV1<Input, Output>
   guard?: ProcedureGuard
   /**
    * This procedure's own token bucket, per caller identity (shared by the nodes with a shared
@@ -79,11 +83,13 @@ export interface ValidatedProcedure<Output = any> {
    * with `retryAfterMs`, and the procedure does not run. @default none
    */
   rateLimit?: ProcedureRateLimit
-  handler: Procedure<Output>
+  handler: (args: Output, ctx: ProcedureContext) => Result
 }
 
 /**
- * Types a validated procedure's handler from its schema's output.
+ * Types a validated procedure's handler from its schema's output, and keeps the schema's input
+ * type and the handler's result type in its own type, for a typed client (see
+ * {@link defineProcedures}). Without `input`, the handler's parameter type is what clients send.
  *
  * @example
  * procedures: {
@@ -94,8 +100,34 @@ export interface ValidatedProcedure<Output = any> {
  *   }),
  * }
  */
-export function defineProcedure<Output>(procedure: ValidatedProcedure<Output>): ValidatedProcedure<Output> {
+export function defineProcedure<Output, Input = Output, Result = unknown>(
+  procedure: ValidatedProcedure<Output, Input, Result>,
+): ValidatedProcedure<Output, Input, Result> {
   return procedure
+}
+
+/**
+ * Checks a `procedures` object and returns it as it is, with its exact type: export that type
+ * (`export type AppProcedures = typeof procedures`) and give it to `createClient<Topics,
+ * AppProcedures>()`, so `client.call(name, args)` checks the name and arguments and resolves with
+ * the handler's result type, without code generation. The client imports it with `import type`,
+ * which TypeScript erases: no server code reaches the client bundle.
+ *
+ * @example
+ * export const procedures = defineProcedures({
+ *   'todos.stats': defineProcedure({
+ *     input: z.object({ owner: z.string() }),
+ *     guard: 'authenticated',
+ *     handler: async ({ owner }) => ({ open: await countOpen(owner) }),
+ *   }),
+ * })
+ * export type AppProcedures = typeof procedures
+ * createSluiceServer({ procedures })
+ */
+export function defineProcedures<const Procedures extends Record<string, Procedure | ValidatedProcedure>>(
+  procedures: Procedures,
+): Procedures {
+  return procedures
 }
 
 /** Returns a topic's current state for a `snapshot` frame; null or undefined means none for this topic. */

@@ -1,9 +1,31 @@
+import type { JsonObject } from '@sluice/protocol'
 import type { MergeStrategy } from '../store/types'
+import type { Topic } from '../topic-schema'
 import { type KeyOption, keyReader, strategyKey } from './key'
 import { type KeyedList, keyedListStrategy } from './keyed-list'
 
 /** The state of a {@link crud} store: the items in order, and where each key sits. */
 export type CrudState<T> = KeyedList<T>
+
+/**
+ * An event a {@link crud} store applies, as a client publishes it: `created` and `updated`
+ * carry the item (keyed by `key`, else by the item's key property), `deleted` names the key.
+ * `TUpdate` is what `updated` carries: `Partial<T>` with `crud({ patch: true })`.
+ */
+export type CrudEvent<T, TUpdate = T> =
+  | { kind: 'created'; key?: string; data: T; meta?: JsonObject }
+  | { kind: 'updated'; key?: string; data: TUpdate; meta?: JsonObject }
+  | { kind: 'deleted'; key: string; data?: T; meta?: JsonObject }
+
+/**
+ * A topic kept by {@link crud}, for a client's schema: its store holds a {@link CrudState} and
+ * clients publish {@link CrudEvent}s.
+ *
+ * @example
+ * const client = createClient<{ todos: CrudTopic<Todo> }>({ url: '/realtime' })
+ * await client.publish('todos', { kind: 'created', key: 't1', data: { id: 't1', title: 'Ship' } })
+ */
+export type CrudTopic<T, TUpdate = T> = Topic<CrudState<T>, CrudEvent<T, TUpdate>>
 
 /** Options of {@link crud}. */
 export interface CrudOptions<T> {
@@ -33,7 +55,11 @@ export function crud<T>(options: CrudOptions<T> = {}): MergeStrategy<CrudState<T
   const { key = 'id', prepend = false, patch = false } = options
   // `prepend` and `patch` pass through as they are.
   return keyedListStrategy(
-    { ...options, keyOf: keyReader<T>(key), kinds: ['created', 'updated', 'deleted'] },
+    {
+      ...options,
+      keyOf: keyReader<T>(key),
+      kinds: ['created', 'updated', 'deleted'] as const satisfies readonly CrudEvent<T>['kind'][],
+    },
     'items',
     'crud',
     strategyKey('crud', key, prepend, patch),

@@ -1,5 +1,6 @@
-import type { Json } from '@sluice/protocol'
+import type { Json, JsonObject } from '@sluice/protocol'
 import type { MergeStrategy } from '../store/types'
+import type { Topic } from '../topic-schema'
 import { type KeyOption, keyReader, strategyKey } from './key'
 
 /** Options of {@link cursor}. */
@@ -8,8 +9,29 @@ export interface CursorOptions<T> {
   key?: KeyOption<T>
 }
 
-const SET_KINDS = new Set(['set', 'created', 'updated', 'update', 'join'])
-const REMOVE_KINDS = new Set(['deleted', 'leave'])
+type SetKind = 'set' | 'created' | 'updated' | 'update' | 'join'
+type RemoveKind = 'deleted' | 'leave'
+
+/**
+ * An event a {@link cursor} store applies: a set kind stores its data under its key (`key`, else
+ * the value's key property), a remove kind removes the key.
+ */
+export type CursorEvent<T> =
+  | { kind: SetKind; key?: string; data: T; meta?: JsonObject }
+  | { kind: RemoveKind; key: string; data?: undefined; meta?: JsonObject }
+
+/**
+ * A topic kept by {@link cursor}, for a client's schema: its store maps keys to values and
+ * clients publish {@link CursorEvent}s.
+ *
+ * @example
+ * const client = createClient<{ 'doc:7:cursors': CursorTopic<Pointer> }>({ url: '/realtime' })
+ * await client.publish('doc:7:cursors', { kind: 'set', key: 'ann', data: { userId: 'ann', x: 3, y: 4 } })
+ */
+export type CursorTopic<T> = Topic<ReadonlyMap<string, T>, CursorEvent<T>>
+
+const SET_KINDS = new Set<string>(['set', 'created', 'updated', 'update', 'join'] satisfies SetKind[])
+const REMOVE_KINDS = new Set<string>(['deleted', 'leave'] satisfies RemoveKind[])
 
 /**
  * The latest value per key, order irrelevant: live cursors, typing indicators, positions on

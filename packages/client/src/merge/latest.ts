@@ -1,5 +1,25 @@
+import type { EventKind, JsonObject } from '@sluice/protocol'
 import type { MergeStrategy } from '../store/types'
+import type { Topic } from '../topic-schema'
 import { snapshotArray } from './snapshot-array'
+
+/** An event a {@link latest} store keeps: any kind, with an entry as its data. */
+export interface LatestEvent<T> {
+  kind: EventKind
+  key?: string
+  data: T
+  meta?: JsonObject
+}
+
+/**
+ * A topic kept by {@link latest}, for a client's schema: its store holds the last entries and
+ * clients publish {@link LatestEvent}s.
+ *
+ * @example
+ * const client = createClient<{ chat: LatestTopic<Message> }>({ url: '/realtime' })
+ * await client.publish('chat', { kind: 'said', data: { text: 'hi' } })
+ */
+export type LatestTopic<T> = Topic<readonly T[], LatestEvent<T>>
 
 /** Options of {@link latest}. */
 export interface LatestOptions {

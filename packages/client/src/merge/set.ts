@@ -1,4 +1,21 @@
+import type { JsonObject } from '@sluice/protocol'
 import type { MergeStrategy } from '../store/types'
+import type { Topic } from '../topic-schema'
+
+/** An event a {@link set} store applies: `set` replaces the value with its data, `deleted` clears it. */
+export type SetEvent<T> =
+  | { kind: 'set'; key?: string; data: T; meta?: JsonObject }
+  | { kind: 'deleted'; key?: string; data?: undefined; meta?: JsonObject }
+
+/**
+ * A topic kept by {@link set}, for a client's schema: its store holds the value (or null) and
+ * clients publish {@link SetEvent}s.
+ *
+ * @example
+ * const client = createClient<{ score: SetTopic<Score> }>({ url: '/realtime' })
+ * await client.publish('score', { kind: 'set', data: { home: 1, away: 0 } })
+ */
+export type SetTopic<T> = Topic<T | null, SetEvent<T>>
 
 /**
  * One value, replaced by each event's data: a status, a score, a document edited as a whole.
