@@ -1,10 +1,12 @@
 import { defineConfig, mergeConfig } from 'vitest/config'
 import { sharedConfig } from '../../vitest.shared.ts'
+import { svelteBrowserAliases, svelteCompile } from './test/svelte/compile-plugin.ts'
 
-// defineConfig, not defineProject: coverage is a root option (this package runs on its own).
 export default mergeConfig(
   sharedConfig,
   defineConfig({
+    plugins: [svelteCompile()],
+    resolve: { alias: svelteBrowserAliases() },
     test: {
       include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
       // Read only by `pnpm test:coverage` (`vitest run --coverage`): `pnpm test` is unchanged.
