@@ -1,0 +1,2 @@
+export { mountDevtools } from './mount-devtools'
+export type { DevtoolsOptions } from './overlay'
