@@ -1,5 +1,7 @@
 export type { RealtimeClient, StructuralClient, TopicData } from './realtime-client'
+export type { RealtimeResult, UseRealtimeOptions } from './realtime-result'
 export { SluiceProvider, type SluiceProviderProps, useClient } from './sluice-provider'
+export { SUSPENSE_GRACE_MS } from './suspense-cache'
 export { type CallArgs, type CallClient, type UseCallResult, useCall } from './use-call'
 export { useConnection } from './use-connection'
 export { type RealtimeEvent, type UseEventOptions, useEvent } from './use-event'
@@ -16,3 +18,4 @@ export { type PublishClient, type UsePublishOptions, type UsePublishResult, useP
 export { useRealtime } from './use-realtime'
 export { type SignalClient, useSignal } from './use-signal'
 export { type ReadableStore, useStore } from './use-store'
+export { type UseSuspenseRealtimeOptions, useSuspenseRealtime } from './use-suspense-realtime'

@@ -1,9 +1,11 @@
 // Type tests, checked by `tsc` (pnpm typecheck): the hooks accept a real createClient() result
 // and infer data types from the merge strategy or from the client's topic schema.
-import { type CrudState, type createClient, crud, latest, type SubscriptionState } from '@sluice/client'
+import { type ClientError, type CrudState, type createClient, crud, latest } from '@sluice/client'
 import { expectTypeOf } from 'vitest'
+import type { RealtimeResult } from './realtime-result'
 import { useConnection } from './use-connection'
 import { useRealtime } from './use-realtime'
+import { useSuspenseRealtime } from './use-suspense-realtime'
 
 interface Todo {
   id: string
@@ -15,7 +17,7 @@ declare const typed: ReturnType<typeof createClient<{ todos: CrudState<Todo>; fe
 
 export function useInferFromMerge() {
   expectTypeOf(useRealtime(untyped, 'todos', { merge: crud<Todo>() })).toEqualTypeOf<
-    SubscriptionState<CrudState<Todo>>
+    RealtimeResult<CrudState<Todo>>
   >()
   expectTypeOf(useRealtime(untyped, 'feed', { merge: latest<string>({ size: 3 }) }).data).toEqualTypeOf<
     readonly string[]
@@ -33,4 +35,37 @@ export function useInferFromSchema() {
   useRealtime(typed, 'feed', { merge: crud<Todo>() })
   // @ts-expect-error: not a topic of the schema
   useRealtime(typed, 'nope', { merge: crud<Todo>() })
+}
+
+export function useFlagsAndActions() {
+  const todos = useRealtime(untyped, 'todos', { merge: crud<Todo>(), enabled: false })
+  expectTypeOf(todos.isConnecting).toEqualTypeOf<boolean>()
+  expectTypeOf(todos.isLive).toEqualTypeOf<boolean>()
+  expectTypeOf(todos.isResyncing).toEqualTypeOf<boolean>()
+  expectTypeOf(todos.isError).toEqualTypeOf<boolean>()
+  expectTypeOf(todos.isStale).toEqualTypeOf<boolean>()
+  expectTypeOf(todos.resync).toEqualTypeOf<() => boolean>()
+  expectTypeOf(todos.refetch).toEqualTypeOf<() => Promise<RealtimeResult<CrudState<Todo>>>>()
+  useRealtime(untyped, 'todos', {
+    merge: crud<Todo>(),
+    throwOnError: (error) => {
+      expectTypeOf(error).toEqualTypeOf<ClientError>()
+      return error.code === 'FORBIDDEN'
+    },
+  })
+  // @ts-expect-error: enabled is a boolean, not a getter (that is Vue's form)
+  useRealtime(untyped, 'todos', { merge: crud<Todo>(), enabled: () => true })
+}
+
+export function useSuspenseData() {
+  const todos = useSuspenseRealtime(typed, 'todos', { merge: crud<Todo>() })
+  expectTypeOf(todos.data).toEqualTypeOf<CrudState<Todo>>()
+  expectTypeOf(todos.data).not.toEqualTypeOf<CrudState<Todo> | undefined>()
+  expectTypeOf(
+    useSuspenseRealtime(untyped, 'feed', { merge: latest<string>({ size: 3 }) }).data,
+  ).toEqualTypeOf<readonly string[]>()
+  // @ts-expect-error: a suspended render must have something to wait for
+  useSuspenseRealtime(untyped, 'todos', { merge: crud<Todo>(), enabled: false })
+  // @ts-expect-error: the schema says `feed` holds strings, not a crud list
+  useSuspenseRealtime(typed, 'feed', { merge: crud<Todo>() })
 }

@@ -1,0 +1,85 @@
+import { ClientError, type SluiceClient, type TopicSchema } from '@sluice/client'
+import type { StructuralClient, TopicData } from './realtime-client'
+import { type RealtimeResult, subscriptionError, type UseRealtimeOptions } from './realtime-result'
+import type { RealtimeSource, SourceClient } from './realtime-source'
+import { holdSubscription } from './suspense-cache'
+import { type RealtimeArgs, useRealtimeArgs, useRealtimeResult } from './use-realtime'
+
+/**
+ * Options of {@link useSuspenseRealtime}: those of `useRealtime` without `enabled` (a render
+ * that waits must have something to wait for; render the component conditionally instead).
+ */
+export type UseSuspenseRealtimeOptions<TData> = Omit<UseRealtimeOptions<TData>, 'enabled'>
+
+/**
+ * During render: returns when the topic is live (or the component committed), else throws the
+ * promise to suspend on, or the error when the subscription failed (or the client closed)
+ * before it was live.
+ */
+function suspendUntilLive<TData>(
+  source: RealtimeSource<TData>,
+  client: SourceClient,
+  topic: string,
+  options: UseRealtimeOptions<TData>,
+): void {
+  if (source.committed) return
+  // A hold whose grace period ended while this render waited is gone: hold again.
+  if (!source.held || source.held.released) source.held = holdSubscription(client, topic, options)
+  const { ready, settled, subscription } = source.held
+  const state = subscription.$state.get()
+  if (state.status === 'live') return
+  const error = subscriptionError(state, topic)
+  if (error) throw error
+  if (state.status === 'idle' && settled) {
+    throw new ClientError('CLOSED', `subscribe ${topic}: the client was closed before the topic went live`, {
+      topic,
+    })
+  }
+  throw ready
+}
+
+/**
+ * {@link useRealtime} for `<Suspense>`: the component suspends until the topic is first live,
+ * so it renders with consistent data and never sees `idle` or `connecting` on its first commit.
+ * If the subscription fails before it is live, the render throws its `ClientError` (code and
+ * topic) to the nearest error boundary whatever `throwOnError` says; after that, `throwOnError`
+ * applies as in `useRealtime`. A reconnect later does not suspend again: the data stays shown,
+ * with `isConnecting` true.
+ *
+ * The subscription starts during render, which React may throw away without telling; it is
+ * kept in a cache by client, topic, filter and strategy, taken over by the component's commit,
+ * and otherwise left {@link SUSPENSE_GRACE_MS} after it went live or failed.
+ *
+ * @example
+ * function Todos() {
+ *   const { data } = useSuspenseRealtime(client, 'todos', { merge: todosMerge, snapshot: true })
+ *   return <List items={data.items} />
+ * }
+ * // <ErrorBoundary fallback={<Failed />}><Suspense fallback={<Spinner />}><Todos /></Suspense></ErrorBoundary>
+ */
+export function useSuspenseRealtime<
+  Schema extends TopicSchema,
+  K extends keyof Schema & string,
+  TData = Schema[K],
+>(
+  client: SluiceClient<Schema>,
+  topic: K,
+  options: UseSuspenseRealtimeOptions<TopicData<Schema, K, TData>>,
+): RealtimeResult<TopicData<Schema, K, TData>>
+/** The same, with an object shaped like a client (a test double, a wrapper). */
+export function useSuspenseRealtime<TData>(
+  client: StructuralClient,
+  topic: string,
+  options: UseSuspenseRealtimeOptions<TData>,
+): RealtimeResult<TData>
+/** The same, with the client of the nearest {@link SluiceProvider}. */
+export function useSuspenseRealtime<TData>(
+  topic: string,
+  options: UseSuspenseRealtimeOptions<TData>,
+): RealtimeResult<TData>
+export function useSuspenseRealtime<TData>(
+  ...args: RealtimeArgs<TData, UseSuspenseRealtimeOptions<TData>>
+): RealtimeResult<TData> {
+  const [client, topic, options] = useRealtimeArgs(args)
+  return useRealtimeResult(client, topic, { ...options, enabled: true }, suspendUntilLive)
+}
