@@ -9,7 +9,7 @@ const reportDir = process.env.SLUICE_TEST_REPORT_DIR
  * Chromium (as e2e/ uses: these machines cannot download Playwright's builds).
  */
 export default defineConfig({
-  testDir: './e2e',
+  testDir: './test',
   fullyParallel: false,
   workers: 1,
   retries: 0,
