@@ -1,4 +1,4 @@
-import { latest, type SluiceClient, type SubscribeOptions } from '@sluice/client'
+import { latest, type SluiceClient } from '@sluice/client'
 import type { TestServer } from '@sluice/server-node/testing'
 import { cleanup, render } from '@testing-library/react'
 import { afterEach, describe, expect, it } from 'vitest'
@@ -11,6 +11,8 @@ import {
   useRecorded,
   withoutActEnvironment,
 } from '../test/real-server'
+import type { UseRealtimeOptions } from './realtime-result'
+import { SluiceProvider } from './sluice-provider'
 import { type UseHistoryResult, useHistory } from './use-history'
 import { useRealtime } from './use-realtime'
 
@@ -40,7 +42,28 @@ interface View {
 const view = recorder<View | null>(null)
 let history: UseHistoryResult
 
-function Chat({ client, options }: { client: SluiceClient; options: SubscribeOptions<readonly Message[]> }) {
+function ProvidedChat({ options }: { options: UseRealtimeOptions<readonly Message[]> }) {
+  const { data, status } = useRealtime('chat', options)
+  history = useHistory('chat', options)
+  const { hasMore, isLoadingMore, end, error } = history
+  useRecorded(view, {
+    status,
+    ids: data.map((message) => message.id),
+    hasMore,
+    isLoadingMore,
+    end,
+    error: error && `${error.code} ${error.message}`,
+  })
+  return null
+}
+
+function Chat({
+  client,
+  options,
+}: {
+  client: SluiceClient
+  options: UseRealtimeOptions<readonly Message[]>
+}) {
   const { data, status } = useRealtime(client, 'chat', options)
   history = useHistory(client, 'chat', options)
   const { hasMore, isLoadingMore, end, error } = history
@@ -131,5 +154,40 @@ describe('useHistory', () => {
     render(<Chat client={client} options={{ merge: latest<Message>(), snapshot: true }} />)
     expect(await until(view, live(['s1']), 'the snapshot')).toMatchObject({ hasMore: false, end: null })
     expect(await history.loadMore()).toBe(null)
+  })
+
+  it('follows enabled like the useRealtime given the same options; the provider client serves the client-less form', async () => {
+    const server = await startServer()
+    await publishMessages(server, 3)
+    const client = connect(server)
+    const merge = latest<Message>()
+    const tree = render(
+      <SluiceProvider client={client}>
+        <ProvidedChat options={{ merge, rewind: 1, enabled: false }} />
+      </SluiceProvider>,
+    )
+    expect(view.get()).toEqual({
+      status: 'idle',
+      ids: [],
+      hasMore: false,
+      isLoadingMore: false,
+      end: null,
+      error: null,
+    })
+    // Nothing subscribed: nothing to page from, and nothing asked.
+    expect(await history.loadMore()).toBe(null)
+    expect(client.$connection.get().status).toBe('idle')
+
+    tree.rerender(
+      <SluiceProvider client={client}>
+        <ProvidedChat options={{ merge, rewind: 1, enabled: true }} />
+      </SluiceProvider>,
+    )
+    expect(await until(view, live(['m3']), 'the rewound message')).toMatchObject({ hasMore: true })
+    expect(await history.loadMore()).toBe('log_start')
+    expect(await until(view, live(['m1', 'm2', 'm3']), 'the page')).toMatchObject({
+      hasMore: false,
+      end: 'log_start',
+    })
   })
 })

@@ -1,13 +1,7 @@
-import type {
-  ClientError,
-  HistoryState,
-  SluiceClient,
-  SubscribeOptions,
-  Subscription,
-  TopicSchema,
-} from '@sluice/client'
+import type { ClientError, HistoryState, SluiceClient, Subscription, TopicSchema } from '@sluice/client'
 import { useCallback, useMemo, useState, useSyncExternalStore } from 'react'
 import type { RealtimeClient, StructuralClient, TopicData } from './realtime-client'
+import type { UseRealtimeOptions } from './realtime-result'
 import { useClient } from './sluice-provider'
 
 type AnyClient = Pick<RealtimeClient<TopicSchema>, 'subscribe'>
@@ -47,11 +41,13 @@ interface HistorySource {
 function createHistorySource<TData>(
   client: AnyClient,
   topic: string,
-  options: SubscribeOptions<TData>,
+  options: UseRealtimeOptions<TData>,
 ): HistorySource {
   let active: Subscription<TData> | null = null
   return {
     subscribe(onChange) {
+      // Disabled as the useRealtime given the same options is: nothing subscribed, nothing to page.
+      if (options.enabled === false) return () => {}
       // Same topic, filter and strategy as a useRealtime: the client hands back that store, whose
       // `$history` and `loadMore` are shared by all its subscriptions.
       const subscription: Subscription<TData> = client.subscribe(topic, options)
@@ -74,10 +70,12 @@ function createHistorySource<TData>(
  * Pages a topic's older events into the store a {@link useRealtime} with the same options renders,
  * like TanStack Query's `useInfiniteQuery`: `loadMore()`, `hasMore`, `isLoadingMore`, `end` and
  * `error`. Pass the same `topic` and `options` (the same merge strategy object, the same filter)
- * as that `useRealtime`: the two share one store. Only a store built from events can page (a
+ * as that `useRealtime`: the two share one store; `enabled: false` turns both off (`throwOnError`
+ * is useRealtime's alone: a failed page is this hook's `error`). Only a store built from events can page (a
  * `crud()` or `latest()` strategy, without `snapshot` or `load`, which already hold the past).
  *
- * The subscription is kept while `client`, `topic` and the JSON of `options.filter` stay equal.
+ * The subscription is kept while `client`, `topic`, `options.enabled` and the JSON of
+ * `options.filter` stay equal.
  *
  * @example
  * const chatOptions = { merge: latest<Message>({ size: 500 }), rewind: 20 }
@@ -91,27 +89,31 @@ function createHistorySource<TData>(
 export function useHistory<Schema extends TopicSchema, K extends keyof Schema & string, TData = Schema[K]>(
   client: SluiceClient<Schema>,
   topic: K,
-  options: SubscribeOptions<TopicData<Schema, K, TData>>,
+  options: UseRealtimeOptions<TopicData<Schema, K, TData>>,
 ): UseHistoryResult
 /** The same, with an object shaped like a client (a test double, a wrapper). */
 export function useHistory<TData>(
   client: StructuralClient,
   topic: string,
-  options: SubscribeOptions<TData>,
+  options: UseRealtimeOptions<TData>,
 ): UseHistoryResult
 /** The same, with the client of the nearest {@link SluiceProvider}. */
-export function useHistory<TData>(topic: string, options: SubscribeOptions<TData>): UseHistoryResult
+export function useHistory<TData>(topic: string, options: UseRealtimeOptions<TData>): UseHistoryResult
 export function useHistory<TData>(
-  ...args: [AnyClient, string, SubscribeOptions<TData>] | [string, SubscribeOptions<TData>]
+  ...args: [AnyClient, string, UseRealtimeOptions<TData>] | [string, UseRealtimeOptions<TData>]
 ): UseHistoryResult {
   const withClient = typeof args[0] !== 'string'
   const fromContext = useClient(!withClient)
   const [client, topic, options] = withClient
-    ? (args as [AnyClient, string, SubscribeOptions<TData>])
-    : [fromContext!, args[0] as string, args[1] as SubscribeOptions<TData>]
+    ? (args as [AnyClient, string, UseRealtimeOptions<TData>])
+    : [fromContext!, args[0] as string, args[1] as UseRealtimeOptions<TData>]
   const filterKey = options.filter === undefined ? '' : JSON.stringify(options.filter)
-  // biome-ignore lint/correctness/useExhaustiveDependencies: as useRealtime, the other options are read once per subscription; filterKey stands for options.filter
-  const source = useMemo(() => createHistorySource(client, topic, options), [client, topic, filterKey])
+  const enabled = options.enabled !== false
+  // biome-ignore lint/correctness/useExhaustiveDependencies: as useRealtime, the other options are read once per subscription; filterKey stands for options.filter, enabled for options.enabled
+  const source = useMemo(
+    () => createHistorySource(client, topic, options),
+    [client, topic, filterKey, enabled],
+  )
   const { hasMore, loading, end } = useSyncExternalStore(source.subscribe, source.getSnapshot, () => NONE)
   // Kept with its source: an error of the previous topic is not this one's.
   const [failure, setFailure] = useState<{ source: HistorySource; error: ClientError } | null>(null)
