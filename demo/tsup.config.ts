@@ -24,4 +24,15 @@ export default defineConfig([
       cpSync('public', 'dist/public', { recursive: true })
     },
   },
+  {
+    // The same app as a development build, served at /dev.html: it carries the Sluice devtools
+    // overlay, which the production build above drops (e2e/tests/devtools.spec.ts checks both).
+    entry: { 'public/app.dev': 'src/app.tsx' },
+    format: ['esm'],
+    platform: 'browser',
+    target: 'es2022',
+    noExternal: [/.*/],
+    sourcemap: true,
+    define: { 'process.env.NODE_ENV': '"development"' },
+  },
 ])

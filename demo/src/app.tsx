@@ -1,6 +1,8 @@
 // The demo board: one hook per topic. `?transport=sse` or `?transport=ws` pins a transport;
 // the counter panel is what the e2e tests read to check exactly-once delivery in a browser.
+// /dev.html serves the development build, with the Sluice devtools overlay.
 import { createClient, crud, custom } from '@sluice/client'
+import { mountDevtools } from '@sluice/devtools'
 import { useConnection, useRealtime } from '@sluice/react'
 import { type FormEvent, StrictMode, useState } from 'react'
 import { createRoot } from 'react-dom/client'
@@ -24,6 +26,10 @@ const client = createClient({
   url: `${location.origin}/realtime`,
   transports: pinned === 'sse' ? ['sse'] : pinned === 'ws' ? ['ws'] : ['ws', 'sse'],
 })
+
+// The development build (/dev.html) shows the devtools overlay; in the production build (/)
+// mountDevtools is a no-op and the overlay is not in the bundle at all.
+mountDevtools(client)
 
 const todosMerge = crud<Todo>({ key: 'id' })
 // Counts instead of storing: a duplicate or a reordering shows up as a non-zero counter.
