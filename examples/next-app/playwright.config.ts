@@ -14,6 +14,8 @@ export default defineConfig({
   workers: 1,
   retries: 0,
   timeout: 30_000,
+  // A loaded 2-core CI machine hydrates a production Next page in seconds, not milliseconds.
+  expect: { timeout: 15_000 },
   reporter: reportDir
     ? [['list'], ['json', { outputFile: join(reportDir, 'playwright-example-next.json') }]]
     : [['list']],
