@@ -4,7 +4,7 @@ export { provideClient, SLUICE_CLIENT, sluicePlugin, useClient } from './sluice-
 export { type CallArgs, type CallClient, type UseCall, useCall } from './use-call'
 export { useConnection } from './use-connection'
 export { type EventClient, type TopicEvent, type UseEventOptions, useEvent } from './use-event'
-export { type UseHistory, useHistory } from './use-history'
+export { type UseHistory, type UseHistoryOptions, useHistory } from './use-history'
 export {
   type PresenceClient,
   type PresenceData,

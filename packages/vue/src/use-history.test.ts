@@ -1,7 +1,7 @@
 import { latest, type SluiceClient, type SubscribeOptions } from '@sluice/client'
 import type { TestServer } from '@sluice/server-node/testing'
 import { afterEach, describe, expect, it } from 'vitest'
-import { type EffectScope, effectScope } from 'vue'
+import { type EffectScope, effectScope, ref } from 'vue'
 import { closeAll, connect, startServer, until } from '../test/real-server'
 import { type UseHistory, useHistory } from './use-history'
 import { useRealtime } from './use-realtime'
@@ -122,5 +122,36 @@ describe('useHistory', () => {
     const { history, view } = chat(connect(server), { merge: latest<Message>(), snapshot: true })
     expect(await until(view, live(['s1']), 'the snapshot')).toMatchObject({ hasMore: false, end: null })
     expect(await history.loadMore()).toBe(null)
+  })
+
+  it('follows enabled (a ref) like the useRealtime given the same options', async () => {
+    const server = await startServer()
+    await publishMessages(server, 3)
+    const client = connect(server)
+    const enabled = ref(false)
+    const options = { merge: latest<Message>(), rewind: 1, enabled }
+    scope = effectScope()
+    const history = scope.run(() => useHistory(client, 'chat', options))!
+    expect(snapshot(history)).toEqual({ hasMore: false, isLoadingMore: false, end: null, error: null })
+    // Nothing subscribed: nothing to page from, and nothing asked (the lazy client never connected).
+    expect(await history.loadMore()).toBe(null)
+    expect(client.$connection.get().status).toBe('idle')
+
+    enabled.value = true
+    await until(
+      () => history.hasMore.value,
+      (hasMore) => hasMore,
+      'the subscription able to page',
+    )
+    expect(await history.loadMore()).toBe('log_start')
+    expect(snapshot(history)).toEqual({ hasMore: false, isLoadingMore: false, end: 'log_start', error: null })
+
+    enabled.value = false
+    await until(
+      () => history.end.value,
+      (end) => end === null,
+      'the reset on disable',
+    )
+    expect(snapshot(history)).toEqual({ hasMore: false, isLoadingMore: false, end: null, error: null })
   })
 })

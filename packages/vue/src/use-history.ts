@@ -10,6 +10,15 @@ type AnyClient = Pick<RealtimeClient<TopicSchema>, 'subscribe'>
 // exports only the state that holds it).
 type PageEnd = HistoryState['end']
 
+/**
+ * Options of {@link useHistory}: those of `useRealtime`, so one object can serve both
+ * (`client.subscribe`'s, plus `enabled`, a boolean, ref or getter).
+ */
+export interface UseHistoryOptions<TData> extends SubscribeOptions<TData> {
+  /** Subscribe only while true, as `useRealtime`'s `enabled`: while false there is nothing to page. @default true */
+  enabled?: MaybeRefOrGetter<boolean>
+}
+
 /** What {@link useHistory} returns: TanStack Query's `fetchNextPage` family, for older events. */
 export interface UseHistory {
   /**
@@ -34,11 +43,11 @@ export interface UseHistory {
  * Pages a topic's older events into the store a {@link useRealtime} with the same options holds,
  * like TanStack Query's `useInfiniteQuery`: `loadMore()`, `hasMore`, `isLoadingMore`, `end` and
  * `error`. Pass the same `topic` and `options` (the same merge strategy object, the same filter)
- * as that `useRealtime`: the two share one store. Only a store built from events can page (a
+ * as that `useRealtime`: the two share one store, and `enabled: false` turns both off. Only a store built from events can page (a
  * `crud()` or `latest()` strategy, without `snapshot` or `load`, which already hold the past).
  *
  * `topic` and `options` may be refs or getters, as for `useRealtime`: the subscription moves
- * when the topic or the JSON of `options.filter` changes. It starts after mount in a component,
+ * when the topic, `options.enabled` or the JSON of `options.filter` changes. It starts after mount in a component,
  * so server rendering never subscribes, and stops with the scope.
  *
  * @example
@@ -51,23 +60,23 @@ export interface UseHistory {
 export function useHistory<Schema extends TopicSchema, K extends keyof Schema & string, TData = Schema[K]>(
   client: SluiceClient<Schema>,
   topic: MaybeRefOrGetter<K>,
-  options: MaybeRefOrGetter<SubscribeOptions<TopicData<Schema, K, TData>>>,
+  options: MaybeRefOrGetter<UseHistoryOptions<TopicData<Schema, K, TData>>>,
 ): UseHistory
 /** The same, with an object shaped like a client (a test double, a wrapper). */
 export function useHistory<TData>(
   client: StructuralClient,
   topic: MaybeRefOrGetter<string>,
-  options: MaybeRefOrGetter<SubscribeOptions<TData>>,
+  options: MaybeRefOrGetter<UseHistoryOptions<TData>>,
 ): UseHistory
 /** The same, with the provided client (see {@link sluicePlugin}). */
 export function useHistory<TData>(
   topic: MaybeRefOrGetter<string>,
-  options: MaybeRefOrGetter<SubscribeOptions<TData>>,
+  options: MaybeRefOrGetter<UseHistoryOptions<TData>>,
 ): UseHistory
 export function useHistory<TData>(
   ...args:
-    | [AnyClient, MaybeRefOrGetter<string>, MaybeRefOrGetter<SubscribeOptions<TData>>]
-    | [MaybeRefOrGetter<string>, MaybeRefOrGetter<SubscribeOptions<TData>>]
+    | [AnyClient, MaybeRefOrGetter<string>, MaybeRefOrGetter<UseHistoryOptions<TData>>]
+    | [MaybeRefOrGetter<string>, MaybeRefOrGetter<UseHistoryOptions<TData>>]
 ): UseHistory {
   const [client, topic, options] =
     args.length === 3
@@ -75,17 +84,25 @@ export function useHistory<TData>(
       : ([useClient(), args[0], args[1]] as [
           AnyClient,
           MaybeRefOrGetter<string>,
-          MaybeRefOrGetter<SubscribeOptions<TData>>,
+          MaybeRefOrGetter<UseHistoryOptions<TData>>,
         ])
   const hasMore = shallowRef(false)
   const isLoadingMore = shallowRef(false)
   const end = shallowRef<PageEnd>(null)
   const error = shallowRef<Error | null>(null)
   let current: { subscription: Subscription<TData>; stop: () => void } | null = null
+  // Set once onClient ran: from then on a change of the key starts (or, disabled, stops) again.
+  let mounted = false
 
   const start = () => {
     current?.stop()
     error.value = null
+    if (toValue(toValue(options).enabled) === false) {
+      hasMore.value = false
+      isLoadingMore.value = false
+      end.value = null
+      return
+    }
     // Same topic, filter and strategy as a useRealtime: the client hands back that store, whose
     // `$history` and `loadMore` are shared by all its subscriptions.
     const subscription = client.subscribe(toValue(topic), toValue(options)) as Subscription<TData>
@@ -124,15 +141,22 @@ export function useHistory<TData>(
   }
 
   const key = () => {
-    const { filter } = toValue(options)
-    return `${toValue(topic)}\n${filter === undefined ? '' : JSON.stringify(filter)}`
+    const { filter, enabled } = toValue(options)
+    const on = toValue(enabled) !== false
+    return `${toValue(topic)}\n${filter === undefined ? '' : JSON.stringify(filter)}\n${on}`
   }
   // Not immediate: the first start is onClient's, and a non-immediate watcher is a no-op
   // during server rendering.
   watch(key, () => {
-    if (current) start()
+    if (mounted) start()
   })
-  onClient(start)
-  onScopeStop('useHistory', () => current?.stop())
+  onClient(() => {
+    mounted = true
+    start()
+  })
+  onScopeStop('useHistory', () => {
+    mounted = false
+    current?.stop()
+  })
   return { loadMore, hasMore, isLoadingMore, end, error }
 }
