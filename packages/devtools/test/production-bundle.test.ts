@@ -46,3 +46,31 @@ test('a production bundle carries none of the overlay, nor the recorder, nor ins
   // The client itself is there: the bundle is the app, not an empty file.
   expect(text).toContain('sluice.inspect')
 })
+
+// The built package resolved through its `exports`, as Vite and webpack resolve it: the
+// `production` and `development` conditions alone decide, with no NODE_ENV defined at all.
+// Needs `pnpm run build` first (scripts/check.mjs builds before testing).
+async function bundlePackage(condition: 'production' | 'development'): Promise<string> {
+  const result = await build({
+    stdin: { contents: app, resolveDir: source('.'), loader: 'ts' },
+    bundle: true,
+    write: false,
+    minify: true,
+    format: 'esm',
+    platform: 'browser',
+    conditions: [condition],
+    logLevel: 'silent',
+  })
+  return result.outputFiles[0]!.text
+}
+
+test('the built package under the development condition carries the overlay', async () => {
+  const text = await bundlePackage('development')
+  expect(MARKERS.filter((marker) => text.includes(marker))).toEqual(MARKERS)
+})
+
+test('the built package under the production condition carries none of it', async () => {
+  const text = await bundlePackage('production')
+  expect(MARKERS.filter((marker) => text.includes(marker))).toEqual([])
+  expect(text).toContain('sluice.inspect')
+})
