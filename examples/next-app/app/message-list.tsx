@@ -1,8 +1,9 @@
 'use client'
 
+import type { Position } from '@sluice/client'
 import { usePublish, useRealtime } from '@sluice/react'
 import { type FormEvent, useState } from 'react'
-import { type Message, messagesMerge, type Position } from '../lib/messages'
+import { type Message, messagesMerge } from '../lib/messages'
 
 /**
  * The live list. The server rendered `initialMessages`; the first browser render shows the same

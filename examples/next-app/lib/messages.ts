@@ -1,4 +1,4 @@
-import { latest, type SubscribeOptions } from '@sluice/client'
+import { latest } from '@sluice/client'
 
 /** One message of the `messages` topic: an event's `data`. */
 export type Message = { id: string; text: string }
@@ -12,6 +12,3 @@ export const MESSAGES_SHOWN = 50
  * prop from a server component).
  */
 export const messagesMerge = latest<Message>({ size: MESSAGES_SHOWN })
-
-/** A place in a topic's log (`{ epoch, seq }`), where the server-rendered list was read. */
-export type Position = NonNullable<SubscribeOptions<readonly Message[]>['initialPosition']>

@@ -1,5 +1,6 @@
 import 'server-only'
-import { MESSAGES_SHOWN, type Message, type Position } from './messages'
+import type { Position } from '@sluice/client'
+import { MESSAGES_SHOWN, type Message } from './messages'
 import { sluiceServer } from './sluice-env'
 
 /** What the page renders, and where in the topic's log it was read. */
