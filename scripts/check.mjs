@@ -21,6 +21,12 @@ const steps = [
   { name: 'client size budget (size-limit)', args: ['--filter', '@sluice/client', 'run', 'size'] },
   { name: 'reliability (chaos, one node)', args: ['run', 'test:chaos'], tests: true },
   { name: 'e2e (Chromium)', args: ['run', 'test:e2e'], tests: true },
+  // nuxt build (about 11 s here), then the built server and the example's Sluice server in Chromium.
+  {
+    name: 'Nuxt example (nuxt build, e2e in Chromium)',
+    args: ['--filter', '@sluice/example-nuxt-app', 'run', 'test:e2e'],
+    tests: true,
+  },
   // The Next.js example: a production build (its e2e runs `next start` on it; a fresh clone has
   // no .next, so this is the full build), then its e2e in Chromium.
   { name: 'Next.js example: next build', args: ['--filter', '@sluice/example-next', 'run', 'build'] },
