@@ -7,7 +7,8 @@ import { type PublishClient, usePublish } from './use-publish'
 /** A client stand-in whose publishes wait until the test settles them, in any order. */
 function publishClient() {
   const pending: {
-    args: [string, PublishEvent, PublishOptions | undefined]
+    // As sent: the client types the event per call (its data generic), so it is recorded as any event.
+    args: [string, PublishEvent<unknown>, PublishOptions | undefined]
     resolve: (result: PublishResult) => void
     reject: (error: Error) => void
   }[] = []
