@@ -16,6 +16,8 @@ const steps = [
   { name: 'lint', args: ['run', 'lint'] },
   { name: 'build', args: ['run', 'build'], gate: true },
   { name: 'typecheck', args: ['run', 'typecheck'] },
+  // Every ts/tsx/js/vue/svelte example in the READMEs and docs/guides compiles (scripts/check-snippets.mjs).
+  { name: 'README and guide snippets', args: ['run', 'check:snippets'] },
   { name: 'package tests', args: ['run', 'test:packages'], tests: true },
   { name: 'package exports (publint, attw)', args: ['run', 'lint:packages'] },
   { name: 'client size budget (size-limit)', args: ['--filter', '@sluice/client', 'run', 'size'] },
