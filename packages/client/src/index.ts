@@ -55,6 +55,7 @@ export type {
   ProcedureName,
   ProcedureResult,
   ProcedureSchema,
+  ProceduresOf,
 } from './procedure-types'
 export type { OfflineQueueOptions, PublishEvent, PublishOptions, PublishResult } from './publish'
 export type { SignalHandler } from './signals'
@@ -72,6 +73,6 @@ export type {
 export type { HistoryState } from './store-history'
 export type { SubscribeOptions, Subscription } from './subscriptions'
 export type { TimerProvider } from './timers'
-export type { Topic, TopicDataOf, TopicEvent } from './topic-schema'
+export type { SchemaOf, Topic, TopicDataOf, TopicEvent, TopicName } from './topic-schema'
 export type { FetchLike } from './transport/sse'
 export type { WebSocketConstructor, WebSocketLike } from './transport/websocket'

@@ -1,4 +1,5 @@
 import type { CallOptions } from './calls'
+import type { SluiceClient } from './client'
 import type { JsonCompatible, Jsonified } from './json-types'
 
 /**
@@ -45,9 +46,8 @@ type HandlerOf<Definition> = Definition extends Handler
  * The arguments a procedure takes from the client: its `input` schema's input type, else its
  * handler's first parameter.
  */
-export type ProcedureArgs<Definition> = InputOf<Definition> extends [infer Input]
-  ? Input
-  : Parameters<HandlerOf<Definition>>[0]
+export type ProcedureArgs<Definition> =
+  InputOf<Definition> extends [infer Input] ? Input : Parameters<HandlerOf<Definition>>[0]
 
 /**
  * What `call` resolves with: the handler's result after the JSON round trip (see
@@ -83,3 +83,7 @@ export type CallResultOf<
   Procedures extends ProcedureSchema,
   Name extends string,
 > = string extends keyof Procedures ? unknown : ProcedureResult<Procedures[Name]>
+
+/** The procedure schema of a client type: `Procedures` of a `SluiceClient<Schema, Procedures>`, else untyped. */
+export type ProceduresOf<Client> =
+  Client extends SluiceClient<infer _, infer Procedures> ? Procedures : ProcedureSchema

@@ -1,4 +1,5 @@
 import type { Json } from '@sluice/protocol'
+import type { SluiceClient } from './client'
 import type { JsonCompatible } from './json-types'
 import type { PublishEvent } from './publish'
 
@@ -61,3 +62,13 @@ export type TopicEvent<Schema extends TopicSchema, K extends keyof Schema, TData
 
 /** Accepts `T` when it is JSON as itself (see {@link JsonCompatible}); the bound of publish data. */
 export type JsonData<T> = T extends JsonCompatible<T> ? T : JsonCompatible<T>
+
+/**
+ * The topic schema of a client type: `Schema` of a `SluiceClient<Schema>`, else (a test double,
+ * a wrapper) the untyped schema. The bindings infer it from the client argument alone, so a
+ * topic the schema lacks is reported at the topic.
+ */
+export type SchemaOf<Client> = Client extends SluiceClient<infer Schema, infer _> ? Schema : TopicSchema
+
+/** The topic names a client type accepts (`string` for an untyped client). */
+export type TopicName<Client> = keyof SchemaOf<Client> & string

@@ -24,3 +24,13 @@ export function useTypedClient() {
   // @ts-expect-error: not a topic of the schema
   client.publish('nope', { kind: 'created' })
 }
+
+export function useClientWithProcedures() {
+  const client = useClient<
+    { todos: CrudState<Todo> },
+    { 'todos.count': (args: { owner: string }) => number }
+  >()
+  expectTypeOf(client.call('todos.count', { owner: 'ann' })).toEqualTypeOf<Promise<number>>()
+  // @ts-expect-error: not a procedure of the schema
+  void client.call('todos.size', { owner: 'ann' })
+}

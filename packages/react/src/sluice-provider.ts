@@ -1,4 +1,4 @@
-import type { SluiceClient, TopicSchema } from '@sluice/client'
+import type { ProcedureSchema, SluiceClient, TopicSchema } from '@sluice/client'
 import { createContext, createElement, type ReactNode, useContext } from 'react'
 import type { RealtimeClient } from './realtime-client'
 
@@ -27,25 +27,31 @@ export function SluiceProvider({ client, children }: SluiceProviderProps) {
 
 /**
  * The client of the nearest {@link SluiceProvider}: the whole client (`publish`, `call`,
- * `setPresence`...). Pass your topic schema to type it: `useClient<AppTopics>()`.
+ * `setPresence`...). Pass your topic schema to type it, and the server's procedures to type
+ * `call`: `useClient<AppTopics, AppProcedures>()`.
  *
  * @param required - throw when there is none (the default); `false` returns null instead.
  * @example
  * const client = useClient()
  * await client.publish('todos', { kind: 'created', key: 't1', data: { id: 't1', title: 'Ship' } })
  */
-export function useClient<Schema extends TopicSchema = TopicSchema>(required?: true): SluiceClient<Schema>
-export function useClient<Schema extends TopicSchema = TopicSchema>(
-  required: boolean,
-): SluiceClient<Schema> | null
-export function useClient<Schema extends TopicSchema = TopicSchema>(
-  required = true,
-): SluiceClient<Schema> | null {
+export function useClient<
+  Schema extends TopicSchema = TopicSchema,
+  Procedures extends ProcedureSchema = ProcedureSchema,
+>(required?: true): SluiceClient<Schema, Procedures>
+export function useClient<
+  Schema extends TopicSchema = TopicSchema,
+  Procedures extends ProcedureSchema = ProcedureSchema,
+>(required: boolean): SluiceClient<Schema, Procedures> | null
+export function useClient<
+  Schema extends TopicSchema = TopicSchema,
+  Procedures extends ProcedureSchema = ProcedureSchema,
+>(required = true): SluiceClient<Schema, Procedures> | null {
   const client = useContext(ClientContext)
   if (client === null && required) {
     throw new Error(
       'No Sluice client here: wrap the tree in <SluiceProvider client={createClient(...)}> or pass the client to the hook.',
     )
   }
-  return client as SluiceClient<Schema> | null
+  return client as SluiceClient<Schema, Procedures> | null
 }

@@ -1,11 +1,17 @@
-import { type PresenceState, presence, type SluiceClient, type Subscription } from '@sluice/client'
+import {
+  type JsonObject,
+  type PresenceState,
+  presence,
+  type SluiceClient,
+  type Subscription,
+} from '@sluice/client'
 import { useEffect, useMemo, useSyncExternalStore } from 'react'
 import type { RealtimeClient } from './realtime-client'
 import { useClient } from './sluice-provider'
 import { useStore } from './use-store'
 
 /** The presence state a connection announces (a JSON object). */
-export type PresenceData = NonNullable<Parameters<SluiceClient['setPresence']>[1]>
+export type PresenceData = JsonObject
 
 /** One connection present on a topic (the wire's presence member). */
 export interface PresenceMember {

@@ -1,10 +1,15 @@
 import type {
+  Json,
+  JsonCompatible,
   MergeStrategy,
   PublishEvent,
   PublishOptions,
   PublishResult,
+  SchemaOf,
   SluiceClient,
   SubscribeOptions,
+  TopicEvent,
+  TopicName,
   TopicSchema,
 } from '@sluice/client'
 import { useCallback } from 'react'
@@ -27,12 +32,25 @@ export interface UsePublishOptions extends PublishOptions {
   optimistic?: { merge: MergeStrategy<unknown>; filter?: SubscribeOptions<unknown>['filter'] }
 }
 
-/** What {@link usePublish} returns. */
-export interface UsePublishResult extends MutationState<PublishResult> {
+/**
+ * What {@link usePublish} returns. The event is typed as `client.publish(topic, event)` types it:
+ * the topic's events when the client's schema declares them (`CrudTopic<Todo>`), else any event
+ * with JSON-compatible data.
+ */
+export interface UsePublishResult<
+  Schema extends TopicSchema = TopicSchema,
+  K extends keyof Schema & string = string,
+> extends MutationState<PublishResult> {
   /** Publishes; the outcome is in `isPending`, `error` and `data` (nothing to catch). */
-  publish(event: PublishEvent, options?: UsePublishOptions): void
+  publish<TData = Json>(
+    event: TopicEvent<Schema, K, TData & JsonCompatible<TData>>,
+    options?: UsePublishOptions,
+  ): void
   /** Publishes and resolves with the ack, or rejects with the `ClientError` (also set as `error`). */
-  publishAsync(event: PublishEvent, options?: UsePublishOptions): Promise<PublishResult>
+  publishAsync<TData = Json>(
+    event: TopicEvent<Schema, K, TData & JsonCompatible<TData>>,
+    options?: UsePublishOptions,
+  ): Promise<PublishResult>
   /** Back to idle (no pending, no error, no data). */
   reset(): void
 }
@@ -51,10 +69,12 @@ function publishId(): string {
  * const { publish, isPending, error } = usePublish(client, 'todos')
  * publish({ kind: 'created', key: id, data: { id, title } }, { optimistic: { merge: todosMerge } })
  */
-export function usePublish<Schema extends TopicSchema>(
-  client: PublishClient<Schema>,
-  topic: keyof Schema & string,
-): UsePublishResult
+// The schema is read from the client's type alone (not inferred from the topic too), so a topic
+// the schema lacks is reported at the topic argument, naming it, by TypeScript 6 and 7 alike.
+export function usePublish<Client extends PublishClient, K extends TopicName<Client>>(
+  client: Client,
+  topic: K,
+): UsePublishResult<SchemaOf<Client>, string extends TopicName<Client> ? string : K>
 /** The same, with the client of the nearest {@link SluiceProvider}. */
 export function usePublish(topic: string): UsePublishResult
 export function usePublish(...args: [PublishClient, string] | [string]): UsePublishResult {
@@ -62,7 +82,9 @@ export function usePublish(...args: [PublishClient, string] | [string]): UsePubl
   const fromContext = useClient(!withClient)
   const [client, topic] = withClient ? args : [fromContext!, args[0]]
   const perform = useCallback(
-    async (event: PublishEvent, options: UsePublishOptions = {}): Promise<PublishResult> => {
+    async (typed: PublishEvent<unknown>, options: UsePublishOptions = {}): Promise<PublishResult> => {
+      // The signatures above checked the event against the topic's schema, or its data as JSON.
+      const event = typed as PublishEvent
       const { optimistic, ...publishOptions } = options
       if (optimistic === undefined) return client.publish(topic, event, publishOptions)
       const id = publishOptions.id ?? publishId()

@@ -69,3 +69,14 @@ export function useSuspenseData() {
   // @ts-expect-error: the schema says `feed` holds strings, not a crud list
   useSuspenseRealtime(typed, 'feed', { merge: crud<Todo>() })
 }
+
+export function useTopicTypoReportedAtTheTopic() {
+  // One signature for every client: the error sits on the topic's own line, naming it, under
+  // TypeScript 6 and 7 (with overloads, 7 reported it at the client argument).
+  useRealtime(
+    typed,
+    // @ts-expect-error: 'todo' is not a topic of the schema
+    'todo',
+    { merge: crud<Todo>() },
+  )
+}

@@ -1,6 +1,6 @@
-import type { SluiceClient, TopicSchema } from '@sluice/client'
+import type { SchemaOf, TopicName } from '@sluice/client'
 import { useDebugValue, useMemo, useSyncExternalStore } from 'react'
-import type { StructuralClient, TopicData } from './realtime-client'
+import type { RealtimeClient, TopicData } from './realtime-client'
 import {
   type RealtimeResult,
   shouldThrow,
@@ -84,17 +84,19 @@ export function useRealtimeResult<TData>(
  *   return <List items={todos.data.items} loading={todos.isConnecting} />
  * }
  */
-export function useRealtime<Schema extends TopicSchema, K extends keyof Schema & string, TData = Schema[K]>(
-  client: SluiceClient<Schema>,
+// One signature for every client (a real one, typed or not, or a test double): its schema is read
+// from the client's type alone, so a topic the schema lacks is reported at the topic, naming it,
+// by TypeScript 6 and 7 alike (with two overloads, 7 blamed the client argument). `TData` comes
+// first so `useRealtime<Data>(client, topic, options)` still names the data type of an untyped client.
+export function useRealtime<
+  TData,
+  Client extends RealtimeClient = RealtimeClient,
+  K extends TopicName<Client> = TopicName<Client>,
+>(
+  client: Client,
   topic: K,
-  options: UseRealtimeOptions<TopicData<Schema, K, TData>>,
-): RealtimeResult<TopicData<Schema, K, TData>>
-/** The same, with an object shaped like a client (a test double, a wrapper). */
-export function useRealtime<TData>(
-  client: StructuralClient,
-  topic: string,
-  options: UseRealtimeOptions<TData>,
-): RealtimeResult<TData>
+  options: UseRealtimeOptions<TopicData<SchemaOf<Client>, K, TData>>,
+): RealtimeResult<TopicData<SchemaOf<Client>, K, TData>>
 /** The same, with the client of the nearest {@link SluiceProvider}. */
 export function useRealtime<TData>(topic: string, options: UseRealtimeOptions<TData>): RealtimeResult<TData>
 export function useRealtime<TData>(...args: RealtimeArgs<TData>): RealtimeResult<TData> {
