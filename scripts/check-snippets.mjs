@@ -185,7 +185,8 @@ function modulePaths() {
   const packages = readdirSync(join(root, 'packages')).sort()
   for (const pkg of packages) {
     const src = join(root, 'packages', pkg, 'src')
-    if (existsSync(join(src, 'index.ts'))) paths[`@sluice/${pkg}`] = [relative(outDir, join(src, 'index.ts'))]
+    const entry = sourceEntry(pkg)
+    if (entry) paths[`@sluice/${pkg}`] = [relative(outDir, entry)]
     if (existsSync(join(src, 'testing.ts'))) {
       paths[`@sluice/${pkg}/testing`] = [relative(outDir, join(src, 'testing.ts'))]
     }
@@ -198,6 +199,21 @@ function modulePaths() {
     ...roots.map((dir) => relative(outDir, join(dir, 'node_modules/*'))),
   ]
   return paths
+}
+
+/**
+ * The source file behind a package's main entry: src/index.ts, or the source of what its
+ * package.json exports as `.` (`./dist/module.js` → src/module.ts, as for @sluice/nuxt).
+ */
+function sourceEntry(pkg) {
+  const dir = join(root, 'packages', pkg)
+  if (existsSync(join(dir, 'src', 'index.ts'))) return join(dir, 'src', 'index.ts')
+  if (!existsSync(join(dir, 'package.json'))) return null
+  const manifest = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8'))
+  const main = manifest.exports?.['.']?.default ?? manifest.exports?.['.']?.import?.default ?? manifest.main
+  const match = typeof main === 'string' ? /^\.\/dist\/(.+)\.[cm]?js$/.exec(main) : null
+  const source = match ? join(dir, 'src', `${match[1]}.ts`) : null
+  return source && existsSync(source) ? source : null
 }
 
 function writeTsconfig(sources) {
