@@ -1,3 +1,40 @@
+// What an app using only this package names: the client's error class and its public types
+// (the client's TopicEvent is not among them: here `TopicEvent` is what useEvent hands over).
+export {
+  type CallParameters,
+  type CallResultOf,
+  ClientError,
+  type ConnectionState,
+  type ConnectionStatus,
+  type CrudEvent,
+  type CrudState,
+  type CrudTopic,
+  type CursorEvent,
+  type CursorTopic,
+  type Json,
+  type JsonCompatible,
+  type JsonObject,
+  type LatestEvent,
+  type LatestTopic,
+  type MergeStrategy,
+  type OptimisticEvent,
+  type Position,
+  type PresenceState,
+  type ProcedureArgs,
+  type ProcedureResult,
+  type ProcedureSchema,
+  type PublishEvent,
+  type PublishOptions,
+  type PublishResult,
+  type SetEvent,
+  type SetTopic,
+  type SluiceClient,
+  type SubscribeOptions,
+  type SubscriptionState,
+  type SubscriptionStatus,
+  type Topic,
+  type TopicSchema,
+} from '@sluice/client'
 export type { MutationState } from './mutation-state'
 export type { RealtimeClient, StructuralClient, TopicData } from './realtime-client'
 export { provideClient, SLUICE_CLIENT, sluicePlugin, useClient } from './sluice-plugin'

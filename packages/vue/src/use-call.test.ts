@@ -1,12 +1,12 @@
 import { type CallOptions, ClientError } from '@sluice/client'
 import { describe, expect, it } from 'vitest'
 import { ref } from 'vue'
-import { type CallArgs, type CallClient, useCall } from './use-call'
+import { type CallClient, useCall } from './use-call'
 
 /** A client stand-in whose calls wait until the test settles them. */
 function callClient() {
   const pending: {
-    args: [string, CallArgs, CallOptions | undefined]
+    args: [string, unknown, CallOptions | undefined]
     resolve: (result: unknown) => void
     reject: (error: Error) => void
   }[] = []

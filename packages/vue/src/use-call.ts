@@ -1,21 +1,46 @@
-import type { CallOptions, SluiceClient } from '@sluice/client'
+import type {
+  CallOptions,
+  CallParameters,
+  CallResultOf,
+  Json,
+  ProcedureName,
+  ProcedureSchema,
+  ProceduresOf,
+  SluiceClient,
+  TopicSchema,
+} from '@sluice/client'
 import { type MaybeRefOrGetter, toValue } from 'vue'
 import { type MutationState, mutationState } from './mutation-state'
 
 /** The part of a client `useCall` needs. */
-export type CallClient = Pick<SluiceClient, 'call'>
+export type CallClient<Procedures extends ProcedureSchema = ProcedureSchema> = Pick<
+  SluiceClient<TopicSchema, Procedures>,
+  'call'
+>
 
-/** The JSON arguments a procedure takes (`client.call`'s second parameter). */
-export type CallArgs = Parameters<SluiceClient['call']>[1]
+/** The JSON arguments an untyped procedure takes. */
+export type CallArgs = Json | undefined
 
-/** What {@link useCall} returns. */
-export interface UseCall<TResult> extends MutationState<TResult> {
+/**
+ * What {@link useCall} returns. With a client typed by the server's procedures (`Procedures`,
+ * `N`), `call` takes that procedure's arguments; else any JSON-compatible arguments.
+ */
+export interface UseCall<
+  TResult,
+  Procedures extends ProcedureSchema = ProcedureSchema,
+  N extends string = string,
+> extends MutationState<TResult> {
   /**
    * Calls the procedure; resolves with its result, or with undefined when it failed (the
    * reason is in `error`). Never rejects.
    */
-  call(args?: CallArgs, options?: CallOptions): Promise<TResult | undefined>
+  call<TArgs = Json>(...args: CallParameters<Procedures, N, TArgs>): Promise<TResult | undefined>
 }
+
+// A client typed with the server's procedures takes no name here (`never`), so it reaches the
+// overload below, which checks the name and types arguments and result. Refusing the name, not
+// the client, puts every overload's error on the name: TypeScript 6 then reports it there too.
+type UntypedName<Client> = string extends ProcedureName<ProceduresOf<Client>> ? string : never
 
 /**
  * Calls the server procedure `name` (a ref or getter is read at each call) with mutation state:
@@ -27,12 +52,31 @@ export interface UseCall<TResult> extends MutationState<TResult> {
  * const stats = useCall<{ open: number }>(client, 'todos.stats')
  * // <button @click="stats.call({ list: 'home' })">Count</button> {{ stats.data.value?.open }}
  */
+export function useCall<TResult = unknown, Client extends CallClient = CallClient>(
+  client: Client,
+  name: MaybeRefOrGetter<UntypedName<Client>>,
+): UseCall<TResult>
+/**
+ * The same with a client typed by the server's procedures (`createClient<Topics,
+ * typeof procedures>()`): the name and arguments are checked and `data` has the handler's
+ * result type. Listed last so that a name the server lacks is reported for it, naming it.
+ *
+ * @example
+ * const stats = useCall(client, 'todos.stats')
+ * // <button @click="stats.call({ owner: 'ann' })">Count</button> {{ stats.data.value?.open }}
+ */
+export function useCall<Client extends CallClient, N extends ProcedureName<ProceduresOf<Client>>>(
+  client: Client,
+  name: MaybeRefOrGetter<N>,
+): UseCall<CallResultOf<ProceduresOf<Client>, N>, ProceduresOf<Client>, N>
 export function useCall<TResult = unknown>(
   client: CallClient,
   name: MaybeRefOrGetter<string>,
 ): UseCall<TResult> {
+  // The signatures above checked the arguments: the client sends them as JSON.
+  const call = client.call as (name: string, args?: unknown, options?: CallOptions) => Promise<unknown>
   const { mutate, ...state } = mutationState(
-    (args?: CallArgs, options?: CallOptions) => client.call(toValue(name), args, options) as Promise<TResult>,
+    (args?: unknown, options?: CallOptions) => call(toValue(name), args, options) as Promise<TResult>,
   )
   return { ...state, call: mutate }
 }

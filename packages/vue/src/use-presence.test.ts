@@ -11,7 +11,8 @@ function presenceClient() {
   const client: PresenceClient = {
     ...fake.client,
     setPresence: (topic, state) => {
-      sent.push([topic, state])
+      // setPresence is generic over the state's type; this double records it as the JSON it is.
+      sent.push([topic, state as PresenceData | null])
     },
   }
   return { ...fake, client, sent }

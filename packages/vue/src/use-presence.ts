@@ -1,10 +1,10 @@
-import { presence, type SluiceClient } from '@sluice/client'
+import { type JsonObject, presence, type SluiceClient } from '@sluice/client'
 import { type MaybeRefOrGetter, type ShallowRef, shallowRef, toValue, watch } from 'vue'
 import { onClient } from './on-client'
 import { onScopeStop } from './on-scope-stop'
 
 /** The state a connection announces on a topic (`client.setPresence`): a JSON object. */
-export type PresenceData = NonNullable<Parameters<SluiceClient['setPresence']>[1]>
+export type PresenceData = JsonObject
 
 /**
  * A member of a topic's presence, as the wire's `PresenceMember` (which `@sluice/client` does

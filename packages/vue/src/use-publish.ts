@@ -1,10 +1,15 @@
 import type {
+  Json,
+  JsonCompatible,
   MergeStrategy,
   PublishEvent,
   PublishOptions,
   PublishResult,
+  SchemaOf,
   SluiceClient,
   SubscribeOptions,
+  TopicEvent,
+  TopicName,
   TopicSchema,
 } from '@sluice/client'
 import { type MaybeRefOrGetter, toValue } from 'vue'
@@ -27,13 +32,23 @@ export interface UsePublishOptions extends PublishOptions {
   optimistic?: { merge: MergeStrategy<unknown>; filter?: SubscribeOptions<unknown>['filter'] }
 }
 
-/** What {@link usePublish} returns. */
-export interface UsePublish extends MutationState<PublishResult> {
+/**
+ * What {@link usePublish} returns. The event is typed as `client.publish(topic, event)` types it:
+ * the topic's events when the client's schema declares them (`CrudTopic<Todo>`), else any event
+ * with JSON-compatible data.
+ */
+export interface UsePublish<
+  Schema extends TopicSchema = TopicSchema,
+  K extends keyof Schema & string = string,
+> extends MutationState<PublishResult> {
   /**
    * Publishes `event` to the topic; resolves with where it landed once the server acknowledged
    * it, or with undefined when it failed (the reason is in `error`). Never rejects.
    */
-  publish(event: PublishEvent, options?: UsePublishOptions): Promise<PublishResult | undefined>
+  publish<TData = Json>(
+    event: TopicEvent<Schema, K, TData & JsonCompatible<TData>>,
+    options?: UsePublishOptions,
+  ): Promise<PublishResult | undefined>
 }
 
 // The optimistic event and the publish must carry the same id: the store matches the server's
@@ -55,13 +70,19 @@ function publishId(): string {
  * // <button :disabled="isPending" @click="publish({ kind: 'created', key: id, data: { id, title } })">Add</button>
  * publish({ kind: 'created', key: id, data: { id, title } }, { optimistic: { merge: todosMerge } })
  */
-export function usePublish<Schema extends TopicSchema>(
-  client: PublishClient<Schema>,
-  topic: MaybeRefOrGetter<keyof Schema & string>,
-): UsePublish
-// The schema checks the topic at the call; the body publishes events as the caller typed them.
+// The schema is read from the client's type alone (not inferred from the topic too), so a topic
+// the schema lacks is reported at the topic argument, naming it, by TypeScript 6 and 7 alike.
+export function usePublish<Client extends PublishClient, K extends TopicName<Client>>(
+  client: Client,
+  topic: MaybeRefOrGetter<K>,
+): UsePublish<SchemaOf<Client>, string extends TopicName<Client> ? string : K>
+// The schema checks the topic and the event at the call; the body publishes them as JSON.
 export function usePublish(client: PublishClient, topic: MaybeRefOrGetter<string>): UsePublish {
-  const perform = async (event: PublishEvent, options?: UsePublishOptions): Promise<PublishResult> => {
+  const perform = async (
+    typed: PublishEvent<unknown>,
+    options?: UsePublishOptions,
+  ): Promise<PublishResult> => {
+    const event = typed as PublishEvent
     const { optimistic, ...publishOptions } = options ?? {}
     const name = toValue(topic)
     if (optimistic === undefined) return client.publish(name, event, options)
