@@ -4,7 +4,7 @@ import { defineConfig } from 'tsup'
 // module hands their paths to Nuxt (addPlugin, addImports), which builds them into the app.
 export default defineConfig({
   entry: {
-    module: 'src/module.ts',
+    module: 'src/index.ts',
     'runtime/plugin': 'src/runtime/plugin.ts',
     'runtime/composables': 'src/runtime/composables.ts',
   },

@@ -1,10 +1,6 @@
 import { addImports, addPlugin, createResolver, defineNuxtModule } from '@nuxt/kit'
 import type { ModuleOptions, SluicePublicConfig } from './module-options'
 
-export type { ModuleOptions, SluicePublicConfig } from './module-options'
-export type { TopicSeed } from './runtime/seeded-realtime'
-export type { AsyncRealtime, AsyncRealtimeOptions } from './runtime/use-async-realtime'
-
 /** The names the module auto-imports, all from its runtime `composables` file. */
 export const AUTO_IMPORTS = [
   'useAsyncRealtime',

@@ -1,0 +1,5 @@
+export { AUTO_IMPORTS, default } from './module'
+export type { ModuleOptions, SluicePublicConfig } from './module-options'
+export type { SluiceAuth } from './runtime/auth-hook'
+export type { TopicSeed } from './runtime/seeded-realtime'
+export type { AsyncRealtime, AsyncRealtimeOptions } from './runtime/use-async-realtime'
