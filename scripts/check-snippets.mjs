@@ -1,8 +1,9 @@
 // Type-checks every code example in the READMEs and guides, so a README whose example does not
 // compile fails the build (issue #12: "copy-paste-correct"). Each ```ts / ```tsx / ```typescript /
 // ```js / ```jsx / ```vue / ```svelte block becomes its own module under test-results/snippets/
-// (git-ignored, inside the workspace so `@sluice/*` resolves to the packages' sources through
-// tsconfig.base.json's paths, and react, vue and svelte to the root's devDependencies).
+// (git-ignored, inside the workspace): `@sluice/*` resolves to the packages' sources, as with
+// tsconfig.base.json's paths, so no build is needed; react, vue, pg… to the workspace packages'
+// own dependencies (see modulePaths). vue-tsc and svelte are the root's devDependencies.
 //
 // - .ts/.tsx/.js/.jsx and .vue blocks are checked in one vue-tsc program (tsc plus Vue's template
 //   type-checking) with the repo's strict settings, JSX as react-jsx, DOM and Node types.
