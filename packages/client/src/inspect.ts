@@ -64,11 +64,14 @@ const attached = new WeakMap<object, { inspectors: Set<ClientInspector>; pending
  * })
  * console.debug('awaiting answers:', handle.pending())
  * handle.detach()
- * @param client a client created by `createClient`
+ * @param client a client created by `createClient` (typed with any schema)
  * @param inspector the callbacks told what happens
  * @returns the pending commands reader and `detach`
  */
-export function inspect(client: SluiceClient, inspector: ClientInspector): InspectorHandle {
+export function inspect(
+  client: Pick<SluiceClient, '$connection'>,
+  inspector: ClientInspector,
+): InspectorHandle {
   const tap = (client as unknown as Record<symbol, InspectTap | undefined>)[INSPECT]
   if (typeof tap !== 'function') {
     throw new ClientError('BAD_REQUEST', 'inspect: the client must be one created by createClient')

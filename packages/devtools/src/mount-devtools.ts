@@ -25,5 +25,7 @@ const unmountNothing = () => {}
  * @param options initial state, corner, container and how many rows to keep
  * @returns a function that removes the overlay and stops recording
  */
-export const mountDevtools: (client: SluiceClient, options?: DevtoolsOptions) => () => void =
-  process.env.NODE_ENV === 'production' ? () => unmountNothing : mountOverlay
+export const mountDevtools: (
+  client: Pick<SluiceClient, '$connection'>,
+  options?: DevtoolsOptions,
+) => () => void = process.env.NODE_ENV === 'production' ? () => unmountNothing : mountOverlay

@@ -23,7 +23,10 @@ const TABS = [
 ] as const
 
 /** The overlay itself; {@link mountDevtools} is this in development and a no-op in production. */
-export function mountOverlay(client: SluiceClient, options: DevtoolsOptions = {}): () => void {
+export function mountOverlay(
+  client: Pick<SluiceClient, '$connection'>,
+  options: DevtoolsOptions = {},
+): () => void {
   const { initialIsOpen = false, position = 'bottom-right', container = document.body, limit } = options
   const recorder = recordClient(client, { limit })
   const host = h('div', { 'data-sluice-devtools': '' })

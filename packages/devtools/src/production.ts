@@ -7,5 +7,5 @@ export type { DevtoolsOptions } from './overlay'
 
 /** In production builds: mounts nothing and returns a function that does nothing. */
 export const mountDevtools =
-  (_client: SluiceClient, _options?: DevtoolsOptions): (() => void) =>
+  (_client: Pick<SluiceClient, '$connection'>, _options?: DevtoolsOptions): (() => void) =>
   () => {}

@@ -119,7 +119,10 @@ const push = <T>(list: T[], item: T, limit: number) => {
  * @param options how much to keep
  * @returns the recorder; `stop()` detaches it
  */
-export function recordClient(client: SluiceClient, { limit = 200 }: RecorderOptions = {}): Recorder {
+export function recordClient(
+  client: Pick<SluiceClient, '$connection'>,
+  { limit = 200 }: RecorderOptions = {},
+): Recorder {
   const topics = new Map<string, TopicRecord & { members: Map<string, PresenceMember> }>()
   const connection: ConnectionRecord[] = []
   const commands = new Map<string, CommandRecord>()

@@ -35,6 +35,15 @@ export {
   type Topic,
   type TopicSchema,
 } from '@sluice/client'
+export {
+  inspectorState,
+  inspectorTree,
+  type SetupDevtools,
+  SLUICE_INSPECTOR_ID,
+  SLUICE_TIMELINE_LAYER_ID,
+  type SluiceDevtoolsApi,
+  setupSluiceDevtools,
+} from './devtools'
 export type { MutationState } from './mutation-state'
 export type { RealtimeClient, StructuralClient, TopicData } from './realtime-client'
 export { provideClient, SLUICE_CLIENT, sluicePlugin, useClient } from './sluice-plugin'

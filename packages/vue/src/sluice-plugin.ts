@@ -1,4 +1,6 @@
+import { setupDevtoolsPlugin } from '@vue/devtools-api'
 import { type App, hasInjectionContext, type InjectionKey, inject, provide } from 'vue'
+import { setupSluiceDevtools } from './devtools'
 import type { RealtimeClient } from './realtime-client'
 
 /** Where the client is provided; inject it yourself with `inject(SLUICE_CLIENT)` if you need to. */
@@ -6,7 +8,8 @@ export const SLUICE_CLIENT: InjectionKey<RealtimeClient> = Symbol('sluice client
 
 /**
  * A plugin providing `client` to the whole app, for the client-less forms
- * `useRealtime(topic, options)` and `useConnection()`.
+ * `useRealtime(topic, options)` and `useConnection()`. In development it also adds a Sluice
+ * inspector and timeline to Vue devtools (see {@link setupSluiceDevtools}).
  *
  * @example createApp(App).use(sluicePlugin(client)).mount('#app')
  */
@@ -14,6 +17,11 @@ export function sluicePlugin(client: RealtimeClient) {
   return {
     install(app: App) {
       app.provide(SLUICE_CLIENT, client)
+      // Development only, in a browser: as in Vue's own builds, bundlers replace NODE_ENV and drop
+      // this branch in production, and the devtools code (and @vue/devtools-api) with it.
+      if (process.env.NODE_ENV !== 'production' && typeof window !== 'undefined') {
+        setupSluiceDevtools(app, client, setupDevtoolsPlugin)
+      }
     },
   }
 }
