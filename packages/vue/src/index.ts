@@ -46,6 +46,7 @@ export {
 } from './devtools'
 export type { MutationState } from './mutation-state'
 export type { RealtimeClient, StructuralClient, TopicData } from './realtime-client'
+export type { RealtimeResult, UseRealtime, UseRealtimeOptions } from './realtime-result'
 export { provideClient, SLUICE_CLIENT, sluicePlugin, useClient } from './sluice-plugin'
 export { type CallArgs, type CallClient, type UseCall, useCall } from './use-call'
 export { useConnection } from './use-connection'

@@ -84,7 +84,9 @@ describe('useRealtime in an effect scope', () => {
     expect(fake.refs('todos')).toBe(2)
     fake.sink('todos').pushEvents([created('todos', { id: 'a', title: 'A' })])
     await microtask()
-    expect(first!.value).toBe(second!.value)
+    // One store: the same data object (each result carries its own composable's resync/refetch).
+    expect(first!.value.data).toBe(second!.value.data)
+    expect(first!.value.data.items).toEqual([{ id: 'a', title: 'A' }])
     scope.stop()
   })
 })
