@@ -16,6 +16,7 @@ import { derived, get } from 'svelte/store'
 import { afterEach, expect, test } from 'vitest'
 import WebSocket from 'ws'
 import { createClient, type SluiceClient } from '../../src/client'
+import { inspect } from '../../src/inspect'
 import { crud } from '../../src/merge/crud'
 import { until } from '../integration/harness'
 import TodoList from './TodoList.svelte?server'
@@ -43,7 +44,6 @@ afterEach(async () => {
 async function start() {
   server = await createTestServer({
     rules: [{ topic: 'todos', subscribe: 'anyone' }],
-    procedures: { ping: { guard: 'anyone', handler: () => 'pong' } },
     adminKeys: [ADMIN_KEY],
   })
   // WebSocket from ws: happy-dom's globals are not a network stack.
@@ -155,6 +155,20 @@ test('svelte/server renders a live subscription through $store', async () => {
 
 test('a mounted component shows each event as it arrives; unmount unsubscribes at the server', async () => {
   const { server, client } = await start()
+  // What goes over the wire for the topic, and the server's answer to the unsubscribe.
+  const sent: string[] = []
+  let unsubscribed: () => void = () => {}
+  const serverUnsubscribed = new Promise<void>((resolve) => {
+    unsubscribed = resolve
+  })
+  inspect(client, {
+    sent: (frame) => {
+      if ('topic' in frame && frame.topic === 'todos') sent.push(frame.type)
+    },
+    received: (frame) => {
+      if (frame.type === 'unsubscribed' && frame.topic === 'todos') unsubscribed()
+    },
+  })
   const target = document.createElement('div')
   document.body.append(target)
 
@@ -181,10 +195,11 @@ test('a mounted component shows each event as it arrives; unmount unsubscribes a
   await untilDom(target, () => items(target).length === 1, 'event 4')
   expect(items(target)).toEqual(['A2'])
 
+  expect(sent).toEqual(['subscribe'])
   await unmount(app)
   expect(target.innerHTML).toBe('')
-  // The unsubscribe leaves in the same outbound batch as this call, ahead of it, and the server
-  // handles a connection's frames in order: once the call is answered, the unsubscribe is done.
-  expect(await client.call('ping')).toBe('pong')
+  expect(sent).toEqual(['subscribe', 'unsubscribe'])
+  // The server answers `unsubscribed` once it has dropped the subscription.
+  await serverUnsubscribed
   expect(await serverTopics(server.url)).toEqual([])
 })
