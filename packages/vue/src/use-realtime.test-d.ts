@@ -67,3 +67,14 @@ export async function suspenseDataIsDefined() {
   expectTypeOf(ready.data).toEqualTypeOf<CrudState<Todo>>()
   expectTypeOf(ready.data.items).toEqualTypeOf<readonly Todo[]>()
 }
+
+export function topicTypoReportedAtTheTopic() {
+  // One signature for every client: the error sits on the topic's own line, naming it, under
+  // TypeScript 6 and 7 (with overloads, 7 reported it at the client argument).
+  useRealtime(
+    typed,
+    // @ts-expect-error: 'todo' is not a topic of the schema
+    'todo',
+    { merge: crud<Todo>() },
+  )
+}

@@ -1,9 +1,10 @@
 import {
   ClientError,
   initialSubscriptionState,
-  type SluiceClient,
+  type SchemaOf,
   type Subscription,
   type SubscriptionState,
+  type TopicName,
   type TopicSchema,
 } from '@sluice/client'
 import {
@@ -17,7 +18,7 @@ import {
 } from 'vue'
 import { onClient } from './on-client'
 import { onScopeStop } from './on-scope-stop'
-import type { RealtimeClient, StructuralClient, TopicData } from './realtime-client'
+import type { RealtimeClient, TopicData } from './realtime-client'
 import {
   type RealtimeResult,
   shouldThrow,
@@ -53,17 +54,19 @@ type AnyClient = RealtimeClient<TopicSchema> & { resync?(topic: string): void }
  * // <button v-if="todos.isStale" @click="todos.resync()">Reload</button>
  * // <li v-for="todo in todos.data.items" :key="todo.id">{{ todo.title }}</li>
  */
-export function useRealtime<Schema extends TopicSchema, K extends keyof Schema & string, TData = Schema[K]>(
-  client: SluiceClient<Schema>,
+// One signature for every client (a real one, typed or not, or a test double): its schema is read
+// from the client's type alone, so a topic the schema lacks is reported at the topic, naming it,
+// by TypeScript 6 and 7 alike (with two overloads, 7 blamed the client argument). `TData` comes
+// first so `useRealtime<Data>(client, topic, options)` still names the data type of an untyped client.
+export function useRealtime<
+  TData,
+  Client extends RealtimeClient = RealtimeClient,
+  K extends TopicName<Client> = TopicName<Client>,
+>(
+  client: Client,
   topic: MaybeRefOrGetter<K>,
-  options: MaybeRefOrGetter<UseRealtimeOptions<TopicData<Schema, K, TData>>>,
-): UseRealtime<TopicData<Schema, K, TData>>
-/** The same, with an object shaped like a client (a test double, a wrapper). */
-export function useRealtime<TData>(
-  client: StructuralClient,
-  topic: MaybeRefOrGetter<string>,
-  options: MaybeRefOrGetter<UseRealtimeOptions<TData>>,
-): UseRealtime<TData>
+  options: MaybeRefOrGetter<UseRealtimeOptions<TopicData<SchemaOf<Client>, K, TData>>>,
+): UseRealtime<TopicData<SchemaOf<Client>, K, TData>>
 /** The same, with the provided client (see {@link sluicePlugin}). */
 export function useRealtime<TData>(
   topic: MaybeRefOrGetter<string>,
