@@ -1,4 +1,5 @@
 import type { ConnectionState } from '@sluice/client'
+import { useDebugValue } from 'react'
 import type { RealtimeClient } from './realtime-client'
 import { useClient } from './sluice-provider'
 import { useStore } from './use-store'
@@ -13,5 +14,11 @@ import { useStore } from './use-store'
  */
 export function useConnection(client?: RealtimeClient): ConnectionState {
   const fromContext = useClient(client === undefined)
-  return useStore((client ?? fromContext!).$connection)
+  const state = useStore((client ?? fromContext!).$connection)
+  // React DevTools shows e.g. "open ws"; formatted only when inspected.
+  useDebugValue(state, formatConnection)
+  return state
 }
+
+// Status and transport only: attempt and error are in the hook's value DevTools shows below it.
+const formatConnection = ({ status, transport }: ConnectionState): string => `${status} ${transport ?? ''}`

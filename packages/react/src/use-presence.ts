@@ -5,7 +5,7 @@ import {
   type SluiceClient,
   type Subscription,
 } from '@sluice/client'
-import { useEffect, useMemo, useSyncExternalStore } from 'react'
+import { useDebugValue, useEffect, useMemo, useSyncExternalStore } from 'react'
 import type { RealtimeClient } from './realtime-client'
 import { useClient } from './sluice-provider'
 import { useStore } from './use-store'
@@ -106,5 +106,11 @@ export function usePresence(
   const { connectionId } = useStore(client.$connection)
   const self =
     connectionId === null ? null : (members.find((member) => member.connectionId === connectionId) ?? null)
-  return { members, self }
+  const result = { members, self }
+  // React DevTools shows e.g. "3 members, self c1"; formatted only when inspected.
+  useDebugValue(result, formatPresence)
+  return result
 }
+
+const formatPresence = ({ members, self }: PresenceResult): string =>
+  `${members.length} members${self ? `, self ${self.connectionId}` : ''}`
