@@ -4,3 +4,13 @@
 
 export type { DevtoolsOptions } from './overlay'
 export { mountOverlay as mountDevtools } from './overlay'
+export {
+  type CommandRecord,
+  type ConnectionRecord,
+  type Recorder,
+  type RecorderOptions,
+  type RecorderSnapshot,
+  recordClient,
+  type TopicLogEntry,
+  type TopicRecord,
+} from './recorder'

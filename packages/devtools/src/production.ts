@@ -9,3 +9,13 @@ export type { DevtoolsOptions } from './overlay'
 export const mountDevtools =
   (_client: Pick<SluiceClient, '$connection'>, _options?: DevtoolsOptions): (() => void) =>
   () => {}
+export {
+  type CommandRecord,
+  type ConnectionRecord,
+  type Recorder,
+  type RecorderOptions,
+  type RecorderSnapshot,
+  recordClient,
+  type TopicLogEntry,
+  type TopicRecord,
+} from './recorder'

@@ -3,8 +3,9 @@ import { createFakeClient } from '@sluice/client/testing'
 import { act, cleanup, render } from '@testing-library/react'
 import { useDebugValue } from 'react'
 import { afterEach, expect, test, vi } from 'vitest'
+import type { RealtimeClient } from './realtime-client'
 import { useConnection } from './use-connection'
-import { usePresence } from './use-presence'
+import { type PresenceClient, usePresence } from './use-presence'
 
 // What React DevTools shows beside useConnection and usePresence: the formatter each passes to
 // useDebugValue, applied to the value it passes (React calls it only while DevTools inspects).
@@ -14,6 +15,16 @@ vi.mock('react', async (importOriginal) => ({
 }))
 
 afterEach(cleanup)
+
+function Badge({ client }: { client: RealtimeClient }) {
+  useConnection(client)
+  return null
+}
+
+function Avatars({ client }: { client: PresenceClient }) {
+  usePresence(client, 'doc:7')
+  return null
+}
 
 const shown = () =>
   vi.mocked(useDebugValue).mock.calls.map(([value, format]) => (format ? format(value) : String(value)))
@@ -25,11 +36,7 @@ test('useConnection shows its status and transport', () => {
     attempt: 2,
     error: new ClientError('NETWORK', 'socket closed'),
   })
-  function Badge() {
-    useConnection(fake.client)
-    return null
-  }
-  render(<Badge />)
+  render(<Badge client={fake.client} />)
   expect(shown()).toEqual(['reconnecting '])
   act(() => fake.setConnection({ status: 'open', transport: 'ws', attempt: 0, error: null }))
   expect(shown()).toEqual(['reconnecting ', 'open ws'])
@@ -38,11 +45,7 @@ test('useConnection shows its status and transport', () => {
 test('usePresence shows its member count and this connection', async () => {
   const fake = createFakeClient()
   const client = { ...fake.client, setPresence: () => {} }
-  function Avatars() {
-    usePresence(client, 'doc:7')
-    return null
-  }
-  render(<Avatars />)
+  render(<Avatars client={client} />)
   expect(shown().at(-1)).toBe('0 members')
   const self = { connectionId: 'c1', identity: 'ann' }
   act(() => {
