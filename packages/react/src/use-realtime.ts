@@ -26,6 +26,7 @@ export function useRealtimeArgs<TData, TOptions>(
     : [fromContext!, args[0] as string, args[1] as TOptions]
 }
 
+// What React DevTools shows beside the hook, e.g. "todos: live at e1:42"; formatted only when inspected.
 const debugLabel =
   (topic: string) =>
   ({ status, position }: RealtimeResult<unknown>) =>

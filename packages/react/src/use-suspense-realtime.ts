@@ -1,5 +1,5 @@
-import { ClientError, type SluiceClient, type TopicSchema } from '@sluice/client'
-import type { StructuralClient, TopicData } from './realtime-client'
+import { ClientError, type SchemaOf, type TopicName } from '@sluice/client'
+import type { RealtimeClient, TopicData } from './realtime-client'
 import { type RealtimeResult, subscriptionError, type UseRealtimeOptions } from './realtime-result'
 import type { RealtimeSource, SourceClient } from './realtime-source'
 import { holdSubscription } from './suspense-cache'
@@ -57,21 +57,17 @@ function suspendUntilLive<TData>(
  * }
  * // <ErrorBoundary fallback={<Failed />}><Suspense fallback={<Spinner />}><Todos /></Suspense></ErrorBoundary>
  */
+// One signature for every client, as useRealtime's: the schema is read from the client's type,
+// so a topic the schema lacks is reported at the topic under TypeScript 6 and 7 alike.
 export function useSuspenseRealtime<
-  Schema extends TopicSchema,
-  K extends keyof Schema & string,
-  TData = Schema[K],
+  TData,
+  Client extends RealtimeClient = RealtimeClient,
+  K extends TopicName<Client> = TopicName<Client>,
 >(
-  client: SluiceClient<Schema>,
+  client: Client,
   topic: K,
-  options: UseSuspenseRealtimeOptions<TopicData<Schema, K, TData>>,
-): RealtimeResult<TopicData<Schema, K, TData>>
-/** The same, with an object shaped like a client (a test double, a wrapper). */
-export function useSuspenseRealtime<TData>(
-  client: StructuralClient,
-  topic: string,
-  options: UseSuspenseRealtimeOptions<TData>,
-): RealtimeResult<TData>
+  options: UseSuspenseRealtimeOptions<TopicData<SchemaOf<Client>, K, TData>>,
+): RealtimeResult<TopicData<SchemaOf<Client>, K, TData>>
 /** The same, with the client of the nearest {@link SluiceProvider}. */
 export function useSuspenseRealtime<TData>(
   topic: string,
