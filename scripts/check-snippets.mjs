@@ -12,6 +12,8 @@
 //   declarations. Limitations: a `$store` read inside the script (not the markup) is an unknown
 //   name to tsc, and the markup is compiled but not type-checked (that needs svelte-check).
 // - Shell, text, json, sql and other fences are not checked.
+// - Canary blocks that must fail (one per kind) run with the real ones, so a tool that silently
+//   stops reporting fails the run instead of passing every README.
 //
 // Markers, on the line(s) just above a fence (blank lines between are fine); use them sparingly:
 //   <!-- snippet: continues -->     the block continues the previous checked block of the same
@@ -316,8 +318,38 @@ function svelteFailure(block, problem, code) {
   }
 }
 
+/**
+ * Blocks that must fail, checked with the real ones: if a tool stops reporting (a changed output
+ * format, a config that type-checks nothing), the run fails instead of passing every README.
+ */
+const CANARY_FILE = '(canary)'
+const CANARIES = [
+  { ext: 'ts', code: ["const canary: number = 'not a number'"] },
+  { ext: 'tsx', code: ['export const canary = <div>{undefinedInCanary}</div>'] },
+  {
+    ext: 'vue',
+    code: [
+      '<script setup lang="ts">',
+      'const canary = 1',
+      '</script>',
+      '<template>{{ canary.nope }}</template>',
+    ],
+  },
+  {
+    ext: 'svelte',
+    code: ['<script lang="ts">', "  const canary: number = 'x'", '</script>', '{#if canary}'],
+  },
+]
+// Per canary: its type error, and for Svelte also the compiler's error (the unclosed block).
+const CANARY_ERRORS = { ts: 1, tsx: 1, vue: 1, svelte: 2 }
+
 const files = process.argv.length > 2 ? process.argv.slice(2) : defaultMarkdownFiles()
-const blocks = []
+const blocks = CANARIES.map((canary, n) => ({
+  file: CANARY_FILE,
+  ...canary,
+  firstLine: 1000 * (n + 1),
+  joins: null,
+}))
 const problems = []
 for (const file of files) {
   const extracted = extractBlocks(file)
@@ -328,7 +360,21 @@ const { sources, svelteBlocks } = writeModules(blocks)
 writeSvelteScripts(svelteBlocks, sources)
 writeTsconfig(sources)
 
-const failures = [...typeCheck(sources), ...(await compileSvelte(svelteBlocks))]
+const reported = [...typeCheck(sources), ...(await compileSvelte(svelteBlocks))]
+for (const canary of CANARIES) {
+  const index = CANARIES.indexOf(canary)
+  const first = 1000 * (index + 1)
+  const seen = reported.filter((f) => {
+    const [file, line] = f.where.split(':')
+    return file === CANARY_FILE && Number(line) >= first && Number(line) < first + 1000
+  }).length
+  if (seen !== CANARY_ERRORS[canary.ext]) {
+    problems.push(
+      `the checker is broken: its ${canary.ext} canary gave ${seen} errors, not ${CANARY_ERRORS[canary.ext]} (${canary.code.join(' ')})`,
+    )
+  }
+}
+const failures = reported.filter((f) => !f.where.startsWith(`${CANARY_FILE}:`))
 // A block continued by another is checked twice (alone and in the joined module): report once.
 const seen = new Set()
 const unique = failures.filter((f) => {
@@ -339,9 +385,10 @@ const unique = failures.filter((f) => {
 })
 for (const problem of problems) console.log(problem)
 for (const f of unique) console.log(`${f.where} ${f.code ? `${f.code} ` : ''}${f.message}`)
-const fileCount = new Set(blocks.map((b) => b.file)).size
+const checked = blocks.filter((b) => b.file !== CANARY_FILE)
+const fileCount = new Set(checked.map((b) => b.file)).size
 console.log(
-  `snippets: ${blocks.length} blocks in ${fileCount} files checked, ${unique.length} errors, ${problems.length} marker problems`,
+  `snippets: ${checked.length} blocks in ${fileCount} files checked, ${unique.length} errors, ${problems.length} other problems (markers, canaries)`,
 )
 if (unique.length + problems.length > 0) {
   console.log(
