@@ -146,7 +146,11 @@ describe('useSuspenseRealtime against the real server', () => {
     expect(await screen.findByText('boundary')).toBeTruthy()
     expect(caught).toHaveLength(1)
     expect(caught[0]).toBeInstanceOf(ClientError)
-    expect(caught[0]).toMatchObject({ code: 'FORBIDDEN', topic: 'todos' })
+    expect(caught[0]).toMatchObject({
+      code: 'FORBIDDEN',
+      topic: 'todos',
+      message: 'subscribe todos: not allowed to subscribe to todos',
+    })
     expect(server.log).toEqual([])
   })
 })
