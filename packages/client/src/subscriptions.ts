@@ -1,12 +1,4 @@
-import type {
-  ClientFrame,
-  Filter,
-  HistoryEnd,
-  Json,
-  JsonObject,
-  Position,
-  ResyncReason,
-} from '@sluice/protocol'
+import type { ClientFrame, Filter, HistoryEnd, JsonObject, Position, ResyncReason } from '@sluice/protocol'
 import { isValidTopic, MAX_REWIND } from '@sluice/protocol'
 import type { ReadableAtom } from 'nanostores'
 import type { AwaitedAnswers } from './awaited-answers'
@@ -35,9 +27,11 @@ export interface SubscribeOptions<TData> {
   /**
    * Your own snapshot loader, used instead of a server snapshot: once when the subscription
    * is first confirmed, and after every resync. Its result must be at least as new as the
-   * moment it was called; events that arrive while it runs are applied on top of it.
+   * moment it was called; events that arrive while it runs are applied on top of it. It
+   * resolves with snapshot-shaped data for the merge strategy's `fromSnapshot` (`Todo[]` of an
+   * `interface Todo` is fine: the strategy checks the shape it reads).
    */
-  load?: () => Promise<Json>
+  load?: () => Promise<unknown>
   /**
    * Fill this store from the topic's presence (a `sync`, then join/update/leave as events of
    * those kinds with the member as data) instead of its events. Use with `presence()`.

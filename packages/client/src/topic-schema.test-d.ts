@@ -123,3 +123,9 @@ loose.setPresence('doc:7', null)
 client.setPresence('chat', typing)
 // @ts-expect-error a Date does not survive JSON as itself
 loose.setPresence('doc:7', { name: 'ann', since: new Date() })
+
+// Snapshot-shaped data (server-rendered, or from a loader) takes interfaces too.
+declare const serverTodos: Todo[]
+const todosMerge = crud<Todo>()
+expectTypeOf(todosMerge.fromSnapshot?.(serverTodos)).toEqualTypeOf<CrudState<Todo> | undefined>()
+loose.subscribe('todos', { merge: todosMerge, load: async () => serverTodos })

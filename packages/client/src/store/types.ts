@@ -35,8 +35,14 @@ export interface MergeStrategy<TData> {
   initial(): TData
   /** Applies a batch of events, in order. The store reuses the array afterwards: do not keep it. */
   apply(state: TData, events: readonly EventFrame[]): TData
-  /** Turns snapshot data (from the server or a loader) into state. @default the data as is */
-  fromSnapshot?(data: Json): TData
+  /**
+   * Turns snapshot data (from the server or a loader) into state. @default the data as is
+   *
+   * The data is JSON on the wire; it is typed `unknown` so an app can pass its own server-rendered
+   * data (`Todo[]` of an `interface Todo`, which the `Json` type refused for lack of an index
+   * signature) when it seeds a store; a strategy checks the shape it reads.
+   */
+  fromSnapshot?(data: unknown): TData
   /**
    * Merges events older than every event applied so far (a page `loadMore()` read back from the
    * log), in log order, under the state; without it the store cannot page. `newer` holds the
