@@ -17,7 +17,7 @@ export interface ModuleOptions {
   transports?: TransportKind[]
   /**
    * Auto-import the composables (`useRealtime`, `useAsyncRealtime`, `useConnection`,
-   * `usePresence`, `usePublish`, `useCall`, `useEvent`, `useSignal`, and `useClient` as
+   * `usePresence`, `usePublish`, `useCall`, `useEvent`, `useHistory`, `useSignal`, and `useClient` as
    * `useSluiceClient`). Off, import them from `#imports` yourself.
    * @default true
    */

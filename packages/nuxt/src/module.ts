@@ -7,6 +7,7 @@ export const AUTO_IMPORTS = [
   'useCall',
   'useConnection',
   'useEvent',
+  'useHistory',
   'usePresence',
   'usePublish',
   'useRealtime',

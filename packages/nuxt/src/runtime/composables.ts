@@ -6,6 +6,7 @@ export {
   useClient as useSluiceClient,
   useConnection,
   useEvent,
+  useHistory,
   usePresence,
   usePublish,
   useRealtime,

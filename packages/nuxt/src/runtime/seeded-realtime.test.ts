@@ -1,5 +1,6 @@
-import { type CrudState, crud, type SluiceClient, type SubscriptionState } from '@sluice/client'
+import { type CrudState, crud, type SluiceClient } from '@sluice/client'
 import type { TestServer } from '@sluice/server-node/testing'
+import type { RealtimeResult } from '@sluice/vue'
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { type App, createSSRApp, defineComponent, h, nextTick, type Ref, shallowRef } from 'vue'
 import { renderToString } from 'vue/server-renderer'
@@ -31,7 +32,7 @@ async function publishTodo(server: TestServer, id: string) {
 
 /** A page rendering the seeded state as "<status>: <titles>", its seed given by `seed()`. */
 function todosPage(client: SluiceClient, seed: () => TopicSeed | null) {
-  let state: Readonly<Ref<SubscriptionState<CrudState<Todo>>>>
+  let state: Readonly<Ref<RealtimeResult<CrudState<Todo>>>>
   const Page = defineComponent({
     setup() {
       state = useSeededRealtime(client, 'todos', seed, { merge: todosMerge })
@@ -76,6 +77,7 @@ describe('useSeededRealtime', () => {
     expect(error).not.toHaveBeenCalled()
     await nextTick()
     expect(container.textContent).toBe('connecting: a,b')
+    expect(browser.state()).toMatchObject({ isConnecting: true, isLive: false, isStale: false })
 
     await until(
       browser.state,
@@ -85,6 +87,7 @@ describe('useSeededRealtime', () => {
     await nextTick()
     expect(container.textContent).toBe('live: a,b,c')
     expect(browser.state().position).toEqual({ epoch: position.epoch, seq: 3 })
+    expect(browser.state().isLive).toBe(true)
 
     await publishTodo(server, 'd')
     await until(browser.state, (state) => state.data.items.length === 4, 'the live todo d')
@@ -108,7 +111,17 @@ describe('useSeededRealtime', () => {
       },
     })
     expect(await renderToString(createSSRApp(Page))).toBe('<p>idle: a</p>')
-    expect(state?.()).toMatchObject({ status: 'idle', position, error: null })
+    expect(state?.()).toMatchObject({
+      status: 'idle',
+      position,
+      error: null,
+      stale: null,
+      isConnecting: false,
+      isLive: false,
+      isResyncing: false,
+      isError: false,
+      isStale: false,
+    })
     expect(client.$connection.get().status).toBe('idle')
   })
 

@@ -1,7 +1,7 @@
-import type { MergeStrategy, SubscribeOptions, SubscriptionState } from '@sluice/client'
+import type { MergeStrategy, SubscribeOptions } from '@sluice/client'
 import { initialSubscriptionState } from '@sluice/client'
 import type { Json, Position } from '@sluice/protocol'
-import { type RealtimeClient, useRealtime } from '@sluice/vue'
+import { type RealtimeClient, type RealtimeResult, type UseRealtimeOptions, useRealtime } from '@sluice/vue'
 import { computed, type Ref } from 'vue'
 
 /**
@@ -44,20 +44,24 @@ export function useSeededRealtime<TData>(
   client: RealtimeClient | undefined,
   topic: string,
   seed: () => TopicSeed | null | undefined,
-  options: SubscribeOptions<TData>,
-): Readonly<Ref<SubscriptionState<TData>>> {
-  const subscribeOptions = (): SubscribeOptions<TData> => ({
+  options: UseRealtimeOptions<TData>,
+): Readonly<Ref<RealtimeResult<TData>>> {
+  const subscribeOptions = (): UseRealtimeOptions<TData> => ({
     ...options,
     ...seededOptions(options.merge, seed()),
   })
   const live = client ? useRealtime(client, topic, subscribeOptions) : useRealtime(topic, subscribeOptions)
   // useRealtime computes its first state when called, which on the server is before the seed
   // has arrived, and keeps that object until its subscription starts after mount. Until then
-  // the state to show is the seed's; from then on the subscription's (which started from it).
+  // the state to show is the seed's (with that idle result's flags, all false, and its
+  // resync/refetch); from then on the subscription's, which started from the seed.
   const unstarted = live.value
   return computed(() =>
     live.value === unstarted
-      ? initialSubscriptionState({ merge: options.merge, ...seededOptions(options.merge, seed()) })
+      ? {
+          ...unstarted,
+          ...initialSubscriptionState({ merge: options.merge, ...seededOptions(options.merge, seed()) }),
+        }
       : live.value,
   )
 }

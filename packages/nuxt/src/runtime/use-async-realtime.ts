@@ -1,10 +1,10 @@
-import type { SubscribeOptions, SubscriptionState } from '@sluice/client'
+import type { RealtimeResult, UseRealtimeOptions } from '@sluice/vue'
 import { type NuxtError, useAsyncData } from 'nuxt/app'
 import type { Ref } from 'vue'
 import { type TopicSeed, useSeededRealtime } from './seeded-realtime'
 
-/** Options of {@link useAsyncRealtime}: `subscribe`'s, plus the payload key. */
-export interface AsyncRealtimeOptions<TData> extends SubscribeOptions<TData> {
+/** Options of {@link useAsyncRealtime}: `useRealtime`'s (`subscribe`'s, `enabled`, `throwOnError`), plus the payload key. */
+export interface AsyncRealtimeOptions<TData> extends UseRealtimeOptions<TData> {
   /** Where the seed is kept in Nuxt's payload. @default `sluice:<topic>` */
   key?: string
 }
@@ -12,10 +12,11 @@ export interface AsyncRealtimeOptions<TData> extends SubscribeOptions<TData> {
 /** What {@link useAsyncRealtime} returns (and resolves with). */
 export interface AsyncRealtime<TData> {
   /**
-   * The topic's state: the seed's until the subscription starts after mount, then live
-   * (`data`, `status`, `error`, `stale`, `position`).
+   * The topic's state as `useRealtime` gives it (`data`, `status`, `error`, `stale`,
+   * `position`, the `isLive`… flags, `resync()`, `refetch()`): the seed's until the
+   * subscription starts after mount, then the subscription's.
    */
-  state: Readonly<Ref<SubscriptionState<TData>>>
+  state: Readonly<Ref<RealtimeResult<TData>>>
   /** Why the seed could not be fetched; the subscription then starts from the head. */
   error: Ref<NuxtError | undefined | null>
 }
@@ -36,7 +37,7 @@ export interface AsyncRealtime<TData> {
  * // <li v-for="todo in todos.data.items" :key="todo.id">{{ todo.title }}</li>
  * @param topic the topic to subscribe to
  * @param fetchSeed reads `{ snapshot, position }` (see {@link TopicSeed}); it must be JSON
- * @param options `subscribe`'s options (merge, filter, snapshot...) and the payload `key`
+ * @param options `useRealtime`'s options (merge, filter, snapshot, enabled...) and the payload `key`
  * @returns `{ state, error }`, also as a promise to `await` in `<script setup>`
  */
 export function useAsyncRealtime<TData>(
