@@ -1,6 +1,5 @@
-import type { MergeStrategy, SubscribeOptions } from '@sluice/client'
+import type { Json, MergeStrategy, Position, SubscribeOptions } from '@sluice/client'
 import { initialSubscriptionState } from '@sluice/client'
-import type { Json, Position } from '@sluice/protocol'
 import { type RealtimeClient, type RealtimeResult, type UseRealtimeOptions, useRealtime } from '@sluice/vue'
 import { computed, type Ref } from 'vue'
 
