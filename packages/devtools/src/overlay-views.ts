@@ -28,6 +28,10 @@ const table = (headings: string[], rows: HTMLElement[], empty: string) =>
       )
     : h('p', { class: 'empty' }, empty)
 
+// A cell cut to one line by the styles: the title shows all of it on hover.
+const cell = (text: string, className?: string) =>
+  h('td', { class: className, title: text || undefined }, text)
+
 /** Per topic: its position, counts, and its log, newest first. */
 export function topicsView({ topics }: RecorderSnapshot): Node[] {
   if (!topics.length) return [h('p', { class: 'empty' }, 'No topic frames yet. Subscribe to a topic.')]
@@ -52,8 +56,8 @@ export function topicsView({ topics }: RecorderSnapshot): Node[] {
               h('td', {}, entry.type),
               h('td', {}, position(entry.epoch, entry.seq)),
               h('td', {}, entry.kind ?? ''),
-              h('td', {}, entry.key ?? ''),
-              h('td', { class: 'wide' }, entry.reason ? `reason: ${entry.reason}` : (entry.preview ?? '')),
+              cell(entry.key ?? ''),
+              cell(entry.reason ? `reason: ${entry.reason}` : (entry.preview ?? ''), 'wide'),
             ),
           ),
         'No frames kept.',
@@ -78,10 +82,9 @@ export function connectionView({ connection }: RecorderSnapshot): Node[] {
             h('td', {}, state.transport ?? ''),
             h('td', {}, String(state.attempt)),
             h('td', {}, time(state.nextRetryAt)),
-            h(
-              'td',
-              { class: state.error ? 'wide error' : 'wide' },
+            cell(
               state.error ? `${state.error.code}: ${state.error.message}` : '',
+              state.error ? 'wide error' : 'wide',
             ),
           ),
         ),
@@ -150,7 +153,7 @@ export function presenceView({ topics }: RecorderSnapshot): Node[] {
             {},
             h('td', {}, member.connectionId),
             h('td', {}, member.identity ?? 'anonymous'),
-            h('td', { class: 'wide' }, member.state ? JSON.stringify(member.state) : ''),
+            cell(member.state ? JSON.stringify(member.state) : '', 'wide'),
           ),
         ),
         'Nobody is here.',
