@@ -119,3 +119,24 @@ test('limit bounds each log, clear() forgets logs and settled commands but keeps
   expect(cleared.settled).toEqual([])
   recorder.stop()
 })
+
+test('records a resync with its reason: resuming from a log the server no longer has', async () => {
+  const server = await startServer()
+  await server.server.publish('todos', { kind: 'created', key: 'a', data: { id: 'a', title: 'a' } })
+  const client = connect(server)
+  const recorder = recordClient(client)
+  const merge = crud<Todo>({ key: 'id' })
+  // Data rendered on a server from an older log (its epoch is gone): the resume is refused.
+  client.subscribe('todos', {
+    merge,
+    initialData: merge.initial(),
+    initialPosition: { epoch: 'gone', seq: 7 },
+  })
+  const resynced = await until(recorder, (s) => s.topics[0]?.resyncs === 1, 'the resync')
+  const [topic] = resynced.topics
+  expect(topic!.log.map(({ type, reason }) => ({ type, reason }))).toEqual([
+    { type: 'subscribed', reason: 'epoch_changed' },
+    { type: 'resync', reason: 'epoch_changed' },
+  ])
+  recorder.stop()
+})
