@@ -46,7 +46,11 @@ export default defineConfig({
   webServer: [
     {
       command: 'node realtime/server.ts',
-      env: { PORT: sluicePort, SLUICE_PUBLISH_KEY: process.env.SLUICE_EXAMPLE_PUBLISH_KEY },
+      env: {
+        PORT: sluicePort,
+        SLUICE_PUBLISH_KEY: process.env.SLUICE_EXAMPLE_PUBLISH_KEY,
+        SLUICE_METRICS: '1',
+      },
       url: `http://127.0.0.1:${sluicePort}/healthz`,
       reuseExistingServer: false,
       timeout: 30_000,

@@ -18,6 +18,17 @@ async function publishFromServer(title: string): Promise<void> {
   expect(response.status, `publish '${title}': ${await response.clone().text()}`).toBe(200)
 }
 
+/** How many connections the Sluice server has accepted since it started (its /metrics counter). */
+async function connectionsAccepted(): Promise<number> {
+  const response = await fetch(`${sluice}/metrics`)
+  expect(response.status).toBe(200)
+  let total = 0
+  for (const line of (await response.text()).split('\n')) {
+    if (/^sluice_connections_total[{ ]/.test(line)) total += Number(line.slice(line.lastIndexOf(' ') + 1))
+  }
+  return total
+}
+
 /** The console errors and warnings of `page` (a hydration mismatch is reported there). */
 function consoleProblems(page: Page): string[] {
   const problems: string[] = []
@@ -38,6 +49,8 @@ test('the page is server-rendered with the seed and carries it in the payload', 
   )
   expect(html).toContain('<output data-testid="status">idle</output>')
   expect(html).toContain('"sluice:todos"')
+  // The Nuxt server rendered the page with the module's client, which must never connect.
+  expect(await connectionsAccepted()).toBe(0)
 })
 
 test('hydrates without a mismatch, replays what was published before it went live, then shows each later publish once', async ({
@@ -76,4 +89,6 @@ test('hydrates without a mismatch, replays what was published before it went liv
   ])
   await expect(page.getByLabel('New todo')).toHaveValue('')
   expect(problems).toEqual([])
+  // The browser's one connection: rendering the page on the server opened none, even briefly.
+  expect(await connectionsAccepted()).toBe(1)
 })

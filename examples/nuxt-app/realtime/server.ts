@@ -1,7 +1,7 @@
 // The example's Sluice server, with the one route the Nuxt app renders from: GET /todos
 // answers the list with the log position it includes every event up to (a TopicSeed).
 //
-//   PORT=3100 SLUICE_PUBLISH_KEY=dev-key node realtime/server.ts
+//   PORT=3100 SLUICE_PUBLISH_KEY=dev-key SLUICE_METRICS=1 node realtime/server.ts
 import { randomUUID } from 'node:crypto'
 import { createServer } from 'node:http'
 import { createSluiceServer, type PublishInput, ServerError } from '@sluice/server-node'
@@ -29,6 +29,8 @@ const sluice = createSluiceServer({
   // how a backend, or the e2e test, does it.
   rules: [{ topic: 'todos', subscribe: 'anyone', publish: 'anyone' }],
   publishKeys: publishKey ? [publishKey] : [],
+  // GET /metrics, whose connection counter the e2e test reads.
+  metrics: process.env.SLUICE_METRICS === '1',
 })
 
 // A publish is untrusted input: only todo-shaped creations reach the log.
