@@ -1,4 +1,4 @@
-import type { Json, JsonObject } from '@sluice/protocol'
+import type { Json, JsonCompatible, JsonInput, JsonObject } from '@sluice/protocol'
 import type { ReadableAtom } from 'nanostores'
 import { createAwaitedAnswers } from './awaited-answers'
 import { type BackoffOptions, retryDelay as fullJitterDelay } from './backoff'
@@ -12,7 +12,6 @@ import { browserEnvironment, type ClientEnvironment } from './environment'
 import { createFrameRouter } from './frame-router'
 import { createIdGenerator } from './ids'
 import { type ClientInspector, INSPECT, type InspectTap } from './inspect'
-import type { JsonCompatible } from './json-types'
 import type { CallParameters, CallResultOf, ProcedureName, ProcedureSchema } from './procedure-types'
 import {
   createPublisher,
@@ -139,7 +138,7 @@ export interface SluiceClient<
    */
   publish<K extends keyof Schema & string, TData = Json>(
     topic: K,
-    event: TopicEvent<Schema, K, TData & JsonCompatible<TData>>,
+    event: TopicEvent<Schema, K, JsonInput<TData>>,
     options?: PublishOptions,
   ): Promise<PublishResult>
   /**

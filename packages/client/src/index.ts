@@ -2,6 +2,9 @@
 export type {
   EventKind,
   Json,
+  JsonCompatible,
+  JsonInput,
+  Jsonified,
   JsonObject,
   Position,
   PresenceMember,
@@ -22,7 +25,6 @@ export type { ConnectionState, ConnectionStatus, Transition, TransportKind } fro
 export { browserEnvironment, type ClientEnvironment } from './environment'
 export { initialSubscriptionState } from './initial-subscription-state'
 export { type ClientInspector, type InspectorHandle, inspect } from './inspect'
-export type { JsonCompatible, Jsonified } from './json-types'
 export {
   type CrudEvent,
   type CrudOptions,

@@ -1,5 +1,6 @@
 // Type tests: checked by `pnpm typecheck` (tsc 6 and 7), never run. Procedures typed end to end:
 // the server's `typeof procedures` types `client.call` with no code generation.
+import type { Json } from '@sluice/protocol'
 import { defineProcedure, defineProcedures, type StandardSchemaV1 } from '@sluice/server-node'
 import { expectTypeOf } from 'vitest'
 import { createClient } from './client'
@@ -79,3 +80,5 @@ expectTypeOf(loose.call('anything', query)).toEqualTypeOf<Promise<unknown>>()
 expectTypeOf(loose.call('anything')).toEqualTypeOf<Promise<unknown>>()
 // @ts-expect-error a Date does not survive JSON as itself
 void loose.call('anything', { since: new Date() })
+declare const anyJson: Json
+expectTypeOf(loose.call('anything', anyJson)).toEqualTypeOf<Promise<unknown>>()

@@ -1,6 +1,6 @@
+import type { JsonInput, Jsonified } from '@sluice/protocol'
 import type { CallOptions } from './calls'
 import type { SluiceClient } from './client'
-import type { JsonCompatible, Jsonified } from './json-types'
 
 /**
  * The procedure → definition map of a typed client: the type of the server's `procedures`
@@ -73,7 +73,7 @@ export type CallParameters<
   Name extends string,
   Args,
 > = string extends keyof Procedures
-  ? [args?: Args & JsonCompatible<Args>, options?: CallOptions]
+  ? [args?: JsonInput<Args>, options?: CallOptions]
   : ArgsOptional<ProcedureArgs<Procedures[Name]>> extends true
     ? [args?: ProcedureArgs<Procedures[Name]>, options?: CallOptions]
     : [args: ProcedureArgs<Procedures[Name]>, options?: CallOptions]

@@ -1,5 +1,6 @@
 // Type tests: checked by `pnpm typecheck` (tsc 6 and 7), never run. Publish payloads typed from
 // the topic's schema, and interfaces accepted as data.
+import type { Json } from '@sluice/protocol'
 import { expectTypeOf } from 'vitest'
 import { createClient } from './client'
 import { type CrudState, type CrudTopic, crud } from './merge/crud'
@@ -129,3 +130,8 @@ declare const serverTodos: Todo[]
 const todosMerge = crud<Todo>()
 expectTypeOf(todosMerge.fromSnapshot?.(serverTodos)).toEqualTypeOf<CrudState<Todo> | undefined>()
 loose.subscribe('todos', { merge: todosMerge, load: async () => serverTodos })
+
+// A value typed `Json` (forwarded as is) passes the untyped checks whole.
+declare const anyJson: Json
+void loose.publish('anything', { kind: 'created', data: anyJson })
+void client.publish('legacy', { kind: 'created', data: anyJson })

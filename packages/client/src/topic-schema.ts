@@ -1,6 +1,5 @@
-import type { Json } from '@sluice/protocol'
+import type { Json, JsonCompatible } from '@sluice/protocol'
 import type { SluiceClient } from './client'
-import type { JsonCompatible } from './json-types'
 import type { PublishEvent } from './publish'
 
 /**

@@ -71,6 +71,7 @@ export type {
   UnsubscribeFrame,
   WelcomeFrame,
 } from './frames'
+export type { JsonCompatible, JsonInput, Jsonified } from './json-compatible'
 export {
   DEFAULT_HEARTBEAT_MS,
   DEFAULT_HISTORY_PAGE,

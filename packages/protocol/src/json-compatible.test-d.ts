@@ -1,8 +1,8 @@
 // Type tests: checked by `pnpm typecheck` (tsc 6 and 7), never run.
 import { expectTypeOf } from 'vitest'
-import type { JsonCompatible, Jsonified } from './json-types'
+import type { JsonCompatible, Jsonified } from './json-compatible'
 
-// The check as the client applies it: data passes when it is assignable to its own JsonCompatible.
+// The check as the client and the server apply it: data passes when it is assignable to its own JsonCompatible.
 declare function json<T>(value: T & JsonCompatible<T>): void
 
 interface Todo {

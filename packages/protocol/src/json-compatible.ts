@@ -1,4 +1,4 @@
-import type { Json } from '@sluice/protocol'
+import type { Json } from './frames'
 
 type JsonPrimitive = string | number | boolean | null
 // biome-ignore lint/suspicious/noExplicitAny: matches every function, whatever its parameters
@@ -63,3 +63,12 @@ type JsonifiedArray<T extends readonly unknown[]> = { -readonly [I in keyof T]: 
 
 // Distributes over a union, so `Date | undefined` items become `string | null`.
 type JsonifiedItem<T> = T extends undefined | symbol | AnyFunction ? null : Jsonified<T>
+
+/**
+ * A parameter type taking any `Json` value, or a `T` that passes {@link JsonCompatible} (an
+ * interface, say): `data?: JsonInput<T>` with `T` inferred from the argument. Why `Json |`
+ * first: inferring `T` from a value typed `Json` through `T & JsonCompatible<T> | undefined`
+ * picks the wrong members of the union and refuses valid JSON; listed on its own, `Json` takes
+ * such a value whole.
+ */
+export type JsonInput<T> = Json | (T & JsonCompatible<T>)

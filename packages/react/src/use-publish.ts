@@ -1,6 +1,6 @@
 import type {
   Json,
-  JsonCompatible,
+  JsonInput,
   MergeStrategy,
   PublishEvent,
   PublishOptions,
@@ -42,13 +42,10 @@ export interface UsePublishResult<
   K extends keyof Schema & string = string,
 > extends MutationState<PublishResult> {
   /** Publishes; the outcome is in `isPending`, `error` and `data` (nothing to catch). */
-  publish<TData = Json>(
-    event: TopicEvent<Schema, K, TData & JsonCompatible<TData>>,
-    options?: UsePublishOptions,
-  ): void
+  publish<TData = Json>(event: TopicEvent<Schema, K, JsonInput<TData>>, options?: UsePublishOptions): void
   /** Publishes and resolves with the ack, or rejects with the `ClientError` (also set as `error`). */
   publishAsync<TData = Json>(
-    event: TopicEvent<Schema, K, TData & JsonCompatible<TData>>,
+    event: TopicEvent<Schema, K, JsonInput<TData>>,
     options?: UsePublishOptions,
   ): Promise<PublishResult>
   /** Back to idle (no pending, no error, no data). */

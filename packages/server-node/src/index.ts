@@ -45,6 +45,7 @@ export {
   type ProcedureContext,
   type ProcedureGuard,
   type SluiceServerOptions,
+  type SnapshotData,
   type SnapshotProvider,
   type StandardSchemaV1,
   type ValidatedProcedure,

@@ -130,11 +130,20 @@ export function defineProcedures<const Procedures extends Record<string, Procedu
   return procedures
 }
 
-/** Returns a topic's current state for a `snapshot` frame; null or undefined means none for this topic. */
+/**
+ * Returns a topic's current state for a `snapshot` frame; null or undefined means none for this
+ * topic. The state is sent as JSON: any JSON value, or objects and arrays of your own types
+ * (`Todo[]` of an `interface Todo`, which has no index signature and so is not a `Json`). A
+ * return type cannot be checked property by property as `publish` checks its data: keep it to
+ * what JSON carries (a `Date` arrives as its ISO string, functions and `undefined` vanish).
+ */
 export type SnapshotProvider = (
   topic: string,
   ctx: { identity: Identity | null },
-) => Json | null | undefined | Promise<Json | null | undefined>
+) => SnapshotData | null | undefined | Promise<SnapshotData | null | undefined>
+
+/** What a {@link SnapshotProvider} returns: JSON, or an object or array of the app's own (interface) types. */
+export type SnapshotData = Json | object
 
 /** A connection as hooks and {@link SluiceServer.connections} see it. */
 export interface ConnectionInfo {

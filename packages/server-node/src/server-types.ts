@@ -3,6 +3,7 @@ import type { Server as HttpsServer } from 'node:https'
 import type {
   EventKind,
   Json,
+  JsonInput,
   JsonObject,
   PresenceMember,
   ServerFrame,
@@ -16,11 +17,15 @@ import type { EffectHandler, EffectOptions } from './work/effects'
 import type { Schedule, ScheduleOptions, ScheduleRun, ScheduleStatus } from './work/schedules'
 import type { SourceStatus } from './work/sources'
 
-/** An event as the app publishes it; the server adds topic, epoch, seq and ts. */
-export interface PublishInput {
+/**
+ * An event as the app publishes it; the server adds topic, epoch, seq and ts. `TData` is the
+ * data's type: `sluice.publish` checks it is JSON as itself (`JsonCompatible`), so an interface
+ * passes and a `Date`, a function or a `bigint` does not compile.
+ */
+export interface PublishInput<TData = Json> {
   kind: EventKind
   key?: string
-  data?: Json
+  data?: TData
   meta?: JsonObject
 }
 
@@ -110,9 +115,9 @@ export interface SluiceServer {
    * Appends an event to a topic's log and delivers it to every subscriber.
    * @returns where it landed, or null when a later publish with the same coalesceKey replaced it
    */
-  publish(
+  publish<TData = Json>(
     topic: string,
-    event: PublishInput,
+    event: PublishInput<JsonInput<TData>>,
     options?: PublishOptions,
   ): Promise<{ epoch: string; seq: number } | null>
   /**
@@ -135,7 +140,11 @@ export interface SluiceServer {
    *   are not counted); for one connection, 1 when it is open here or its node took the message, else 0
    * @throws ServerError BAD_REQUEST for a bad name or data that is not JSON, LIMIT_EXCEEDED for a name over 128 characters
    */
-  signal(target: string | { connection: string }, name: string, data?: Json): Promise<number>
+  signal<TData = Json>(
+    target: string | { connection: string },
+    name: string,
+    data?: JsonInput<TData>,
+  ): Promise<number>
   /** Closes every connection of an identity with an error frame and the code's close code. @returns connections closed on this node */
   closeByIdentity(identityId: string, reason?: WireErrorCode, message?: string): Promise<number>
   /** The topic's presence members. */

@@ -29,7 +29,7 @@ import { ServerWork } from './work/server-work'
 
 function checkPublish(
   topic: string,
-  event: PublishInput,
+  event: PublishInput<unknown>,
   options: PublishOptions,
   maxTopicLength: number,
 ): void {
@@ -222,11 +222,13 @@ export function createSluiceServer(options: SluiceServerOptions = {}): SluiceSer
       const hostname = address.family === 'IPv6' ? `[${address.address}]` : address.address
       return { url: `http://${hostname}:${address.port}${resolved.basePath}`, port: address.port }
     },
-    async publish(topic, event, publishOptions = {}) {
+    // The signature (SluiceServer.publish) checked the data is JSON-compatible; checkPublish
+    // checks the value in development (a cycle, a BigInt reached through `any`).
+    async publish(topic: string, event: PublishInput<unknown>, publishOptions: PublishOptions = {}) {
       checkPublish(topic, event, publishOptions, resolved.limits.maxTopicLength)
       const input: PublishInput = { kind: event.kind }
       if (event.key !== undefined) input.key = event.key
-      if (event.data !== undefined) input.data = event.data
+      if (event.data !== undefined) input.data = event.data as Json
       if (event.meta !== undefined) input.meta = event.meta
       const outcome = await publisher.publish(topic, input, {
         id: publishOptions.id,

@@ -1,6 +1,6 @@
 import type {
   Json,
-  JsonCompatible,
+  JsonInput,
   MergeStrategy,
   PublishEvent,
   PublishOptions,
@@ -46,7 +46,7 @@ export interface UsePublish<
    * it, or with undefined when it failed (the reason is in `error`). Never rejects.
    */
   publish<TData = Json>(
-    event: TopicEvent<Schema, K, TData & JsonCompatible<TData>>,
+    event: TopicEvent<Schema, K, JsonInput<TData>>,
     options?: UsePublishOptions,
   ): Promise<PublishResult | undefined>
 }

@@ -250,10 +250,11 @@ async function runProvider(connection: Connection, topic: string): Promise<Json 
     }, options.snapshotTimeoutMs)
   })
   try {
-    return await Promise.race([
+    // Sent as JSON as it is (see SnapshotProvider): the app's own types are JSON on the wire.
+    return (await Promise.race([
       Promise.resolve().then(() => provider(topic, { identity: connection.identity })),
       timeout,
-    ])
+    ])) as Json | null | undefined
   } finally {
     clearTimeout(timer)
   }
