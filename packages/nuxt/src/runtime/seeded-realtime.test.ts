@@ -5,7 +5,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest'
 import { type App, createSSRApp, defineComponent, h, nextTick, type Ref, shallowRef } from 'vue'
 import { renderToString } from 'vue/server-renderer'
 import { clientOf, closeAll, startServer, until } from '../../test/real-server'
-import { type TopicSeed, useSeededRealtime } from './seeded-realtime'
+import { seedKey, type TopicSeed, useSeededRealtime } from './seeded-realtime'
 
 // The path useAsyncRealtime takes without Nuxt around it: a seed read on the server with its
 // position, rendered there, hydrated in the browser, then live against the real server.
@@ -139,5 +139,14 @@ describe('useSeededRealtime', () => {
     await publishTodo(server, 'new')
     await until(page.state, (state) => state.data.items.length === 1, 'the todo published after subscribing')
     expect(page.state().data.items.map((todo) => todo.id)).toEqual(['new'])
+  })
+})
+
+describe('seedKey', () => {
+  it('is the topic without a filter, and the topic with the filter JSON with one', () => {
+    expect(seedKey('todos', undefined)).toBe('sluice:todos')
+    expect(seedKey('todos', { field: 'owner', equals: 'ann' })).toBe(
+      'sluice:todos:{"field":"owner","equals":"ann"}',
+    )
   })
 })

@@ -14,6 +14,14 @@ export interface TopicSeed {
   position: Position | null
 }
 
+/**
+ * Where a topic's seed is kept in Nuxt's payload: `sluice:<topic>`, and with a filter
+ * `sluice:<topic>:<filter JSON>`, so that two filters of one topic keep two seeds.
+ */
+export function seedKey(topic: string, filter: SubscribeOptions<unknown>['filter']): string {
+  return filter === undefined ? `sluice:${topic}` : `sluice:${topic}:${JSON.stringify(filter)}`
+}
+
 type Seeded<TData> = Pick<SubscribeOptions<TData>, 'initialData' | 'initialPosition'>
 
 function seededOptions<TData>(

@@ -1,11 +1,15 @@
 import type { RealtimeResult, UseRealtimeOptions } from '@sluice/vue'
 import { type NuxtError, useAsyncData } from 'nuxt/app'
 import type { Ref } from 'vue'
-import { type TopicSeed, useSeededRealtime } from './seeded-realtime'
+import { seedKey, type TopicSeed, useSeededRealtime } from './seeded-realtime'
 
 /** Options of {@link useAsyncRealtime}: `useRealtime`'s (`subscribe`'s, `enabled`, `throwOnError`), plus the payload key. */
 export interface AsyncRealtimeOptions<TData> extends UseRealtimeOptions<TData> {
-  /** Where the seed is kept in Nuxt's payload. @default `sluice:<topic>` */
+  /**
+   * Where the seed is kept in Nuxt's payload.
+   * @default `sluice:<topic>`, and `sluice:<topic>:<filter JSON>` with a filter, so that two
+   * filters of one topic keep two seeds
+   */
   key?: string
 }
 
@@ -45,7 +49,7 @@ export function useAsyncRealtime<TData>(
   fetchSeed: () => Promise<TopicSeed>,
   options: AsyncRealtimeOptions<TData>,
 ): AsyncRealtime<TData> & Promise<AsyncRealtime<TData>> {
-  const { key = `sluice:${topic}`, ...subscribeOptions } = options
+  const { key = seedKey(topic, options.filter), ...subscribeOptions } = options
   const seed = useAsyncData(key, fetchSeed)
   const result: AsyncRealtime<TData> = {
     state: useSeededRealtime(undefined, topic, () => seed.data.value, subscribeOptions),
