@@ -2,9 +2,10 @@
 // on its own line, and the line after each `// typo:` comment must carry the error, naming the
 // misspelled name, under TypeScript 6 and 7. Not a test file: it is meant not to compile.
 import { type CrudTopic, createClient } from '@sluice/client'
-import { useCall, usePublish, useRealtime } from '@sluice/react'
+import { useCall, useHistory, usePublish, useRealtime, useSuspenseRealtime } from '@sluice/react'
 import {
   useCall as useVueCall,
+  useHistory as useVueHistory,
   usePublish as useVuePublish,
   useRealtime as useVueRealtime,
 } from '@sluice/vue'
@@ -40,7 +41,21 @@ void client.call(
   { owner: 'ann' },
 )
 
+const merge = { initial: () => null, apply: (state: null) => state }
+
 export function ReactHooks() {
+  useSuspenseRealtime(
+    client,
+    // typo: 'todo'
+    'todo',
+    { merge },
+  )
+  useHistory(
+    client,
+    // typo: 'todo'
+    'todo',
+    { merge },
+  )
   useRealtime(
     client,
     // typo: 'todo'
@@ -61,6 +76,12 @@ export function ReactHooks() {
 }
 
 export function vueComposables() {
+  useVueHistory(
+    client,
+    // typo: 'todo'
+    'todo',
+    { merge },
+  )
   useVueRealtime(
     client,
     // typo: 'todo'

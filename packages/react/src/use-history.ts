@@ -1,6 +1,13 @@
-import type { ClientError, HistoryState, SluiceClient, Subscription, TopicSchema } from '@sluice/client'
+import type {
+  ClientError,
+  HistoryState,
+  SchemaOf,
+  Subscription,
+  TopicName,
+  TopicSchema,
+} from '@sluice/client'
 import { useCallback, useMemo, useState, useSyncExternalStore } from 'react'
-import type { RealtimeClient, StructuralClient, TopicData } from './realtime-client'
+import type { RealtimeClient, TopicData } from './realtime-client'
 import type { UseRealtimeOptions } from './realtime-result'
 import { useClient } from './sluice-provider'
 
@@ -86,16 +93,17 @@ function createHistorySource<TData>(
  * }
  * @returns the paging state and `loadMore`; the events themselves arrive in `useRealtime`'s `data`
  */
-export function useHistory<Schema extends TopicSchema, K extends keyof Schema & string, TData = Schema[K]>(
-  client: SluiceClient<Schema>,
+// One signature for every client (a real one, typed or not, or a test double): its schema is read
+// from the client's type alone, so a topic the schema lacks is reported at the topic, naming it,
+// by TypeScript 6 and 7 alike (with two overloads, 7 blamed the client argument).
+export function useHistory<
+  TData,
+  Client extends RealtimeClient = RealtimeClient,
+  K extends TopicName<Client> = TopicName<Client>,
+>(
+  client: Client,
   topic: K,
-  options: UseRealtimeOptions<TopicData<Schema, K, TData>>,
-): UseHistoryResult
-/** The same, with an object shaped like a client (a test double, a wrapper). */
-export function useHistory<TData>(
-  client: StructuralClient,
-  topic: string,
-  options: UseRealtimeOptions<TData>,
+  options: UseRealtimeOptions<TopicData<SchemaOf<Client>, K, TData>>,
 ): UseHistoryResult
 /** The same, with the client of the nearest {@link SluiceProvider}. */
 export function useHistory<TData>(topic: string, options: UseRealtimeOptions<TData>): UseHistoryResult

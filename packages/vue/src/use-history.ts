@@ -1,8 +1,15 @@
-import type { HistoryState, SluiceClient, SubscribeOptions, Subscription, TopicSchema } from '@sluice/client'
+import type {
+  HistoryState,
+  SchemaOf,
+  SubscribeOptions,
+  Subscription,
+  TopicName,
+  TopicSchema,
+} from '@sluice/client'
 import { type MaybeRefOrGetter, type Ref, type ShallowRef, shallowRef, toValue, watch } from 'vue'
 import { onClient } from './on-client'
 import { onScopeStop } from './on-scope-stop'
-import type { RealtimeClient, StructuralClient, TopicData } from './realtime-client'
+import type { RealtimeClient, TopicData } from './realtime-client'
 import { useClient } from './sluice-plugin'
 
 type AnyClient = Pick<RealtimeClient<TopicSchema>, 'subscribe'>
@@ -57,16 +64,17 @@ export interface UseHistory {
  * // <button :disabled="!hasMore || isLoadingMore" @click="loadMore()">Older</button>
  * @returns the paging state and `loadMore`; the events themselves arrive in `useRealtime`'s `data`
  */
-export function useHistory<Schema extends TopicSchema, K extends keyof Schema & string, TData = Schema[K]>(
-  client: SluiceClient<Schema>,
+// One signature for every client (a real one, typed or not, or a test double): its schema is read
+// from the client's type alone, so a topic the schema lacks is reported at the topic, naming it,
+// by TypeScript 6 and 7 alike (with two overloads, 7 blamed the client argument).
+export function useHistory<
+  TData,
+  Client extends RealtimeClient = RealtimeClient,
+  K extends TopicName<Client> = TopicName<Client>,
+>(
+  client: Client,
   topic: MaybeRefOrGetter<K>,
-  options: MaybeRefOrGetter<UseHistoryOptions<TopicData<Schema, K, TData>>>,
-): UseHistory
-/** The same, with an object shaped like a client (a test double, a wrapper). */
-export function useHistory<TData>(
-  client: StructuralClient,
-  topic: MaybeRefOrGetter<string>,
-  options: MaybeRefOrGetter<UseHistoryOptions<TData>>,
+  options: MaybeRefOrGetter<UseHistoryOptions<TopicData<SchemaOf<Client>, K, TData>>>,
 ): UseHistory
 /** The same, with the provided client (see {@link sluicePlugin}). */
 export function useHistory<TData>(
