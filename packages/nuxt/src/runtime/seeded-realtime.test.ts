@@ -31,11 +31,11 @@ async function publishTodo(server: TestServer, id: string) {
 }
 
 /** A page rendering the seeded state as "<status>: <titles>", its seed given by `seed()`. */
-function todosPage(client: SluiceClient, seed: () => TopicSeed | null) {
+function todosPage(client: SluiceClient, seed: () => TopicSeed | null, merge = todosMerge) {
   let state: Readonly<Ref<RealtimeResult<CrudState<Todo>>>>
   const Page = defineComponent({
     setup() {
-      state = useSeededRealtime(client, 'todos', seed, { merge: todosMerge })
+      state = useSeededRealtime(client, 'todos', seed, { merge })
       return () =>
         h('p', `${state.value.status}: ${state.value.data.items.map((todo) => todo.title).join(',')}`)
     },
@@ -70,7 +70,16 @@ describe('useSeededRealtime', () => {
     container.innerHTML = html
     const warn = vi.spyOn(console, 'warn')
     const error = vi.spyOn(console, 'error')
-    const browser = todosPage(clientOf(server), () => seed)
+    // Counts how often the seed becomes state: once per app, however often useRealtime reads its options.
+    let fromSnapshot = 0
+    const counted: typeof todosMerge = {
+      ...todosMerge,
+      fromSnapshot(json) {
+        fromSnapshot += 1
+        return todosMerge.fromSnapshot!(json)
+      },
+    }
+    const browser = todosPage(clientOf(server), () => seed, counted)
     app = createSSRApp(browser.Page)
     app.mount(container)
     expect(warn).not.toHaveBeenCalled()
@@ -88,6 +97,7 @@ describe('useSeededRealtime', () => {
     expect(container.textContent).toBe('live: a,b,c')
     expect(browser.state().position).toEqual({ epoch: position.epoch, seq: 3 })
     expect(browser.state().isLive).toBe(true)
+    expect(fromSnapshot).toBe(1)
 
     await publishTodo(server, 'd')
     await until(browser.state, (state) => state.data.items.length === 4, 'the live todo d')

@@ -53,10 +53,10 @@ export function useSeededRealtime<TData>(
   seed: () => TopicSeed | null | undefined,
   options: UseRealtimeOptions<TData>,
 ): Readonly<Ref<RealtimeResult<TData>>> {
-  const subscribeOptions = (): UseRealtimeOptions<TData> => ({
-    ...options,
-    ...seededOptions(options.merge, seed()),
-  })
+  // Computed once per seed: useRealtime reads its options several times (filter, enabled, start),
+  // and fromSnapshot is linear in the snapshot.
+  const seeded = computed(() => seededOptions(options.merge, seed()))
+  const subscribeOptions = (): UseRealtimeOptions<TData> => ({ ...options, ...seeded.value })
   const live = client ? useRealtime(client, topic, subscribeOptions) : useRealtime(topic, subscribeOptions)
   // useRealtime computes its first state when called, which on the server is before the seed
   // has arrived, and keeps that object until its subscription starts after mount. Until then
@@ -67,7 +67,7 @@ export function useSeededRealtime<TData>(
     live.value === unstarted
       ? {
           ...unstarted,
-          ...initialSubscriptionState({ merge: options.merge, ...seededOptions(options.merge, seed()) }),
+          ...initialSubscriptionState({ merge: options.merge, ...seeded.value }),
         }
       : live.value,
   )
