@@ -1,3 +1,4 @@
+import type { ProcedureSchema, SluiceClient, TopicSchema } from '@sluice/client'
 import { setupDevtoolsPlugin } from '@vue/devtools-api'
 import { type App, hasInjectionContext, type InjectionKey, inject, provide } from 'vue'
 import { setupSluiceDevtools } from './devtools'
@@ -31,8 +32,15 @@ export function provideClient(client: RealtimeClient): void {
   provide(SLUICE_CLIENT, client)
 }
 
-/** The client provided by {@link sluicePlugin} or {@link provideClient}; throws when there is none. */
-export function useClient(): RealtimeClient {
+/**
+ * The client provided by {@link sluicePlugin} or {@link provideClient}, as the whole client
+ * (`publish`, `call`, `setPresence`...); throws when there is none. Pass the app's schema and
+ * procedures to type it: `useClient<Topics, typeof procedures>()`.
+ */
+export function useClient<
+  Schema extends TopicSchema = TopicSchema,
+  Procedures extends ProcedureSchema = ProcedureSchema,
+>(): SluiceClient<Schema, Procedures> {
   // Outside setup (a bare effect scope) inject() would only warn and return undefined.
   const client = hasInjectionContext() ? inject(SLUICE_CLIENT, null) : null
   if (client === null) {
@@ -40,5 +48,6 @@ export function useClient(): RealtimeClient {
       'No Sluice client here: install sluicePlugin(client) on the app, call provideClient(client) in a parent, or pass the client to the composable.',
     )
   }
-  return client
+  // The plugin accepts any client-shaped object (tests, wrappers); an app provides a real client.
+  return client as SluiceClient<Schema, Procedures>
 }
