@@ -23,6 +23,17 @@ function suspendUntilLive<TData>(
   options: UseRealtimeOptions<TData>,
 ): void {
   if (source.committed) return
+  // On the server a subscription would open a connection from the server process and hold it
+  // for the grace period, for data the browser loads again anyway. Throwing here is React's
+  // documented way to leave a boundary to the client: the server HTML carries the nearest
+  // <Suspense> fallback, and the browser renders the component (and suspends) itself.
+  if (typeof window === 'undefined') {
+    throw new ClientError(
+      'UNAVAILABLE',
+      `useSuspenseRealtime ${topic}: renders in the browser only; the server renders the nearest <Suspense> fallback (server-render with useRealtime and initialData instead)`,
+      { topic },
+    )
+  }
   // A hold whose grace period ended while this render waited is gone: hold again.
   if (!source.held || source.held.released) source.held = holdSubscription(client, topic, options)
   const { ready, settled, subscription } = source.held
@@ -45,6 +56,10 @@ function suspendUntilLive<TData>(
  * topic) to the nearest error boundary whatever `throwOnError` says; after that, `throwOnError`
  * applies as in `useRealtime`. A reconnect later does not suspend again: the data stays shown,
  * with `isConnecting` true.
+ *
+ * On the server it subscribes to nothing: it throws, so the server HTML carries the nearest
+ * `<Suspense>` fallback and the browser renders the component (React's way to leave a boundary
+ * to the client). To server-render a topic's data, use `useRealtime` with `initialData`.
  *
  * The subscription starts during render, which React may throw away without telling; it is
  * kept in a cache by client, topic, filter and strategy, taken over by the component's commit,

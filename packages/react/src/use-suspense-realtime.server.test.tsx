@@ -1,0 +1,46 @@
+// @vitest-environment node
+// The server render of useSuspenseRealtime, in Node without a DOM as in Next.js or any SSR
+// framework: it must not subscribe (that would connect from the server process).
+import { crud, type SluiceClient } from '@sluice/client'
+import { Suspense } from 'react'
+import { renderToString } from 'react-dom/server'
+import { afterEach, expect, it } from 'vitest'
+import { closeAll, connect, startRecordingServer } from '../test/recording-server'
+import { useSuspenseRealtime } from './use-suspense-realtime'
+
+interface Todo {
+  id: string
+  title: string
+}
+
+const options = { merge: crud<Todo>(), snapshot: true }
+
+afterEach(closeAll)
+
+function Todos({ client }: { client: SluiceClient }) {
+  const todos = useSuspenseRealtime(client, 'todos', options)
+  return <p>{todos.data.items.map((todo) => todo.title).join(',')}</p>
+}
+
+it('renders the Suspense fallback on the server, left to the browser, without connecting', async () => {
+  const server = await startRecordingServer({ snapshotOf: () => [{ id: 'a', title: 'A' }] })
+  const client = connect(server)
+  const errors: unknown[] = []
+  const html = renderToString(
+    <Suspense fallback={<p>loading</p>}>
+      <Todos client={client} />
+    </Suspense>,
+    { onError: (error) => void errors.push(error) },
+  )
+  // `<!--$!-->` marks a boundary the browser renders itself (the template carries the error in
+  // development builds of react-dom).
+  expect(html.startsWith('<!--$!--><template')).toBe(true)
+  expect(html.endsWith('</template><p>loading</p><!--/$-->')).toBe(true)
+  expect(errors).toHaveLength(1)
+  expect(errors[0]).toMatchObject({ code: 'UNAVAILABLE', topic: 'todos' })
+  expect(String((errors[0] as Error).message)).toContain(
+    'useSuspenseRealtime todos: renders in the browser only',
+  )
+  expect(client.$connection.get().status).toBe('idle')
+  expect(server.log).toEqual([])
+})
