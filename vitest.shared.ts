@@ -14,13 +14,19 @@ export const sharedConfig = defineConfig({
   resolve: {
     // Exact matches, so subpaths such as @sluice/server-node/testing resolve on their own.
     alias: [
-      ...['protocol', 'client', 'react', 'vue', 'server-node', 'redis', 'postgres'].map((pkg) => ({
-        find: new RegExp(`^@sluice/${pkg}$`),
-        replacement: src(pkg),
-      })),
+      ...['protocol', 'client', 'react', 'vue', 'devtools', 'server-node', 'redis', 'postgres'].map(
+        (pkg) => ({
+          find: new RegExp(`^@sluice/${pkg}$`),
+          replacement: src(pkg),
+        }),
+      ),
       {
         find: /^@sluice\/client\/testing$/,
         replacement: fileURLToPath(new URL('./packages/client/src/testing.ts', import.meta.url)),
+      },
+      {
+        find: /^@sluice\/devtools\/recorder$/,
+        replacement: fileURLToPath(new URL('./packages/devtools/src/recorder.ts', import.meta.url)),
       },
       {
         find: /^@sluice\/server-node\/testing$/,
