@@ -39,3 +39,23 @@ void sluice.signal({ connection: 'c1' }, 'export.done', { url: 'https://example.
 void sluice.signal('user-1', 'ping')
 // @ts-expect-error bigint makes JSON.stringify throw
 void sluice.signal('user-1', 'count', { n: 1n })
+
+// derive infers its state from `initial` as the widened type (`0` is a number, so the reducer
+// may return any number), takes interfaces, and refuses a state JSON would not carry as itself.
+interface Tally {
+  votes: number
+}
+const count = sluice.derive('votes:count', { from: 'votes', initial: 0, reduce: (n) => n + 1 })
+expectTypeOf(count.state()).toEqualTypeOf<number>()
+const tally = sluice.derive('votes:tally', {
+  from: 'votes',
+  initial: { votes: 0 } as Tally,
+  reduce: (state) => ({ votes: state.votes + 1 }),
+})
+expectTypeOf(tally.state()).toEqualTypeOf<Tally>()
+sluice.derive('votes:since', {
+  from: 'votes',
+  // @ts-expect-error a Date reaches subscribers as a string, not as itself
+  initial: new Date(),
+  reduce: (state) => state,
+})

@@ -3,6 +3,7 @@ import type { Server as HttpsServer } from 'node:https'
 import type {
   EventKind,
   Json,
+  JsonCompatible,
   JsonInput,
   JsonObject,
   PresenceMember,
@@ -172,7 +173,12 @@ export interface SluiceServer {
    * sluice.derive('votes:count', { from: 'votes', initial: 0, reduce: (count) => count + 1 })
    * @throws TypeError for a bad topic or source, a topic derived already, or a reduce that is not a function
    */
-  derive<State extends Json>(topic: string, definition: DerivedTopicDefinition<State>): DerivedTopic<State>
+  // The state is checked with JsonCompatible rather than constrained to Json: a `Json` constraint
+  // makes TypeScript keep `initial: 0` as the literal type 0, so `reduce: (n) => n + 1` failed.
+  derive<State>(
+    topic: string,
+    definition: DerivedTopicDefinition<State> & { initial: JsonCompatible<State> },
+  ): DerivedTopic<State>
   /**
    * Calls `handler` with each event appended through this node to a topic matching `pattern`
    * (patterns as in rules: `orders:*`, `audit:**`). The publish does not wait for it: events are

@@ -19,7 +19,7 @@ export interface DerivedResync {
 }
 
 /** A derived topic as the `derived` option and {@link SluiceServer.derive} take it. */
-export interface DerivedTopicDefinition<State extends Json = Json> {
+export interface DerivedTopicDefinition<State = Json> {
   /** The topics whose events feed it, by exact name. */
   from: string | string[]
   /** The state before any event: what a subscriber's snapshot holds until the first one. */
@@ -39,12 +39,12 @@ export interface DerivedTopicDefinition<State extends Json = Json> {
 }
 
 /** A derived topic definition with the topic it publishes to (the `derived` option's entries). */
-export interface DerivedTopicEntry<State extends Json = Json> extends DerivedTopicDefinition<State> {
+export interface DerivedTopicEntry<State = Json> extends DerivedTopicDefinition<State> {
   topic: string
 }
 
 /** A registered derived topic. */
-export interface DerivedTopic<State extends Json = Json> {
+export interface DerivedTopic<State = Json> {
   readonly topic: string
   /** Resolves once it follows its sources: its state restored and their events flowing. */
   readonly ready: Promise<void>
@@ -87,7 +87,7 @@ function parsePositions(meta: JsonObject | undefined): Map<string, Position> | u
  * declares the topic computes the same state for the same positions, and the engine appends
  * one of the identical publishes).
  */
-class Derivation<State extends Json> {
+class Derivation<State> {
   readonly topic: string
   readonly sources: readonly string[]
   readonly ready: Promise<void>
@@ -143,7 +143,7 @@ class Derivation<State extends Json> {
   async snapshot(): Promise<Json> {
     const last = await this.#lastEvent()
     if (last !== undefined && parsePositions(last.meta) !== undefined) return last.data ?? null
-    return this.#state
+    return this.#json()
   }
 
   async #start(): Promise<void> {
@@ -267,8 +267,14 @@ class Derivation<State extends Json> {
       .slice(0, 22)}`
     // Not awaited: appends to one topic land in call order, so the next fold need not wait.
     this.#runtime.publisher
-      .publish(this.topic, { kind: 'set', data: this.#state, meta }, { id, scope: SCOPE })
+      .publish(this.topic, { kind: 'set', data: this.#json(), meta }, { id, scope: SCOPE })
       .catch((error: unknown) => this.#report(error))
+  }
+
+  // `derive` checks the state's type is JSON as itself (JsonCompatible, which interfaces pass but
+  // the `Json` type does not), and add() checks the initial value at runtime.
+  #json(): Json {
+    return this.#state as Json
   }
 
   #report(error: unknown): void {
@@ -301,7 +307,7 @@ export class DerivedTopics {
    * @throws TypeError for a bad topic or source, a source that is the topic itself, a topic
    * already derived, a reduce that is not a function, or an initial state that is not JSON
    */
-  add<State extends Json>(topic: string, definition: DerivedTopicDefinition<State>): DerivedTopic<State> {
+  add<State>(topic: string, definition: DerivedTopicDefinition<State>): DerivedTopic<State> {
     const { maxTopicLength } = this.#runtime.options.limits
     const subject = `derive ${JSON.stringify(topic)}`
     if (!isValidTopic(topic, maxTopicLength)) throw new TypeError(`${subject}: not a valid topic name`)
