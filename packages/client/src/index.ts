@@ -50,6 +50,12 @@ export {
   type SetTopic,
   set,
 } from './merge/index'
+export {
+  type OptimisticPublishClient,
+  type OptimisticPublishOptions,
+  optimisticPublish,
+  publishId,
+} from './optimistic-publish'
 export type {
   CallParameters,
   CallResultOf,
@@ -73,8 +79,17 @@ export type {
   SubscriptionStatus,
 } from './store/types'
 export type { HistoryState } from './store-history'
+export {
+  type SubscriptionActions,
+  type SubscriptionResult,
+  shouldThrow,
+  subscriptionError,
+  subscriptionResult,
+  type ThrowOnError,
+} from './subscription-result'
 export type { SubscribeOptions, Subscription } from './subscriptions'
 export type { TimerProvider } from './timers'
 export type { SchemaOf, Topic, TopicDataOf, TopicEvent, TopicName } from './topic-schema'
 export type { FetchLike } from './transport/sse'
 export type { WebSocketConstructor, WebSocketLike } from './transport/websocket'
+export { type UntilLiveOptions, untilLive } from './until-live'
