@@ -1,6 +1,6 @@
 import { crud } from '@sluice/client'
+import { closeAll, connect, startServer } from '@sluice/test-support'
 import { afterEach, expect, test, vi } from 'vitest'
-import { closeAll, connect, startServer } from '../test/real-server'
 import { mountOverlay } from './overlay'
 
 afterEach(closeAll)
@@ -17,7 +17,7 @@ const press = (target: HTMLElement, key: string) =>
   target.dispatchEvent(new KeyboardEvent('keydown', { key, bubbles: true, composed: true }))
 
 test('a toggle opens the panel; the topics tab shows each event with its position as it arrives', async () => {
-  const server = await startServer()
+  const server = await startServer({ authorize: () => true })
   const client = connect(server)
   const unmount = mountOverlay(client)
   const toggle = $('button.toggle')
@@ -59,7 +59,7 @@ test('a toggle opens the panel; the topics tab shows each event with its positio
 })
 
 test('the arrow keys move between tabs; the connection tab shows the timeline; Escape closes and focuses the toggle', async () => {
-  const server = await startServer()
+  const server = await startServer({ authorize: () => true })
   const client = connect(server)
   client.connect()
   const unmount = mountOverlay(client, { initialIsOpen: true })
@@ -91,7 +91,7 @@ test('the arrow keys move between tabs; the connection tab shows the timeline; E
 })
 
 test('the commands tab lists a publish waiting for a connection, then settled with its ack', async () => {
-  const server = await startServer()
+  const server = await startServer({ authorize: () => true })
   const client = connect(server)
   const unmount = mountOverlay(client, { initialIsOpen: true })
   press($('#tab-topics'), 'ArrowRight')

@@ -1,9 +1,20 @@
 import { crud, presence } from '@sluice/client'
+import { closeAll, connect, startServer, until, type Watchable } from '@sluice/test-support'
 import { afterEach, expect, test } from 'vitest'
-import { closeAll, connect, startServer, until } from '../test/real-server'
-import { recordClient } from './recorder'
+import { type Recorder, type RecorderSnapshot, recordClient } from './recorder'
 
 afterEach(closeAll)
+
+/** The recorder as a source `until` watches: its snapshot now and after each change. */
+function snapshots(recorder: Recorder): Watchable<RecorderSnapshot> {
+  return {
+    subscribe(listener) {
+      const off = recorder.subscribe(() => listener(recorder.snapshot()))
+      listener(recorder.snapshot())
+      return off
+    },
+  }
+}
 
 interface Todo {
   id: string
@@ -11,27 +22,31 @@ interface Todo {
 }
 
 test('records each topic frame with its position, the connection states and the commands awaiting answers', async () => {
-  const server = await startServer()
+  const server = await startServer({ authorize: () => true })
   const client = connect(server)
   const recorder = recordClient(client)
   const todos = client.subscribe('todos', { merge: crud<Todo>({ key: 'id' }) })
 
   const subscribing = await until(
-    recorder,
+    snapshots(recorder),
     (s) => s.pending.some((c) => c.type === 'subscribe'),
     'the subscribe',
   )
   expect(subscribing.pending.map(({ type, subject, sends }) => ({ type, subject, sends }))).toEqual([
     { type: 'subscribe', subject: 'todos', sends: 1 },
   ])
-  await until(recorder, (s) => s.topics.length === 1 && s.pending.length === 0, 'the subscribed frame')
+  await until(
+    snapshots(recorder),
+    (s) => s.topics.length === 1 && s.pending.length === 0,
+    'the subscribed frame',
+  )
 
   const result = await client.publish('todos', {
     kind: 'created',
     key: 't1',
     data: { id: 't1', title: 'Ship' },
   })
-  const after = await until(recorder, (s) => s.topics[0]!.events === 1, 'the published event')
+  const after = await until(snapshots(recorder), (s) => s.topics[0]!.events === 1, 'the published event')
   const [topic] = after.topics
   expect(topic!.position).toEqual({ epoch: result.epoch, seq: result.seq })
   expect(
@@ -70,7 +85,7 @@ test('records a refused command with its error code', async () => {
   client.subscribe('todos', { merge: crud<Todo>({ key: 'id' }) })
   await client.publish('todos', { kind: 'created', key: 't1' }).catch(() => {})
   const refused = await until(
-    recorder,
+    snapshots(recorder),
     (s) => s.settled.some((c) => c.type === 'publish'),
     'the refused publish',
   )
@@ -79,21 +94,21 @@ test('records a refused command with its error code', async () => {
 })
 
 test('keeps the presence members of each topic from the sync and the joins and leaves after it', async () => {
-  const server = await startServer()
+  const server = await startServer({ authorize: () => true })
   const ann = connect(server)
   const bob = connect(server)
   const recorder = recordClient(ann)
   ann.subscribe('room', { merge: presence(), presence: true })
   ann.setPresence('room', { name: 'ann' })
-  await until(recorder, (s) => s.topics[0]?.presence.length === 1, 'ann in the room')
+  await until(snapshots(recorder), (s) => s.topics[0]?.presence.length === 1, 'ann in the room')
 
   bob.subscribe('room', { merge: presence(), presence: true })
   bob.setPresence('room', { name: 'bob' })
-  const both = await until(recorder, (s) => s.topics[0]?.presence.length === 2, 'bob in the room')
+  const both = await until(snapshots(recorder), (s) => s.topics[0]?.presence.length === 2, 'bob in the room')
   expect(both.topics[0]!.presence.map((member) => member.state)).toEqual([{ name: 'ann' }, { name: 'bob' }])
 
   bob.close()
-  const left = await until(recorder, (s) => s.topics[0]?.presence.length === 1, 'bob gone')
+  const left = await until(snapshots(recorder), (s) => s.topics[0]?.presence.length === 1, 'bob gone')
   expect(left.topics[0]!.presence.map((member) => member.state)).toEqual([{ name: 'ann' }])
   expect(
     left.topics[0]!.log.filter((entry) => entry.type === 'presence').map((entry) => entry.kind),
@@ -102,14 +117,18 @@ test('keeps the presence members of each topic from the sync and the joins and l
 })
 
 test('limit bounds each log, clear() forgets logs and settled commands but keeps positions', async () => {
-  const server = await startServer()
+  const server = await startServer({ authorize: () => true })
   const client = connect(server)
   const recorder = recordClient(client, { limit: 2 })
   client.subscribe('todos', { merge: crud<Todo>({ key: 'id' }) })
-  await until(recorder, (s) => s.topics.length === 1 && s.pending.length === 0, 'the subscribed frame')
+  await until(
+    snapshots(recorder),
+    (s) => s.topics.length === 1 && s.pending.length === 0,
+    'the subscribed frame',
+  )
   for (const id of ['a', 'b', 'c'])
     await server.server.publish('todos', { kind: 'created', key: id, data: { id, title: id } })
-  const full = await until(recorder, (s) => s.topics[0]!.events === 3, 'three events')
+  const full = await until(snapshots(recorder), (s) => s.topics[0]!.events === 3, 'three events')
   expect(full.topics[0]!.log.map((entry) => entry.key)).toEqual(['b', 'c'])
   expect(full.connection).toHaveLength(2)
   recorder.clear()
@@ -121,7 +140,7 @@ test('limit bounds each log, clear() forgets logs and settled commands but keeps
 })
 
 test('records a resync with its reason: resuming from a log the server no longer has', async () => {
-  const server = await startServer()
+  const server = await startServer({ authorize: () => true })
   await server.server.publish('todos', { kind: 'created', key: 'a', data: { id: 'a', title: 'a' } })
   const client = connect(server)
   const recorder = recordClient(client)
@@ -132,7 +151,7 @@ test('records a resync with its reason: resuming from a log the server no longer
     initialData: merge.initial(),
     initialPosition: { epoch: 'gone', seq: 7 },
   })
-  const resynced = await until(recorder, (s) => s.topics[0]?.resyncs === 1, 'the resync')
+  const resynced = await until(snapshots(recorder), (s) => s.topics[0]?.resyncs === 1, 'the resync')
   const [topic] = resynced.topics
   expect(topic!.log.map(({ type, reason }) => ({ type, reason }))).toEqual([
     { type: 'subscribed', reason: 'epoch_changed' },

@@ -8,35 +8,13 @@
  * wrapping each socket wait in `act`. `withoutActEnvironment()` turns React's act warnings off
  * for the file (Testing Library's `render` and `cleanup` still use act themselves).
  */
-import { createClient, type SluiceClient, type TopicSchema } from '@sluice/client'
-import type { SluiceServerOptions } from '@sluice/server-node'
-import { createTestServer, type TestServer } from '@sluice/server-node/testing'
-import { atom, type ReadableAtom, type WritableAtom } from 'nanostores'
+import { atom, type WritableAtom } from 'nanostores'
 import { useEffect } from 'react'
 import { afterAll, beforeAll } from 'vitest'
 
-const servers: TestServer[] = []
-const clients: SluiceClient<TopicSchema>[] = []
-
-/** A server on 127.0.0.1, port 0, closed by {@link closeAll}. */
-export async function startServer(options: SluiceServerOptions = {}): Promise<TestServer> {
-  const server = await createTestServer(options)
-  servers.push(server)
-  return server
-}
-
-/** A client of `server` over WebSocket (one transport: the test does not depend on fallback timing), closed by {@link closeAll}. */
-export function connect<Schema extends TopicSchema = TopicSchema>(server: TestServer): SluiceClient<Schema> {
-  const client = createClient<Schema>({ url: server.url, transports: ['ws'] })
-  clients.push(client as SluiceClient<TopicSchema>)
-  return client
-}
-
-/** Closes every client, then every server; call after Testing Library's `cleanup`. */
-export async function closeAll(): Promise<void> {
-  for (const client of clients.splice(0)) client.close()
-  await Promise.all(servers.splice(0).map((server) => server.close()))
-}
+// The server, the clients and `until` are the repo's shared harness; re-exported so these tests
+// import one module.
+export { closeAll, connect, startServer, until } from '@sluice/test-support'
 
 /** Lets React render on its own scheduler in this file (see the header). */
 export function withoutActEnvironment(): void {
@@ -60,32 +38,5 @@ export function recorder<T>(initial: T): WritableAtom<T> {
 export function useRecorded<T>(store: WritableAtom<T>, value: T): void {
   useEffect(() => {
     store.set(value)
-  })
-}
-
-/** Resolves with the atom's value once `predicate` holds; rejects after `timeoutMs` naming `what` and the last value. */
-export function until<T>(
-  store: ReadableAtom<T>,
-  predicate: (value: T) => boolean,
-  what: string,
-  timeoutMs = 10_000,
-): Promise<T> {
-  return new Promise((resolve, reject) => {
-    let unsubscribe = () => {}
-    const timer = setTimeout(() => {
-      unsubscribe()
-      reject(
-        new Error(
-          `timed out after ${timeoutMs} ms waiting for ${what}; last: ${JSON.stringify(store.get())}`,
-        ),
-      )
-    }, timeoutMs)
-    unsubscribe = store.subscribe((value) => {
-      if (!predicate(value)) return
-      clearTimeout(timer)
-      // subscribe calls back before it returns when the value already holds.
-      queueMicrotask(() => unsubscribe())
-      resolve(value)
-    })
   })
 }

@@ -5,13 +5,21 @@
  * per snapshot served. A test awaits a condition on that log with `seen()` instead of sleeping:
  * the wait is woken by the server hooks themselves, so it also works under fake timers.
  */
-import { createClient, type SluiceClient, type TimerProvider } from '@sluice/client'
+import type { SluiceClient } from '@sluice/client'
 import type { SluiceServerOptions } from '@sluice/server-node'
-import { createTestServer, type TestServer } from '@sluice/server-node/testing'
+import type { TestServer } from '@sluice/server-node/testing'
+import {
+  connect as connectClient,
+  realTimers,
+  startServer,
+  until as untilNamed,
+  type Watchable,
+} from '@sluice/test-support'
+
+// Closing is the repo's shared harness; re-exported so these tests import one module.
+export { closeAll } from '@sluice/test-support'
 
 type Snapshot = Awaited<ReturnType<NonNullable<SluiceServerOptions['snapshot']>>>
-
-import type { ReadableAtom } from 'nanostores'
 
 export interface RecordingServer extends TestServer {
   /** What the server saw, in order. */
@@ -20,18 +28,7 @@ export interface RecordingServer extends TestServer {
   seen(predicate: (log: readonly string[]) => boolean): Promise<void>
 }
 
-// Captured at import, before a test installs fake timers: the client's own timers (handshake,
-// pings) keep real time while the hooks' timers are faked.
-const realTimers: TimerProvider = {
-  setTimeout: globalThis.setTimeout.bind(globalThis),
-  clearTimeout: (handle) => globalThis.clearTimeout(handle as ReturnType<typeof setTimeout>),
-  now: () => Date.now(),
-}
-
-const servers: TestServer[] = []
-const clients: SluiceClient[] = []
-
-/** A server whose snapshot of a topic is `snapshot(topic, n)` for the n-th snapshot served (from 1). */
+/** A server whose snapshot of a topic is `snapshot(topic, n)` for the n-th snapshot served (from 1), closed by `closeAll`. */
 export async function startRecordingServer(
   options: SluiceServerOptions & { snapshotOf?: (topic: string, n: number) => Snapshot } = {},
 ): Promise<RecordingServer> {
@@ -43,7 +40,7 @@ export async function startRecordingServer(
     for (const check of [...waiters]) check()
   }
   let served = 0
-  const server = await createTestServer({
+  const server = await startServer({
     onSubscribe: (_connection, topic) => record(`subscribe ${topic}`),
     onUnsubscribe: (_connection, topic, reason) =>
       record(`unsubscribe ${topic}${reason ? ` ${reason}` : ''}`),
@@ -56,7 +53,6 @@ export async function startRecordingServer(
     }),
     ...rest,
   })
-  servers.push(server)
   return {
     ...server,
     log,
@@ -74,26 +70,22 @@ export async function startRecordingServer(
   }
 }
 
-/** A WebSocket client of `server` on real timers, closed by {@link closeAll}. */
+/**
+ * A WebSocket client of `server` on real timers, closed by `closeAll`: the client's own timers
+ * (handshake, pings) keep real time while a test fakes the hooks' timers.
+ */
 export function connect(server: TestServer): SluiceClient {
-  const client = createClient({ url: server.url, transports: ['ws'], timers: realTimers })
-  clients.push(client)
-  return client
+  return connectClient(server, { timers: realTimers })
 }
 
-/** Closes every client, then every server. */
-export async function closeAll(): Promise<void> {
-  for (const client of clients.splice(0)) client.close()
-  await Promise.all(servers.splice(0).map((server) => server.close()))
-}
-
-/** Resolves once the store's value satisfies `predicate`; woken by the store, so fake timers do not stall it. */
-export function until<T>(store: ReadableAtom<T>, predicate: (value: T) => boolean): Promise<T> {
-  return new Promise((resolve) => {
-    const stop = store.subscribe((value) => {
-      if (!predicate(value)) return
-      queueMicrotask(() => stop())
-      resolve(value)
-    })
-  })
+/**
+ * The shared `until`, whose timeout names what it waited for; a caller here that does not say
+ * (use-suspense-realtime.test.tsx) gets a generic name rather than no message.
+ */
+export function until<T>(
+  store: Watchable<T>,
+  predicate: (value: T) => boolean,
+  what = 'the store to satisfy the predicate',
+): Promise<T> {
+  return untilNamed(store, predicate, what)
 }

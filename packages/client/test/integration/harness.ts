@@ -1,14 +1,13 @@
 /**
  * Helpers for tests against the real server: a server on its own node:http instance so a test
  * can cut every TCP connection (a real network failure as the client sees it) and refuse
- * WebSocket upgrades for a while (to force the SSE fallback); an awaitable store condition; a
- * seeded random source so a failing run can be replayed.
+ * WebSocket upgrades for a while (to force the SSE fallback); the shared awaitable store
+ * condition; a seeded random source so a failing run can be replayed.
  */
 import { EventEmitter } from 'node:events'
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo, Socket } from 'node:net'
 import { createSluiceServer, type SluiceServerOptions } from '@sluice/server-node'
-import type { ReadableAtom } from 'nanostores'
 
 export async function startDroppableServer(options: SluiceServerOptions = {}, port = 0) {
   const sluice = createSluiceServer({ logger: false, shutdownTimeoutMs: 1_000, ...options })
@@ -52,31 +51,9 @@ export async function startDroppableServer(options: SluiceServerOptions = {}, po
   }
 }
 
-/** Resolves once `predicate` holds for the atom's value; rejects after `timeoutMs` with `what`. */
-export function until<T>(
-  atom: ReadableAtom<T>,
-  predicate: (value: T) => boolean,
-  what: string,
-  timeoutMs = 10_000,
-): Promise<T> {
-  return new Promise((resolve, reject) => {
-    let unsubscribe = () => {}
-    const timer = setTimeout(() => {
-      unsubscribe()
-      reject(
-        new Error(
-          `timed out after ${timeoutMs} ms waiting for ${what}; last value: ${JSON.stringify(atom.get())}`,
-        ),
-      )
-    }, timeoutMs)
-    unsubscribe = atom.subscribe((value) => {
-      if (!predicate(value)) return
-      clearTimeout(timer)
-      queueMicrotask(() => unsubscribe())
-      resolve(value)
-    })
-  })
-}
+// The repo's shared wait on a store; re-exported because the redis, server-node and postgres
+// tests import it from here too.
+export { until } from '@sluice/test-support'
 
 /** mulberry32: a small seeded PRNG, so a run's drop pattern can be reproduced from its seed. */
 export function seededRandom(seed: number): () => number {

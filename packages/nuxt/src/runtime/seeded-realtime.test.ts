@@ -1,10 +1,11 @@
 import { type CrudState, crud, type SluiceClient } from '@sluice/client'
 import type { TestServer } from '@sluice/server-node/testing'
+import { closeAll, connect, startServer } from '@sluice/test-support'
+import { until } from '@sluice/test-support/vue'
 import type { RealtimeResult } from '@sluice/vue'
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { type App, createSSRApp, defineComponent, h, nextTick, type Ref, shallowRef } from 'vue'
 import { renderToString } from 'vue/server-renderer'
-import { clientOf, closeAll, startServer, until } from '../../test/real-server'
 import { seedKey, type TopicSeed, useSeededRealtime } from './seeded-realtime'
 
 // The path useAsyncRealtime takes without Nuxt around it: a seed read on the server with its
@@ -56,7 +57,7 @@ describe('useSeededRealtime', () => {
       position,
     }
 
-    const serverClient = clientOf(server)
+    const serverClient = connect(server)
     const rendered = todosPage(serverClient, () => seed)
     const html = await renderToString(createSSRApp(rendered.Page))
     expect(html).toBe('<p>idle: a,b</p>')
@@ -79,7 +80,7 @@ describe('useSeededRealtime', () => {
         return todosMerge.fromSnapshot!(json)
       },
     }
-    const browser = todosPage(clientOf(server), () => seed, counted)
+    const browser = todosPage(connect(server), () => seed, counted)
     app = createSSRApp(browser.Page)
     app.mount(container)
     expect(warn).not.toHaveBeenCalled()
@@ -108,7 +109,7 @@ describe('useSeededRealtime', () => {
   it('renders a seed that arrives after the call (an awaited fetch on the server)', async () => {
     const server = await startServer()
     const position = await publishTodo(server, 'a')
-    const client = clientOf(server)
+    const client = connect(server)
     let state: (() => unknown) | undefined
     const Page = defineComponent({
       async setup() {
@@ -138,7 +139,7 @@ describe('useSeededRealtime', () => {
   it('without a seed shows the strategy’s empty state and subscribes from the head', async () => {
     const server = await startServer()
     await publishTodo(server, 'old')
-    const client = clientOf(server)
+    const client = connect(server)
     const page = todosPage(client, () => null)
     const container = document.createElement('div')
     container.innerHTML = await renderToString(createSSRApp(page.Page))

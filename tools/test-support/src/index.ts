@@ -1,0 +1,2 @@
+export { closeAll, connect, realTimers, startServer } from './real-server'
+export { opened, until, type Watchable } from './until'
