@@ -19,7 +19,9 @@
 //   <!-- snippet: continues -->     the block continues the previous checked block of the same
 //                                   file (a fragment using its imports and declarations); the two
 //                                   are checked as one module.
-//   <!-- snippet: skip <reason> --> the block is not checked; the reason is required.
+//   <!-- snippet: skip <reason> --> the block is not checked; the reason is required. A reason that
+//                                   starts with a path `examples/…` says the block shows that file
+//                                   whole: it must equal it (scripts/shown-files.mjs).
 // A failure names the markdown file and the line in it: `packages/react/README.md:42:7 TS2304 …`.
 //
 // Usage: node scripts/check-snippets.mjs [markdown files…]   (default: every README and guide)
@@ -27,6 +29,7 @@ import { spawnSync } from 'node:child_process'
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { dirname, join, relative, resolve } from 'node:path'
+import { SHOWN_FILE, shownFileProblems } from './shown-files.mjs'
 
 const root = resolve(new URL('..', import.meta.url).pathname)
 const outDir = join(root, 'test-results', 'snippets')
@@ -62,12 +65,13 @@ const MARKER = /^<!--\s*snippet:\s*(\S+)\s*(.*?)\s*-->$/
 
 /**
  * The checked blocks of one markdown file, each with the 1-based markdown line of its first code
- * line, its marker, and for `continues` the block it joins. Problems with markers are returned,
- * not thrown, so one run reports all of them.
+ * line, its marker, and for `continues` the block it joins; and the skipped blocks that show an
+ * example's file. Problems with markers are returned, not thrown, so one run reports all of them.
  */
 function extractBlocks(file) {
   const lines = readFileSync(join(root, file), 'utf8').split('\n')
   const blocks = []
+  const shown = []
   const problems = []
   let previousChecked = null
   for (let i = 0; i < lines.length; i++) {
@@ -87,6 +91,8 @@ function extractBlocks(file) {
     if (ext && marker?.kind === 'skip' && marker.reason === '') {
       problems.push(`${at} <!-- snippet: skip --> needs a reason`)
     }
+    const shows = ext && marker?.kind === 'skip' ? SHOWN_FILE.exec(marker.reason) : null
+    if (shows) shown.push({ at: `${file}:${i + 2}`, path: shows[1], code })
     if (marker && marker.kind !== 'skip' && marker.kind !== 'continues') {
       problems.push(`${at} unknown snippet marker "${marker.kind}" (use continues or skip <reason>)`)
     }
@@ -104,7 +110,7 @@ function extractBlocks(file) {
     }
     i = end
   }
-  return { blocks, problems }
+  return { blocks, shown, problems }
 }
 
 function markerAbove(lines, fenceIndex) {
@@ -354,7 +360,7 @@ const problems = []
 for (const file of files) {
   const extracted = extractBlocks(file)
   blocks.push(...extracted.blocks)
-  problems.push(...extracted.problems)
+  problems.push(...extracted.problems, ...shownFileProblems(root, extracted.shown))
 }
 const { sources, svelteBlocks } = writeModules(blocks)
 writeSvelteScripts(svelteBlocks, sources)
@@ -388,7 +394,7 @@ for (const f of unique) console.log(`${f.where} ${f.code ? `${f.code} ` : ''}${f
 const checked = blocks.filter((b) => b.file !== CANARY_FILE)
 const fileCount = new Set(checked.map((b) => b.file)).size
 console.log(
-  `snippets: ${checked.length} blocks in ${fileCount} files checked, ${unique.length} errors, ${problems.length} other problems (markers, canaries)`,
+  `snippets: ${checked.length} blocks in ${fileCount} files checked, ${unique.length} errors, ${problems.length} other problems (markers, shown files, canaries)`,
 )
 if (unique.length + problems.length > 0) {
   console.log(
