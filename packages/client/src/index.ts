@@ -11,6 +11,7 @@ export type {
   ResyncReason,
 } from '@sluice/protocol'
 export { type BackoffOptions, retryDelay } from './backoff'
+export type { CallArgs, CallClient, UntypedProcedureName } from './call-client'
 export type { CallOptions } from './calls'
 export {
   type ClientOptions,
