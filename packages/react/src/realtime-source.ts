@@ -3,10 +3,12 @@ import {
   initialSubscriptionState,
   type Subscription,
   type SubscriptionState,
+  subscriptionResult,
   type TopicSchema,
+  untilLive,
 } from '@sluice/client'
 import type { RealtimeClient } from './realtime-client'
-import { type RealtimeResult, subscriptionError, toResult, type UseRealtimeOptions } from './realtime-result'
+import type { RealtimeResult, UseRealtimeOptions } from './realtime-result'
 import type { HeldSubscription } from './suspense-cache'
 
 /** A client-shaped object; `resync` is optional so test doubles and wrappers without it still fit. */
@@ -56,7 +58,7 @@ export function createSource<TData>(
   const view = (state: SubscriptionState<TData>) => {
     if (state !== lastState || !lastResult) {
       lastState = state
-      lastResult = toResult(state, actions)
+      lastResult = subscriptionResult(state, actions)
     }
     return lastResult
   }
@@ -90,33 +92,7 @@ export function createSource<TData>(
       } catch (error) {
         return Promise.reject(error)
       }
-      return new Promise((resolve, reject) => {
-        let stop = () => {}
-        const fail = (error: ClientError) => {
-          stop()
-          waiting.delete(fail)
-          reject(error)
-        }
-        // A store the reload does not touch (presence) is still live: nothing will change.
-        const settle = (state: SubscriptionState<TData>): boolean => {
-          if (state.status === 'live') {
-            stop()
-            waiting.delete(fail)
-            resolve(view(state))
-            return true
-          }
-          if (state.status === 'error') fail(subscriptionError(state, topic)!)
-          else if (state.status === 'idle')
-            fail(new ClientError('CLOSED', `refetch ${topic}: the client was closed`, { topic }))
-          else return false
-          return true
-        }
-        if (settle(subscription.$state.get())) return
-        waiting.add(fail)
-        stop = subscription.$state.listen((state) => {
-          settle(state)
-        })
-      })
+      return untilLive(subscription, { topic, subject: `refetch ${topic}`, view, waiting })
     },
   }
 

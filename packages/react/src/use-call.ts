@@ -1,4 +1,5 @@
 import type {
+  CallClient,
   CallOptions,
   CallParameters,
   CallResultOf,
@@ -6,21 +7,13 @@ import type {
   ProcedureName,
   ProcedureSchema,
   ProceduresOf,
-  SluiceClient,
-  TopicSchema,
+  UntypedProcedureName,
 } from '@sluice/client'
 import { useCallback } from 'react'
 import { useClient } from './sluice-provider'
 import { type MutationState, useMutation } from './use-mutation'
 
-/** The part of a client `useCall` needs. */
-export type CallClient<Procedures extends ProcedureSchema = ProcedureSchema> = Pick<
-  SluiceClient<TopicSchema, Procedures>,
-  'call'
->
-
-/** The arguments an untyped procedure takes: any JSON. */
-export type CallArgs = Json | undefined
+export type { CallArgs, CallClient } from '@sluice/client'
 
 /**
  * What {@link useCall} returns. With a client typed by the server's procedures (`Procedures`,
@@ -39,11 +32,6 @@ export interface UseCallResult<
   reset(): void
 }
 
-// A client typed with the server's procedures takes no name here (`never`), so it reaches the
-// overload below, which checks the name and types arguments and result. Refusing the name, not
-// the client, puts every overload's error on the name: TypeScript 6 then reports it there too.
-type UntypedName<Client> = string extends ProcedureName<ProceduresOf<Client>> ? string : never
-
 /**
  * Calls the server procedure `name` with mutation state, like TanStack Query's `useMutation`.
  * With an untyped client, `TResult` is the type you expect the procedure to return (the client
@@ -55,7 +43,7 @@ type UntypedName<Client> = string extends ProcedureName<ProceduresOf<Client>> ? 
  */
 export function useCall<TResult = unknown, Client extends CallClient = CallClient>(
   client: Client,
-  name: UntypedName<Client>,
+  name: UntypedProcedureName<Client>,
 ): UseCallResult<TResult>
 /**
  * The same with a client typed by the server's procedures (`createClient<Topics,

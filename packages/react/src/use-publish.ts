@@ -1,36 +1,29 @@
-import type {
-  Json,
-  JsonInput,
-  MergeStrategy,
-  PublishEvent,
-  PublishOptions,
-  PublishResult,
-  SchemaOf,
-  SluiceClient,
-  SubscribeOptions,
-  TopicEvent,
-  TopicName,
-  TopicSchema,
+import {
+  type Json,
+  type JsonInput,
+  type OptimisticPublishClient,
+  type OptimisticPublishOptions,
+  optimisticPublish,
+  type PublishEvent,
+  type PublishResult,
+  type SchemaOf,
+  type TopicEvent,
+  type TopicName,
+  type TopicSchema,
 } from '@sluice/client'
 import { useCallback } from 'react'
 import { useClient } from './sluice-provider'
 import { type MutationState, useMutation } from './use-mutation'
 
 /** The part of a client `usePublish` needs (`subscribe` for optimistic events). */
-export type PublishClient<Schema extends TopicSchema = TopicSchema> = Pick<
-  SluiceClient<Schema>,
-  'publish' | 'subscribe'
->
+export type PublishClient<Schema extends TopicSchema = TopicSchema> = OptimisticPublishClient<Schema>
 
-/** Options of one publish from {@link usePublish}: `client.publish`'s, plus `optimistic`. */
-export interface UsePublishOptions extends PublishOptions {
-  /**
-   * Show the event at once in the store that `merge` (and `filter`) name on this topic, the
-   * one a `useRealtime` with equal options renders; the server's copy replaces it, a failed
-   * publish rolls it back. Not with `echo: false`: the store waits for the server's copy.
-   */
-  optimistic?: { merge: MergeStrategy<unknown>; filter?: SubscribeOptions<unknown>['filter'] }
-}
+/**
+ * Options of one publish from {@link usePublish}: `client.publish`'s, plus `optimistic` (the
+ * event shows at once in the store a `useRealtime` with the same merge strategy and filter
+ * renders; see `optimisticPublish` in `@sluice/client`).
+ */
+export type UsePublishOptions = OptimisticPublishOptions
 
 /**
  * What {@link usePublish} returns. The event is typed as `client.publish(topic, event)` types it:
@@ -50,13 +43,6 @@ export interface UsePublishResult<
   ): Promise<PublishResult>
   /** Back to idle (no pending, no error, no data). */
   reset(): void
-}
-
-// The optimistic event and the publish must carry the same id: the store matches the server's
-// copy by it. Random enough for the server's dedup window, in any browser context.
-function publishId(): string {
-  const bytes = crypto.getRandomValues(new Uint8Array(12))
-  return `p-${Array.from(bytes, (byte) => byte.toString(16).padStart(2, '0')).join('')}`
 }
 
 /**
@@ -79,28 +65,9 @@ export function usePublish(...args: [PublishClient, string] | [string]): UsePubl
   const fromContext = useClient(!withClient)
   const [client, topic] = withClient ? args : [fromContext!, args[0]]
   const perform = useCallback(
-    async (typed: PublishEvent<unknown>, options: UsePublishOptions = {}): Promise<PublishResult> => {
-      // The signatures above checked the event against the topic's schema, or its data as JSON.
-      const event = typed as PublishEvent
-      const { optimistic, ...publishOptions } = options
-      if (optimistic === undefined) return client.publish(topic, event, publishOptions)
-      const id = publishOptions.id ?? publishId()
-      // Joins the store a mounted useRealtime with the same options holds (same topic, filter
-      // and strategy key); the optimistic event lives in that store, not in this handle.
-      const subscription = client.subscribe(topic, {
-        merge: optimistic.merge,
-        ...(optimistic.filter !== undefined && { filter: optimistic.filter }),
-      })
-      const rollback = subscription.optimistic({ ...event, publishId: id })
-      try {
-        return await client.publish(topic, event, { ...publishOptions, id })
-      } catch (error) {
-        rollback()
-        throw error
-      } finally {
-        subscription.unsubscribe()
-      }
-    },
+    // The signatures above checked the event against the topic's schema, or its data as JSON.
+    (event: PublishEvent<unknown>, options: UsePublishOptions = {}): Promise<PublishResult> =>
+      optimisticPublish(client, topic, event as PublishEvent, options),
     [client, topic],
   )
   const { runAsync, run, ...state } = useMutation(perform)
