@@ -1,4 +1,5 @@
 import type {
+  CallClient,
   CallOptions,
   CallParameters,
   CallResultOf,
@@ -6,20 +7,12 @@ import type {
   ProcedureName,
   ProcedureSchema,
   ProceduresOf,
-  SluiceClient,
-  TopicSchema,
+  UntypedProcedureName,
 } from '@sluice/client'
 import { type MaybeRefOrGetter, toValue } from 'vue'
 import { type MutationState, mutationState } from './mutation-state'
 
-/** The part of a client `useCall` needs. */
-export type CallClient<Procedures extends ProcedureSchema = ProcedureSchema> = Pick<
-  SluiceClient<TopicSchema, Procedures>,
-  'call'
->
-
-/** The JSON arguments an untyped procedure takes. */
-export type CallArgs = Json | undefined
+export type { CallArgs, CallClient } from '@sluice/client'
 
 /**
  * What {@link useCall} returns. With a client typed by the server's procedures (`Procedures`,
@@ -37,11 +30,6 @@ export interface UseCall<
   call<TArgs = Json>(...args: CallParameters<Procedures, N, TArgs>): Promise<TResult | undefined>
 }
 
-// A client typed with the server's procedures takes no name here (`never`), so it reaches the
-// overload below, which checks the name and types arguments and result. Refusing the name, not
-// the client, puts every overload's error on the name: TypeScript 6 then reports it there too.
-type UntypedName<Client> = string extends ProcedureName<ProceduresOf<Client>> ? string : never
-
 /**
  * Calls the server procedure `name` (a ref or getter is read at each call) with mutation state:
  * `isPending`, `error`, `data` (the last result) and `reset()`. `TResult` is what the
@@ -54,7 +42,7 @@ type UntypedName<Client> = string extends ProcedureName<ProceduresOf<Client>> ? 
  */
 export function useCall<TResult = unknown, Client extends CallClient = CallClient>(
   client: Client,
-  name: MaybeRefOrGetter<UntypedName<Client>>,
+  name: MaybeRefOrGetter<UntypedProcedureName<Client>>,
 ): UseCall<TResult>
 /**
  * The same with a client typed by the server's procedures (`createClient<Topics,

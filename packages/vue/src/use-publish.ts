@@ -1,36 +1,28 @@
-import type {
-  Json,
-  JsonInput,
-  MergeStrategy,
-  PublishEvent,
-  PublishOptions,
-  PublishResult,
-  SchemaOf,
-  SluiceClient,
-  SubscribeOptions,
-  TopicEvent,
-  TopicName,
-  TopicSchema,
+import {
+  type Json,
+  type JsonInput,
+  type OptimisticPublishClient,
+  type OptimisticPublishOptions,
+  optimisticPublish,
+  type PublishEvent,
+  type PublishResult,
+  type SchemaOf,
+  type TopicEvent,
+  type TopicName,
+  type TopicSchema,
 } from '@sluice/client'
 import { type MaybeRefOrGetter, toValue } from 'vue'
 import { type MutationState, mutationState } from './mutation-state'
 
 /** The part of a client `usePublish` needs (`subscribe` for optimistic events). */
-export type PublishClient<Schema extends TopicSchema = TopicSchema> = Pick<
-  SluiceClient<Schema>,
-  'publish' | 'subscribe'
->
+export type PublishClient<Schema extends TopicSchema = TopicSchema> = OptimisticPublishClient<Schema>
 
-/** Options of one publish from {@link usePublish}: `client.publish`'s, plus `optimistic`. */
-export interface UsePublishOptions extends PublishOptions {
-  /**
-   * Show the event at once in the store that `merge` (and `filter`) name on this topic, the
-   * one a `useRealtime` with equal options holds; the server's copy (same publish id) replaces
-   * it, a failed publish rolls it back. Not with `echo: false`: the store waits for the
-   * server's copy.
-   */
-  optimistic?: { merge: MergeStrategy<unknown>; filter?: SubscribeOptions<unknown>['filter'] }
-}
+/**
+ * Options of one publish from {@link usePublish}: `client.publish`'s, plus `optimistic` (the
+ * event shows at once in the store a `useRealtime` with the same merge strategy and filter
+ * holds; see `optimisticPublish` in `@sluice/client`).
+ */
+export type UsePublishOptions = OptimisticPublishOptions
 
 /**
  * What {@link usePublish} returns. The event is typed as `client.publish(topic, event)` types it:
@@ -49,13 +41,6 @@ export interface UsePublish<
     event: TopicEvent<Schema, K, JsonInput<TData>>,
     options?: UsePublishOptions,
   ): Promise<PublishResult | undefined>
-}
-
-// The optimistic event and the publish must carry the same id: the store matches the server's
-// copy by it. Random enough for the server's dedup window, in any browser context.
-function publishId(): string {
-  const bytes = crypto.getRandomValues(new Uint8Array(12))
-  return `p-${Array.from(bytes, (byte) => byte.toString(16).padStart(2, '0')).join('')}`
 }
 
 /**
@@ -78,31 +63,9 @@ export function usePublish<Client extends PublishClient, K extends TopicName<Cli
 ): UsePublish<SchemaOf<Client>, string extends TopicName<Client> ? string : K>
 // The schema checks the topic and the event at the call; the body publishes them as JSON.
 export function usePublish(client: PublishClient, topic: MaybeRefOrGetter<string>): UsePublish {
-  const perform = async (
-    typed: PublishEvent<unknown>,
-    options?: UsePublishOptions,
-  ): Promise<PublishResult> => {
-    const event = typed as PublishEvent
-    const { optimistic, ...publishOptions } = options ?? {}
-    const name = toValue(topic)
-    if (optimistic === undefined) return client.publish(name, event, options)
-    const id = publishOptions.id ?? publishId()
-    // Joins the store a running useRealtime with the same options holds (same topic, filter
-    // and strategy key); the optimistic event lives in that store, not in this handle.
-    const subscription = client.subscribe(name, {
-      merge: optimistic.merge,
-      ...(optimistic.filter !== undefined && { filter: optimistic.filter }),
-    })
-    const rollback = subscription.optimistic({ ...event, publishId: id })
-    try {
-      return await client.publish(name, event, { ...publishOptions, id })
-    } catch (error) {
-      rollback()
-      throw error
-    } finally {
-      subscription.unsubscribe()
-    }
-  }
+  // Async, so that a topic getter that throws rejects the publish like any other failure.
+  const perform = async (event: PublishEvent<unknown>, options?: UsePublishOptions): Promise<PublishResult> =>
+    optimisticPublish(client, toValue(topic), event as PublishEvent, options)
   const { mutate, ...state } = mutationState(perform)
   return { ...state, publish: mutate }
 }

@@ -4,8 +4,12 @@ import {
   type SchemaOf,
   type Subscription,
   type SubscriptionState,
+  shouldThrow,
+  subscriptionError,
+  subscriptionResult,
   type TopicName,
   type TopicSchema,
+  untilLive,
 } from '@sluice/client'
 import {
   getCurrentInstance,
@@ -19,15 +23,7 @@ import {
 import { onClient } from './on-client'
 import { onScopeStop } from './on-scope-stop'
 import type { RealtimeClient, TopicData } from './realtime-client'
-import {
-  type RealtimeResult,
-  shouldThrow,
-  subscriptionError,
-  toResult,
-  type UseRealtime,
-  type UseRealtimeOptions,
-  untilLive,
-} from './realtime-result'
+import type { RealtimeResult, UseRealtime, UseRealtimeOptions } from './realtime-result'
 import { useClient } from './sluice-plugin'
 
 /** A client-shaped object; `resync` is optional so test doubles and wrappers without it still fit. */
@@ -130,10 +126,10 @@ export function useRealtime<TData>(
       } catch (error) {
         return Promise.reject(error)
       }
-      return untilLive(current, subscribed, `refetch ${subscribed}`, view, waiting)
+      return untilLive(current, { topic: subscribed, subject: `refetch ${subscribed}`, view, waiting })
     },
   }
-  const view = (state: SubscriptionState<TData>) => toResult(state, actions)
+  const view = (state: SubscriptionState<TData>) => subscriptionResult(state, actions)
   const idle = () => view(initialSubscriptionState(toValue(options)))
   const state = shallowRef(idle())
 
@@ -202,7 +198,7 @@ export function useRealtime<TData>(
     if (!subscription) return Promise.resolve(state.value)
     // Not rejected when the scope stops first: the component is gone, and an error from its
     // setup would only reach an app that no longer shows it.
-    return untilLive(subscription, subscribed, `useRealtime ${subscribed}`, view, new Set())
+    return untilLive(subscription, { topic: subscribed, subject: `useRealtime ${subscribed}`, view })
   }
   return Object.assign(state, { suspense }) as UseRealtime<TData>
 }
