@@ -1,29 +1,22 @@
 import {
   type Json,
   type JsonInput,
-  type OptimisticPublishClient,
-  type OptimisticPublishOptions,
   optimisticPublish,
+  type OptimisticPublishClient as PublishClient,
   type PublishEvent,
   type PublishResult,
   type SchemaOf,
   type TopicEvent,
   type TopicName,
   type TopicSchema,
+  type OptimisticPublishOptions as UsePublishOptions,
 } from '@sluice/client'
 import { useCallback } from 'react'
 import { useClient } from './sluice-provider'
 import { type MutationState, useMutation } from './use-mutation'
 
-/** The part of a client `usePublish` needs (`subscribe` for optimistic events). */
-export type PublishClient<Schema extends TopicSchema = TopicSchema> = OptimisticPublishClient<Schema>
-
-/**
- * Options of one publish from {@link usePublish}: `client.publish`'s, plus `optimistic` (the
- * event shows at once in the store a `useRealtime` with the same merge strategy and filter
- * renders; see `optimisticPublish` in `@sluice/client`).
- */
-export type UsePublishOptions = OptimisticPublishOptions
+// The client part and the options are those of the framework-free optimistic publish.
+export type { PublishClient, UsePublishOptions }
 
 /**
  * What {@link usePublish} returns. The event is typed as `client.publish(topic, event)` types it:
