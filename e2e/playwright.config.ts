@@ -1,8 +1,7 @@
-import { join } from 'node:path'
 import { defineConfig } from '@playwright/test'
+import { chromiumLaunchOptions, reporters } from './chromium'
 
 const port = Number(process.env.SLUICE_E2E_PORT ?? 8791)
-const reportDir = process.env.SLUICE_TEST_REPORT_DIR
 
 /**
  * E2E tests run the demo app in a real Chromium. The browser is the system's (Debian's
@@ -15,26 +14,12 @@ export default defineConfig({
   workers: 1,
   retries: 0,
   timeout: 30_000,
-  reporter: reportDir
-    ? [['list'], ['json', { outputFile: join(reportDir, 'playwright-e2e.json') }]]
-    : [['list']],
+  reporter: reporters('playwright-e2e.json'),
   use: {
     baseURL: `http://127.0.0.1:${port}`,
     browserName: 'chromium',
     trace: 'retain-on-failure',
-    launchOptions: {
-      executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-      // Without these, Chromium keeps trying to reach Google services on a closed network.
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    },
+    launchOptions: chromiumLaunchOptions,
   },
   webServer: {
     command: `node ../demo/dist/server.js --port ${port} --e2e`,

@@ -1,7 +1,5 @@
-import { join } from 'node:path'
 import { defineConfig } from '@playwright/test'
-
-const reportDir = process.env.SLUICE_TEST_REPORT_DIR
+import { chromiumLaunchOptions, reporters } from '../../e2e/chromium'
 
 /**
  * The example's end-to-end test: `next start` on the built app (`pnpm build` first) and the
@@ -16,24 +14,10 @@ export default defineConfig({
   timeout: 30_000,
   // A loaded 2-core CI machine hydrates a production Next page in seconds, not milliseconds.
   expect: { timeout: 15_000 },
-  reporter: reportDir
-    ? [['list'], ['json', { outputFile: join(reportDir, 'playwright-example-next.json') }]]
-    : [['list']],
+  reporter: reporters('playwright-example-next.json'),
   use: {
     browserName: 'chromium',
     trace: 'retain-on-failure',
-    launchOptions: {
-      executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-      // Without these, Chromium keeps trying to reach Google services on a closed network.
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    },
+    launchOptions: chromiumLaunchOptions,
   },
 })

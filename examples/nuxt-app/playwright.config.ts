@@ -1,5 +1,5 @@
-import { join } from 'node:path'
 import { defineConfig } from '@playwright/test'
+import { chromiumLaunchOptions, reporters } from '../../e2e/chromium'
 import { freePort } from './e2e/free-port'
 
 // Ports are chosen once, in the runner, and passed on through the environment: Playwright
@@ -9,7 +9,6 @@ process.env.NUXT_EXAMPLE_PORT ??= String(await freePort())
 process.env.SLUICE_EXAMPLE_PUBLISH_KEY ??= 'e2e-publish-key'
 const sluicePort = process.env.SLUICE_EXAMPLE_PORT
 const nuxtPort = process.env.NUXT_EXAMPLE_PORT
-const reportDir = process.env.SLUICE_TEST_REPORT_DIR
 
 /**
  * The built example (`nuxt build` first) in a real Chromium: the example's Sluice server and
@@ -22,26 +21,12 @@ export default defineConfig({
   workers: 1,
   retries: 0,
   timeout: 30_000,
-  reporter: reportDir
-    ? [['list'], ['json', { outputFile: join(reportDir, 'playwright-nuxt-app.json') }]]
-    : [['list']],
+  reporter: reporters('playwright-nuxt-app.json'),
   use: {
     baseURL: `http://127.0.0.1:${nuxtPort}`,
     browserName: 'chromium',
     trace: 'retain-on-failure',
-    launchOptions: {
-      executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-      // Without these, Chromium keeps trying to reach Google services on a closed network.
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    },
+    launchOptions: chromiumLaunchOptions,
   },
   webServer: [
     {
