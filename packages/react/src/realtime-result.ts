@@ -30,6 +30,3 @@ export interface UseRealtimeOptions<TData> extends SubscribeOptions<TData> {
  * state changes.
  */
 export type RealtimeResult<TData> = SubscriptionResult<TData>
-
-// The hooks of this package name them from here.
-export { shouldThrow, subscriptionError } from '@sluice/client'

@@ -1,12 +1,7 @@
-import type { SchemaOf, TopicName } from '@sluice/client'
+import { type SchemaOf, shouldThrow, subscriptionError, type TopicName } from '@sluice/client'
 import { useDebugValue, useMemo, useSyncExternalStore } from 'react'
 import type { RealtimeClient, TopicData } from './realtime-client'
-import {
-  type RealtimeResult,
-  shouldThrow,
-  subscriptionError,
-  type UseRealtimeOptions,
-} from './realtime-result'
+import type { RealtimeResult, UseRealtimeOptions } from './realtime-result'
 import { createSource, type RealtimeSource, type SourceClient } from './realtime-source'
 import { useClient } from './sluice-provider'
 

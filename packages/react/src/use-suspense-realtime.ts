@@ -1,6 +1,6 @@
-import { ClientError, type SchemaOf, type TopicName } from '@sluice/client'
+import { ClientError, type SchemaOf, subscriptionError, type TopicName } from '@sluice/client'
 import type { RealtimeClient, TopicData } from './realtime-client'
-import { type RealtimeResult, subscriptionError, type UseRealtimeOptions } from './realtime-result'
+import type { RealtimeResult, UseRealtimeOptions } from './realtime-result'
 import type { RealtimeSource, SourceClient } from './realtime-source'
 import { holdSubscription } from './suspense-cache'
 import { type RealtimeArgs, useRealtimeArgs, useRealtimeResult } from './use-realtime'
