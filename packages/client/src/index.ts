@@ -90,6 +90,7 @@ export {
 } from './subscription-result'
 export type { SubscribeOptions, Subscription } from './subscriptions'
 export type { TimerProvider } from './timers'
+export { storeKey } from './topic'
 export type { SchemaOf, Topic, TopicDataOf, TopicEvent, TopicName } from './topic-schema'
 export type { FetchLike } from './transport/sse'
 export type { WebSocketConstructor, WebSocketLike } from './transport/websocket'

@@ -34,17 +34,23 @@ export interface TopicDeps {
   onEmpty(): void
 }
 
-// A strategy without a `key` shares a store only with itself.
 const unkeyed = new WeakMap<object, string>()
 let unkeyedCount = 0
-const strategyId = (merge: SubscribeOptions<unknown>['merge']): string => {
-  if (merge.key !== undefined) return merge.key
-  let id = unkeyed.get(merge)
-  if (!id) {
+
+/**
+ * What a topic's subscriptions share a store by: the filter (as stable JSON), the presence flag
+ * and the merge strategy (its `key`, else the object itself: a strategy without a `key` shares
+ * a store only with itself). Subscriptions of one topic with equal keys get one store; the
+ * bindings' caches key by it (with the topic) to find that store.
+ */
+export function storeKey(options: SubscribeOptions<unknown>): string {
+  const { merge } = options
+  let id = merge.key ?? unkeyed.get(merge)
+  if (id === undefined) {
     id = `#${++unkeyedCount}`
     unkeyed.set(merge, id)
   }
-  return id
+  return `${stableJson(options.filter)}|${!!options.presence}|${id}`
 }
 
 /**
@@ -211,14 +217,14 @@ export function createTopic(topic: string, deps: TopicDeps) {
   function join<TData>(options: SubscribeOptions<TData>): Subscription<TData> {
     // A store per filter, presence flag and strategy: the same topic can feed a `crud()` list
     // and a `presence()` member list, or two lists filtered differently.
-    const storeKey = `${stableJson(options.filter)}|${!!options.presence}|${strategyId(options.merge)}`
-    let entry = entries.get(storeKey)
+    const key = storeKey(options as SubscribeOptions<unknown>)
+    let entry = entries.get(key)
     if (entry) entry.handles.push(options as SubscribeOptions<unknown>)
     else {
       const store = deps.createStore({ ...options, topic })
       const created = createStoreEntry(topic, options as SubscribeOptions<unknown>, store)
       entry = created
-      entries.set(storeKey, entry)
+      entries.set(key, entry)
       // The page passes the store's own filter: the server filters by the OR of the topic's.
       const pushOlder = (events: readonly EventFrame[]) =>
         store.pushOlder(events.filter((event) => created.match?.(event.meta) !== false))
@@ -255,7 +261,7 @@ export function createTopic(topic: string, deps: TopicDeps) {
         active = false
         handles.splice(handles.indexOf(options as SubscribeOptions<unknown>), 1)
         if (handles.length) return
-        entries.delete(storeKey)
+        entries.delete(key)
         histories.delete(entry)
         if (entries.size) server.update()
         else {

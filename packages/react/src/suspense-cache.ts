@@ -1,4 +1,4 @@
-import type { MergeStrategy, SubscribeOptions, Subscription, SubscriptionState } from '@sluice/client'
+import { type SubscribeOptions, type Subscription, type SubscriptionState, storeKey } from '@sluice/client'
 import type { RealtimeClient } from './realtime-client'
 
 /**
@@ -32,27 +32,9 @@ interface Entry {
 // Per client, by the key below. A WeakMap so a client dropped by the app takes its holds along.
 const holds = new WeakMap<object, Map<string, Entry>>()
 
-// Strategies without a `key` share a store only with themselves (see MergeStrategy.key).
-const strategyIds = new WeakMap<MergeStrategy<unknown>, number>()
-let nextStrategyId = 0
-const strategyKey = (merge: MergeStrategy<unknown>): string => {
-  if (merge.key !== undefined) return `key:${merge.key}`
-  let id = strategyIds.get(merge)
-  if (id === undefined) {
-    id = nextStrategyId++
-    strategyIds.set(merge, id)
-  }
-  return `object:${id}`
-}
-
-// The identity the client shares a store by: topic, filter JSON, strategy, presence.
+// The identity the client shares a store by (filter, presence, strategy), with the topic.
 const holdKey = (topic: string, options: SubscribeOptions<unknown>): string =>
-  [
-    topic,
-    options.filter === undefined ? '' : JSON.stringify(options.filter),
-    strategyKey(options.merge as MergeStrategy<unknown>),
-    options.presence === true ? 'presence' : '',
-  ].join('\n')
+  `${topic}\n${storeKey(options)}`
 
 const settles = (state: SubscriptionState<unknown>) =>
   state.status === 'live' || state.status === 'error' || state.status === 'idle'
